@@ -1,0 +1,196 @@
+"""Cron expressions: parsing, hashed spreading ("H") and exact gap analysis.
+
+Supported: five fields (minute hour day-of-month month day-of-week) with ``*``, ``a-b``,
+``*/n``, ``a-b/n`` and lists; month and weekday names; ``@hourly``/``@daily``/``@weekly``/
+``@monthly``/``@yearly`` and K8up's ``@…-random`` forms (which count as their period).
+``H`` / ``H(a-b)`` in minute or hour is replaced by a stable hash of a seed (Jenkins style).
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12),
+          ("day of week", 0, 7))
+_NAMES = {
+    3: {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m},
+    4: {d.lower(): (i + 1) % 7 for i, d in enumerate(calendar.day_abbr)},
+}
+MACROS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
+          "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
+          "@hourly": "0 * * * *"}
+# K8up's randomised macros fire once per period at a random (stable) time: model them by
+# their period with a representative time; their worst-case gap equals the period.
+RANDOM_MACROS = {"@hourly-random": "0 * * * *", "@daily-random": "0 0 * * *",
+                 "@weekly-random": "0 0 * * 0", "@monthly-random": "0 0 1 * *",
+                 "@yearly-random": "0 0 1 1 *", "@annually-random": "0 0 1 1 *"}
+_HASH = re.compile(r"^H(?:\((\d+)-(\d+)\))?$")
+
+
+class CronError(ValueError):
+    """An expression that is not a valid cron schedule."""
+
+
+@dataclass(frozen=True)
+class Cron:
+    """A parsed schedule: the sets of values each field allows."""
+
+    minutes: frozenset[int]
+    hours: frozenset[int]
+    days: frozenset[int]
+    months: frozenset[int]
+    weekdays: frozenset[int]
+    day_restricted: bool
+    weekday_restricted: bool
+
+
+def _field_values(text: str, index: int) -> frozenset[int]:
+    name, low, high = FIELDS[index]
+    values: set[int] = set()
+    for part in text.split(","):
+        values |= _part_values(part.lower(), index, name, low, high)
+    if index == 4:
+        values = {v % 7 for v in values}
+    return frozenset(values)
+
+
+def _part_values(part: str, index: int, name: str, low: int, high: int) -> set[int]:
+    body, _, step_text = part.partition("/")
+    if step_text and (not step_text.isdigit() or int(step_text) == 0):
+        raise CronError(f"bad step {step_text!r} in {name} field")
+    step = int(step_text) if step_text else 1
+    if body == "*":
+        start, end = low, high
+    else:
+        first, _, last = body.partition("-")
+        start = _number(first, index, name, low, high)
+        end = _number(last, index, name, low, high) if last else (high if step_text else start)
+        if end < start:
+            raise CronError(f"range {body!r} runs backwards in {name} field")
+    return set(range(start, end + 1, step))
+
+
+def _number(text: str, index: int, name: str, low: int, high: int) -> int:
+    if text in _NAMES.get(index, {}):
+        return _NAMES[index][text]
+    if not text.isdigit():
+        raise CronError(f"{text!r} is not a number in {name} field")
+    value = int(text)
+    if not low <= value <= high:
+        raise CronError(f"{value} is out of range {low}-{high} in {name} field")
+    return value
+
+
+def normalise(expression: str) -> str:
+    """The five-field form of ``expression`` (macros expanded)."""
+    text = " ".join(expression.split())
+    return MACROS.get(text) or RANDOM_MACROS.get(text) or text
+
+
+@lru_cache(maxsize=4096)
+def parse(expression: str) -> Cron:
+    """Parse a concrete (H-free) expression; raises CronError."""
+    fields = normalise(expression).split(" ")
+    if len(fields) != 5:
+        raise CronError(f"{expression!r} has {len(fields)} fields; cron needs 5 "
+                        "(minute hour day-of-month month day-of-week) or a macro like @daily")
+    if any(_HASH.match(f) for f in fields):
+        raise CronError(f"{expression!r} still contains H; resolve it before use")
+    sets = [_field_values(f, i) for i, f in enumerate(fields)]
+    return Cron(*sets, day_restricted=fields[2] != "*", weekday_restricted=fields[4] != "*")
+
+
+def validate(expression: str) -> None:
+    """Check an expression that may contain H placeholders in minute and hour."""
+    fields = normalise(expression).split(" ")
+    if len(fields) == 5:
+        for index in (0, 1):
+            match = _HASH.match(fields[index])
+            if match:
+                _check_hash_range(match, index)
+                fields[index] = "0"
+        for index in (2, 3, 4):
+            if _HASH.match(fields[index]):
+                raise CronError("H is only supported in the minute and hour fields")
+    parse(" ".join(fields) if len(fields) == 5 else expression)
+
+
+def _check_hash_range(match: re.Match[str], index: int) -> None:
+    name, low, high = FIELDS[index]
+    if match.group(1) is not None:
+        start, end = int(match.group(1)), int(match.group(2))
+        if not low <= start <= end <= high:
+            raise CronError(f"H({start}-{end}) is outside {low}-{high} in {name} field")
+
+
+def is_hashed(expression: str) -> bool:
+    return any(_HASH.match(f) for f in normalise(expression).split(" "))
+
+
+def stable_hash(seed: str) -> int:
+    """A process-independent hash (Python's hash() is salted per process)."""
+    return int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
+
+
+def resolve(expression: str, seed: str, offset: int = 0) -> str:
+    """Replace H fields with values picked from ``seed``; ``offset`` shifts the pick."""
+    fields = normalise(expression).split(" ")
+    if len(fields) != 5:
+        return expression
+    digest = stable_hash(seed)
+    for index in (0, 1):
+        match = _HASH.match(fields[index])
+        if not match:
+            continue
+        _, low, high = FIELDS[index]
+        start, end = (int(match.group(1)), int(match.group(2))) if match.group(1) else (low, high)
+        span = end - start + 1
+        pick = (digest >> (16 * index)) + (offset if index == 0 else offset // 60)
+        fields[index] = str(start + pick % span)
+    return " ".join(fields)
+
+
+_REFERENCE_YEAR = 2027  # a common year; the span below also covers a leap year (2028)
+
+
+def _fires_on(cron: Cron, year: int, month: int, day: int) -> bool:
+    if month not in cron.months:
+        return False
+    weekday = (calendar.weekday(year, month, day) + 1) % 7  # cron: Sunday is 0
+    in_days, in_weekdays = day in cron.days, weekday in cron.weekdays
+    if cron.day_restricted and cron.weekday_restricted:
+        return in_days or in_weekdays  # classic cron: either field may match
+    return in_days and in_weekdays
+
+
+@lru_cache(maxsize=4096)
+def max_gap_seconds(expression: str) -> int:
+    """Largest interval between consecutive firings of a concrete expression over a year.
+
+    Computed per firing day, not per firing, and cached per expression, so a
+    ``* * * * *`` schedule costs the same as ``@yearly``.
+    """
+    cron = parse(expression)
+    times = sorted(h * 60 + m for h in cron.hours for m in cron.minutes)
+    within_day = max((b - a for a, b in zip(times, times[1:], strict=False)), default=0)
+    day_numbers = []
+    ordinal = 0
+    for year in (_REFERENCE_YEAR, _REFERENCE_YEAR + 1, _REFERENCE_YEAR + 2):
+        for month in range(1, 13):
+            for day in range(1, calendar.monthrange(year, month)[1] + 1):
+                if _fires_on(cron, year, month, day):
+                    day_numbers.append(ordinal)
+                ordinal += 1
+    if len(day_numbers) < 2:
+        raise CronError(f"{expression!r} fires less than once a year")
+    first_span = 365 + 366  # gaps that start in the first two years count
+    between = max(
+        (b - a) * 1440 + times[0] - times[-1]
+        for a, b in zip(day_numbers, day_numbers[1:], strict=False)
+        if a < first_span
+    )
+    return max(within_day, between) * 60

@@ -1,0 +1,54 @@
+"""The one problem type every stage reports, and the sink that collects them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """A problem at a 1-based line and column of a file.
+
+    ``line``/``col`` are 0 when the problem has no position (e.g. a missing file).
+    """
+
+    file: str
+    line: int
+    col: int
+    level: Level
+    rule: str
+    message: str
+    hint: str = ""
+
+    def render(self) -> str:
+        """``path:line:col: level [ID] message`` plus an indented hint line."""
+        text = f"{self.file}:{self.line}:{self.col}: {self.level} [{self.rule}] {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+@dataclass
+class Diagnostics:
+    """An ordered, de-duplicated collection of problems of one run."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic not in self.items:
+            self.items.append(diagnostic)
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        for diagnostic in diagnostics:
+            self.add(diagnostic)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.level == "error" for d in self.items)
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(self.items, key=lambda d: (d.file, d.line, d.col, d.rule, d.message))

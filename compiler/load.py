@@ -1,0 +1,141 @@
+"""Stage 1, load: YAML files into plain data plus 1-based source positions.
+
+ruamel.yaml's round-trip loader keeps the line/column of every key and value.
+Positions are converted from 0-based to 1-based here, once, where they enter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError
+
+from compiler.diagnostics import Diagnostic
+
+PathKey = tuple[str | int, ...]
+Position = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML document with the position of every key and value in it."""
+
+    file: str
+    data: Any
+    value_positions: dict[PathKey, Position] = field(default_factory=dict)
+    key_positions: dict[PathKey, Position] = field(default_factory=dict)
+
+    def locate(self, path: PathKey, *, key: bool = False) -> Position:
+        """Position of ``path``'s key (or value); falls back to the nearest ancestor."""
+        probe = tuple(path)
+        while probe:
+            table = self.key_positions if key else self.value_positions
+            if probe in table:
+                return table[probe]
+            if probe in self.key_positions:
+                return self.key_positions[probe]
+            probe = probe[:-1]
+        return self.value_positions.get((), (1, 1))
+
+    def diagnostic(
+        self, path: PathKey, rule: str, message: str, hint: str = "", *, key: bool = False,
+        level: str = "error",
+    ) -> Diagnostic:
+        line, col = self.locate(path, key=key)
+        return Diagnostic(self.file, line, col, "warning" if level == "warning" else "error",
+                          rule, message, hint)
+
+
+def _plain(node: Any, path: PathKey, doc: Document) -> Any:
+    """Copy ruamel's node tree into dicts/lists/scalars while recording positions."""
+    if isinstance(node, CommentedMap):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            kline, kcol = node.lc.key(key)
+            vline, vcol = node.lc.value(key)
+            child = (*path, str(key))
+            doc.key_positions[child] = (kline + 1, kcol + 1)
+            doc.value_positions[child] = (vline + 1, vcol + 1)
+            out[str(key)] = _plain(value, child, doc)
+        return out
+    if isinstance(node, CommentedSeq):
+        items = []
+        for index, value in enumerate(node):
+            line, col = node.lc.item(index)
+            child = (*path, index)
+            doc.value_positions[child] = (line + 1, col + 1)
+            items.append(_plain(value, child, doc))
+        return items
+    if isinstance(node, bool | int | float) or node is None:
+        return _scalar(node)
+    return str(node)
+
+
+def _scalar(node: Any) -> Any:
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    return float(node)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def load_text(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
+    """Parse one YAML document; syntax errors and duplicate keys become diagnostics."""
+    try:
+        documents = list(_yaml().load_all(text))
+    except DuplicateKeyError as error:
+        return None, [_marked(error, file, "BP101", "duplicate key", _duplicate_hint(error))]
+    except MarkedYAMLError as error:
+        return None, [_marked(error, file, "BP100", "YAML syntax error", "")]
+    documents = [d for d in documents if d is not None]
+    if len(documents) != 1:
+        what = "is empty" if not documents else f"holds {len(documents)} documents"
+        return None, [Diagnostic(file, 1, 1, "error", "BP102", f"policy file {what}",
+                                 "put exactly one policy document in each file")]
+    doc = Document(file=file, data=None)
+    root = documents[0]
+    data = _plain(root, (), doc)
+    if isinstance(root, CommentedMap | CommentedSeq):
+        line, col = root.lc.line, root.lc.col
+        doc.value_positions[()] = (line + 1, col + 1)
+    return Document(file, data, doc.value_positions, doc.key_positions), []
+
+
+def _marked(error: MarkedYAMLError, file: str, rule: str, summary: str, hint: str) -> Diagnostic:
+    mark = error.problem_mark or error.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    detail = (error.problem or "").strip()
+    message = f"{summary}: {detail}" if detail else summary
+    return Diagnostic(file, line, col, "error", rule, message, hint)
+
+
+def _duplicate_hint(error: DuplicateKeyError) -> str:
+    first = error.context_mark
+    where = f" (first defined on line {first.line + 1})" if first is not None else ""
+    return f"remove or rename one of the two keys{where}"
+
+
+def load_file(path: Path, display: str) -> tuple[Document | None, list[Diagnostic]]:
+    """Read and parse ``path``, reporting it as ``display``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [Diagnostic(display, 0, 0, "error", "BP103", f"cannot read file: {error}")]
+    return load_text(text, display)
+
+
+def iter_policy_files(root: Path) -> Iterator[Path]:
+    """Policy files below ``root`` in a stable order."""
+    yield from sorted(p for p in root.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())

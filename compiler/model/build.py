@@ -1,0 +1,198 @@
+"""Turn a loaded document into a policy model, or into positioned diagnostics."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Union
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from compiler.diagnostics import Diagnostic
+from compiler.load import Document, PathKey
+from compiler.model import KINDS, ClusterPolicy, RestoreTestPlan, ServicePolicy
+from compiler.model.types import API_VERSION
+
+Policy = ClusterPolicy | ServicePolicy | RestoreTestPlan
+
+_TYPE_NAMES = {
+    "string_type": "a string", "int_type": "an integer", "int_parsing": "an integer",
+    "int_from_float": "an integer", "bool_type": "true or false", "bool_parsing": "true or false",
+    "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping",
+    "list_type": "a list", "float_type": "a number", "date_type": "a date (YYYY-MM-DD)",
+    "date_parsing": "a date (YYYY-MM-DD)", "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
+    "date_from_datetime_inexact": "a date (YYYY-MM-DD)",
+}
+_YAML_TYPES = {str: "a string", int: "an integer", float: "a number", bool: "a boolean",
+               dict: "a mapping", list: "a list", type(None): "null"}
+
+
+@dataclass(frozen=True)
+class Built:
+    """A validated policy and the document it came from (for positions)."""
+
+    policy: Policy
+    doc: Document
+
+
+def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
+    matches = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f"did you mean {matches[0]!r}?" if matches else ""
+
+
+def build(doc: Document) -> tuple[Built | None, list[Diagnostic]]:
+    """Validate ``doc`` against the model its ``kind`` names."""
+    if not isinstance(doc.data, dict):
+        return None, [doc.diagnostic((), "BP202", "a policy must be a mapping, got "
+                                     + _YAML_TYPES.get(type(doc.data), "a scalar"))]
+    header = _check_header(doc)
+    if header:
+        return None, header
+    model = KINDS[doc.data["kind"]]
+    try:
+        policy = model.model_validate(doc.data)
+    except ValidationError as error:
+        return None, [_convert(doc, model, detail) for detail in error.errors()]
+    return Built(policy, doc), []
+
+
+def _check_header(doc: Document) -> list[Diagnostic]:
+    problems = []
+    api = doc.data.get("apiVersion")
+    if api != API_VERSION:
+        what = "missing" if api is None else f"{api!r} is not supported"
+        problems.append(doc.diagnostic(("apiVersion",), "BP110", f"apiVersion {what}",
+                                       f"use apiVersion: {API_VERSION}"))
+    kind = doc.data.get("kind")
+    if kind not in KINDS:
+        what = "missing" if kind is None else f"{kind!r} is unknown"
+        hint = did_you_mean(str(kind), KINDS) if kind else ""
+        problems.append(doc.diagnostic(("kind",), "BP110", f"kind {what}",
+                                       hint or "use one of: " + ", ".join(KINDS)))
+    return problems
+
+
+def _data_path(doc: Document, loc: tuple[str | int, ...]) -> tuple[PathKey, bool]:
+    """Map pydantic's loc (which includes union tags) onto the data's path.
+
+    Returns the path and whether the error is about a mapping key (``[key]``).
+    """
+    node: Any = doc.data
+    path: list[str | int] = []
+    for part in loc:
+        if part == "[key]":
+            return tuple(path), True
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, dict | list):
+            continue  # a union tag or member name, not a data step
+        else:
+            break
+    return tuple(path), False
+
+
+def _convert(doc: Document, model: type[BaseModel], detail: ErrorDetails) -> Diagnostic:
+    loc = tuple(detail["loc"])
+    kind = detail["type"]
+    path, is_key = _data_path(doc, loc)
+    dotted = ".".join(str(p) for p in path) or "document"
+    if kind == "extra_forbidden":
+        name = str(path[-1])
+        allowed = _allowed_keys(model, path[:-1], doc)
+        parent = ".".join(str(p) for p in path[:-1]) or "the top level"
+        return doc.diagnostic(path, "BP200", f"unknown key {name!r} in {parent}",
+                              did_you_mean(name, allowed) or
+                              "allowed keys: " + ", ".join(sorted(allowed)), key=True)
+    if kind in {"missing", "union_tag_not_found"}:
+        missing = str(loc[-1]) if kind == "missing" else str(detail.get("ctx", {}).get(
+            "discriminator", "type")).strip("'")
+        where = ".".join(str(p) for p in path) or "the top level"
+        return doc.diagnostic(path, "BP201", f"missing required key {missing!r} in {where}",
+                              f"add '{missing}:'", key=True)
+    if kind in _TYPE_NAMES:
+        got = _YAML_TYPES.get(type(detail["input"]), "another type")
+        return doc.diagnostic(path, "BP202", f"{dotted}: expected {_TYPE_NAMES[kind]}, got {got}",
+                              _quote_hint(detail["input"]))
+    if kind in {"literal_error", "union_tag_invalid", "enum"}:
+        return _enum_error(doc, path, is_key, detail, dotted)
+    message = detail["msg"].removeprefix("Value error, ")
+    return doc.diagnostic(path, "BP204", f"{dotted}: {message}", "", key=is_key)
+
+
+def _enum_error(doc: Document, path: PathKey, is_key: bool, detail: ErrorDetails,
+                dotted: str) -> Diagnostic:
+    ctx = detail.get("ctx", {})
+    expected_text = str(ctx.get("expected_tags") or ctx.get("expected") or "")
+    choices = [c.strip().strip("'\"") for c in expected_text.replace(" or ", ",").split(",")]
+    choices = [c for c in choices if c]
+    got = str(path[-1]) if is_key else str(detail["input"])
+    if isinstance(detail["input"], dict):
+        got = str(detail["input"].get("type", ""))
+        path = (*path, "type")
+    hint = did_you_mean(got, choices) or "use one of: " + ", ".join(choices)
+    return doc.diagnostic(path, "BP203", f"{dotted}: {got!r} is not one of "
+                          + ", ".join(choices), hint, key=is_key)
+
+
+def _quote_hint(value: object) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"quote it if you meant the text '{value}'"
+    return ""
+
+
+def _allowed_keys(model: type[BaseModel], path: PathKey, doc: Document) -> list[str]:
+    """The YAML keys the model accepts at ``path`` (for did-you-mean)."""
+    annotation: Any = model
+    node: Any = doc.data
+    for step in path:
+        annotation = _step(annotation, step, node)
+        node = node[step] if isinstance(node, dict | list) else None
+    cls = _as_model(annotation, node)
+    if cls is None:
+        return []
+    return [f.alias or name for name, f in cls.model_fields.items()]
+
+
+def _step(annotation: Any, step: str | int, node: Any) -> Any:
+    cls = _as_model(annotation, node)
+    if cls is not None and isinstance(step, str):
+        for name, field in cls.model_fields.items():
+            if (field.alias or name) == step:
+                return field.annotation
+        return None
+    origin = typing.get_origin(_unwrap(annotation))
+    args = typing.get_args(_unwrap(annotation))
+    if origin is list and args:
+        return args[0]
+    if origin is dict and len(args) == 2:
+        return args[1]
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _as_model(annotation: Any, node: Any) -> type[BaseModel] | None:
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (Union, types.UnionType):
+        members = [_as_model(a, node) for a in typing.get_args(annotation)]
+        models = [m for m in members if m is not None]
+        tag = node.get("type") if isinstance(node, dict) else None
+        for candidate in models:
+            field = candidate.model_fields.get("type")
+            if field is not None and tag in typing.get_args(field.annotation):
+                return candidate
+        return models[0] if len(models) == 1 else None
+    return None

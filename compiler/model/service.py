@@ -1,0 +1,73 @@
+"""The service policy: one file per protected application."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from compiler.model.types import (
+    MODEL_CONFIG, Classification, DnsLabel, Duration, Method, NonEmpty, StorageKind,
+)
+
+
+class Base(BaseModel):
+    model_config = MODEL_CONFIG
+
+
+class ServiceMetadata(Base):
+    name: DnsLabel
+    namespace: DnsLabel
+
+
+class Workload(Base):
+    """The object that runs the app; HelmRelease means a Flux HelmRelease of any chart."""
+
+    kind: Literal["HelmRelease", "Deployment", "StatefulSet"]
+    name: DnsLabel
+    controller: DnsLabel | None = None
+    container: DnsLabel | None = None
+
+
+AbsolutePath = Annotated[str, Field(pattern=r"^/[^\s]*$")]
+
+
+class Volume(Base):
+    """A pod volume holding data: a PersistentVolumeClaim or an emptyDir."""
+
+    name: DnsLabel
+    claim: DnsLabel | None = None
+    empty_dir: bool = False
+    mount_path: AbsolutePath | None = None
+
+
+class SqliteDatabase(Base):
+    path: AbsolutePath
+    volume: DnsLabel
+
+
+class ServiceSpec(Base):
+    classification: Classification
+    owner: NonEmpty
+    storage: StorageKind
+    rpo: Duration | None = None
+    rto: Duration | None = None
+    app_path: NonEmpty | None = None
+    methods: list[Method] | None = None
+    workload: Workload
+    volumes: list[Volume] = []
+    sqlite: list[SqliteDatabase] = []
+    restore_tests: list[NonEmpty] = []
+
+
+class ServicePolicy(Base):
+    """``kind: ServicePolicy``: how one app's data is protected."""
+
+    api_version: Literal["backup-policy/v1alpha1"] = Field(alias="apiVersion")
+    kind: Literal["ServicePolicy"]
+    metadata: ServiceMetadata
+    spec: ServiceSpec
+
+    @property
+    def key(self) -> str:
+        return f"{self.metadata.namespace}/{self.metadata.name}"
