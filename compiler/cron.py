@@ -28,7 +28,7 @@ MACROS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 *
 RANDOM_MACROS = {"@hourly-random": "0 * * * *", "@daily-random": "0 0 * * *",
                  "@weekly-random": "0 0 * * 0", "@monthly-random": "0 0 1 * *",
                  "@yearly-random": "0 0 1 1 *", "@annually-random": "0 0 1 1 *"}
-_HASH = re.compile(r"^H(?:\((\d+)-(\d+)\))?$")
+_HASH = re.compile(r"^H(?:\((\d+)-(\d+)\))?(?:/(\d+))?$")
 
 
 class CronError(ValueError):
@@ -98,7 +98,7 @@ def parse(expression: str) -> Cron:
     if len(fields) != 5:
         raise CronError(f"{expression!r} has {len(fields)} fields; cron needs 5 "
                         "(minute hour day-of-month month day-of-week) or a macro like @daily")
-    if any(_HASH.match(f) for f in fields):
+    if any(_HASH.match(f) for f in fields if f.startswith("H")):
         raise CronError(f"{expression!r} still contains H; resolve it before use")
     sets = [_field_values(f, i) for i, f in enumerate(fields)]
     return Cron(*sets, day_restricted=fields[2] != "*", weekday_restricted=fields[4] != "*")
@@ -116,7 +116,9 @@ def validate(expression: str) -> None:
         for index in (2, 3, 4):
             if _HASH.match(fields[index]):
                 raise CronError("H is only supported in the minute and hour fields")
-    parse(" ".join(fields) if len(fields) == 5 else expression)
+    concrete = " ".join(fields) if len(fields) == 5 else expression
+    parse(concrete)
+    max_gap_seconds(concrete)  # refuses schedules that (almost) never fire, e.g. Feb 30
 
 
 def _check_hash_range(match: re.Match[str], index: int) -> None:
@@ -125,6 +127,9 @@ def _check_hash_range(match: re.Match[str], index: int) -> None:
         start, end = int(match.group(1)), int(match.group(2))
         if not low <= start <= end <= high:
             raise CronError(f"H({start}-{end}) is outside {low}-{high} in {name} field")
+    step = match.group(3)
+    if step is not None and not 0 < int(step) <= high - low + 1:
+        raise CronError(f"bad step {step!r} after H in {name} field")
 
 
 def is_hashed(expression: str) -> bool:
@@ -148,9 +153,11 @@ def resolve(expression: str, seed: str, offset: int = 0) -> str:
             continue
         _, low, high = FIELDS[index]
         start, end = (int(match.group(1)), int(match.group(2))) if match.group(1) else (low, high)
-        span = end - start + 1
+        step = int(match.group(3)) if match.group(3) else None
+        span = min(step, end - start + 1) if step else end - start + 1
         pick = (digest >> (16 * index)) + (offset if index == 0 else offset // 60)
-        fields[index] = str(start + pick % span)
+        value = start + pick % span
+        fields[index] = f"{value}-{end}/{step}" if step else str(value)
     return " ".join(fields)
 
 

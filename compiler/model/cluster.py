@@ -100,6 +100,27 @@ class VeleroSettings(Base):
     skip_immediately: bool = False
 
 
+class LitestreamCleanup(Base):
+    """The generation-aware cleanup CronJob for Litestream 0.3 replicas (one per S3 target)."""
+
+    enabled: bool = True
+    schedule: CronSpec = "H H(1-5) * * *"
+    retention: Duration = 7 * 86400
+
+
+class LitestreamSettings(Base):
+    """Cluster-wide Litestream defaults; a service may override ``version`` and ``targets``."""
+
+    version: Literal["0.3", "0.5"] = "0.3"
+    targets: Annotated[list[NonEmpty], Field(min_length=1)]
+    sync_interval: Duration = 10
+    snapshot_interval: Duration = 3600
+    retention: Duration = 168 * 3600
+    validation_interval: Duration | None = None
+    cleanup: LitestreamCleanup = Field(
+        default_factory=lambda: LitestreamCleanup.model_validate({}))
+
+
 class ClassDefaults(Base):
     rpo: Duration
     rto: Duration
@@ -134,6 +155,7 @@ class ClusterSpec(Base):
     flux: Flux = Field(default_factory=lambda: Flux.model_validate({}))
     timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
     namespaces: Namespaces = Field(default_factory=lambda: Namespaces.model_validate({}))
+    litestream: LitestreamSettings | None = None
     targets: dict[DnsLabel, Target]
     classes: dict[Classification, ClassDefaults]
 

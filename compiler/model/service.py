@@ -42,8 +42,16 @@ class Volume(Base):
 
 
 class SqliteDatabase(Base):
+    """An SQLite file replicated by a Litestream sidecar."""
+
     path: AbsolutePath
     volume: DnsLabel
+    targets: list[NonEmpty] | None = None
+
+
+class LitestreamOverride(Base):
+    version: Literal["0.3", "0.5"] | None = None
+    acknowledge_migration: bool = False
 
 
 class ServiceSpec(Base):
@@ -57,6 +65,7 @@ class ServiceSpec(Base):
     workload: Workload
     volumes: list[Volume] = []
     sqlite: list[SqliteDatabase] = []
+    litestream: LitestreamOverride | None = None
     restore_tests: list[NonEmpty] = []
 
 

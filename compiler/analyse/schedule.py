@@ -1,0 +1,86 @@
+"""Deterministic schedule spreading.
+
+Every job has a seed (tool/namespace/app/job) and a target. ``H`` fields are resolved from a
+stable hash of the seed; heavy jobs of one target never start in the same minute of the week,
+and restic maintenance (check/prune) never starts inside a backup window of its repository.
+Pinned (H-free) expressions are kept as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from compiler import cron
+
+WEEK = 7 * 1440
+JobRole = Literal["backup", "maintenance", "light"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """A scheduled job before resolution."""
+
+    seed: str
+    target: str
+    role: JobRole
+    expression: str
+    window_minutes: int = 1
+
+
+@dataclass
+class ScheduleBook:
+    """Resolved crons by seed, plus the occupation of each target's week."""
+
+    resolved: dict[str, str] = field(default_factory=dict)
+    starts: dict[str, set[int]] = field(default_factory=dict)
+    windows: dict[str, set[int]] = field(default_factory=dict)
+
+    def cron_for(self, seed: str) -> str:
+        return self.resolved[seed]
+
+
+def minutes_of_week(expression: str) -> frozenset[int]:
+    """Start minutes within a week (day-of-month limits widen to every weekday)."""
+    parsed = cron.parse(expression)
+    days = range(7) if parsed.day_restricted else sorted(parsed.weekdays)
+    return frozenset(d * 1440 + h * 60 + m for d in days for h in parsed.hours
+                     for m in parsed.minutes)
+
+
+def _window(starts: frozenset[int], minutes: int) -> set[int]:
+    return {(s + i) % WEEK for s in starts for i in range(max(minutes, 1))}
+
+
+def _pick(job: Job, busy: set[int]) -> str:
+    if not cron.is_hashed(job.expression):
+        return cron.normalise(job.expression)
+    first = cron.resolve(job.expression, job.seed)
+    for offset in range(1440):
+        candidate = cron.resolve(job.expression, job.seed, offset)
+        if not minutes_of_week(candidate) & busy:
+            return candidate
+    return first
+
+
+def resolve_all(jobs: list[Job]) -> ScheduleBook:
+    """Resolve backups first (pinned before hashed), then maintenance, then light jobs."""
+    book = ScheduleBook()
+    maintenance: dict[str, set[int]] = {}
+    order = {"backup": 0, "maintenance": 1, "light": 2}
+    ranked = sorted(jobs, key=lambda j: (order[j.role], cron.is_hashed(j.expression), j.seed))
+    for job in ranked:
+        starts = book.starts.setdefault(job.target, set())
+        windows = book.windows.setdefault(job.target, set())
+        busy_maintenance = maintenance.setdefault(job.target, set())
+        if job.role == "backup":
+            chosen = _pick(job, starts)
+            starts |= minutes_of_week(chosen)
+            windows |= _window(minutes_of_week(chosen), job.window_minutes)
+        elif job.role == "maintenance":
+            chosen = _pick(job, windows | busy_maintenance)
+            busy_maintenance |= _window(minutes_of_week(chosen), job.window_minutes)
+        else:
+            chosen = _pick(job, set())
+        book.resolved[job.seed] = chosen
+    return book

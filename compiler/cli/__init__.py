@@ -1,0 +1,1 @@
+"""The click command-line interface (the only place click is used)."""

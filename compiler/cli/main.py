@@ -1,0 +1,104 @@
+"""``backup-policy``: a thin click layer that builds a RunConfig and calls the library."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from compiler import __version__
+from compiler.commands import EXIT_INTERNAL, Outcome
+from compiler.commands.explain import run_explain
+from compiler.commands.run import run_check, run_compile, run_validate
+from compiler.commands.schema import run_schema
+from compiler.config import RunConfig
+from compiler.model import KINDS
+
+
+def _use_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _emit(call: Callable[[], Outcome]) -> None:
+    try:
+        outcome = call()
+    except Exception as error:  # noqa: BLE001 - the contract: exit 3, short message
+        click.echo(f"backup-policy: internal error: {type(error).__name__}: {error}", err=True)
+        click.echo("please report this with the policy that caused it", err=True)
+        sys.exit(EXIT_INTERNAL)
+    if outcome.stdout:
+        click.echo(outcome.stdout, nl=False)
+    if outcome.stderr:
+        click.echo(outcome.stderr, nl=False, err=True)
+    sys.exit(outcome.exit_code)
+
+
+def _common(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--policies", "-p", type=click.Path(path_type=Path),
+                        default=Path("policies"), show_default=True,
+                        help="Folder with cluster.yaml, services/ and restore-tests.yaml.")(func)
+    func = click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]),
+                        default="text", show_default=True, help="Diagnostic format.")(func)
+    func = click.option("--verbose", "-v", is_flag=True, help="Print per-stage timings.")(func)
+    return func
+
+
+def _config(policies: Path, fmt: str, verbose: bool, **extra: Any) -> RunConfig:
+    return RunConfig(policies=policies, format=fmt, color=_use_color() and fmt == "text",  # type: ignore[arg-type]
+                     verbose=verbose, **extra)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="backup-policy")
+def cli() -> None:
+    """Compile per-service backup policies into K8up, Longhorn, Velero and Litestream manifests."""
+
+
+@cli.command()
+@_common
+def validate(policies: Path, fmt: str, verbose: bool) -> None:
+    """Check the policies only (fast; for the pre-commit hook)."""
+    _emit(lambda: run_validate(_config(policies, fmt, verbose)))
+
+
+@cli.command()
+@_common
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="Output root (default: spec.output.root of the cluster policy).")
+def check(policies: Path, fmt: str, verbose: bool, output: Path | None) -> None:
+    """Exit 1 with a diff if the output is not a fresh compile. Writes nothing."""
+    _emit(lambda: run_check(_config(policies, fmt, verbose, output=output)))
+
+
+@cli.command(name="compile")
+@_common
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="Output root (default: spec.output.root of the cluster policy).")
+@click.option("--fix", is_flag=True, help="Add the backup Component to app kustomizations.")
+def compile_(policies: Path, fmt: str, verbose: bool, output: Path | None, fix: bool) -> None:
+    """Write the generated manifests (only files that changed)."""
+    _emit(lambda: run_compile(_config(policies, fmt, verbose, output=output, fix=fix)))
+
+
+@cli.command()
+@_common
+@click.argument("service")
+def explain(policies: Path, fmt: str, verbose: bool, service: str) -> None:
+    """Show a service's effective protection and why."""
+    _emit(lambda: run_explain(_config(policies, fmt, verbose), service))
+
+
+@cli.command()
+@click.option("--kind", type=click.Choice(sorted(KINDS)), default=None,
+              help="One kind's schema (default: all kinds).")
+def schema(kind: str | None) -> None:
+    """Print the JSON Schema of the policy format."""
+    _emit(lambda: run_schema(kind))
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,19 @@
+"""Command functions: each takes a RunConfig and returns an Outcome with the exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the CLI prints (stdout, stderr) and the exit code it returns."""
+
+    exit_code: int
+    stdout: str = ""
+    stderr: str = ""

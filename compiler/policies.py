@@ -1,0 +1,93 @@
+"""Stages 1+2 for a whole policy directory: every file loaded, validated and sorted by kind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compiler.diagnostics import Diagnostic
+from compiler.load import Document, iter_policy_files, load_file
+from compiler.model import ClusterPolicy, RestoreTestPlan, ServicePolicy
+from compiler.model.build import Built, build
+
+
+@dataclass(frozen=True)
+class Source:
+    """A validated policy of one kind with the document it came from."""
+
+    doc: Document
+
+    @property
+    def file(self) -> str:
+        return self.doc.file
+
+
+@dataclass(frozen=True)
+class ClusterSource(Source):
+    policy: ClusterPolicy
+
+
+@dataclass(frozen=True)
+class ServiceSource(Source):
+    policy: ServicePolicy
+
+
+@dataclass(frozen=True)
+class PlanSource(Source):
+    policy: RestoreTestPlan
+
+
+@dataclass(frozen=True)
+class Policies:
+    """Everything read from a policy directory, services sorted by namespace/name."""
+
+    cluster: ClusterSource
+    services: tuple[ServiceSource, ...]
+    restore_plan: PlanSource | None = None
+    documents: tuple[Document, ...] = field(default=())
+
+
+def _display(path: Path, base: Path) -> str:
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_policies(root: Path, base: Path) -> tuple[Policies | None, list[Diagnostic]]:
+    """Load ``root`` (a policy directory); file names in diagnostics are relative to ``base``."""
+    if not root.is_dir():
+        shown = _display(root, base)
+        return None, [Diagnostic(shown, 0, 0, "error", "BP103",
+                                 f"policy directory {shown!r} does not exist")]
+    problems: list[Diagnostic] = []
+    built: list[Built] = []
+    for path in iter_policy_files(root):
+        doc, errors = load_file(path, _display(path, base))
+        problems.extend(errors)
+        if doc is not None:
+            result, errors = build(doc)
+            problems.extend(errors)
+            if result is not None:
+                built.append(result)
+    policies, errors = _assemble(built, _display(root, base))
+    return (None if problems or policies is None else policies), problems + errors
+
+
+def _assemble(built: list[Built], root: str) -> tuple[Policies | None, list[Diagnostic]]:
+    clusters = [ClusterSource(b.doc, b.policy) for b in built if isinstance(b.policy, ClusterPolicy)]
+    plans = [PlanSource(b.doc, b.policy) for b in built if isinstance(b.policy, RestoreTestPlan)]
+    services = [ServiceSource(b.doc, b.policy) for b in built if isinstance(b.policy, ServicePolicy)]
+    problems = [
+        extra.doc.diagnostic(("kind",), "BP111", f"a second {kind} (first in {first.file})",
+                             f"keep one {kind} per policy directory")
+        for kind, group in (("ClusterPolicy", clusters), ("RestoreTestPlan", plans))
+        for first, extra in zip(group, group[1:], strict=False)
+    ]
+    if not clusters:
+        problems.append(Diagnostic(root, 0, 0, "error", "BP111", "no ClusterPolicy found",
+                                   "add cluster.yaml with kind: ClusterPolicy"))
+        return None, problems
+    services.sort(key=lambda s: (s.policy.key, s.file))
+    return Policies(clusters[0], tuple(services), plans[0] if plans else None,
+                    tuple(b.doc for b in built)), problems
