@@ -1,0 +1,5 @@
+"""``python -m compiler`` runs the CLI."""
+
+from compiler.cli.main import main
+
+main()

@@ -1,0 +1,52 @@
+"""Shared fixtures: the repository root, an isolated copy of the example, the CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from compiler.cli.main import cli
+
+REPO = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require_tool(name: str, found: bool) -> None:
+    """Skip locally when a system tool is missing; in CI a missing tool is a failure."""
+    if found:
+        return
+    if IN_CI:
+        pytest.fail(f"{name} is required in CI but was not found")
+    pytest.skip(f"{name} is not installed")
+
+
+@pytest.fixture
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A private copy of policies/ and out/ to compile into."""
+    shutil.copytree(REPO / "policies", tmp_path / "policies")
+    shutil.copytree(REPO / "out", tmp_path / "out")
+    return tmp_path
+
+
+RunCli = Callable[..., Result]
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch) -> RunCli:
+    """Invoke the CLI in-process from a working directory."""
+
+    def invoke(*args: str, cwd: Path) -> Result:
+        monkeypatch.chdir(cwd)
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke

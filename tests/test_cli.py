@@ -1,0 +1,179 @@
+"""The CLI contract (SPEC §6) on a private copy of the example homelab."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compiler.commands.schema import SCHEMA_FILES, schema_text
+from compiler.write import is_generated
+from tests.conftest import RunCli
+
+GENERATED = "out/kubernetes/apps/productivity/paperless/backup/k8up-schedule.yaml"
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_committed_out_is_a_fresh_compile(repo: Path, run_cli: RunCli) -> None:
+    result = run_cli("check", cwd=repo)
+    assert result.exit_code == 0, result.output
+
+
+def test_compile_twice_is_stable_and_writes_nothing_new(example: Path, run_cli: RunCli) -> None:
+    before = tree_digest(example / "out")
+    result = run_cli("compile", cwd=example)
+    assert result.exit_code == 0, result.output
+    assert "0 written" in result.output and "0 removed" in result.output
+    assert tree_digest(example / "out") == before
+
+
+@pytest.mark.parametrize("seeds", [("0", "12345")])
+def test_output_is_byte_identical_across_hash_seeds(repo: Path, tmp_path: Path,
+                                                    seeds: tuple[str, str]) -> None:
+    digests = []
+    for seed in seeds:
+        target = tmp_path / f"out-{seed}"
+        shutil.copytree(repo / "out", target)
+        for generated in target.rglob("*"):
+            if generated.is_file() and is_generated(generated):
+                generated.unlink()  # compile from scratch, keep the hand-written app files
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-m", "compiler", "compile", "-o", str(target)],
+                              cwd=repo, env=env, check=False, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        digests.append(tree_digest(target))
+    assert digests[0] == digests[1] == tree_digest(repo / "out")
+
+
+def test_check_reports_drift_with_a_diff_then_passes_after_compile(example: Path,
+                                                                   run_cli: RunCli) -> None:
+    edited = example / GENERATED
+    edited.write_text(edited.read_text().replace('"bp-paperless"', '"hand-edited"'))
+    result = run_cli("check", cwd=example)
+    assert result.exit_code == 1
+    assert f"--- a/{GENERATED}" in result.output and '+  name: "bp-paperless"' in result.output
+    assert run_cli("compile", cwd=example).exit_code == 0
+    assert run_cli("check", cwd=example).exit_code == 0
+
+
+def test_check_writes_nothing(example: Path, run_cli: RunCli) -> None:
+    (example / GENERATED).unlink()
+    before = tree_digest(example / "out")
+    assert run_cli("check", cwd=example).exit_code == 1
+    assert tree_digest(example / "out") == before
+
+
+def test_compile_refuses_to_overwrite_a_hand_written_file(example: Path,
+                                                          run_cli: RunCli) -> None:
+    (example / GENERATED).write_text("# my own schedule\nkind: Schedule\n")
+    other = example / "out/kubernetes/apps/storage/velero/schedules/bp-productivity.yaml"
+    other.write_text(other.read_text() + "# drift\n")
+    before = tree_digest(example / "out")
+    result = run_cli("compile", cwd=example)
+    assert result.exit_code == 1
+    assert f"{GENERATED}:1:1: error [BP401]" in result.output
+    assert tree_digest(example / "out") == before  # not even the other drifted file
+
+
+def test_removed_policy_removes_only_its_generated_files(example: Path, run_cli: RunCli) -> None:
+    (example / "policies/services/n8n.yaml").unlink()
+    text = (example / "policies/restore-tests.yaml").read_text()
+    (example / "policies/restore-tests.yaml").write_text(
+        text.replace(", automation/n8n", "").replace("automation, ", ""))
+    result = run_cli("compile", cwd=example)
+    assert result.exit_code == 0, result.output
+    app = example / "out/kubernetes/apps/automation/n8n"
+    assert not (app / "backup").exists()
+    assert sorted(p.name for p in app.iterdir()) == ["kustomization.yaml", "pvc.yaml",
+                                                     "service.yaml", "statefulset.yaml"]
+
+
+def test_bad_policy_writes_nothing_and_reports_position(example: Path, run_cli: RunCli) -> None:
+    policy = example / "policies/services/paperless.yaml"
+    policy.write_text(policy.read_text().replace("storage: longhorn", "storage: longhrn"))
+    (example / GENERATED).unlink()
+    before = tree_digest(example / "out")
+    result = run_cli("compile", cwd=example)
+    assert result.exit_code == 1
+    assert "policies/services/paperless.yaml:10:12: error [BP203]" in result.output
+    assert "did you mean 'longhorn'?" in result.output
+    assert "Traceback" not in result.output
+    assert tree_digest(example / "out") == before
+
+
+def test_missing_component_reference_is_detected_and_fixed(example: Path,
+                                                           run_cli: RunCli) -> None:
+    kustomization = example / "out/kubernetes/apps/media/overseerr/app/kustomization.yaml"
+    original = kustomization.read_text()
+    kustomization.write_text(original.replace("components:\n  - ../backup\n", "") +
+                             "# keep me\n")
+    result = run_cli("check", cwd=example)
+    assert result.exit_code == 1 and "[BP402]" in result.output
+    result = run_cli("compile", "--fix", cwd=example)
+    assert result.exit_code == 0, result.output
+    fixed = kustomization.read_text()
+    assert "# keep me" in fixed and "- ../backup" in fixed
+    assert run_cli("check", cwd=example).exit_code == 0
+
+
+def test_json_and_github_formats(example: Path, run_cli: RunCli) -> None:
+    policy = example / "policies/services/n8n.yaml"
+    policy.write_text(policy.read_text().replace("owner:", "ownr:"))
+    result = run_cli("validate", "--format", "json", cwd=example)
+    assert result.exit_code == 1
+    problems = json.loads(result.output)
+    assert {(p["file"], p["line"], p["col"], p["rule"]) for p in problems} == {
+        ("policies/services/n8n.yaml", 7, 1, "BP201"),  # owner is missing from spec
+        ("policies/services/n8n.yaml", 9, 3, "BP200"),  # ... because it is spelled ownr
+    }
+    result = run_cli("validate", "--format", "github", cwd=example)
+    assert result.output.startswith("::error file=policies/services/n8n.yaml,line=")
+    assert "title=BP" in result.output
+
+
+def test_usage_error_exits_2(repo: Path, run_cli: RunCli) -> None:
+    assert run_cli("compile", "--no-such-option", cwd=repo).exit_code == 2
+    assert run_cli("explain", "no-such-service", cwd=repo).exit_code == 2
+
+
+def test_internal_error_exits_3_without_traceback(example: Path, run_cli: RunCli,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import compiler.commands.run as run_module
+
+    def broken(config: object) -> None:
+        raise RuntimeError("stage exploded")
+
+    monkeypatch.setattr(run_module, "build", broken)
+    result = run_cli("compile", cwd=example)
+    assert result.exit_code == 3
+    assert "internal error: RuntimeError: stage exploded" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_validate_is_quiet_without_errors_or_warnings(tmp_path: Path, run_cli: RunCli) -> None:
+    base = Path(__file__).parent / "cases" / "base"
+    result = run_cli("validate", "-p", str(base / "policies"), cwd=tmp_path)
+    assert result.exit_code == 0 and result.output == ""
+
+
+def test_schema_command_matches_committed_schemas(repo: Path, run_cli: RunCli) -> None:
+    assert run_cli("schema", cwd=repo).output == (repo / "schemas/policy.json").read_text()
+    for kind, name in SCHEMA_FILES.items():
+        assert schema_text(kind) == (repo / "schemas" / name).read_text(), name
+
+
+def test_explain_shows_effective_protection(repo: Path, run_cli: RunCli) -> None:
+    result = run_cli("explain", "paperless", cwd=repo)
+    assert result.exit_code == 0
+    assert "pvc/paperless-data: effective RPO 1h meets 1h" in result.output
+    assert "longhorn-snapshot -> nas (local copy)" in result.output
