@@ -136,29 +136,49 @@ def is_hashed(expression: str) -> bool:
     return any(_HASH.match(f) for f in normalise(expression).split(" "))
 
 
+@lru_cache(maxsize=65536)
 def stable_hash(seed: str) -> int:
     """A process-independent hash (Python's hash() is salted per process)."""
     return int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
 
 
+@lru_cache(maxsize=4096)
+def _hashed_fields(expression: str) -> tuple[tuple[str, ...], tuple[tuple[int, int, int,
+                                                                         int | None], ...]]:
+    """Fields of ``expression`` and, per H field: index, first value, span, step."""
+    fields = tuple(normalise(expression).split(" "))
+    hashed = []
+    for index in (0, 1) if len(fields) == 5 else ():
+        match = _HASH.match(fields[index])
+        if match:
+            _, low, high = FIELDS[index]
+            start, end = (int(match.group(1)), int(match.group(2))) if match.group(1) else (
+                low, high)
+            step = int(match.group(3)) if match.group(3) else None
+            span = min(step, end - start + 1) if step else end - start + 1
+            hashed.append((index, start, span, step))
+    return fields, tuple(hashed)
+
+
 def resolve(expression: str, seed: str, offset: int = 0) -> str:
     """Replace H fields with values picked from ``seed``; ``offset`` shifts the pick."""
-    fields = normalise(expression).split(" ")
-    if len(fields) != 5:
-        return expression
+    fields, hashed = _hashed_fields(expression)
+    if not hashed:
+        return expression if len(fields) != 5 else " ".join(fields)
     digest = stable_hash(seed)
-    for index in (0, 1):
-        match = _HASH.match(fields[index])
-        if not match:
-            continue
-        _, low, high = FIELDS[index]
-        start, end = (int(match.group(1)), int(match.group(2))) if match.group(1) else (low, high)
-        step = int(match.group(3)) if match.group(3) else None
-        span = min(step, end - start + 1) if step else end - start + 1
+    out = list(fields)
+    for index, start, span, step in hashed:
         pick = (digest >> (16 * index)) + (offset if index == 0 else offset // 60)
         value = start + pick % span
-        fields[index] = f"{value}-{end}/{step}" if step else str(value)
-    return " ".join(fields)
+        if step:
+            last = FIELDS[index][2]
+            match = _HASH.match(fields[index])
+            if match and match.group(2):
+                last = int(match.group(2))
+            out[index] = f"{value}-{last}/{step}"
+        else:
+            out[index] = str(value)
+    return " ".join(out)
 
 
 _REFERENCE_YEAR = 2027  # a common year; the span below also covers a leap year (2028)

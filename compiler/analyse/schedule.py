@@ -9,11 +9,15 @@ Pinned (H-free) expressions are kept as written.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from compiler import cron
 
 WEEK = 7 * 1440
+# How far a hashed pick may move to find a free slot: four hours covers any realistic
+# homelab; past it the job keeps its hashed slot and the overlap rules report it.
+MAX_SHIFT_MINUTES = 240
 JobRole = Literal["backup", "maintenance", "light"]
 
 
@@ -40,6 +44,7 @@ class ScheduleBook:
         return self.resolved[seed]
 
 
+@lru_cache(maxsize=65536)
 def minutes_of_week(expression: str) -> frozenset[int]:
     """Start minutes within a week (day-of-month limits widen to every weekday)."""
     parsed = cron.parse(expression)
@@ -56,9 +61,9 @@ def _pick(job: Job, busy: set[int]) -> str:
     if not cron.is_hashed(job.expression):
         return cron.normalise(job.expression)
     first = cron.resolve(job.expression, job.seed)
-    for offset in range(1440):
+    for offset in range(MAX_SHIFT_MINUTES):
         candidate = cron.resolve(job.expression, job.seed, offset)
-        if not minutes_of_week(candidate) & busy:
+        if busy.isdisjoint(minutes_of_week(candidate)):
             return candidate
     return first
 

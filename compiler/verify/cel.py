@@ -119,8 +119,8 @@ def _logical(left: _Expr, right: _Expr, *, short: bool) -> _Expr:
                 value = operand(instance)
             except _NoValue:
                 value = None
-            if value is short:
-                return short
+            if isinstance(value, bool) and value == short:
+                return value
             outcomes.append(value if isinstance(value, bool) else None)
         if None in outcomes:
             raise _NoValue

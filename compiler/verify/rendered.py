@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from compiler.diagnostics import Diagnostic
+from compiler.verify.yamldocs import YAMLDocumentError, load_documents
 
 
 def _nulls(node: Any, path: str) -> Iterator[str]:
@@ -25,18 +23,23 @@ def _nulls(node: Any, path: str) -> Iterator[str]:
 def verify_rendered(outputs: dict[str, str]) -> list[Diagnostic]:
     """Problems here are compiler bugs; they still surface as diagnostics, never tracebacks."""
     problems = []
-    yaml = YAML(typ="safe", pure=True)
     for path, text in sorted(outputs.items()):
         if not path.endswith((".yaml", ".yml")):
             continue
         try:
-            documents = [d for d in yaml.load_all(text) if d is not None]
-        except YAMLError as error:
+            documents = [d for d in load_documents(text) if d is not None]
+        except YAMLDocumentError as error:
             problems.append(Diagnostic(path, 1, 1, "error", "BP490",
                                        f"generated YAML does not parse: {error}"))
             continue
         for document in documents:
-            if not isinstance(document, dict) or "kind" not in document:
+            if isinstance(document, list):  # a JSON6902 patch: a list of operations
+                if not all(isinstance(op, dict) and {"op", "path"} <= op.keys()
+                           for op in document):
+                    problems.append(Diagnostic(path, 1, 1, "error", "BP490",
+                                               "generated JSON patch has an operation "
+                                               "without op/path"))
+            elif not isinstance(document, dict) or "kind" not in document:
                 problems.append(Diagnostic(path, 1, 1, "error", "BP490",
                                            "generated document has no kind"))
             for where in _nulls(document, ""):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+from collections.abc import Hashable
 from functools import cache
 from typing import Any
 
@@ -55,11 +56,12 @@ def _pyyaml_loader() -> Any:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = constructor.construct_object(key_node, deep=True)
-            if key in result:
+            if not isinstance(key, Hashable) or key in result:
+                problem = "duplicate" if isinstance(key, Hashable) else "unhashable"
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping",
                     node.start_mark,
-                    f"found duplicate key {key!r}",
+                    f"found {problem} key {key!r}",
                     key_node.start_mark,
                 )
             result[key] = constructor.construct_object(value_node, deep=True)
