@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -100,8 +101,9 @@ def parse(expression: str) -> Cron:
                         "(minute hour day-of-month month day-of-week) or a macro like @daily")
     if any(_HASH.match(f) for f in fields if f.startswith("H")):
         raise CronError(f"{expression!r} still contains H; resolve it before use")
-    sets = [_field_values(f, i) for i, f in enumerate(fields)]
-    return Cron(*sets, day_restricted=fields[2] != "*", weekday_restricted=fields[4] != "*")
+    minutes, hours, days, months, weekdays = (_field_values(f, i) for i, f in enumerate(fields))
+    return Cron(minutes, hours, days, months, weekdays, day_restricted=fields[2] != "*",
+                weekday_restricted=fields[4] != "*")
 
 
 def validate(expression: str) -> None:
@@ -203,7 +205,7 @@ def max_gap_seconds(expression: str) -> int:
     """
     cron = parse(expression)
     times = sorted(h * 60 + m for h in cron.hours for m in cron.minutes)
-    within_day = max((b - a for a, b in zip(times, times[1:], strict=False)), default=0)
+    within_day = max((b - a for a, b in itertools.pairwise(times)), default=0)
     day_numbers = []
     ordinal = 0
     for year in (_REFERENCE_YEAR, _REFERENCE_YEAR + 1, _REFERENCE_YEAR + 2):
@@ -217,7 +219,7 @@ def max_gap_seconds(expression: str) -> int:
     first_span = 365 + 366  # gaps that start in the first two years count
     between = max(
         (b - a) * 1440 + times[0] - times[-1]
-        for a, b in zip(day_numbers, day_numbers[1:], strict=False)
+        for a, b in itertools.pairwise(day_numbers)
         if a < first_span
     )
     return max(within_day, between) * 60

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,14 +76,19 @@ def load_policies(root: Path, base: Path) -> tuple[Policies | None, list[Diagnos
 
 
 def _assemble(built: list[Built], root: str) -> tuple[Policies | None, list[Diagnostic]]:
-    clusters = [ClusterSource(b.doc, b.policy) for b in built if isinstance(b.policy, ClusterPolicy)]
-    plans = [PlanSource(b.doc, b.policy) for b in built if isinstance(b.policy, RestoreTestPlan)]
-    services = [ServiceSource(b.doc, b.policy) for b in built if isinstance(b.policy, ServicePolicy)]
+    clusters, plans, services = [], [], []
+    for b in built:
+        if isinstance(b.policy, ClusterPolicy):
+            clusters.append(ClusterSource(b.doc, b.policy))
+        elif isinstance(b.policy, RestoreTestPlan):
+            plans.append(PlanSource(b.doc, b.policy))
+        else:
+            services.append(ServiceSource(b.doc, b.policy))
     problems = [
         extra.doc.diagnostic(("kind",), "BP111", f"a second {kind} (first in {first.file})",
                              f"keep one {kind} per policy directory")
         for kind, group in (("ClusterPolicy", clusters), ("RestoreTestPlan", plans))
-        for first, extra in zip(group, group[1:], strict=False)
+        for first, extra in itertools.pairwise(group)
     ]
     if not clusters:
         problems.append(Diagnostic(root, 0, 0, "error", "BP111", "no ClusterPolicy found",

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from compiler.cli.main import cli
+from compiler.verify.schemas import SchemaRegistry
 
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI") == "true"
@@ -23,6 +24,32 @@ def require_tool(name: str, found: bool) -> None:
     if IN_CI:
         pytest.fail(f"{name} is required in CI but was not found")
     pytest.skip(f"{name} is not installed")
+
+
+CRDS_ENV = "BACKUP_POLICY_CRDS"
+
+
+def crd_dir() -> Path:
+    return Path(os.environ.get(CRDS_ENV) or REPO.parent / "shared" / "crds")
+
+
+@pytest.fixture(scope="session")
+def schema_registry() -> SchemaRegistry:
+    """Upstream CRDs (closed) plus core kinds; read in place from ../shared/crds."""
+    path = crd_dir()
+    if not path.is_dir():
+        reason = f"upstream CRDs not found in {path} (set {CRDS_ENV} to their directory)"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return SchemaRegistry.from_directory(path)
+
+
+@pytest.fixture
+def kubectl() -> str:
+    found = shutil.which("kubectl")
+    require_tool("kubectl", found is not None)
+    return str(found)
 
 
 @pytest.fixture

@@ -75,6 +75,14 @@ def _check_header(doc: Document) -> list[Diagnostic]:
     return problems
 
 
+def _child(node: Any, part: str | int) -> tuple[bool, Any]:
+    if isinstance(node, dict) and isinstance(part, str) and part in node:
+        return True, node[part]
+    if isinstance(node, list) and isinstance(part, int) and part < len(node):
+        return True, node[part]
+    return False, None
+
+
 def _data_path(doc: Document, loc: tuple[str | int, ...]) -> tuple[PathKey, bool]:
     """Map pydantic's loc (which includes union tags) onto the data's path.
 
@@ -85,11 +93,9 @@ def _data_path(doc: Document, loc: tuple[str | int, ...]) -> tuple[PathKey, bool
     for part in loc:
         if part == "[key]":
             return tuple(path), True
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
-            node = node[part]
-            path.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
+        found, child = _child(node, part)
+        if found:
+            node = child
             path.append(part)
         elif isinstance(node, dict | list):
             continue  # a union tag or member name, not a data step
@@ -153,7 +159,12 @@ def _allowed_keys(model: type[BaseModel], path: PathKey, doc: Document) -> list[
     node: Any = doc.data
     for step in path:
         annotation = _step(annotation, step, node)
-        node = node[step] if isinstance(node, dict | list) else None
+        if isinstance(node, dict):
+            node = node.get(step)
+        elif isinstance(node, list) and isinstance(step, int):
+            node = node[step]
+        else:
+            node = None
     cls = _as_model(annotation, node)
     if cls is None:
         return []

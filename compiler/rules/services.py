@@ -102,7 +102,7 @@ def duplicate_volume(context: RuleContext) -> Iterator[Diagnostic]:
     Passing: volumes ``data`` and ``media``.  Failing: two volumes named ``data``.
     """
     for source in context.policies.services:
-        names: set[str] = set()
+        names: set[tuple[str, str]] = set()
         for index, volume in enumerate(source.policy.spec.volumes):
             for label, value in (("name", volume.name), ("claim", volume.claim)):
                 if value and (label, value) in names:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import os
 import re
-import shutil
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -30,17 +29,6 @@ IN_CI = os.environ.get("CI") == "true"
 
 def crd_dir() -> Path:
     return Path(os.environ.get(CRDS_ENV) or REPO.parent / "shared" / "crds")
-
-
-@pytest.fixture(scope="session")
-def schema_registry() -> SchemaRegistry:
-    path = crd_dir()
-    if not path.is_dir():
-        reason = f"upstream CRDs not found in {path} (set {CRDS_ENV} to their directory)"
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return SchemaRegistry.from_directory(path)
 
 
 def meta(name: str, namespace: str | None = "backup") -> dict[str, Any]:
@@ -508,16 +496,6 @@ def test_stream_errors_are_problems(schema_registry: SchemaRegistry) -> None:
 
 
 # --- kustomize -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def kubectl() -> str:
-    found = shutil.which("kubectl")
-    if found is None:
-        if IN_CI:
-            pytest.fail("kubectl is required in CI but was not found")
-        pytest.skip("kubectl is not installed")
-    return found
 
 
 def test_kustomize_build_output_validates(
