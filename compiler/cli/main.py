@@ -26,7 +26,7 @@ def _use_color() -> bool:
 def _emit(call: Callable[[], Outcome]) -> None:
     try:
         outcome = call()
-    except Exception as error:  # noqa: BLE001 - the contract: exit 3, short message
+    except Exception as error:
         click.echo(f"backup-policy: internal error: {type(error).__name__}: {error}", err=True)
         click.echo("please report this with the policy that caused it", err=True)
         sys.exit(EXIT_INTERNAL)
