@@ -69,17 +69,25 @@ def check_wiring(root: Path, shown_root: str, refs: tuple[ComponentRef, ...]
         try:
             data = _yaml().load(path.read_text(encoding="utf-8"))
         except (YAMLError, OSError) as error:
-            problems.append(Diagnostic(shown, 1, 1, "error", "BP404",
-                                       f"cannot read app kustomization: {error}"))
+            problems.append(_unreadable(shown, error))
             continue
         if not isinstance(data, CommentedMap) or _lists(data.get("components"), component):
             continue
-        problems.append(Diagnostic(shown, 1, 1, "error", "BP402",
+        line, col = (data.lc.key("components") if "components" in data else (0, 0))
+        problems.append(Diagnostic(shown, line + 1, col + 1, "error", "BP402",
                                    f"{ref.service}: kustomization does not list the backup "
                                    f"Component {component!r}; its backups would never apply",
                                    "run `backup-policy compile --fix` to add it"))
         fixes.append(Wiring(path, _with_component(data, component)))
     return problems, fixes
+
+
+def _unreadable(shown: str, error: Exception) -> Diagnostic:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    detail = (getattr(error, "problem", None) or str(error)).strip().splitlines()[0]
+    return Diagnostic(shown, line, col, "error", "BP404",
+                      f"cannot read app kustomization: {detail}")
 
 
 def _with_component(data: CommentedMap, component: str) -> str:

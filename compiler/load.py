@@ -6,6 +6,8 @@ Positions are converted from 0-based to 1-based here, once, where they enter.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,8 @@ class Document:
     def locate(self, path: PathKey, *, key: bool = False) -> Position:
         """Position of ``path``'s key (or value); falls back to the nearest ancestor."""
         probe = tuple(path)
+        if key and probe and isinstance(probe[-1], int) and probe in self.value_positions:
+            return self.value_positions[probe]  # a list item has no key: point at the item
         while probe:
             table = self.key_positions if key else self.value_positions
             if probe in table:
@@ -88,6 +92,10 @@ def _scalar(node: Any) -> Any:
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
+    # Keep timestamps as text: the model parses dates and reports bad ones with a position,
+    # where ruamel's constructor would raise a bare ValueError for 2026-13-01.
+    yaml.constructor.add_constructor("tag:yaml.org,2002:timestamp",
+                                     type(yaml.constructor).construct_yaml_str)
     return yaml
 
 
@@ -96,13 +104,15 @@ def load_text(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
     try:
         documents = list(_yaml().load_all(text))
     except DuplicateKeyError as error:
-        return None, [_marked(error, file, "BP101", "duplicate key", _duplicate_hint(error))]
+        return None, [_marked(error, file, "BP101", "duplicate key", _duplicate_hint(error, text),
+                              text)]
     except MarkedYAMLError as error:
-        return None, [_marked(error, file, "BP100", "YAML syntax error", "")]
+        return None, [_marked(error, file, "BP100", "YAML syntax error", "", text)]
     documents = [d for d in documents if d is not None]
     if len(documents) != 1:
         what = "is empty" if not documents else f"holds {len(documents)} documents"
-        return None, [Diagnostic(file, 1, 1, "error", "BP102", f"policy file {what}",
+        line, col = _start(documents[1]) if len(documents) > 1 else (1, 1)
+        return None, [Diagnostic(file, line, col, "error", "BP102", f"policy file {what}",
                                  "put exactly one policy document in each file")]
     doc = Document(file=file, data=None)
     root = documents[0]
@@ -113,18 +123,47 @@ def load_text(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
     return Document(file, data, doc.value_positions, doc.key_positions), []
 
 
-def _marked(error: MarkedYAMLError, file: str, rule: str, summary: str, hint: str) -> Diagnostic:
+def _start(node: Any) -> Position:
+    if isinstance(node, CommentedMap | CommentedSeq):
+        return node.lc.line + 1, node.lc.col + 1
+    return 1, 1
+
+
+def _marked(error: MarkedYAMLError, file: str, rule: str, summary: str, hint: str,
+            text: str) -> Diagnostic:
     mark = error.problem_mark or error.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     detail = (error.problem or "").strip()
+    if (error.context_mark is not None and mark is not None
+            and mark.line >= len(text.splitlines())):
+        # The file ended inside a construct: point at where it was opened.
+        mark = error.context_mark
+        hint = hint or "this was opened here and never closed"
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     message = f"{summary}: {detail}" if detail else summary
     return Diagnostic(file, line, col, "error", rule, message, hint)
 
 
-def _duplicate_hint(error: DuplicateKeyError) -> str:
-    first = error.context_mark
-    where = f" (first defined on line {first.line + 1})" if first is not None else ""
-    return f"remove or rename one of the two keys{where}"
+def _duplicate_hint(error: DuplicateKeyError, text: str) -> str:
+    found = re.search(r'duplicate key "([^"]*)"', error.problem or "")
+    if found is None:
+        return "remove or rename one of the two keys"
+    name, first = found.group(1), _first_occurrence(error, found.group(1), text)
+    where = f" (the first is on line {first})" if first else ""
+    return f"remove or rename one of the two {name!r} keys{where}"
+
+
+def _first_occurrence(error: DuplicateKeyError, name: str, text: str) -> int | None:
+    """Line of the earlier key: same column, between the mapping start and the duplicate."""
+    start, dup = error.context_mark, error.problem_mark
+    if start is None or dup is None:
+        return None
+    lines = text.splitlines()
+    pattern = re.compile(rf"^{re.escape(name)}\s*:")
+    for number in range(start.line, dup.line):
+        line = lines[number]
+        if pattern.match(line[dup.column:]) and line[:dup.column].strip(" -{,") == "":
+            return number + 1
+    return None
 
 
 def load_file(path: Path, display: str) -> tuple[Document | None, list[Diagnostic]]:

@@ -12,6 +12,9 @@ from compiler.model import ClusterPolicy, RestoreTestPlan, ServicePolicy
 from compiler.model.build import Built, build
 
 
+NO_CLUSTER = "no ClusterPolicy found"
+
+
 @dataclass(frozen=True)
 class Source:
     """A validated policy of one kind with the document it came from."""
@@ -63,15 +66,21 @@ def load_policies(root: Path, base: Path) -> tuple[Policies | None, list[Diagnos
                                  f"policy directory {shown!r} does not exist")]
     problems: list[Diagnostic] = []
     built: list[Built] = []
+    failed_cluster = False  # a ClusterPolicy that did not load is not a missing one
     for path in iter_policy_files(root):
         doc, errors = load_file(path, _display(path, base))
         problems.extend(errors)
+        failed_cluster |= doc is None
         if doc is not None:
             result, errors = build(doc)
             problems.extend(errors)
             if result is not None:
                 built.append(result)
+            elif isinstance(doc.data, dict) and doc.data.get("kind") == "ClusterPolicy":
+                failed_cluster = True
     policies, errors = _assemble(built, _display(root, base))
+    if failed_cluster:
+        errors = [e for e in errors if e.message != NO_CLUSTER]
     return (None if problems or policies is None else policies), problems + errors
 
 
@@ -91,7 +100,7 @@ def _assemble(built: list[Built], root: str) -> tuple[Policies | None, list[Diag
         for first, extra in itertools.pairwise(group)
     ]
     if not clusters:
-        problems.append(Diagnostic(root, 0, 0, "error", "BP111", "no ClusterPolicy found",
+        problems.append(Diagnostic(root, 0, 0, "error", "BP111", NO_CLUSTER,
                                    "add cluster.yaml with kind: ClusterPolicy"))
         return None, problems
     services.sort(key=lambda s: (s.policy.key, s.file))

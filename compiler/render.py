@@ -7,6 +7,7 @@ no policy value can inject YAML structure.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +28,10 @@ def templates_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
 
 
+# JSON leaves these raw, but YAML folds (NEL), breaks on (LS, PS) or refuses (DEL, C1) them.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff]")
+
+
 def quote(value: object) -> str:
     """A YAML scalar for ``value``: strings double-quoted (JSON is valid YAML), no nulls."""
     if isinstance(value, bool):
@@ -34,7 +39,8 @@ def quote(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}",
+                                json.dumps(value, ensure_ascii=False))
     raise RenderError(f"refusing to render {type(value).__name__} {value!r} as a YAML scalar")
 
 
@@ -42,12 +48,17 @@ def block(text: str, indent: int) -> str:
     """A literal block scalar (``|``) whose every line is indented: content cannot escape."""
     if not isinstance(text, str):
         raise RenderError("block filter needs a string")
-    chomp = "" if text.endswith("\n") and not text.endswith("\n\n") else "-"
-    if text.endswith("\n\n"):
-        chomp = "+"
-    indicator = str(indent) if text[:1] in {" ", "\n"} else ""
+    if "\r" in text:
+        raise RenderError("a literal block cannot carry carriage returns")
+    if text.endswith("\n\n") or text == "\n":
+        chomp, lines = "+", text.split("\n")[:-1]  # keep: every trailing break survives
+    else:
+        chomp = "" if text.endswith("\n") else "-"
+        lines = text.rstrip("\n").split("\n")
+    # The indicator is relative to the parent key, which templates put 2 columns left.
+    indicator = "2" if text[:1] in {" ", "\n"} else ""
     pad = " " * indent
-    body = "\n".join(pad + line if line else "" for line in text.rstrip("\n").split("\n"))
+    body = "\n".join(pad + line if line else "" for line in lines)
     return f"|{indicator}{chomp}\n{body}"
 
 

@@ -40,7 +40,10 @@ def is_generated(path: Path) -> bool:
             head = handle.read(256)
     except (OSError, UnicodeDecodeError):
         return False
-    return any(line.startswith(HEADER_MARK) for line in head.splitlines()[:2])
+    lines = head.splitlines()
+    if lines and lines[0].startswith("#!"):
+        lines = lines[1:]  # generated scripts start with a shebang, then the header
+    return bool(lines) and lines[0].startswith(HEADER_MARK)
 
 
 def _generated_files(root: Path) -> Iterator[str]:

@@ -30,6 +30,7 @@ class Job:
     role: JobRole
     expression: str
     window_minutes: int = 1
+    origin: tuple[str | int, ...] = ()
 
 
 @dataclass
@@ -37,6 +38,7 @@ class ScheduleBook:
     """Resolved crons by seed, plus the occupation of each target's week."""
 
     resolved: dict[str, str] = field(default_factory=dict)
+    collisions: list[Job] = field(default_factory=list)
     starts: dict[str, set[int]] = field(default_factory=dict)
     windows: dict[str, set[int]] = field(default_factory=dict)
 
@@ -80,6 +82,9 @@ def resolve_all(jobs: list[Job]) -> ScheduleBook:
         busy_maintenance = maintenance.setdefault(job.target, set())
         if job.role == "backup":
             chosen = _pick(job, starts)
+            if cron.is_hashed(job.expression) and not starts.isdisjoint(
+                    minutes_of_week(chosen)):
+                book.collisions.append(job)
             starts |= minutes_of_week(chosen)
             windows |= _window(minutes_of_week(chosen), job.window_minutes)
         elif job.role == "maintenance":

@@ -23,9 +23,9 @@ _TYPE_NAMES = {
     "int_from_float": "an integer", "bool_type": "true or false", "bool_parsing": "true or false",
     "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping",
     "list_type": "a list", "float_type": "a number", "date_type": "a date (YYYY-MM-DD)",
-    "date_parsing": "a date (YYYY-MM-DD)", "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
-    "date_from_datetime_inexact": "a date (YYYY-MM-DD)",
+    "duration_type": "a duration string such as '1h'",
 }
+_DATE_ERRORS = {"date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"}
 _YAML_TYPES = {str: "a string", int: "an integer", float: "a number", bool: "a boolean",
                dict: "a mapping", list: "a list", type(None): "null"}
 
@@ -124,8 +124,12 @@ def _convert(doc: Document, model: type[BaseModel], detail: ErrorDetails) -> Dia
                               f"add '{missing}:'", key=True)
     if kind in _TYPE_NAMES:
         got = _YAML_TYPES.get(type(detail["input"]), "another type")
+        hint = _quote_hint(detail["input"], kind)
         return doc.diagnostic(path, "BP202", f"{dotted}: expected {_TYPE_NAMES[kind]}, got {got}",
-                              _quote_hint(detail["input"]))
+                              hint)
+    if kind in _DATE_ERRORS:
+        return doc.diagnostic(path, "BP204", f"{dotted}: {detail['input']!r} is not a valid "
+                              "date", "write dates as YYYY-MM-DD")
     if kind in {"literal_error", "union_tag_invalid", "enum"}:
         return _enum_error(doc, path, is_key, detail, dotted)
     message = detail["msg"].removeprefix("Value error, ")
@@ -147,9 +151,14 @@ def _enum_error(doc: Document, path: PathKey, is_key: bool, detail: ErrorDetails
                           + ", ".join(choices), hint, key=is_key)
 
 
-def _quote_hint(value: object) -> str:
-    if isinstance(value, int | float) and not isinstance(value, bool):
+def _quote_hint(value: object, kind: str) -> str:
+    """Only where a string is expected does quoting a number fix it."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return ""
+    if kind == "string_type":
         return f"quote it if you meant the text '{value}'"
+    if kind == "duration_type":
+        return f"add a unit, e.g. '{value}h' or '{value}m'"
     return ""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
+from pydantic_core import PydanticCustomError
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from compiler import cron
@@ -34,10 +35,9 @@ MODEL_CONFIG = ConfigDict(
 
 def _duration(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, str):
-        raise ValueError(
-            "a duration must be a quoted string with a unit, e.g. '1h' or '7d' "
-            "(a bare number has no unit)"
-        )
+        raise PydanticCustomError(
+            "duration_type", "a duration must be a string with a unit, e.g. '1h' or '7d' "
+            "(a bare number has no unit)")
     return parse_duration(value)
 
 

@@ -56,4 +56,21 @@ def maintenance_overlap(context: RuleContext) -> Iterator[Diagnostic]:
                     ("spec", "classes", service.source.policy.spec.classification, "k8up", job),
                     "BP340", f"{service.key}: K8up {job} ({expr}) starts inside a backup "
                     f"window on target {k8up.target!r}; restic locks would wedge the jobs",
-                    "use H in the schedule so it is spread, or move it out of the window")
+                    "widen the H range (e.g. H(8-20)) or move it out of the backup window")
+
+
+@rule("BP341", "backup-start-collision")
+def backup_start_collision(context: RuleContext) -> Iterator[Diagnostic]:
+    """Spread backups of one target never start in the same minute.
+
+    When every minute an ``H`` range allows is taken on that target, the range is too
+    narrow for the number of services.
+    Passing: 20 services with ``H H(0-5) * * *``.  Failing: 61 services with ``H 2 * * *``.
+    """
+    cluster = context.policies.cluster
+    for job in context.schedules.collisions:
+        target = job.target.split(":", 1)[1]
+        yield cluster.doc.diagnostic(
+            job.origin, "BP341", f"{job.seed}: every start minute in {job.expression!r} is "
+            f"taken by other backups on target {target!r}",
+            "widen the H range so each backup of the target gets its own minute")

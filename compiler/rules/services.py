@@ -21,8 +21,9 @@ def method_without_settings(context: RuleContext) -> Iterator[Diagnostic]:
         for method in service.methods:
             if getattr(service.defaults, method) is None:
                 spec = service.source.policy.spec
-                path = ("spec", "methods") if spec.methods is not None else ("spec",
-                                                                            "classification")
+                path: tuple[str | int, ...] = ("spec", "classification")
+                if spec.methods is not None:
+                    path = ("spec", "methods", spec.methods.index(method))
                 yield service.source.doc.diagnostic(
                     path, "BP302", f"method {method!r} is used but class "
                     f"{spec.classification!r} has no {method} settings",
@@ -129,7 +130,9 @@ def sqlite_volume(context: RuleContext) -> Iterator[Diagnostic]:
                                             did_you_mean(db.volume, volumes)
                                             or "declare it under spec.volumes")
             elif volume.mount_path is None:
-                yield source.doc.diagnostic(("spec", "volumes", list(volumes).index(db.volume)),
+                position = next(i for i, v in enumerate(source.policy.spec.volumes)
+                                if v is volume)
+                yield source.doc.diagnostic(("spec", "volumes", position),
                                             "BP313", f"volume {db.volume!r} holds an SQLite "
                                             "database but has no mountPath",
                                             "add mountPath: so the sidecar mounts it too")

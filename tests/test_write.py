@@ -1,0 +1,212 @@
+"""Stage 7, write: only changed files are written, hand-written files are never touched,
+stale generated files are removed, and the diff shows exactly what a compile would do."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from compiler.render import HEADER_MARK
+from compiler.write import apply, atomic_write, compare, is_generated, unified_diff
+
+HEAD = f"{HEADER_MARK} from policies/x.yaml.\n# Do not edit.\n"
+APP = "kubernetes/apps/apps/web"
+
+
+def gen(body: str) -> str:
+    return HEAD + body
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): p.read_text()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _compile(root: Path, outputs: dict[str, str]) -> None:
+    changes = compare(root, outputs, "out")
+    assert changes.conflicts == ()
+    apply(changes)
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    out.mkdir()
+    return out
+
+
+def test_first_compile_writes_everything(root: Path) -> None:
+    outputs = {f"{APP}/backup/a.yaml": gen("a: 1\n"), f"{APP}/backup/b.yaml": gen("b: 1\n")}
+    changes = compare(root, outputs, "out")
+    assert changes.writes == outputs and changes.deletes == () and changes.unchanged == ()
+    assert changes.drift
+    apply(changes)
+    assert _tree(root) == outputs
+
+
+def test_unchanged_files_are_not_rewritten(root: Path) -> None:
+    first = {f"{APP}/backup/a.yaml": gen("a: 1\n"), f"{APP}/backup/b.yaml": gen("b: 1\n")}
+    _compile(root, first)
+    past = 1_000_000_000
+    for rel in first:
+        os.utime(root / rel, ns=(past, past))
+    inode = (root / f"{APP}/backup/a.yaml").stat().st_ino
+    second = {**first, f"{APP}/backup/b.yaml": gen("b: 2\n")}
+    changes = compare(root, second, "out")
+    assert list(changes.writes) == [f"{APP}/backup/b.yaml"]
+    assert changes.unchanged == (f"{APP}/backup/a.yaml",)
+    apply(changes)
+    assert (root / f"{APP}/backup/a.yaml").stat().st_mtime_ns == past
+    assert (root / f"{APP}/backup/a.yaml").stat().st_ino == inode
+    assert (root / f"{APP}/backup/b.yaml").stat().st_mtime_ns != past
+    assert _tree(root) == second
+
+
+def test_a_fresh_compile_has_no_drift(root: Path) -> None:
+    outputs = {f"{APP}/backup/a.yaml": gen("a: 1\n")}
+    _compile(root, outputs)
+    changes = compare(root, outputs, "out")
+    assert not changes.drift and changes.writes == {} and changes.deletes == ()
+    assert unified_diff(changes, "out") == ""
+
+
+def test_atomic_write_leaves_no_temporary_files(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "dir" / "file.yaml"
+    atomic_write(target, "x: 1\n")
+    atomic_write(target, "x: 2\n")
+    assert target.read_text() == "x: 2\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["file.yaml"]
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
+def test_atomic_write_keeps_newlines_unix(tmp_path: Path) -> None:
+    target = tmp_path / "f.yaml"
+    atomic_write(target, "a\nb\n")
+    assert target.read_bytes() == b"a\nb\n"
+
+
+def test_a_hand_written_file_is_never_overwritten(root: Path) -> None:
+    path = root / APP / "backup" / "k8up-schedule.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text("# mine\nkind: Schedule\n")
+    changes = compare(root, {f"{APP}/backup/k8up-schedule.yaml": gen("kind: Schedule\n")}, "out")
+    [conflict] = changes.conflicts
+    assert (conflict.file, conflict.line, conflict.col, conflict.level, conflict.rule) == (
+        f"out/{APP}/backup/k8up-schedule.yaml",
+        1,
+        1,
+        "error",
+        "BP401",
+    )
+    assert changes.writes == {}
+    apply(changes)
+    assert path.read_text() == "# mine\nkind: Schedule\n"
+
+
+def test_a_directory_in_the_way_is_a_conflict(root: Path) -> None:
+    (root / APP / "backup" / "a.yaml").mkdir(parents=True)
+    changes = compare(root, {f"{APP}/backup/a.yaml": gen("a: 1\n")}, "out")
+    assert [c.rule for c in changes.conflicts] == ["BP401"]
+
+
+def test_stale_generated_files_are_removed_and_empty_dirs_pruned(root: Path) -> None:
+    _compile(
+        root,
+        {
+            f"{APP}/backup/a.yaml": gen("a: 1\n"),
+            "kubernetes/apps/old/app/backup/patches/pvc.yaml": gen("p: 1\n"),
+            "kubernetes/apps/old/app/backup/kustomization.yaml": gen("k: 1\n"),
+        },
+    )
+    changes = compare(root, {f"{APP}/backup/a.yaml": gen("a: 1\n")}, "out")
+    assert sorted(changes.deletes) == [
+        "kubernetes/apps/old/app/backup/kustomization.yaml",
+        "kubernetes/apps/old/app/backup/patches/pvc.yaml",
+    ]
+    assert changes.drift
+    apply(changes)
+    assert _tree(root) == {f"{APP}/backup/a.yaml": gen("a: 1\n")}
+    assert not (root / "kubernetes/apps/old").exists()
+    assert (root / "kubernetes/apps").is_dir()
+
+
+def test_hand_written_files_beside_stale_ones_are_untouched(root: Path) -> None:
+    _compile(root, {f"{APP}/backup/a.yaml": gen("a: 1\n"), f"{APP}/backup/b.yaml": gen("b: 1\n")})
+    mine = {
+        f"{APP}/kustomization.yaml": "components: [./backup]\n",
+        f"{APP}/backup/NOTES.md": "hand-written notes\n",
+        f"{APP}/backup/c.yaml": f"# copied\n# from\n{HEAD}c: 1\n",
+    }  # header on line 3
+    for rel, text in mine.items():
+        (root / rel).write_text(text)
+    changes = compare(root, {}, "out")
+    assert sorted(changes.deletes) == [f"{APP}/backup/a.yaml", f"{APP}/backup/b.yaml"]
+    apply(changes)
+    assert _tree(root) == mine
+
+
+def test_all_generated_files_gone_prunes_up_to_but_not_the_root(root: Path) -> None:
+    _compile(root, {"kubernetes/apps/x/y/backup/a.yaml": gen("a: 1\n")})
+    apply(compare(root, {}, "out"))
+    assert root.is_dir() and list(root.iterdir()) == []
+
+
+def test_generated_files_outside_the_scanned_folders_are_left_alone(root: Path) -> None:
+    (root / "other").mkdir()
+    (root / "other/x.yaml").write_text(gen("x: 1\n"))
+    assert compare(root, {}, "out").deletes == ()
+
+
+def test_is_generated(tmp_path: Path) -> None:
+    cases = {
+        "plain.yaml": (gen("a: 1\n"), True),
+        "script.sh": ("#!/bin/sh\n" + gen("echo\n"), True),
+        "third-line.yaml": ("# a\n# b\n" + gen(""), False),
+        "hand.yaml": ("a: 1\n", False),
+        "empty.yaml": ("", False),
+    }
+    for name, (text, _) in cases.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "binary.bin").write_bytes(b"\xff\xfe\x00")
+    assert {name: is_generated(tmp_path / name) for name in cases} == {
+        name: expected for name, (_, expected) in cases.items()
+    }
+    assert not is_generated(tmp_path / "binary.bin")
+    assert not is_generated(tmp_path / "missing.yaml")
+
+
+def test_header_on_line_two_counts_only_after_a_shebang(tmp_path: Path) -> None:
+    """Line 2 is allowed for scripts (``#!/bin/sh`` first). A hand-written file whose
+    second line happens to carry the mark (a generated file copied below a comment) is not
+    the compiler's: it would be overwritten or deleted as stale."""
+    path = tmp_path / "copied.yaml"
+    path.write_text("# my copy, edited by hand\n" + gen("a: 1\n"))
+    assert not is_generated(path)
+
+
+def test_unified_diff(root: Path) -> None:
+    _compile(
+        root,
+        {f"{APP}/backup/a.yaml": gen("a: 1\nkeep: 1\n"), f"{APP}/backup/gone.yaml": gen("g: 1\n")},
+    )
+    changes = compare(
+        root,
+        {f"{APP}/backup/a.yaml": gen("a: 2\nkeep: 1\n"), f"{APP}/backup/new.yaml": gen("n: 1\n")},
+        "out",
+    )
+    diff = unified_diff(changes, "out")
+    lines = diff.splitlines()
+    assert f"--- a/out/{APP}/backup/a.yaml" in lines
+    assert f"+++ b/out/{APP}/backup/a.yaml" in lines
+    assert "-a: 1" in lines and "+a: 2" in lines and " keep: 1" in lines
+    assert f"+++ b/out/{APP}/backup/new.yaml" in lines and "+n: 1" in lines
+    assert f"--- a/out/{APP}/backup/gone.yaml" in lines and "-g: 1" in lines
+    # files in path order, each once
+    headers = [line for line in lines if line.startswith("--- ")]
+    assert headers == sorted(headers) and len(headers) == 3
+    assert _tree(root)[f"{APP}/backup/a.yaml"] == gen("a: 1\nkeep: 1\n")  # diff writes nothing
