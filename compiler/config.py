@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -19,6 +20,7 @@ class RunConfig:
     color: bool = False
     fix: bool = False
     verbose: bool = False
+    progress: Callable[[str], None] | None = None
 
     @property
     def project_root(self) -> Path:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.analyse import Analysis, analyse
 from compiler.config import RunConfig
 from compiler.diagnostics import Diagnostic, Diagnostics
-from compiler.kustomization import Wiring, check_wiring
-from compiler.plan import build_plan
+from compiler.kustomization import Wiring
 from compiler.policies import Policies, load_policies
-from compiler.render import render
-from compiler.verify.rendered import verify_rendered
-from compiler.write import Changes, compare
+from compiler.write import Changes
 
 
 @dataclass
@@ -23,9 +21,13 @@ class Timings:
 
     stages: dict[str, float] = field(default_factory=dict)
 
+    progress: Callable[[str], None] | None = None
+
     def add(self, stage: str, started: float) -> float:
         now = time.perf_counter()
         self.stages[stage] = self.stages.get(stage, 0.0) + now - started
+        if self.progress is not None:
+            self.progress(f"{stage} done ({(now - started) * 1000:.0f} ms)")
         return now
 
 
@@ -46,7 +48,7 @@ class Result:
 
 def validate(config: RunConfig) -> Result:
     """Load, model and analyse: the fast path for pre-commit."""
-    result = Result()
+    result = Result(timings=Timings(progress=config.progress))
     started = time.perf_counter()
     policies, problems = load_policies(config.policies, config.project_root)
     result.diagnostics.extend(problems)
@@ -74,6 +76,13 @@ def _output_root(config: RunConfig, policies: Policies) -> tuple[Path, str]:
 
 def build(config: RunConfig) -> Result:
     """Everything up to (not including) writing: render, verify and compare with disk."""
+    # Imported here so that `validate` (the pre-commit fast path) skips Jinja2 and friends.
+    from compiler.kustomization import check_wiring
+    from compiler.plan import build_plan
+    from compiler.render import render
+    from compiler.verify.rendered import verify_rendered
+    from compiler.write import compare
+
     result = validate(config)
     if result.diagnostics.has_errors or result.analysis is None or result.policies is None:
         return result

@@ -14,6 +14,7 @@ import pytest
 
 from compiler.commands.schema import SCHEMA_FILES, schema_text
 from compiler.write import is_generated
+from tests.conftest import require_tool
 from tests.conftest import RunCli
 
 GENERATED = "out/kubernetes/apps/productivity/paperless/backup/k8up-schedule.yaml"
@@ -177,3 +178,25 @@ def test_explain_shows_effective_protection(repo: Path, run_cli: RunCli) -> None
     assert result.exit_code == 0
     assert "pvc/paperless-data: effective RPO 1h meets 1h" in result.output
     assert "longhorn-snapshot -> nas (local copy)" in result.output
+
+
+def _in_terminal(command: str, cwd: Path, env: dict[str, str]) -> str:
+    """Run under a pseudo-terminal (util-linux `script`) as a person at a shell would."""
+    require_tool("script", shutil.which("script") is not None)
+    done = subprocess.run(["script", "-qec", command, "/dev/null"], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60)
+    return done.stdout
+
+
+def test_progress_and_colour_only_on_a_terminal(repo: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "CI"}}
+    policy = "python -m compiler validate -p tests/cases/invalid/unknown-key/policies"
+    shown = _in_terminal(policy, repo, env)
+    assert "backup-policy: load+validate done" in shown
+    assert "\x1b[31merror\x1b[0m [BP" in shown  # red level on a terminal
+    quiet = _in_terminal(policy, repo, {**env, "NO_COLOR": "1"})
+    assert "\x1b[" not in quiet and "error [BP" in quiet
+    piped = subprocess.run([sys.executable, "-m", "compiler", "validate", "-p",
+                            "tests/cases/invalid/unknown-key/policies"], cwd=repo, env=env,
+                           capture_output=True, text=True)
+    assert "\x1b[" not in piped.stdout + piped.stderr

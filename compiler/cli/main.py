@@ -30,6 +30,8 @@ def _emit(call: Callable[[], Outcome]) -> None:
         click.echo(f"backup-policy: internal error: {type(error).__name__}: {error}", err=True)
         click.echo("please report this with the policy that caused it", err=True)
         sys.exit(EXIT_INTERNAL)
+    if _interactive():
+        click.echo("\r\x1b[2K", nl=False, err=True)  # clear the progress line
     if outcome.stdout:
         click.echo(outcome.stdout, nl=False)
     if outcome.stderr:
@@ -47,9 +49,19 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _progress(message: str) -> None:
+    click.echo(f"\r\x1b[2Kbackup-policy: {message}", nl=False, err=True)
+
+
+def _interactive() -> bool:
+    """Progress goes to a terminal's stderr only; pipes and CI logs stay quiet."""
+    return sys.stderr.isatty() and "NO_COLOR" not in os.environ and "CI" not in os.environ
+
+
 def _config(policies: Path, fmt: str, verbose: bool, **extra: Any) -> RunConfig:
-    return RunConfig(policies=policies, format=fmt, color=_use_color() and fmt == "text",  # type: ignore[arg-type]
-                     verbose=verbose, **extra)
+    return RunConfig(policies=policies, format=fmt,  # type: ignore[arg-type]
+                     color=_use_color() and fmt == "text", verbose=verbose,
+                     progress=_progress if _interactive() and fmt == "text" else None, **extra)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
