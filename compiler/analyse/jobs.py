@@ -72,9 +72,12 @@ def collect_jobs(cluster: ClusterSpec, services: list[EffectiveService]) -> list
         if "k8up" in service.methods and k8up is not None:
             window = max(k8up.window // 60, 1)
             target = f"s3:{k8up.target}"
-            jobs.append(Job(k8up_seed(service, "backup"), target, "backup", k8up.backup, window))
+            origin = ("spec", "classes", service.source.policy.spec.classification, "k8up")
+            jobs.append(Job(k8up_seed(service, "backup"), target, "backup", k8up.backup, window,
+                            (*origin, "backup")))
             for name, expr in (("check", k8up.check), ("prune", k8up.prune)):
-                jobs.append(Job(k8up_seed(service, name), target, "maintenance", expr, window))
+                jobs.append(Job(k8up_seed(service, name), target, "maintenance", expr, window,
+                                (*origin, name)))
     for classification, lh in longhorn_classes(services).items():
         target = f"longhorn:{lh.target}"
         if lh.snapshot is not None:
@@ -82,12 +85,15 @@ def collect_jobs(cluster: ClusterSpec, services: list[EffectiveService]) -> list
                             lh.snapshot.schedule))
         if lh.backup is not None:
             jobs.append(Job(longhorn_seed(classification, "backup"), target, "backup",
-                            lh.backup.schedule))
+                            lh.backup.schedule, 1,
+                            ("spec", "classes", classification, "longhorn", "backup", "schedule")))
     for namespace, service in velero_namespaces(services).items():
         velero = service.defaults.velero
         assert velero is not None  # velero_namespaces only returns configured ones
+        classification = service.source.policy.spec.classification
         jobs.append(Job(velero_seed(namespace), f"velero:{velero.target}", "backup",
-                        velero.schedule))
+                        velero.schedule, 1, ("spec", "classes", classification, "velero",
+                                             "schedule")))
     if cluster.litestream is not None and cluster.litestream.version == "0.3":
         for target in litestream_targets(cluster, services):
             jobs.append(Job(cleanup_seed(target), f"s3:{target}", "light",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
@@ -71,8 +72,9 @@ class Retention(Base):
 class K8upSettings(Base):
     target: NonEmpty
     backup: CronSpec = "H H(0-5) * * *"
-    check: CronSpec = "H H(0-5) * * 0"
-    prune: CronSpec = "H H(0-5) * * 6"
+    # Maintenance by day, backups by night: restic check/prune must not hit a backup window.
+    check: CronSpec = "H H(8-20) * * 0"
+    prune: CronSpec = "H H(8-20) * * 6"
     window: Duration = 3600
     retention: Retention = Field(default_factory=lambda: Retention.model_validate(
         {"keepLast": 5, "keepDaily": 14, "keepWeekly": 8, "keepMonthly": 6}))
@@ -139,8 +141,13 @@ class Flux(Base):
     substitution: bool = True
 
 
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())  # scans the zoneinfo tree: once per process
+
+
 def _timezone(value: str) -> str:
-    if value not in available_timezones():
+    if value not in _timezones():
         raise ValueError(f"{value!r} is not an IANA time zone, e.g. 'Europe/Zurich' or 'UTC'")
     return value
 
