@@ -7,7 +7,6 @@ Positions are converted from 0-based to 1-based here, once, where they enter.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -78,6 +78,7 @@ def build(config: RunConfig) -> Result:
     """Everything up to (not including) writing: render, verify and compare with disk."""
     # Imported here so that `validate` (the pre-commit fast path) skips Jinja2 and friends.
     from compiler.kustomization import check_wiring
+    from compiler.litestream.committed import committed_checks
     from compiler.plan import build_plan
     from compiler.render import render
     from compiler.verify.rendered import verify_rendered
@@ -94,6 +95,7 @@ def build(config: RunConfig) -> Result:
     started = result.timings.add("verify", started)
     root, shown = _output_root(config, result.policies)
     result.output_root, result.shown_root, result.outputs = root, shown, outputs
+    result.diagnostics.extend(committed_checks(root, result.analysis))
     result.changes = compare(root, outputs, shown)
     result.diagnostics.extend(result.changes.conflicts)
     wiring_problems, result.wiring = check_wiring(root, shown, plan.components)

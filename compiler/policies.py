@@ -11,7 +11,6 @@ from compiler.load import Document, iter_policy_files, load_file
 from compiler.model import ClusterPolicy, RestoreTestPlan, ServicePolicy
 from compiler.model.build import Built, build
 
-
 NO_CLUSTER = "no ClusterPolicy found"
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from compiler.analyse.effective import EffectiveService
 from compiler.analyse.schedule import Job
+from compiler.litestream import service_version
 from compiler.model.cluster import ClusterSpec, LonghornSettings
 from compiler.model.types import Classification
 
@@ -53,12 +54,15 @@ def velero_namespaces(services: Iterable[EffectiveService]) -> dict[str, Effecti
     return dict(sorted(chosen.items()))
 
 
-def litestream_targets(cluster: ClusterSpec, services: Iterable[EffectiveService]) -> list[str]:
-    """S3 targets that receive at least one Litestream replica."""
+def litestream_targets(cluster: ClusterSpec, services: Iterable[EffectiveService],
+                       version: str | None = None) -> list[str]:
+    """S3 targets that receive at least one Litestream replica (of ``version``, if given)."""
     if cluster.litestream is None:
         return []
     targets: set[str] = set()
     for service in services:
+        if version is not None and service_version(cluster, service) != version:
+            continue
         for db in service.source.policy.spec.sqlite:
             targets.update(db.targets or cluster.litestream.targets)
     return sorted(targets)
@@ -94,8 +98,8 @@ def collect_jobs(cluster: ClusterSpec, services: list[EffectiveService]) -> list
         jobs.append(Job(velero_seed(namespace), f"velero:{velero.target}", "backup",
                         velero.schedule, 1, ("spec", "classes", classification, "velero",
                                              "schedule")))
-    if cluster.litestream is not None and cluster.litestream.version == "0.3":
-        for target in litestream_targets(cluster, services):
+    if cluster.litestream is not None and cluster.litestream.cleanup.enabled:
+        for target in litestream_targets(cluster, services, "0.3"):
             jobs.append(Job(cleanup_seed(target), f"s3:{target}", "light",
                             cluster.litestream.cleanup.schedule))
     return jobs

@@ -9,8 +9,17 @@ from zoneinfo import available_timezones
 from pydantic import AfterValidator, BaseModel, Field
 
 from compiler.model.types import (
-    API_VERSION, MODEL_CONFIG, Classification, CronSpec, DnsLabel, Duration, Frequency,
-    HistoryLimit, Method, NonEmpty, Retain,
+    API_VERSION,
+    MODEL_CONFIG,
+    Classification,
+    CronSpec,
+    DnsLabel,
+    Duration,
+    Frequency,
+    HistoryLimit,
+    Method,
+    NonEmpty,
+    Retain,
 )
 
 
@@ -35,6 +44,9 @@ class SecretKeyRef(Base):
     key: NonEmpty
 
 
+_REFUSED = "refused (rule BP365): credentials come from credentialsSecret, never from a policy"
+
+
 class S3Target(Base):
     type: Literal["s3"]
     endpoint: Annotated[str, Field(pattern=r"^https?://[^\s]+$")]
@@ -43,6 +55,9 @@ class S3Target(Base):
     credentials_secret: SecretKeys
     repo_password_secret: SecretKeyRef | None = None
     offsite: bool = False
+    # Accepted only to be refused by rule BP365 with a clear message: never inline credentials.
+    access_key_id: Annotated[str | None, Field(description=_REFUSED)] = None
+    secret_access_key: Annotated[str | None, Field(description=_REFUSED)] = None
 
 
 class LonghornTarget(Base):
@@ -110,6 +125,25 @@ class LitestreamCleanup(Base):
     retention: Duration = 7 * 86400
 
 
+Quantity = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$",
+                                 description="Kubernetes quantity, e.g. 10m, 32Mi")]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class Quantities(Base):
+    cpu: Quantity | None = None
+    memory: Quantity | None = None
+
+
+class ContainerResources(Base):
+    """Requests and limits of the Litestream sidecar and restore init container."""
+
+    requests: Quantities = Field(
+        default_factory=lambda: Quantities.model_validate({"cpu": "10m", "memory": "32Mi"}))
+    limits: Quantities = Field(
+        default_factory=lambda: Quantities.model_validate({"memory": "128Mi"}))
+
+
 class LitestreamSettings(Base):
     """Cluster-wide Litestream defaults; a service may override ``version`` and ``targets``."""
 
@@ -119,8 +153,17 @@ class LitestreamSettings(Base):
     snapshot_interval: Duration = 3600
     retention: Duration = 168 * 3600
     validation_interval: Duration | None = None
+    metrics_port: Port = 9090
+    resources: ContainerResources = Field(
+        default_factory=lambda: ContainerResources.model_validate({}))
     cleanup: LitestreamCleanup = Field(
         default_factory=lambda: LitestreamCleanup.model_validate({}))
+
+
+class LitestreamClass(Base):
+    """Per-class Litestream settings (override the cluster-wide ones)."""
+
+    resources: ContainerResources | None = None
 
 
 class ClassDefaults(Base):
@@ -131,6 +174,7 @@ class ClassDefaults(Base):
     k8up: K8upSettings | None = None
     longhorn: LonghornSettings | None = None
     velero: VeleroSettings | None = None
+    litestream: LitestreamClass | None = None
 
 
 class Output(Base):
@@ -155,6 +199,7 @@ def _timezone(value: str) -> str:
 class Namespaces(Base):
     longhorn: DnsLabel = "longhorn-system"
     velero: DnsLabel = "velero"
+    litestream_cleanup: DnsLabel = "storage"
 
 
 class ClusterSpec(Base):

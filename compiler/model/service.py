@@ -7,7 +7,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from compiler.model.types import (
-    MODEL_CONFIG, Classification, DnsLabel, Duration, Method, NonEmpty, StorageKind,
+    MODEL_CONFIG,
+    Classification,
+    DnsLabel,
+    Duration,
+    Method,
+    NonEmpty,
+    StorageKind,
 )
 
 
@@ -20,13 +26,28 @@ class ServiceMetadata(Base):
     namespace: DnsLabel
 
 
+class RenderedWorkload(Base):
+    """The Deployment/StatefulSet a HelmRelease's chart renders (the post-renderer's target)."""
+
+    kind: Literal["Deployment", "StatefulSet"] = "Deployment"
+    name: DnsLabel | None = None
+
+
 class Workload(Base):
-    """The object that runs the app; HelmRelease means a Flux HelmRelease of any chart."""
+    """The object that runs the app; HelmRelease means a Flux HelmRelease of any chart.
+
+    For a HelmRelease, ``renders`` names the object the chart renders; by default a Deployment
+    named like the release (bjw-s app-template with a single controller).
+    ``existingPostRenderers: true`` says the HelmRelease already has ``spec.postRenderers``:
+    the generated post-renderer is appended instead of creating the list.
+    """
 
     kind: Literal["HelmRelease", "Deployment", "StatefulSet"]
     name: DnsLabel
     controller: DnsLabel | None = None
     container: DnsLabel | None = None
+    renders: RenderedWorkload | None = None
+    existing_post_renderers: bool = False
 
 
 AbsolutePath = Annotated[str, Field(pattern=r"^/[^\s]*$")]
@@ -50,8 +71,11 @@ class SqliteDatabase(Base):
 
 
 class LitestreamOverride(Base):
+    """Per-service Litestream overrides of the cluster settings."""
+
     version: Literal["0.3", "0.5"] | None = None
     acknowledge_migration: bool = False
+    metrics_port: Annotated[int, Field(ge=1, le=65535)] | None = None
 
 
 class ServiceSpec(Base):

@@ -100,6 +100,8 @@ def plan_service(analysis: Analysis, service: EffectiveService) -> Iterator[Plan
 
 def _extensions(analysis: Analysis, service: EffectiveService) -> list[AppExtension]:
     """Further tools that add to the Component (Litestream), in a fixed order."""
+    import compiler.litestream.inject  # noqa: F401  (registers the Litestream planner)
+
     return [ext for planner in APP_EXTENSIONS if (ext := planner(analysis, service)) is not None]
 
 

@@ -1,4 +1,5 @@
-"""Shared files under the storage apps: Longhorn RecurringJobs and Velero Schedules."""
+"""Shared files under the storage apps: Longhorn RecurringJobs, Velero Schedules and the
+Litestream generation cleanup."""
 
 from __future__ import annotations
 
@@ -68,5 +69,8 @@ def plan_velero(analysis: Analysis) -> Iterator[PlannedFile]:
 
 
 def plan_shared(analysis: Analysis) -> Iterator[PlannedFile]:
+    from compiler.litestream.cleanup import plan_cleanup
+
     yield from plan_longhorn(analysis)
     yield from plan_velero(analysis)
+    yield from plan_cleanup(analysis)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from compiler.diagnostics import Diagnostic
 from compiler.durations import humanize
+from compiler.litestream import service_version
 from compiler.rules import RuleContext, rule
 
 
@@ -64,3 +65,43 @@ def sqlite_on_empty_dir(context: RuleContext) -> Iterator[Diagnostic]:
                     "the replica, and an unreadable replica starts the app on an empty "
                     "database", "put it on a PVC, and alert on Litestream errors",
                     level="warning")
+
+
+@rule("BP369", "helm-only-workload-fields")
+def helm_only_fields(context: RuleContext) -> Iterator[Diagnostic]:
+    """``workload.renders`` and ``existingPostRenderers`` only apply to a HelmRelease.
+
+    Passing: ``{kind: HelmRelease, name: x, renders: {kind: StatefulSet}}``.
+    Failing: ``{kind: Deployment, name: x, existingPostRenderers: true}``.
+    """
+    for source in context.policies.services:
+        workload = source.policy.spec.workload
+        if workload.kind == "HelmRelease":
+            continue
+        for key, used in (("renders", workload.renders is not None),
+                          ("existingPostRenderers", workload.existing_post_renderers)):
+            if used:
+                yield source.doc.diagnostic(
+                    ("spec", "workload", key), "BP369",
+                    f"workload.{key} only applies to kind HelmRelease, not {workload.kind}",
+                    f"remove {key}", key=True)
+
+
+@rule("BP370", "litestream-05-ignored-setting")
+def ignored_by_05(context: RuleContext) -> Iterator[Diagnostic]:
+    """Warn when a setting has no effect for services on Litestream 0.5.
+
+    0.5 parses but never uses ``validation-interval``; it is not emitted.
+    Passing: no ``validationInterval`` with 0.5.  Failing: ``validationInterval: 1h`` and 0.5.
+    """
+    cluster = context.policies.cluster
+    settings = cluster.policy.spec.litestream
+    if settings is None or settings.validation_interval is None:
+        return
+    users = sorted(s.key for s in context.services if s.source.policy.spec.sqlite
+                   and service_version(cluster.policy.spec, s) == "0.5")
+    if users:
+        yield cluster.doc.diagnostic(
+            ("spec", "litestream", "validationInterval"), "BP370",
+            f"validationInterval has no effect on Litestream 0.5 ({', '.join(users)})",
+            "remove it, or keep it for the 0.3 services only", level="warning")

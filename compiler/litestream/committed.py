@@ -1,0 +1,139 @@
+"""Checks against the tree the output is written to (they need its root, unlike rules).
+
+- BP368 litestream-migration: the committed Litestream ConfigMap has another major format than
+  the new compile (0.3 <-> 0.5). 0.5 cannot read 0.3 replicas (nor back): the restore init
+  container finds "no replica", ``-if-replica-exists`` lets the app start on whatever is on
+  disk, an empty database on an emptyDir. Refused unless the service policy sets
+  ``spec.litestream.acknowledgeMigration: true``.
+- BP371 litestream-post-renderers: the app's HelmRelease and ``existingPostRenderers`` disagree;
+  creating the list would replace the user's post-renderers, appending to a missing list makes
+  kustomize fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from compiler.diagnostics import Diagnostic
+from compiler.litestream import CONFIG_FILE, CONFIG_KEY, VERSION_LABEL, service_version
+from compiler.write import is_generated
+
+if TYPE_CHECKING:
+    from compiler.analyse import Analysis
+    from compiler.analyse.effective import EffectiveService
+
+
+def _documents(path: Path) -> list[Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        return [d for d in YAML(typ="safe", pure=True).load_all(text) if isinstance(d, dict)]
+    except (OSError, UnicodeDecodeError, YAMLError):
+        return []
+
+
+def _format_of(config_map: dict[str, Any]) -> str | None:
+    """The format from the version label, else from the config's shape (replica/replicas)."""
+    labels = (config_map.get("metadata") or {}).get("labels") or {}
+    if labels.get(VERSION_LABEL) in {"0.3", "0.5"}:
+        return str(labels[VERSION_LABEL])
+    text = (config_map.get("data") or {}).get(CONFIG_KEY)
+    try:
+        config = YAML(typ="safe", pure=True).load(text) if isinstance(text, str) else None
+    except YAMLError:
+        return None
+    dbs = config.get("dbs") if isinstance(config, dict) else None
+    if not isinstance(dbs, list) or not dbs or not isinstance(dbs[0], dict):
+        return None
+    return "0.5" if "replica" in dbs[0] else "0.3" if "replicas" in dbs[0] else None
+
+
+def committed_version(root: Path, app_dir: str) -> str | None:
+    """The Litestream format of the generated ConfigMap on disk, if there is one."""
+    path = root / app_dir / "backup" / CONFIG_FILE
+    if not path.is_file() or not is_generated(path):
+        return None
+    for document in _documents(path):
+        if document.get("kind") == "ConfigMap":
+            return _format_of(document)
+    return None
+
+
+def _migration(root: Path, analysis: Analysis, service: EffectiveService) -> Iterator[Diagnostic]:
+    from compiler.plan.apps import app_dir
+
+    new = service_version(analysis.policies.cluster.policy.spec, service)
+    old = committed_version(root, app_dir(service))
+    override = service.source.policy.spec.litestream
+    if old is None or new is None or old == new:
+        return
+    if override is not None and override.acknowledge_migration:
+        return
+    yield service.source.doc.diagnostic(
+        ("spec", "litestream", "version"),
+        "BP368",
+        f"Litestream format changes from {old} to {new} for {service.key}: {new} cannot read "
+        f"the {old} replicas, so a restore before the first {new} sync finds no replica and "
+        "the app starts on what is on disk (an empty database on an emptyDir)",
+        "keep the version, or migrate deliberately and set spec.litestream.acknowledgeMigration:"
+        " true",
+    )
+
+
+def find_helmrelease(root: Path, app_dir: str, name: str) -> dict[str, Any] | None:
+    """The app's hand-written HelmRelease ``name`` under ``root/app_dir`` (not backup/)."""
+    base = root / app_dir
+    if not base.is_dir():
+        return None
+    for path in sorted(base.rglob("*.y*ml")):
+        rel = path.relative_to(base).as_posix()
+        if rel.startswith("backup/") or is_generated(path):
+            continue
+        for document in _documents(path):
+            metadata = document.get("metadata") or {}
+            if document.get("kind") == "HelmRelease" and metadata.get("name") == name:
+                found: dict[str, Any] = document
+                return found
+    return None
+
+
+def _post_renderers(root: Path, service: EffectiveService) -> Iterator[Diagnostic]:
+    from compiler.plan.apps import app_dir
+
+    workload = service.source.policy.spec.workload
+    if workload.kind != "HelmRelease":
+        return
+    release = find_helmrelease(root, app_dir(service), workload.name)
+    if release is None:
+        return
+    has = bool((release.get("spec") or {}).get("postRenderers"))
+    if has == workload.existing_post_renderers:
+        return
+    where = f"under {app_dir(service)}"
+    message = (
+        f"HelmRelease {workload.name!r} ({where}) has spec.postRenderers: the generated "
+        "post-renderer would replace them"
+        if has
+        else f"HelmRelease {workload.name!r} ({where}) has no spec.postRenderers to append to"
+    )
+    yield service.source.doc.diagnostic(
+        ("spec", "workload", "existingPostRenderers"),
+        "BP371",
+        message,
+        f"set workload.existingPostRenderers: {'true' if has else 'false'}",
+    )
+
+
+def committed_checks(root: Path, analysis: Analysis) -> list[Diagnostic]:
+    """BP368 and BP371 for every service with SQLite databases."""
+    found: list[Diagnostic] = []
+    for service in analysis.services:
+        if not service.source.policy.spec.sqlite:
+            continue
+        found.extend(_migration(root, analysis, service))
+        found.extend(_post_renderers(root, service))
+    return found
