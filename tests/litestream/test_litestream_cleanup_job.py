@@ -1,0 +1,138 @@
+"""The generated cleanup CronJob's environment contract, run for real (SPEC §4, §9.2).
+
+The script comes from the generated ConfigMap (after Flux substitution) and runs with the
+CronJob's own env (only the endpoint and the Secret values are filled in for the local
+SeaweedFS) against generations made by the real litestream 0.3 binary with the generated
+paperless config. The newest generation survives, an expired older one goes, the undeclared
+prefix is reported and untouched, and a restore still returns every row.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compiler.litestream.cleanup import CLEANUP_DIR
+from compiler.litestream.yamltext import dump
+from tests.conftest import require_tool
+from tests.litestream.binaries import require_litestream
+from tests.litestream.example import (
+    REPO,
+    compile_tree,
+    flux_substitute,
+    litestream_apps,
+    load_all,
+)
+from tests.litestream.local import (
+    credentials_env,
+    localise,
+    rows,
+    run,
+    s3,
+    write_rows,
+)
+from tests.support.litestream import Replicator
+from tests.support.s3server import SeaweedS3, go_env
+
+pytestmark = pytest.mark.integration
+__all__ = ["s3"]  # the SeaweedFS fixture
+
+PAPERLESS = "kubernetes/apps/productivity/paperless"
+
+
+def job_env(outputs: dict[str, str], s3: SeaweedS3) -> dict[str, str]:
+    """The garage CronJob's env as the pod gets it, pointed at the local server."""
+    job = load_all(outputs[f"{CLEANUP_DIR}/cleanup-garage.yaml"])[0]
+    container = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    env: dict[str, str] = {}
+    for var in container["env"]:
+        if "valueFrom" in var:
+            is_id = var["name"].endswith("ACCESS_KEY_ID")
+            env[var["name"]] = s3.access_key if is_id else s3.secret_key
+        else:
+            env[var["name"]] = var["value"]
+    env["RCLONE_CONFIG_S3_ENDPOINT"] = s3.endpoint
+    return env
+
+
+def generations(s3: SeaweedS3, bucket: str, prefix: str) -> set[str]:
+    keys = [o.key for o in s3.list_objects(bucket, prefix + "/generations/")]
+    return {k.split("/generations/")[1].split("/")[0] for k in keys}
+
+
+def _replicate(
+    s3: SeaweedS3, config: Path, env: dict[str, str], binary: str, db: Path, start: int
+) -> str:
+    """Replicate until a generation not seen before is in the bucket; return its id."""
+    bucket, prefix = "k8up", "productivity/paperless/db.sqlite3"
+    known = generations(s3, bucket, prefix)
+    with Replicator(config, env=env, binary=binary, log_path=config.with_suffix(".log")):
+        write_rows(db, start, 20)
+        deadline = time.monotonic() + 30
+        while not (new := generations(s3, bucket, prefix) - known):
+            assert time.monotonic() < deadline, "no new generation"
+            time.sleep(0.2)
+    (generation,) = new
+    return generation
+
+
+def test_generated_cleanup_job_keeps_newest_and_reports_undeclared(
+    s3: SeaweedS3, tmp_path: Path
+) -> None:
+    require_tool("rclone", shutil.which("rclone") is not None)
+    binary = require_litestream("0.3")
+    result = compile_tree(REPO)
+    assert result.outputs is not None
+    app = litestream_apps(result.outputs)[PAPERLESS]
+    config: dict[str, Any] = localise(app, s3, tmp_path / "volume")
+    (tmp_path / "volume").mkdir()
+    path = tmp_path / "litestream.yml"
+    path.write_text(dump(config))
+    env = credentials_env(app, s3)
+    db = Path(config["dbs"][0]["path"])
+    bucket, prefix = config["dbs"][0]["replicas"][0]["bucket"], "productivity/paperless/db.sqlite3"
+
+    old = _replicate(s3, path, env, binary, db, 1)
+    write_rows(db, 21, 20)  # written while litestream is stopped: the next start begins anew
+    time.sleep(2.5)
+    new = _replicate(s3, path, env, binary, db, 41)
+    assert generations(s3, bucket, prefix) == {old, new}
+    orphan = tmp_path / "orphan.txt"
+    orphan.write_text("an app no policy declares any more\n")
+    rclone_env = go_env(job_env(result.outputs, s3))
+    subprocess.run(
+        ["rclone", "copyto", str(orphan), f"s3:{bucket}/old-app/db/x"],
+        env=rclone_env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+    script = tmp_path / "cleanup.sh"
+    shipped = load_all(result.outputs[f"{CLEANUP_DIR}/cleanup-script.yaml"])[0]
+    script.write_text(flux_substitute(shipped["data"]["cleanup.sh"]))
+    cleanup_env = {**job_env(result.outputs, s3), "RETENTION_SECONDS": "2", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        ["/bin/sh", str(script)],
+        env=go_env(cleanup_env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"keep newest path={prefix}" in done.stdout
+    assert f"delete expired path={prefix}" in done.stdout
+    assert "report undeclared path=old-app" in done.stdout
+    assert "warn no generations path=network/python-ipam/ipam.db" in done.stdout
+    assert generations(s3, bucket, prefix) == {new}
+    assert [o.key for o in s3.list_objects(bucket, "old-app/")] == ["old-app/db/x"]
+
+    restored = tmp_path / "restored.db"
+    run(binary, ["restore", "-config", str(path), "-o", str(restored), str(db)], env)
+    assert rows(restored) == rows(db) and len(rows(db)) == 60
