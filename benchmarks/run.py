@@ -49,7 +49,8 @@ def synthetic(root: Path, count: int) -> Path:
     for i in range(count):
         cls = ("important", "best-effort")[i % 2]
         (policies / "services" / f"svc-{i}.yaml").write_text(
-            SERVICE.format(i=i, ns=i % 50, cls=cls))
+            SERVICE.format(i=i, ns=i % 50, cls=cls)
+        )
         app = root / "out/kubernetes/apps" / f"ns-{i % 50}" / f"svc-{i}"
         app.mkdir(parents=True)
         (app / "kustomization.yaml").write_text(APP)
@@ -74,9 +75,11 @@ def measure(policies: Path, repeat: int, label: str) -> None:
     started = time.perf_counter()
     validate(config)
     validate_wall = time.perf_counter() - started
-    print(f"{label}: build (check) median {statistics.median(walls) * 1000:.1f} ms, "
-          f"validate {validate_wall * 1000:.1f} ms, peak traced memory {peak / 2**20:.1f} MiB, "
-          f"{len(result.outputs or {})} files")
+    print(
+        f"{label}: build (check) median {statistics.median(walls) * 1000:.1f} ms, "
+        f"validate {validate_wall * 1000:.1f} ms, peak traced memory {peak / 2**20:.1f} MiB, "
+        f"{len(result.outputs or {})} files"
+    )
     for stage, values in stages.items():
         print(f"    {stage:14} {statistics.median(values) * 1000:8.1f} ms")
     if result.changes is not None:
@@ -87,8 +90,9 @@ def measure(policies: Path, repeat: int, label: str) -> None:
 
 def cli_wall(args: list[str]) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "compiler", *args], cwd=REPO, check=False,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "compiler", *args], cwd=REPO, check=False, capture_output=True
+    )
     return time.perf_counter() - started
 
 
@@ -96,13 +100,25 @@ def kustomize_wall(root: Path) -> None:
     if shutil.which("kubectl") is None:
         print("kubectl not found: kustomize comparison skipped")
         return
-    folders = sorted({p.parent for p in root.rglob("kustomization.yaml")
-                      if (p.parent / "backup").is_dir() or p.parent.name == "app"})
+    folders = sorted(
+        {
+            p.parent
+            for p in root.rglob("kustomization.yaml")
+            if (p.parent / "backup").is_dir() or p.parent.name == "app"
+        }
+    )
     started = time.perf_counter()
-    failed = [f for f in folders if subprocess.run(["kubectl", "kustomize", str(f)],
-                                                   check=False, capture_output=True).returncode]
-    print(f"kubectl kustomize of {len(folders)} app folders: "
-          f"{(time.perf_counter() - started) * 1000:.0f} ms ({len(failed)} failed)")
+    failed = [
+        f
+        for f in folders
+        if subprocess.run(
+            ["kubectl", "kustomize", str(f)], check=False, capture_output=True
+        ).returncode
+    ]
+    print(
+        f"kubectl kustomize of {len(folders)} app folders: "
+        f"{(time.perf_counter() - started) * 1000:.0f} ms ({len(failed)} failed)"
+    )
 
 
 def main() -> None:
@@ -111,8 +127,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     options = parser.parse_args()
     measure(REPO / "policies", options.repeat, "example homelab")
-    print(f"CLI wall incl. interpreter start: validate {cli_wall(['validate']) * 1000:.0f} ms, "
-          f"check {cli_wall(['check']) * 1000:.0f} ms")
+    print(
+        f"CLI wall incl. interpreter start: validate {cli_wall(['validate']) * 1000:.0f} ms, "
+        f"check {cli_wall(['check']) * 1000:.0f} ms"
+    )
     kustomize_wall(REPO / "out")
     for count in options.services:
         with tempfile.TemporaryDirectory() as tmp:

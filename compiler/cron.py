@@ -15,20 +15,36 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12),
-          ("day of week", 0, 7))
+FIELDS = (
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day of month", 1, 31),
+    ("month", 1, 12),
+    ("day of week", 0, 7),
+)
 _NAMES = {
     3: {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m},
     4: {d.lower(): (i + 1) % 7 for i, d in enumerate(calendar.day_abbr)},
 }
-MACROS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
-          "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
-          "@hourly": "0 * * * *"}
+MACROS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
 # K8up's randomised macros fire once per period at a random (stable) time: model them by
 # their period with a representative time; their worst-case gap equals the period.
-RANDOM_MACROS = {"@hourly-random": "0 * * * *", "@daily-random": "0 0 * * *",
-                 "@weekly-random": "0 0 * * 0", "@monthly-random": "0 0 1 * *",
-                 "@yearly-random": "0 0 1 1 *", "@annually-random": "0 0 1 1 *"}
+RANDOM_MACROS = {
+    "@hourly-random": "0 * * * *",
+    "@daily-random": "0 0 * * *",
+    "@weekly-random": "0 0 * * 0",
+    "@monthly-random": "0 0 1 * *",
+    "@yearly-random": "0 0 1 1 *",
+    "@annually-random": "0 0 1 1 *",
+}
 _HASH = re.compile(r"^H(?:\((\d+)-(\d+)\))?(?:/(\d+))?$")
 
 
@@ -97,13 +113,22 @@ def parse(expression: str) -> Cron:
     """Parse a concrete (H-free) expression; raises CronError."""
     fields = normalise(expression).split(" ")
     if len(fields) != 5:
-        raise CronError(f"{expression!r} has {len(fields)} fields; cron needs 5 "
-                        "(minute hour day-of-month month day-of-week) or a macro like @daily")
+        raise CronError(
+            f"{expression!r} has {len(fields)} fields; cron needs 5 "
+            "(minute hour day-of-month month day-of-week) or a macro like @daily"
+        )
     if any(_HASH.match(f) for f in fields if f.startswith("H")):
         raise CronError(f"{expression!r} still contains H; resolve it before use")
     minutes, hours, days, months, weekdays = (_field_values(f, i) for i, f in enumerate(fields))
-    return Cron(minutes, hours, days, months, weekdays, day_restricted=fields[2] != "*",
-                weekday_restricted=fields[4] != "*")
+    return Cron(
+        minutes,
+        hours,
+        days,
+        months,
+        weekdays,
+        day_restricted=fields[2] != "*",
+        weekday_restricted=fields[4] != "*",
+    )
 
 
 def validate(expression: str) -> None:
@@ -145,8 +170,9 @@ def stable_hash(seed: str) -> int:
 
 
 @lru_cache(maxsize=4096)
-def _hashed_fields(expression: str) -> tuple[tuple[str, ...], tuple[tuple[int, int, int,
-                                                                         int | None], ...]]:
+def _hashed_fields(
+    expression: str,
+) -> tuple[tuple[str, ...], tuple[tuple[int, int, int, int | None], ...]]:
     """Fields of ``expression`` and, per H field: index, first value, span, step."""
     fields = tuple(normalise(expression).split(" "))
     hashed = []
@@ -154,8 +180,9 @@ def _hashed_fields(expression: str) -> tuple[tuple[str, ...], tuple[tuple[int, i
         match = _HASH.match(fields[index])
         if match:
             _, low, high = FIELDS[index]
-            start, end = (int(match.group(1)), int(match.group(2))) if match.group(1) else (
-                low, high)
+            start, end = (
+                (int(match.group(1)), int(match.group(2))) if match.group(1) else (low, high)
+            )
             step = int(match.group(3)) if match.group(3) else None
             span = min(step, end - start + 1) if step else end - start + 1
             hashed.append((index, start, span, step))

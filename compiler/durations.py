@@ -28,8 +28,11 @@ def format_duration(seconds: int) -> str:
         return "0s"
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
-    parts = (f"{hours}h" if hours else "", f"{minutes}m" if minutes else "",
-             f"{secs}s" if secs else "")
+    parts = (
+        f"{hours}h" if hours else "",
+        f"{minutes}m" if minutes else "",
+        f"{secs}s" if secs else "",
+    )
     return "".join(parts)
 
 

@@ -51,18 +51,27 @@ def _lists(components: object, wanted: str) -> bool:
     return any(str(c).removeprefix("./").rstrip("/") == normal for c in components)
 
 
-def check_wiring(root: Path, shown_root: str, refs: tuple[ComponentRef, ...]
-                 ) -> tuple[list[Diagnostic], list[Wiring]]:
+def check_wiring(
+    root: Path, shown_root: str, refs: tuple[ComponentRef, ...]
+) -> tuple[list[Diagnostic], list[Wiring]]:
     """Diagnostics for apps whose kustomization misses the Component, and the fixes."""
     problems: list[Diagnostic] = []
     fixes: list[Wiring] = []
     for ref in refs:
         found = find_kustomization(root / ref.app_dir)
         if found is None:
-            problems.append(Diagnostic(
-                ref.source, ref.line, ref.col, "error", "BP403",
-                f"{ref.service}: no kustomization.yaml in {shown_root}/{ref.app_dir} (or app/)",
-                "point spec.appPath at the app folder; without it the backups are never applied"))
+            problems.append(
+                Diagnostic(
+                    ref.source,
+                    ref.line,
+                    ref.col,
+                    "error",
+                    "BP403",
+                    f"{ref.service}: no kustomization.yaml in {shown_root}/{ref.app_dir} (or app/)",
+                    "point spec.appPath at the app folder; "
+                    "without it the backups are never applied",
+                )
+            )
             continue
         path, component = found
         shown = f"{shown_root}/{path.relative_to(root).as_posix()}"
@@ -73,11 +82,19 @@ def check_wiring(root: Path, shown_root: str, refs: tuple[ComponentRef, ...]
             continue
         if not isinstance(data, CommentedMap) or _lists(data.get("components"), component):
             continue
-        line, col = (data.lc.key("components") if "components" in data else (0, 0))
-        problems.append(Diagnostic(shown, line + 1, col + 1, "error", "BP402",
-                                   f"{ref.service}: kustomization does not list the backup "
-                                   f"Component {component!r}; its backups would never apply",
-                                   "run `backup-policy compile --fix` to add it"))
+        line, col = data.lc.key("components") if "components" in data else (0, 0)
+        problems.append(
+            Diagnostic(
+                shown,
+                line + 1,
+                col + 1,
+                "error",
+                "BP402",
+                f"{ref.service}: kustomization does not list the backup "
+                f"Component {component!r}; its backups would never apply",
+                "run `backup-policy compile --fix` to add it",
+            )
+        )
         fixes.append(Wiring(path, _with_component(data, component)))
     return problems, fixes
 
@@ -86,8 +103,9 @@ def _unreadable(shown: str, error: Exception) -> Diagnostic:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     detail = (getattr(error, "problem", None) or str(error)).strip().splitlines()[0]
-    return Diagnostic(shown, line, col, "error", "BP404",
-                      f"cannot read app kustomization: {detail}")
+    return Diagnostic(
+        shown, line, col, "error", "BP404", f"cannot read app kustomization: {detail}"
+    )
 
 
 def _with_component(data: CommentedMap, component: str) -> str:

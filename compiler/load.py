@@ -47,12 +47,19 @@ class Document:
         return self.value_positions.get((), (1, 1))
 
     def diagnostic(
-        self, path: PathKey, rule: str, message: str, hint: str = "", *, key: bool = False,
+        self,
+        path: PathKey,
+        rule: str,
+        message: str,
+        hint: str = "",
+        *,
+        key: bool = False,
         level: str = "error",
     ) -> Diagnostic:
         line, col = self.locate(path, key=key)
-        return Diagnostic(self.file, line, col, "warning" if level == "warning" else "error",
-                          rule, message, hint)
+        return Diagnostic(
+            self.file, line, col, "warning" if level == "warning" else "error", rule, message, hint
+        )
 
 
 def _plain(node: Any, path: PathKey, doc: Document) -> Any:
@@ -93,8 +100,9 @@ def _yaml() -> YAML:
     yaml.allow_duplicate_keys = False
     # Keep timestamps as text: the model parses dates and reports bad ones with a position,
     # where ruamel's constructor would raise a bare ValueError for 2026-13-01.
-    yaml.constructor.add_constructor("tag:yaml.org,2002:timestamp",
-                                     type(yaml.constructor).construct_yaml_str)
+    yaml.constructor.add_constructor(
+        "tag:yaml.org,2002:timestamp", type(yaml.constructor).construct_yaml_str
+    )
     return yaml
 
 
@@ -103,16 +111,26 @@ def load_text(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
     try:
         documents = list(_yaml().load_all(text))
     except DuplicateKeyError as error:
-        return None, [_marked(error, file, "BP101", "duplicate key", _duplicate_hint(error, text),
-                              text)]
+        return None, [
+            _marked(error, file, "BP101", "duplicate key", _duplicate_hint(error, text), text)
+        ]
     except MarkedYAMLError as error:
         return None, [_marked(error, file, "BP100", "YAML syntax error", "", text)]
     documents = [d for d in documents if d is not None]
     if len(documents) != 1:
         what = "is empty" if not documents else f"holds {len(documents)} documents"
         line, col = _start(documents[1]) if len(documents) > 1 else (1, 1)
-        return None, [Diagnostic(file, line, col, "error", "BP102", f"policy file {what}",
-                                 "put exactly one policy document in each file")]
+        return None, [
+            Diagnostic(
+                file,
+                line,
+                col,
+                "error",
+                "BP102",
+                f"policy file {what}",
+                "put exactly one policy document in each file",
+            )
+        ]
     doc = Document(file=file, data=None)
     root = documents[0]
     data = _plain(root, (), doc)
@@ -128,12 +146,12 @@ def _start(node: Any) -> Position:
     return 1, 1
 
 
-def _marked(error: MarkedYAMLError, file: str, rule: str, summary: str, hint: str,
-            text: str) -> Diagnostic:
+def _marked(
+    error: MarkedYAMLError, file: str, rule: str, summary: str, hint: str, text: str
+) -> Diagnostic:
     mark = error.problem_mark or error.context_mark
     detail = (error.problem or "").strip()
-    if (error.context_mark is not None and mark is not None
-            and mark.line >= len(text.splitlines())):
+    if error.context_mark is not None and mark is not None and mark.line >= len(text.splitlines()):
         # The file ended inside a construct: point at where it was opened.
         mark = error.context_mark
         hint = hint or "this was opened here and never closed"
@@ -160,7 +178,7 @@ def _first_occurrence(error: DuplicateKeyError, name: str, text: str) -> int | N
     pattern = re.compile(rf"^{re.escape(name)}\s*:")
     for number in range(start.line, dup.line):
         line = lines[number]
-        if pattern.match(line[dup.column:]) and line[:dup.column].strip(" -{,") == "":
+        if pattern.match(line[dup.column :]) and line[: dup.column].strip(" -{,") == "":
             return number + 1
     return None
 

@@ -61,8 +61,9 @@ def load_policies(root: Path, base: Path) -> tuple[Policies | None, list[Diagnos
     """Load ``root`` (a policy directory); file names in diagnostics are relative to ``base``."""
     if not root.is_dir():
         shown = _display(root, base)
-        return None, [Diagnostic(shown, 0, 0, "error", "BP103",
-                                 f"policy directory {shown!r} does not exist")]
+        return None, [
+            Diagnostic(shown, 0, 0, "error", "BP103", f"policy directory {shown!r} does not exist")
+        ]
     problems: list[Diagnostic] = []
     built: list[Built] = []
     failed_cluster = False  # a ClusterPolicy that did not load is not a missing one
@@ -93,15 +94,29 @@ def _assemble(built: list[Built], root: str) -> tuple[Policies | None, list[Diag
         else:
             services.append(ServiceSource(b.doc, b.policy))
     problems = [
-        extra.doc.diagnostic(("kind",), "BP111", f"a second {kind} (first in {first.file})",
-                             f"keep one {kind} per policy directory")
+        extra.doc.diagnostic(
+            ("kind",),
+            "BP111",
+            f"a second {kind} (first in {first.file})",
+            f"keep one {kind} per policy directory",
+        )
         for kind, group in (("ClusterPolicy", clusters), ("RestoreTestPlan", plans))
         for first, extra in itertools.pairwise(group)
     ]
     if not clusters:
-        problems.append(Diagnostic(root, 0, 0, "error", "BP111", NO_CLUSTER,
-                                   "add cluster.yaml with kind: ClusterPolicy"))
+        problems.append(
+            Diagnostic(
+                root,
+                0,
+                0,
+                "error",
+                "BP111",
+                NO_CLUSTER,
+                "add cluster.yaml with kind: ClusterPolicy",
+            )
+        )
         return None, problems
     services.sort(key=lambda s: (s.policy.key, s.file))
-    return Policies(clusters[0], tuple(services), plans[0] if plans else None,
-                    tuple(b.doc for b in built)), problems
+    return Policies(
+        clusters[0], tuple(services), plans[0] if plans else None, tuple(b.doc for b in built)
+    ), problems

@@ -39,8 +39,9 @@ def quote(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}",
-                                json.dumps(value, ensure_ascii=False))
+        return _YAML_UNSAFE.sub(
+            lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False)
+        )
     raise RenderError(f"refusing to render {type(value).__name__} {value!r} as a YAML scalar")
 
 
@@ -69,9 +70,14 @@ def flux_escape(text: str, enabled: bool) -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(templates_dir())), undefined=StrictUndefined,
-                      autoescape=False, keep_trailing_newline=True, trim_blocks=True,
-                      lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir())),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["q"] = quote
     env.filters["block"] = block
     env.filters["flux_escape"] = flux_escape
@@ -88,13 +94,14 @@ def _refuse_raw(value: object) -> object:
 
 def header(sources: tuple[str, ...]) -> str:
     shown = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
-    return (f"{HEADER_MARK} from {shown}.\n"
-            "# Do not edit: change the policy and run `backup-policy compile`.\n")
+    return (
+        f"{HEADER_MARK} from {shown}.\n"
+        "# Do not edit: change the policy and run `backup-policy compile`.\n"
+    )
 
 
 def render_file(planned: PlannedFile) -> str:
-    body = environment().get_template(planned.template).render(
-        obj=planned.values, **planned.extra)
+    body = environment().get_template(planned.template).render(obj=planned.values, **planned.extra)
     prefix = "#!/bin/sh\n" if planned.path.endswith(".sh") else ""
     return prefix + header(planned.sources) + body.lstrip("\n")
 

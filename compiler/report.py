@@ -33,12 +33,28 @@ def _github(diagnostic: Diagnostic) -> str:
     return f"::{diagnostic.level} {','.join(props)}::{_github_escape(message)}"
 
 
-def format_diagnostics(diagnostics: list[Diagnostic], fmt: OutputFormat,
-                       color: bool = False) -> str:
+def format_diagnostics(
+    diagnostics: list[Diagnostic], fmt: OutputFormat, color: bool = False
+) -> str:
     """All diagnostics in one string (empty when there are none, except for JSON)."""
     if fmt == "json":
-        return json.dumps([{"file": d.file, "line": d.line, "col": d.col, "level": d.level,
-                            "rule": d.rule, "message": d.message, "hint": d.hint}
-                           for d in diagnostics], indent=2) + "\n"
+        return (
+            json.dumps(
+                [
+                    {
+                        "file": d.file,
+                        "line": d.line,
+                        "col": d.col,
+                        "level": d.level,
+                        "rule": d.rule,
+                        "message": d.message,
+                        "hint": d.hint,
+                    }
+                    for d in diagnostics
+                ],
+                indent=2,
+            )
+            + "\n"
+        )
     render = _github if fmt == "github" else (lambda d: _text(d, color))
     return "".join(render(d) + "\n" for d in diagnostics)

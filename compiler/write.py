@@ -65,10 +65,17 @@ def compare(root: Path, outputs: dict[str, str], shown_root: str) -> Changes:
         if not path.exists():
             writes[rel] = text
         elif not path.is_file() or not is_generated(path):
-            conflicts.append(Diagnostic(
-                f"{shown_root}/{rel}", 1, 1, "error", "BP401",
-                "a file the compiler did not generate is in the way of a generated file",
-                "move or rename the hand-written file (it is never overwritten)"))
+            conflicts.append(
+                Diagnostic(
+                    f"{shown_root}/{rel}",
+                    1,
+                    1,
+                    "error",
+                    "BP401",
+                    "a file the compiler did not generate is in the way of a generated file",
+                    "move or rename the hand-written file (it is never overwritten)",
+                )
+            )
         elif path.read_text(encoding="utf-8") == text:
             unchanged.append(rel)
         else:
@@ -84,8 +91,9 @@ def unified_diff(changes: Changes, shown_root: str) -> str:
         path = changes.root / rel
         old = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists() else []
         new = changes.writes.get(rel, "").splitlines(keepends=True)
-        chunks.extend(difflib.unified_diff(old, new, f"a/{shown_root}/{rel}",
-                                           f"b/{shown_root}/{rel}"))
+        chunks.extend(
+            difflib.unified_diff(old, new, f"a/{shown_root}/{rel}", f"b/{shown_root}/{rel}")
+        )
     return "".join(chunks)
 
 

@@ -62,7 +62,20 @@ def test_valid_case(case: Path, tmp_path: Path) -> None:
 
 def test_invalid_cases_cover_every_error_class() -> None:
     rules = {line.split()[-1] for case in _case_dirs("invalid") for line in _expected(case)}
-    for family in ("BP100", "BP101", "BP102", "BP110", "BP200", "BP201", "BP202", "BP203",
-                   "BP204", "BP300", "BP350", "BP401", "BP402"):
+    for family in (
+        "BP100",
+        "BP101",
+        "BP102",
+        "BP110",
+        "BP200",
+        "BP201",
+        "BP202",
+        "BP203",
+        "BP204",
+        "BP300",
+        "BP350",
+        "BP401",
+        "BP402",
+    ):
         assert family in rules, f"no invalid case exercises {family}"
     assert len(_case_dirs("invalid")) >= 25

@@ -20,8 +20,11 @@ GENERATED = "out/kubernetes/apps/productivity/paperless/backup/k8up-schedule.yam
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_committed_out_is_a_fresh_compile(repo: Path, run_cli: RunCli) -> None:
@@ -38,8 +41,9 @@ def test_compile_twice_is_stable_and_writes_nothing_new(example: Path, run_cli: 
 
 
 @pytest.mark.parametrize("seeds", [("0", "12345")])
-def test_output_is_byte_identical_across_hash_seeds(repo: Path, tmp_path: Path,
-                                                    seeds: tuple[str, str]) -> None:
+def test_output_is_byte_identical_across_hash_seeds(
+    repo: Path, tmp_path: Path, seeds: tuple[str, str]
+) -> None:
     digests = []
     for seed in seeds:
         target = tmp_path / f"out-{seed}"
@@ -48,15 +52,22 @@ def test_output_is_byte_identical_across_hash_seeds(repo: Path, tmp_path: Path,
             if generated.is_file() and is_generated(generated):
                 generated.unlink()  # compile from scratch, keep the hand-written app files
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        done = subprocess.run([sys.executable, "-m", "compiler", "compile", "-o", str(target)],
-                              cwd=repo, env=env, check=False, capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "compiler", "compile", "-o", str(target)],
+            cwd=repo,
+            env=env,
+            check=False,
+            capture_output=True,
+            text=True,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         digests.append(tree_digest(target))
     assert digests[0] == digests[1] == tree_digest(repo / "out")
 
 
-def test_check_reports_drift_with_a_diff_then_passes_after_compile(example: Path,
-                                                                   run_cli: RunCli) -> None:
+def test_check_reports_drift_with_a_diff_then_passes_after_compile(
+    example: Path, run_cli: RunCli
+) -> None:
     edited = example / GENERATED
     edited.write_text(edited.read_text().replace('"bp-paperless"', '"hand-edited"'))
     result = run_cli("check", cwd=example)
@@ -73,8 +84,7 @@ def test_check_writes_nothing(example: Path, run_cli: RunCli) -> None:
     assert tree_digest(example / "out") == before
 
 
-def test_compile_refuses_to_overwrite_a_hand_written_file(example: Path,
-                                                          run_cli: RunCli) -> None:
+def test_compile_refuses_to_overwrite_a_hand_written_file(example: Path, run_cli: RunCli) -> None:
     (example / GENERATED).write_text("# my own schedule\nkind: Schedule\n")
     other = example / "out/kubernetes/apps/storage/velero/schedules/bp-productivity.yaml"
     other.write_text(other.read_text() + "# drift\n")
@@ -89,13 +99,18 @@ def test_removed_policy_removes_only_its_generated_files(example: Path, run_cli:
     (example / "policies/services/n8n.yaml").unlink()
     text = (example / "policies/restore-tests.yaml").read_text()
     (example / "policies/restore-tests.yaml").write_text(
-        text.replace(", automation/n8n", "").replace("automation, ", ""))
+        text.replace(", automation/n8n", "").replace("automation, ", "")
+    )
     result = run_cli("compile", cwd=example)
     assert result.exit_code == 0, result.output
     app = example / "out/kubernetes/apps/automation/n8n"
     assert not (app / "backup").exists()
-    assert sorted(p.name for p in app.iterdir()) == ["kustomization.yaml", "pvc.yaml",
-                                                     "service.yaml", "statefulset.yaml"]
+    assert sorted(p.name for p in app.iterdir()) == [
+        "kustomization.yaml",
+        "pvc.yaml",
+        "service.yaml",
+        "statefulset.yaml",
+    ]
 
 
 def test_bad_policy_writes_nothing_and_reports_position(example: Path, run_cli: RunCli) -> None:
@@ -111,12 +126,10 @@ def test_bad_policy_writes_nothing_and_reports_position(example: Path, run_cli: 
     assert tree_digest(example / "out") == before
 
 
-def test_missing_component_reference_is_detected_and_fixed(example: Path,
-                                                           run_cli: RunCli) -> None:
+def test_missing_component_reference_is_detected_and_fixed(example: Path, run_cli: RunCli) -> None:
     kustomization = example / "out/kubernetes/apps/media/overseerr/app/kustomization.yaml"
     original = kustomization.read_text()
-    kustomization.write_text(original.replace("components:\n  - ../backup\n", "") +
-                             "# keep me\n")
+    kustomization.write_text(original.replace("components:\n  - ../backup\n", "") + "# keep me\n")
     result = run_cli("check", cwd=example)
     assert result.exit_code == 1 and "[BP402]" in result.output
     result = run_cli("compile", "--fix", cwd=example)
@@ -146,8 +159,9 @@ def test_usage_error_exits_2(repo: Path, run_cli: RunCli) -> None:
     assert run_cli("explain", "no-such-service", cwd=repo).exit_code == 2
 
 
-def test_internal_error_exits_3_without_traceback(example: Path, run_cli: RunCli,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_error_exits_3_without_traceback(
+    example: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import compiler.commands.run as run_module
 
     def broken(config: object) -> None:
@@ -182,8 +196,14 @@ def test_explain_shows_effective_protection(repo: Path, run_cli: RunCli) -> None
 def _in_terminal(command: str, cwd: Path, env: dict[str, str]) -> str:
     """Run under a pseudo-terminal (util-linux `script`) as a person at a shell would."""
     require_tool("script", shutil.which("script") is not None)
-    done = subprocess.run(["script", "-qec", command, "/dev/null"], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["script", "-qec", command, "/dev/null"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return done.stdout
 
 
@@ -195,7 +215,18 @@ def test_progress_and_colour_only_on_a_terminal(repo: Path) -> None:
     assert "\x1b[31merror\x1b[0m [BP" in shown  # red level on a terminal
     quiet = _in_terminal(policy, repo, {**env, "NO_COLOR": "1"})
     assert "\x1b[" not in quiet and "error [BP" in quiet
-    piped = subprocess.run([sys.executable, "-m", "compiler", "validate", "-p",
-                            "tests/cases/invalid/unknown-key/policies"], cwd=repo, env=env,
-                           capture_output=True, text=True)
+    piped = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compiler",
+            "validate",
+            "-p",
+            "tests/cases/invalid/unknown-key/policies",
+        ],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert "\x1b[" not in piped.stdout + piped.stderr

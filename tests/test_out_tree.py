@@ -46,27 +46,34 @@ def test_every_app_folder_is_wired_and_found() -> None:
     assert "kubernetes/apps/storage/longhorn/recurring-jobs" in names
 
 
-@pytest.mark.parametrize("folder", kustomization_dirs(),
-                         ids=lambda p: p.relative_to(OUT).as_posix())
-def test_kustomize_builds_and_output_validates(folder: Path, kubectl: str,
-                                               schema_registry: SchemaRegistry) -> None:
+@pytest.mark.parametrize(
+    "folder", kustomization_dirs(), ids=lambda p: p.relative_to(OUT).as_posix()
+)
+def test_kustomize_builds_and_output_validates(
+    folder: Path, kubectl: str, schema_registry: SchemaRegistry
+) -> None:
     built = kustomize_build(folder)
     problems = validate_stream(built, schema_registry)
     assert problems == []
     assert built.strip(), "kustomize produced nothing"
 
 
-@pytest.mark.parametrize("source, obj", generated_objects(),
-                         ids=lambda v: v if isinstance(v, str) else "")
-def test_generated_object_validates(source: str, obj: dict[str, object],
-                                    schema_registry: SchemaRegistry) -> None:
+@pytest.mark.parametrize(
+    "source, obj", generated_objects(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_generated_object_validates(
+    source: str, obj: dict[str, object], schema_registry: SchemaRegistry
+) -> None:
     assert schema_registry.validate_object(obj) == []
 
 
 def test_longhorn_labels_reach_the_built_pvc(kubectl: str) -> None:
     built = load_documents(kustomize_build(OUT / "kubernetes/apps/productivity/paperless/app"))
-    claims = {d["metadata"]["name"]: d["metadata"].get("labels", {})
-              for d in built if d and d.get("kind") == "PersistentVolumeClaim"}
+    claims = {
+        d["metadata"]["name"]: d["metadata"].get("labels", {})
+        for d in built
+        if d and d.get("kind") == "PersistentVolumeClaim"
+    }
     for labels in claims.values():
         # without the source label Longhorn silently ignores the group label (SPEC §9.5)
         assert labels["recurring-job.longhorn.io/source"] == "enabled"

@@ -28,8 +28,7 @@ def user_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(REPO / "out", root / "out")
     git("init", "-q", cwd=root)
     git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "add", "-A", cwd=root)
-    git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "x",
-        cwd=root)
+    git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "x", cwd=root)
     return root
 
 
@@ -37,8 +36,23 @@ def try_repo(root: Path, hook: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRE_COMMIT_HOME": str(root.parent / "pre-commit-home")}
     env.pop("PRE_COMMIT", None)
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), hook, "--all-files",
-         "--color", "never"], cwd=root, env=env, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "try-repo",
+            str(REPO),
+            hook,
+            "--all-files",
+            "--color",
+            "never",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_hooks_pass_on_a_clean_repo_and_fail_on_a_bad_policy(user_repo: Path) -> None:
@@ -58,4 +72,4 @@ def test_hooks_pass_on_a_clean_repo_and_fail_on_a_bad_policy(user_repo: Path) ->
     generated = user_repo / "out/kubernetes/apps/automation/n8n/backup/k8up-schedule.yaml"
     generated.write_text(generated.read_text().replace("bp-n8n", "edited"))
     done = try_repo(user_repo, "backup-policy-check")
-    assert done.returncode == 1 and "+  name: \"bp-n8n\"" in done.stdout
+    assert done.returncode == 1 and '+  name: "bp-n8n"' in done.stdout

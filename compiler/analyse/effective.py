@@ -54,7 +54,13 @@ def effective_services(policies: Policies) -> list[EffectiveService]:
         defaults = cluster.classes.get(spec.classification)
         if defaults is None:
             continue
-        out.append(EffectiveService(
-            source, defaults, spec.rpo or defaults.rpo, spec.rto or defaults.rto,
-            effective_methods(source, defaults)))
+        out.append(
+            EffectiveService(
+                source,
+                defaults,
+                spec.rpo or defaults.rpo,
+                spec.rto or defaults.rto,
+                effective_methods(source, defaults),
+            )
+        )
     return out

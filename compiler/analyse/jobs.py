@@ -29,8 +29,9 @@ def cleanup_seed(target: str) -> str:
     return f"litestream-cleanup/{target}"
 
 
-def longhorn_classes(services: Iterable[EffectiveService]) -> dict[Classification,
-                                                                  LonghornSettings]:
+def longhorn_classes(
+    services: Iterable[EffectiveService],
+) -> dict[Classification, LonghornSettings]:
     """Classes that have at least one Longhorn-protected service, with their settings."""
     out: dict[Classification, LonghornSettings] = {}
     for service in services:
@@ -48,14 +49,18 @@ def velero_namespaces(services: Iterable[EffectiveService]) -> dict[str, Effecti
             continue
         current = chosen.get(service.namespace)
         rank = (service.rpo, _PRECEDENCE[service.source.policy.spec.classification], service.key)
-        if current is None or rank < (current.rpo, _PRECEDENCE[
-                current.source.policy.spec.classification], current.key):
+        if current is None or rank < (
+            current.rpo,
+            _PRECEDENCE[current.source.policy.spec.classification],
+            current.key,
+        ):
             chosen[service.namespace] = service
     return dict(sorted(chosen.items()))
 
 
-def litestream_targets(cluster: ClusterSpec, services: Iterable[EffectiveService],
-                       version: str | None = None) -> list[str]:
+def litestream_targets(
+    cluster: ClusterSpec, services: Iterable[EffectiveService], version: str | None = None
+) -> list[str]:
     """S3 targets that receive at least one Litestream replica (of ``version``, if given)."""
     if cluster.litestream is None:
         return []
@@ -77,29 +82,68 @@ def collect_jobs(cluster: ClusterSpec, services: list[EffectiveService]) -> list
             window = max(k8up.window // 60, 1)
             target = f"s3:{k8up.target}"
             origin = ("spec", "classes", service.source.policy.spec.classification, "k8up")
-            jobs.append(Job(k8up_seed(service, "backup"), target, "backup", k8up.backup, window,
-                            (*origin, "backup")))
+            jobs.append(
+                Job(
+                    k8up_seed(service, "backup"),
+                    target,
+                    "backup",
+                    k8up.backup,
+                    window,
+                    (*origin, "backup"),
+                )
+            )
             for name, expr in (("check", k8up.check), ("prune", k8up.prune)):
-                jobs.append(Job(k8up_seed(service, name), target, "maintenance", expr, window,
-                                (*origin, name)))
+                jobs.append(
+                    Job(
+                        k8up_seed(service, name),
+                        target,
+                        "maintenance",
+                        expr,
+                        window,
+                        (*origin, name),
+                    )
+                )
     for classification, lh in longhorn_classes(services).items():
         target = f"longhorn:{lh.target}"
         if lh.snapshot is not None:
-            jobs.append(Job(longhorn_seed(classification, "snapshot"), target, "light",
-                            lh.snapshot.schedule))
+            jobs.append(
+                Job(
+                    longhorn_seed(classification, "snapshot"), target, "light", lh.snapshot.schedule
+                )
+            )
         if lh.backup is not None:
-            jobs.append(Job(longhorn_seed(classification, "backup"), target, "backup",
-                            lh.backup.schedule, 1,
-                            ("spec", "classes", classification, "longhorn", "backup", "schedule")))
+            jobs.append(
+                Job(
+                    longhorn_seed(classification, "backup"),
+                    target,
+                    "backup",
+                    lh.backup.schedule,
+                    1,
+                    ("spec", "classes", classification, "longhorn", "backup", "schedule"),
+                )
+            )
     for namespace, service in velero_namespaces(services).items():
         velero = service.defaults.velero
         assert velero is not None  # velero_namespaces only returns configured ones
         classification = service.source.policy.spec.classification
-        jobs.append(Job(velero_seed(namespace), f"velero:{velero.target}", "backup",
-                        velero.schedule, 1, ("spec", "classes", classification, "velero",
-                                             "schedule")))
+        jobs.append(
+            Job(
+                velero_seed(namespace),
+                f"velero:{velero.target}",
+                "backup",
+                velero.schedule,
+                1,
+                ("spec", "classes", classification, "velero", "schedule"),
+            )
+        )
     if cluster.litestream is not None and cluster.litestream.cleanup.enabled:
         for target in litestream_targets(cluster, services, "0.3"):
-            jobs.append(Job(cleanup_seed(target), f"s3:{target}", "light",
-                            cluster.litestream.cleanup.schedule))
+            jobs.append(
+                Job(
+                    cleanup_seed(target),
+                    f"s3:{target}",
+                    "light",
+                    cluster.litestream.cleanup.schedule,
+                )
+            )
     return jobs

@@ -60,16 +60,24 @@ def _volume_copies(service: EffectiveService, book: ScheduleBook) -> list[Copy]:
         for task, job in (("snapshot", longhorn.snapshot), ("backup", longhorn.backup)):
             if job is not None:
                 expr = book.cron_for(longhorn_seed(classification, task))
-                copies.append(Copy(f"longhorn-{task}", longhorn.target, task == "backup",
-                                   cron.max_gap_seconds(expr), expr))
+                copies.append(
+                    Copy(
+                        f"longhorn-{task}",
+                        longhorn.target,
+                        task == "backup",
+                        cron.max_gap_seconds(expr),
+                        expr,
+                    )
+                )
     if "k8up" in service.methods and k8up is not None:
         expr = book.cron_for(k8up_seed(service, "backup"))
         copies.append(Copy("k8up", k8up.target, True, cron.max_gap_seconds(expr), expr))
     return copies
 
 
-def coverage(cluster: ClusterSpec, services: list[EffectiveService],
-             book: ScheduleBook) -> list[Coverage]:
+def coverage(
+    cluster: ClusterSpec, services: list[EffectiveService], book: ScheduleBook
+) -> list[Coverage]:
     """Coverage of every PVC and every SQLite database of every service."""
     out = []
     for service in services:
@@ -78,8 +86,14 @@ def coverage(cluster: ClusterSpec, services: list[EffectiveService],
         claims = {v.name: v for v in spec.volumes}
         for index, volume in enumerate(spec.volumes):
             if volume.claim:
-                out.append(Coverage(service, f"pvc/{volume.claim}", ("spec", "volumes", index),
-                                    tuple(volume_copies)))
+                out.append(
+                    Coverage(
+                        service,
+                        f"pvc/{volume.claim}",
+                        ("spec", "volumes", index),
+                        tuple(volume_copies),
+                    )
+                )
         for index, db in enumerate(spec.sqlite):
             copies = []
             holder = claims.get(db.volume)
@@ -89,6 +103,7 @@ def coverage(cluster: ClusterSpec, services: list[EffectiveService],
                 for target in db.targets or cluster.litestream.targets:
                     gap = cluster.litestream.sync_interval
                     copies.append(Copy("litestream", target, True, gap, "continuous"))
-            out.append(Coverage(service, f"sqlite:{db.path}", ("spec", "sqlite", index),
-                                tuple(copies)))
+            out.append(
+                Coverage(service, f"sqlite:{db.path}", ("spec", "sqlite", index), tuple(copies))
+            )
     return out

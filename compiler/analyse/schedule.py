@@ -51,8 +51,9 @@ def minutes_of_week(expression: str) -> frozenset[int]:
     """Start minutes within a week (day-of-month limits widen to every weekday)."""
     parsed = cron.parse(expression)
     days = range(7) if parsed.day_restricted else sorted(parsed.weekdays)
-    return frozenset(d * 1440 + h * 60 + m for d in days for h in parsed.hours
-                     for m in parsed.minutes)
+    return frozenset(
+        d * 1440 + h * 60 + m for d in days for h in parsed.hours for m in parsed.minutes
+    )
 
 
 def _window(starts: frozenset[int], minutes: int) -> set[int]:
@@ -82,8 +83,7 @@ def resolve_all(jobs: list[Job]) -> ScheduleBook:
         busy_maintenance = maintenance.setdefault(job.target, set())
         if job.role == "backup":
             chosen = _pick(job, starts)
-            if cron.is_hashed(job.expression) and not starts.isdisjoint(
-                    minutes_of_week(chosen)):
+            if cron.is_hashed(job.expression) and not starts.isdisjoint(minutes_of_week(chosen)):
                 book.collisions.append(job)
             starts |= minutes_of_week(chosen)
             windows |= _window(minutes_of_week(chosen), job.window_minutes)

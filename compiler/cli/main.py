@@ -40,11 +40,22 @@ def _emit(call: Callable[[], Outcome]) -> None:
 
 
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
-    func = click.option("--policies", "-p", type=click.Path(path_type=Path),
-                        default=Path("policies"), show_default=True,
-                        help="Folder with cluster.yaml, services/ and restore-tests.yaml.")(func)
-    func = click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]),
-                        default="text", show_default=True, help="Diagnostic format.")(func)
+    func = click.option(
+        "--policies",
+        "-p",
+        type=click.Path(path_type=Path),
+        default=Path("policies"),
+        show_default=True,
+        help="Folder with cluster.yaml, services/ and restore-tests.yaml.",
+    )(func)
+    func = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json", "github"]),
+        default="text",
+        show_default=True,
+        help="Diagnostic format.",
+    )(func)
     func = click.option("--verbose", "-v", is_flag=True, help="Print per-stage timings.")(func)
     return func
 
@@ -59,9 +70,14 @@ def _interactive() -> bool:
 
 
 def _config(policies: Path, fmt: str, verbose: bool, **extra: Any) -> RunConfig:
-    return RunConfig(policies=policies, format=fmt,  # type: ignore[arg-type]
-                     color=_use_color() and fmt == "text", verbose=verbose,
-                     progress=_progress if _interactive() and fmt == "text" else None, **extra)
+    return RunConfig(
+        policies=policies,
+        format=fmt,  # type: ignore[arg-type]
+        color=_use_color() and fmt == "text",
+        verbose=verbose,
+        progress=_progress if _interactive() and fmt == "text" else None,
+        **extra,
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,8 +95,13 @@ def validate(policies: Path, fmt: str, verbose: bool) -> None:
 
 @cli.command()
 @_common
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
-              help="Output root (default: spec.output.root of the cluster policy).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output root (default: spec.output.root of the cluster policy).",
+)
 def check(policies: Path, fmt: str, verbose: bool, output: Path | None) -> None:
     """Exit 1 with a diff if the output is not a fresh compile. Writes nothing."""
     _emit(lambda: run_check(_config(policies, fmt, verbose, output=output)))
@@ -88,8 +109,13 @@ def check(policies: Path, fmt: str, verbose: bool, output: Path | None) -> None:
 
 @cli.command(name="compile")
 @_common
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
-              help="Output root (default: spec.output.root of the cluster policy).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output root (default: spec.output.root of the cluster policy).",
+)
 @click.option("--fix", is_flag=True, help="Add the backup Component to app kustomizations.")
 def compile_(policies: Path, fmt: str, verbose: bool, output: Path | None, fix: bool) -> None:
     """Write the generated manifests (only files that changed)."""
@@ -105,8 +131,12 @@ def explain(policies: Path, fmt: str, verbose: bool, service: str) -> None:
 
 
 @cli.command()
-@click.option("--kind", type=click.Choice(sorted(KINDS)), default=None,
-              help="One kind's schema (default: all kinds).")
+@click.option(
+    "--kind",
+    type=click.Choice(sorted(KINDS)),
+    default=None,
+    help="One kind's schema (default: all kinds).",
+)
 def schema(kind: str | None) -> None:
     """Print the JSON Schema of the policy format."""
     _emit(lambda: run_schema(kind))

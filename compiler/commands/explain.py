@@ -24,20 +24,26 @@ def run_explain(config: RunConfig, service: str) -> Outcome:
     lines = []
     for chosen in matches:
         spec = chosen.source.policy.spec
-        lines += [f"{chosen.key} ({chosen.source.file})",
-                  f"  class {spec.classification}, storage {spec.storage}, owner {spec.owner}",
-                  f"  declared RPO {humanize(chosen.rpo)}, RTO {humanize(chosen.rto)}"
-                  f"{' (from class)' if spec.rpo is None else ''}",
-                  f"  methods: {', '.join(chosen.methods) or 'none'}"]
+        lines += [
+            f"{chosen.key} ({chosen.source.file})",
+            f"  class {spec.classification}, storage {spec.storage}, owner {spec.owner}",
+            f"  declared RPO {humanize(chosen.rpo)}, RTO {humanize(chosen.rto)}"
+            f"{' (from class)' if spec.rpo is None else ''}",
+            f"  methods: {', '.join(chosen.methods) or 'none'}",
+        ]
         for item in (c for c in result.analysis.coverage if c.service is chosen):
             verdict = "meets" if item.met else "MISSES"
             rpo = item.effective_rpo
-            lines.append(f"  {item.item}: effective RPO "
-                         f"{humanize(rpo) if rpo is not None else 'none'} {verdict} "
-                         f"{humanize(chosen.rpo)}")
+            lines.append(
+                f"  {item.item}: effective RPO "
+                f"{humanize(rpo) if rpo is not None else 'none'} {verdict} "
+                f"{humanize(chosen.rpo)}"
+            )
             for copy in item.copies:
                 where = "separate target" if copy.separate else "local copy"
-                lines.append(f"    - {copy.method} -> {copy.target} ({where}): "
-                             f"schedule {copy.schedule!r}, worst gap {humanize(copy.gap)}")
+                lines.append(
+                    f"    - {copy.method} -> {copy.target} ({where}): "
+                    f"schedule {copy.schedule!r}, worst gap {humanize(copy.gap)}"
+                )
     code = EXIT_FAILED if result.diagnostics.has_errors else EXIT_OK
     return Outcome(code, report + "\n".join(lines) + "\n")

@@ -16,8 +16,10 @@ def _report(result: Result, config: RunConfig) -> str:
 def _timings(result: Result, config: RunConfig) -> str:
     if not config.verbose:
         return ""
-    return "".join(f"timing: {stage} {seconds * 1000:.1f} ms\n"
-                   for stage, seconds in result.timings.stages.items())
+    return "".join(
+        f"timing: {stage} {seconds * 1000:.1f} ms\n"
+        for stage, seconds in result.timings.stages.items()
+    )
 
 
 def run_validate(config: RunConfig) -> Outcome:
@@ -35,8 +37,10 @@ def run_check(config: RunConfig) -> Outcome:
         return Outcome(EXIT_FAILED, report, _timings(result, config))
     if result.changes.drift:
         diff = write.unified_diff(result.changes, result.shown_root)
-        note = (f"{result.shown_root} is out of date: {len(result.changes.writes)} to write, "
-                f"{len(result.changes.deletes)} to remove; run `backup-policy compile`\n")
+        note = (
+            f"{result.shown_root} is out of date: {len(result.changes.writes)} to write, "
+            f"{len(result.changes.deletes)} to remove; run `backup-policy compile`\n"
+        )
         return Outcome(EXIT_FAILED, report + diff, note + _timings(result, config))
     return Outcome(EXIT_OK, report, _timings(result, config))
 
@@ -53,8 +57,11 @@ def run_compile(config: RunConfig) -> Outcome:
     for wiring in result.wiring if config.fix else []:
         write.atomic_write(wiring.path, wiring.fixed)
         fixed.append(wiring.path)
-    summary = (f"compiled {len(result.analysis.services)} services into {result.shown_root}: "
-               f"{len(changes.writes)} written, {len(changes.unchanged)} unchanged, "
-               f"{len(changes.deletes)} removed"
-               + (f", {len(fixed)} app kustomizations fixed" if fixed else "") + "\n")
+    summary = (
+        f"compiled {len(result.analysis.services)} services into {result.shown_root}: "
+        f"{len(changes.writes)} written, {len(changes.unchanged)} unchanged, "
+        f"{len(changes.deletes)} removed"
+        + (f", {len(fixed)} app kustomizations fixed" if fixed else "")
+        + "\n"
+    )
     return Outcome(EXIT_OK, report + summary, _timings(result, config))

@@ -8,8 +8,11 @@ from typing import Any
 from compiler.commands import EXIT_OK, Outcome
 from compiler.model import KINDS
 
-SCHEMA_FILES = {"ClusterPolicy": "cluster-policy.json", "ServicePolicy": "service-policy.json",
-                "RestoreTestPlan": "restore-test-plan.json"}
+SCHEMA_FILES = {
+    "ClusterPolicy": "cluster-policy.json",
+    "ServicePolicy": "service-policy.json",
+    "RestoreTestPlan": "restore-test-plan.json",
+}
 
 
 def schema_for(kind: str) -> dict[str, Any]:
@@ -24,9 +27,11 @@ def schema_text(kind: str | None) -> str:
     if kind is not None:
         document = schema_for(kind)
     else:
-        document = {"$schema": "https://json-schema.org/draft/2020-12/schema",
-                    "title": "backup-policy policy file (v1alpha1)",
-                    "anyOf": [schema_for(k) for k in sorted(KINDS)]}
+        document = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "backup-policy policy file (v1alpha1)",
+            "anyOf": [schema_for(k) for k in sorted(KINDS)],
+        }
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 

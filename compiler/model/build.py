@@ -19,15 +19,30 @@ from compiler.model.types import API_VERSION
 Policy = ClusterPolicy | ServicePolicy | RestoreTestPlan
 
 _TYPE_NAMES = {
-    "string_type": "a string", "int_type": "an integer", "int_parsing": "an integer",
-    "int_from_float": "an integer", "bool_type": "true or false", "bool_parsing": "true or false",
-    "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping",
-    "list_type": "a list", "float_type": "a number", "date_type": "a date (YYYY-MM-DD)",
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "list_type": "a list",
+    "float_type": "a number",
+    "date_type": "a date (YYYY-MM-DD)",
     "duration_type": "a duration string such as '1h'",
 }
 _DATE_ERRORS = {"date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"}
-_YAML_TYPES = {str: "a string", int: "an integer", float: "a number", bool: "a boolean",
-               dict: "a mapping", list: "a list", type(None): "null"}
+_YAML_TYPES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "a boolean",
+    dict: "a mapping",
+    list: "a list",
+    type(None): "null",
+}
 
 
 @dataclass(frozen=True)
@@ -46,8 +61,13 @@ def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
 def build(doc: Document) -> tuple[Built | None, list[Diagnostic]]:
     """Validate ``doc`` against the model its ``kind`` names."""
     if not isinstance(doc.data, dict):
-        return None, [doc.diagnostic((), "BP202", "a policy must be a mapping, got "
-                                     + _YAML_TYPES.get(type(doc.data), "a scalar"))]
+        return None, [
+            doc.diagnostic(
+                (),
+                "BP202",
+                "a policy must be a mapping, got " + _YAML_TYPES.get(type(doc.data), "a scalar"),
+            )
+        ]
     header = _check_header(doc)
     if header:
         return None, header
@@ -64,14 +84,20 @@ def _check_header(doc: Document) -> list[Diagnostic]:
     api = doc.data.get("apiVersion")
     if api != API_VERSION:
         what = "missing" if api is None else f"{api!r} is not supported"
-        problems.append(doc.diagnostic(("apiVersion",), "BP110", f"apiVersion {what}",
-                                       f"use apiVersion: {API_VERSION}"))
+        problems.append(
+            doc.diagnostic(
+                ("apiVersion",), "BP110", f"apiVersion {what}", f"use apiVersion: {API_VERSION}"
+            )
+        )
     kind = doc.data.get("kind")
     if kind not in KINDS:
         what = "missing" if kind is None else f"{kind!r} is unknown"
         hint = did_you_mean(str(kind), KINDS) if kind else ""
-        problems.append(doc.diagnostic(("kind",), "BP110", f"kind {what}",
-                                       hint or "use one of: " + ", ".join(KINDS)))
+        problems.append(
+            doc.diagnostic(
+                ("kind",), "BP110", f"kind {what}", hint or "use one of: " + ", ".join(KINDS)
+            )
+        )
     return problems
 
 
@@ -113,31 +139,49 @@ def _convert(doc: Document, model: type[BaseModel], detail: ErrorDetails) -> Dia
         name = str(path[-1])
         allowed = _allowed_keys(model, path[:-1], doc)
         parent = ".".join(str(p) for p in path[:-1]) or "the top level"
-        return doc.diagnostic(path, "BP200", f"unknown key {name!r} in {parent}",
-                              did_you_mean(name, allowed) or
-                              "allowed keys: " + ", ".join(sorted(allowed)), key=True)
+        return doc.diagnostic(
+            path,
+            "BP200",
+            f"unknown key {name!r} in {parent}",
+            did_you_mean(name, allowed) or "allowed keys: " + ", ".join(sorted(allowed)),
+            key=True,
+        )
     if kind in {"missing", "union_tag_not_found"}:
-        missing = str(loc[-1]) if kind == "missing" else str(detail.get("ctx", {}).get(
-            "discriminator", "type")).strip("'")
+        missing = (
+            str(loc[-1])
+            if kind == "missing"
+            else str(detail.get("ctx", {}).get("discriminator", "type")).strip("'")
+        )
         where = ".".join(str(p) for p in path) or "the top level"
-        return doc.diagnostic(path, "BP201", f"missing required key {missing!r} in {where}",
-                              f"add '{missing}:'", key=True)
+        return doc.diagnostic(
+            path,
+            "BP201",
+            f"missing required key {missing!r} in {where}",
+            f"add '{missing}:'",
+            key=True,
+        )
     if kind in _TYPE_NAMES:
         got = _YAML_TYPES.get(type(detail["input"]), "another type")
         hint = _quote_hint(detail["input"], kind)
-        return doc.diagnostic(path, "BP202", f"{dotted}: expected {_TYPE_NAMES[kind]}, got {got}",
-                              hint)
+        return doc.diagnostic(
+            path, "BP202", f"{dotted}: expected {_TYPE_NAMES[kind]}, got {got}", hint
+        )
     if kind in _DATE_ERRORS:
-        return doc.diagnostic(path, "BP204", f"{dotted}: {detail['input']!r} is not a valid "
-                              "date", "write dates as YYYY-MM-DD")
+        return doc.diagnostic(
+            path,
+            "BP204",
+            f"{dotted}: {detail['input']!r} is not a valid date",
+            "write dates as YYYY-MM-DD",
+        )
     if kind in {"literal_error", "union_tag_invalid", "enum"}:
         return _enum_error(doc, path, is_key, detail, dotted)
     message = detail["msg"].removeprefix("Value error, ")
     return doc.diagnostic(path, "BP204", f"{dotted}: {message}", "", key=is_key)
 
 
-def _enum_error(doc: Document, path: PathKey, is_key: bool, detail: ErrorDetails,
-                dotted: str) -> Diagnostic:
+def _enum_error(
+    doc: Document, path: PathKey, is_key: bool, detail: ErrorDetails, dotted: str
+) -> Diagnostic:
     ctx = detail.get("ctx", {})
     expected_text = str(ctx.get("expected_tags") or ctx.get("expected") or "")
     choices = [c.strip().strip("'\"") for c in expected_text.replace(" or ", ",").split(",")]
@@ -147,8 +191,9 @@ def _enum_error(doc: Document, path: PathKey, is_key: bool, detail: ErrorDetails
         got = str(detail["input"].get("type", ""))
         path = (*path, "type")
     hint = did_you_mean(got, choices) or "use one of: " + ", ".join(choices)
-    return doc.diagnostic(path, "BP203", f"{dotted}: {got!r} is not one of "
-                          + ", ".join(choices), hint, key=is_key)
+    return doc.diagnostic(
+        path, "BP203", f"{dotted}: {got!r} is not one of " + ", ".join(choices), hint, key=is_key
+    )
 
 
 def _quote_hint(value: object, kind: str) -> str:

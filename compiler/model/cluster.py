@@ -91,8 +91,11 @@ class K8upSettings(Base):
     check: CronSpec = "H H(8-20) * * 0"
     prune: CronSpec = "H H(8-20) * * 6"
     window: Duration = 3600
-    retention: Retention = Field(default_factory=lambda: Retention.model_validate(
-        {"keepLast": 5, "keepDaily": 14, "keepWeekly": 8, "keepMonthly": 6}))
+    retention: Retention = Field(
+        default_factory=lambda: Retention.model_validate(
+            {"keepLast": 5, "keepDaily": 14, "keepWeekly": 8, "keepMonthly": 6}
+        )
+    )
     successful_jobs_history_limit: HistoryLimit = 2
     failed_jobs_history_limit: HistoryLimit = 2
 
@@ -125,8 +128,13 @@ class LitestreamCleanup(Base):
     retention: Duration = 7 * 86400
 
 
-Quantity = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$",
-                                 description="Kubernetes quantity, e.g. 10m, 32Mi")]
+Quantity = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$",
+        description="Kubernetes quantity, e.g. 10m, 32Mi",
+    ),
+]
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
@@ -139,9 +147,11 @@ class ContainerResources(Base):
     """Requests and limits of the Litestream sidecar and restore init container."""
 
     requests: Quantities = Field(
-        default_factory=lambda: Quantities.model_validate({"cpu": "10m", "memory": "32Mi"}))
+        default_factory=lambda: Quantities.model_validate({"cpu": "10m", "memory": "32Mi"})
+    )
     limits: Quantities = Field(
-        default_factory=lambda: Quantities.model_validate({"memory": "128Mi"}))
+        default_factory=lambda: Quantities.model_validate({"memory": "128Mi"})
+    )
 
 
 class LitestreamSettings(Base):
@@ -155,9 +165,9 @@ class LitestreamSettings(Base):
     validation_interval: Duration | None = None
     metrics_port: Port = 9090
     resources: ContainerResources = Field(
-        default_factory=lambda: ContainerResources.model_validate({}))
-    cleanup: LitestreamCleanup = Field(
-        default_factory=lambda: LitestreamCleanup.model_validate({}))
+        default_factory=lambda: ContainerResources.model_validate({})
+    )
+    cleanup: LitestreamCleanup = Field(default_factory=lambda: LitestreamCleanup.model_validate({}))
 
 
 class LitestreamClass(Base):

@@ -20,7 +20,6 @@ Frequency = Literal["quarterly", "half-yearly", "yearly"]
 FREQUENCY_DAYS: dict[str, int] = {"quarterly": 92, "half-yearly": 183, "yearly": 366}
 
 
-
 def to_camel(name: str) -> str:
     """snake_case attribute -> camelCase YAML key (digits untouched, unlike pydantic's)."""
     first, *rest = name.split("_")
@@ -28,7 +27,10 @@ def to_camel(name: str) -> str:
 
 
 MODEL_CONFIG = ConfigDict(
-    extra="forbid", alias_generator=to_camel, populate_by_name=False, frozen=True,
+    extra="forbid",
+    alias_generator=to_camel,
+    populate_by_name=False,
+    frozen=True,
     validate_default=False,
 )
 
@@ -36,16 +38,23 @@ MODEL_CONFIG = ConfigDict(
 def _duration(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, str):
         raise PydanticCustomError(
-            "duration_type", "a duration must be a string with a unit, e.g. '1h' or '7d' "
-            "(a bare number has no unit)")
+            "duration_type",
+            "a duration must be a string with a unit, e.g. '1h' or '7d' "
+            "(a bare number has no unit)",
+        )
     return parse_duration(value)
 
 
 Duration = Annotated[
     int,
     BeforeValidator(_duration),
-    WithJsonSchema({"type": "string", "pattern": r"^(\d+[smhdw])+$",
-                    "description": "duration with units, e.g. 30m, 1h, 7d"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^(\d+[smhdw])+$",
+            "description": "duration with units, e.g. 30m, 1h, 7d",
+        }
+    ),
 ]
 
 
@@ -60,9 +69,13 @@ def _cron(value: str) -> str:
 CronSpec = Annotated[
     str,
     AfterValidator(_cron),
-    WithJsonSchema({"type": "string", "description":
-                    "5-field cron, a macro (@daily) or K8up @…-random; H/H(a-b) in minute "
-                    "and hour pick a stable spread value"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "5-field cron, a macro (@daily) or K8up @…-random; H/H(a-b) in minute "
+            "and hour pick a stable spread value",
+        }
+    ),
 ]
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -70,14 +83,18 @@ _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 def _dns_label(value: str) -> str:
     if len(value) > 63 or not _DNS_LABEL.match(value):
-        raise ValueError(f"{value!r} is not a DNS label (lowercase letters, digits and '-', "
-                         "at most 63 characters, starting and ending alphanumeric)")
+        raise ValueError(
+            f"{value!r} is not a DNS label (lowercase letters, digits and '-', "
+            "at most 63 characters, starting and ending alphanumeric)"
+        )
     return value
 
 
-DnsLabel = Annotated[str, AfterValidator(_dns_label),
-                     WithJsonSchema({"type": "string", "pattern": _DNS_LABEL.pattern,
-                                     "maxLength": 63})]
+DnsLabel = Annotated[
+    str,
+    AfterValidator(_dns_label),
+    WithJsonSchema({"type": "string", "pattern": _DNS_LABEL.pattern, "maxLength": 63}),
+]
 NonEmpty = Annotated[str, Field(min_length=1)]
 Retain = Annotated[int, Field(ge=1, le=100)]
 HistoryLimit = Annotated[int, Field(ge=0, le=100)]

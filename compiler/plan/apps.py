@@ -49,21 +49,28 @@ def _k8up(analysis: Analysis, service: EffectiveService) -> K8upSchedule | None:
     assert isinstance(target, S3Target) and target.repo_password_secret is not None
     creds = target.credentials_secret
     book = analysis.schedules
-    retention = tuple((key, value) for key, value in
-                      settings.retention.model_dump(by_alias=True).items() if value is not None)
+    retention = tuple(
+        (key, value)
+        for key, value in settings.retention.model_dump(by_alias=True).items()
+        if value is not None
+    )
     return K8upSchedule(
-        name=f"bp-{service.name}", namespace=service.namespace, service=service.name,
-        endpoint=target.endpoint, bucket=target.bucket,
+        name=f"bp-{service.name}",
+        namespace=service.namespace,
+        service=service.name,
+        endpoint=target.endpoint,
+        bucket=target.bucket,
         access_key=SecretRef(creds.name, creds.access_key_id_key),
         secret_key=SecretRef(creds.name, creds.secret_access_key_key),
-        repo_password=SecretRef(target.repo_password_secret.name,
-                                target.repo_password_secret.key),
+        repo_password=SecretRef(target.repo_password_secret.name, target.repo_password_secret.key),
         backup=book.cron_for(k8up_seed(service, "backup")),
         check=book.cron_for(k8up_seed(service, "check")),
         prune=book.cron_for(k8up_seed(service, "prune")),
-        retention=retention, successful_history=settings.successful_jobs_history_limit,
+        retention=retention,
+        successful_history=settings.successful_jobs_history_limit,
         failed_history=settings.failed_jobs_history_limit,
-        labels=tuple(sorted({**MANAGED_BY, SERVICE_LABEL: service.name}.items())))
+        labels=tuple(sorted({**MANAGED_BY, SERVICE_LABEL: service.name}.items())),
+    )
 
 
 def plan_service(analysis: Analysis, service: EffectiveService) -> Iterator[PlannedFile]:
@@ -75,27 +82,33 @@ def plan_service(analysis: Analysis, service: EffectiveService) -> Iterator[Plan
     schedule = _k8up(analysis, service)
     if schedule is not None:
         resources.append("k8up-schedule.yaml")
-        yield PlannedFile(f"{base}/k8up-schedule.yaml", "k8up/schedule.yaml.j2",
-                          (*sources, cluster_file), schedule)
+        yield PlannedFile(
+            f"{base}/k8up-schedule.yaml",
+            "k8up/schedule.yaml.j2",
+            (*sources, cluster_file),
+            schedule,
+        )
     if {"k8up", "longhorn"} & set(service.methods):
         labels = _pvc_labels(service)
         for volume in service.source.policy.spec.volumes:
             if volume.claim:
                 patch = PvcPatch(volume.claim, labels, f"patches/pvc-{volume.claim}.yaml")
-                patches.append(Patch(patch.file, "PersistentVolumeClaim", volume.claim,
-                                     version="v1"))
-                yield PlannedFile(f"{base}/{patch.file}", "app/pvc-labels.yaml.j2", sources,
-                                  patch)
+                patches.append(
+                    Patch(patch.file, "PersistentVolumeClaim", volume.claim, version="v1")
+                )
+                yield PlannedFile(f"{base}/{patch.file}", "app/pvc-labels.yaml.j2", sources, patch)
     for extra in _extensions(analysis, service):
         resources.extend(extra.resources)
         patches.extend(extra.patches)
         yield from extra.files
     if not resources and not patches:
         return  # kustomize refuses an empty Component
-    yield PlannedFile(f"{base}/kustomization.yaml", "app/component.yaml.j2",
-                      (*sources, cluster_file),
-                      Component(tuple(sorted(resources)), tuple(sorted(patches,
-                                                                       key=lambda p: p.path))))
+    yield PlannedFile(
+        f"{base}/kustomization.yaml",
+        "app/component.yaml.j2",
+        (*sources, cluster_file),
+        Component(tuple(sorted(resources)), tuple(sorted(patches, key=lambda p: p.path))),
+    )
 
 
 def _extensions(analysis: Analysis, service: EffectiveService) -> list[AppExtension]:
@@ -108,4 +121,3 @@ def _extensions(analysis: Analysis, service: EffectiveService) -> list[AppExtens
 def plan_apps(analysis: Analysis) -> Iterator[PlannedFile]:
     for service in analysis.services:
         yield from plan_service(analysis, service)
-

@@ -25,23 +25,39 @@ def plan_longhorn(analysis: Analysis) -> Iterator[PlannedFile]:
     cluster = analysis.policies.cluster.policy.spec
     names = []
     for classification, settings in longhorn_classes(analysis.services).items():
-        users = {s.key for s in analysis.services if "longhorn" in s.methods
-                 and s.source.policy.spec.classification == classification}
+        users = {
+            s.key
+            for s in analysis.services
+            if "longhorn" in s.methods and s.source.policy.spec.classification == classification
+        }
         for task, job in (("snapshot", settings.snapshot), ("backup", settings.backup)):
             if job is None:
                 continue
             name = f"bp-{classification}-{task}"
             names.append(f"{name}.yaml")
             value = RecurringJob(
-                name=name, namespace=cluster.namespaces.longhorn, task=task,
+                name=name,
+                namespace=cluster.namespaces.longhorn,
+                task=task,
                 cron=analysis.schedules.cron_for(longhorn_seed(classification, task)),
-                retain=job.retain, concurrency=settings.concurrency,
-                group=longhorn_group(classification), labels=tuple(sorted(MANAGED_BY.items())))
-            yield PlannedFile(f"{LONGHORN_DIR}/{name}.yaml", "longhorn/recurring-job.yaml.j2",
-                              _sources(analysis, users), value)
+                retain=job.retain,
+                concurrency=settings.concurrency,
+                group=longhorn_group(classification),
+                labels=tuple(sorted(MANAGED_BY.items())),
+            )
+            yield PlannedFile(
+                f"{LONGHORN_DIR}/{name}.yaml",
+                "longhorn/recurring-job.yaml.j2",
+                _sources(analysis, users),
+                value,
+            )
     if names:
-        yield PlannedFile(f"{LONGHORN_DIR}/kustomization.yaml", "kustomize/resources.yaml.j2",
-                          (analysis.policies.cluster.file,), ResourceList(tuple(sorted(names))))
+        yield PlannedFile(
+            f"{LONGHORN_DIR}/kustomization.yaml",
+            "kustomize/resources.yaml.j2",
+            (analysis.policies.cluster.file,),
+            ResourceList(tuple(sorted(names))),
+        )
 
 
 def plan_velero(analysis: Analysis) -> Iterator[PlannedFile]:
@@ -51,21 +67,32 @@ def plan_velero(analysis: Analysis) -> Iterator[PlannedFile]:
         settings = representative.defaults.velero
         assert settings is not None
         target = cluster.targets[settings.target]
-        users = {s.key for s in analysis.services if s.namespace == namespace
-                 and "velero" in s.methods}
+        users = {
+            s.key for s in analysis.services if s.namespace == namespace and "velero" in s.methods
+        }
         name = f"bp-{namespace}"
         names.append(f"{name}.yaml")
         value = VeleroSchedule(
-            name=name, namespace=cluster.namespaces.velero,
+            name=name,
+            namespace=cluster.namespaces.velero,
             schedule=analysis.schedules.cron_for(velero_seed(namespace)),
-            included_namespaces=(namespace,), storage_location=getattr(target, "name", "default"),
-            ttl=format_duration(settings.ttl), snapshot_volumes=settings.snapshot_volumes,
-            skip_immediately=settings.skip_immediately, labels=tuple(sorted(MANAGED_BY.items())))
-        yield PlannedFile(f"{VELERO_DIR}/{name}.yaml", "velero/schedule.yaml.j2",
-                          _sources(analysis, users), value)
+            included_namespaces=(namespace,),
+            storage_location=getattr(target, "name", "default"),
+            ttl=format_duration(settings.ttl),
+            snapshot_volumes=settings.snapshot_volumes,
+            skip_immediately=settings.skip_immediately,
+            labels=tuple(sorted(MANAGED_BY.items())),
+        )
+        yield PlannedFile(
+            f"{VELERO_DIR}/{name}.yaml", "velero/schedule.yaml.j2", _sources(analysis, users), value
+        )
     if names:
-        yield PlannedFile(f"{VELERO_DIR}/kustomization.yaml", "kustomize/resources.yaml.j2",
-                          (analysis.policies.cluster.file,), ResourceList(tuple(sorted(names))))
+        yield PlannedFile(
+            f"{VELERO_DIR}/kustomization.yaml",
+            "kustomize/resources.yaml.j2",
+            (analysis.policies.cluster.file,),
+            ResourceList(tuple(sorted(names))),
+        )
 
 
 def plan_shared(analysis: Analysis) -> Iterator[PlannedFile]:

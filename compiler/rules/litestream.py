@@ -21,11 +21,14 @@ def litestream_settings(context: RuleContext) -> Iterator[Diagnostic]:
         return
     for source in context.policies.services:
         if source.policy.spec.sqlite:
-            yield source.doc.diagnostic(("spec", "sqlite"), "BP360",
-                                        "SQLite databases are declared but the cluster policy "
-                                        "has no spec.litestream settings",
-                                        "add spec.litestream: {targets: [<s3 target>]}",
-                                        key=True)
+            yield source.doc.diagnostic(
+                ("spec", "sqlite"),
+                "BP360",
+                "SQLite databases are declared but the cluster policy "
+                "has no spec.litestream settings",
+                "add spec.litestream: {targets: [<s3 target>]}",
+                key=True,
+            )
 
 
 @rule("BP361", "litestream-retention")
@@ -40,10 +43,12 @@ def litestream_retention(context: RuleContext) -> Iterator[Diagnostic]:
     settings = cluster.policy.spec.litestream
     if settings is not None and settings.retention < settings.snapshot_interval:
         yield cluster.doc.diagnostic(
-            ("spec", "litestream", "retention"), "BP361",
+            ("spec", "litestream", "retention"),
+            "BP361",
             f"retention {humanize(settings.retention)} is shorter than snapshotInterval "
             f"{humanize(settings.snapshot_interval)}",
-            "set retention >= snapshotInterval (default 168h and 1h)")
+            "set retention >= snapshotInterval (default 168h and 1h)",
+        )
 
 
 @rule("BP315", "sqlite-on-emptydir")
@@ -60,11 +65,14 @@ def sqlite_on_empty_dir(context: RuleContext) -> Iterator[Diagnostic]:
             volume = volumes.get(db.volume)
             if volume is not None and volume.empty_dir:
                 yield source.doc.diagnostic(
-                    ("spec", "sqlite", index, "volume"), "BP315",
+                    ("spec", "sqlite", index, "volume"),
+                    "BP315",
                     f"{db.path} is on emptyDir {db.volume!r}: every restart restores it from "
                     "the replica, and an unreadable replica starts the app on an empty "
-                    "database", "put it on a PVC, and alert on Litestream errors",
-                    level="warning")
+                    "database",
+                    "put it on a PVC, and alert on Litestream errors",
+                    level="warning",
+                )
 
 
 @rule("BP369", "helm-only-workload-fields")
@@ -78,13 +86,18 @@ def helm_only_fields(context: RuleContext) -> Iterator[Diagnostic]:
         workload = source.policy.spec.workload
         if workload.kind == "HelmRelease":
             continue
-        for key, used in (("renders", workload.renders is not None),
-                          ("existingPostRenderers", workload.existing_post_renderers)):
+        for key, used in (
+            ("renders", workload.renders is not None),
+            ("existingPostRenderers", workload.existing_post_renderers),
+        ):
             if used:
                 yield source.doc.diagnostic(
-                    ("spec", "workload", key), "BP369",
+                    ("spec", "workload", key),
+                    "BP369",
                     f"workload.{key} only applies to kind HelmRelease, not {workload.kind}",
-                    f"remove {key}", key=True)
+                    f"remove {key}",
+                    key=True,
+                )
 
 
 @rule("BP370", "litestream-05-ignored-setting")
@@ -98,10 +111,16 @@ def ignored_by_05(context: RuleContext) -> Iterator[Diagnostic]:
     settings = cluster.policy.spec.litestream
     if settings is None or settings.validation_interval is None:
         return
-    users = sorted(s.key for s in context.services if s.source.policy.spec.sqlite
-                   and service_version(cluster.policy.spec, s) == "0.5")
+    users = sorted(
+        s.key
+        for s in context.services
+        if s.source.policy.spec.sqlite and service_version(cluster.policy.spec, s) == "0.5"
+    )
     if users:
         yield cluster.doc.diagnostic(
-            ("spec", "litestream", "validationInterval"), "BP370",
+            ("spec", "litestream", "validationInterval"),
+            "BP370",
             f"validationInterval has no effect on Litestream 0.5 ({', '.join(users)})",
-            "remove it, or keep it for the 0.3 services only", level="warning")
+            "remove it, or keep it for the 0.3 services only",
+            level="warning",
+        )

@@ -21,18 +21,24 @@ def rpo_not_met(context: RuleContext) -> Iterator[Diagnostic]:
         if item.met:
             continue
         service = item.service
-        methods = ", ".join(f"{c.method} to {c.target} every {humanize(c.gap)} "
-                            f"({'separate target' if c.separate else 'local'})"
-                            for c in item.copies) or "no backup method"
-        path = ("spec", "rpo") if service.source.policy.spec.rpo else ("spec",
-                                                                         "classification")
+        methods = (
+            ", ".join(
+                f"{c.method} to {c.target} every {humanize(c.gap)} "
+                f"({'separate target' if c.separate else 'local'})"
+                for c in item.copies
+            )
+            or "no backup method"
+        )
+        path = ("spec", "rpo") if service.source.policy.spec.rpo else ("spec", "classification")
         effective = item.effective_rpo
         achieved = humanize(effective) if effective else "never (no copy on a separate target)"
         yield service.source.doc.diagnostic(
-            path, "BP350",
+            path,
+            "BP350",
             f"{item.item}: RPO {humanize(service.rpo)} not met; worst gap on a separate "
             f"target is {achieved} [{methods}]",
-            "schedule a more frequent backup to a separate target or relax the RPO")
+            "schedule a more frequent backup to a separate target or relax the RPO",
+        )
 
 
 @rule("BP340", "maintenance-overlaps-backup")
@@ -54,9 +60,11 @@ def maintenance_overlap(context: RuleContext) -> Iterator[Diagnostic]:
             if minutes_of_week(expr) & windows:
                 yield cluster.doc.diagnostic(
                     ("spec", "classes", service.source.policy.spec.classification, "k8up", job),
-                    "BP340", f"{service.key}: K8up {job} ({expr}) starts inside a backup "
+                    "BP340",
+                    f"{service.key}: K8up {job} ({expr}) starts inside a backup "
                     f"window on target {k8up.target!r}; restic locks would wedge the jobs",
-                    "widen the H range (e.g. H(8-20)) or move it out of the backup window")
+                    "widen the H range (e.g. H(8-20)) or move it out of the backup window",
+                )
 
 
 @rule("BP341", "backup-start-collision")
@@ -71,6 +79,9 @@ def backup_start_collision(context: RuleContext) -> Iterator[Diagnostic]:
     for job in context.schedules.collisions:
         target = job.target.split(":", 1)[1]
         yield cluster.doc.diagnostic(
-            job.origin, "BP341", f"{job.seed}: every start minute in {job.expression!r} is "
+            job.origin,
+            "BP341",
+            f"{job.seed}: every start minute in {job.expression!r} is "
             f"taken by other backups on target {target!r}",
-            "widen the H range so each backup of the target gets its own minute")
+            "widen the H range so each backup of the target gets its own minute",
+        )

@@ -21,10 +21,12 @@ def unknown_restore_test(context: RuleContext) -> Iterator[Diagnostic]:
     for source in context.policies.services:
         for index, test_id in enumerate(source.policy.spec.restore_tests):
             if test_id not in known:
-                yield source.doc.diagnostic(("spec", "restoreTests", index), "BP320",
-                                            f"restore test {test_id!r} is not in the plan",
-                                            did_you_mean(test_id, known)
-                                            or "add it to the RestoreTestPlan")
+                yield source.doc.diagnostic(
+                    ("spec", "restoreTests", index),
+                    "BP320",
+                    f"restore test {test_id!r} is not in the plan",
+                    did_you_mean(test_id, known) or "add it to the RestoreTestPlan",
+                )
 
 
 @rule("BP321", "restore-test-scope")
@@ -40,14 +42,18 @@ def restore_test_scope(context: RuleContext) -> Iterator[Diagnostic]:
     services = {s.policy.key for s in context.policies.services}
     namespaces = {s.policy.metadata.namespace for s in context.policies.services}
     for t_index, test in enumerate(plan.policy.spec.tests):
-        for kind, names, known in (("services", test.scope.services, services),
-                                   ("namespaces", test.scope.namespaces, namespaces)):
+        for kind, names, known in (
+            ("services", test.scope.services, services),
+            ("namespaces", test.scope.namespaces, namespaces),
+        ):
             for index, name in enumerate(names):
                 if name not in known:
                     yield plan.doc.diagnostic(
-                        ("spec", "tests", t_index, "scope", kind, index), "BP321",
+                        ("spec", "tests", t_index, "scope", kind, index),
+                        "BP321",
                         f"{test.id} scope names {name!r}, which no service policy declares",
-                        did_you_mean(name, known))
+                        did_you_mean(name, known),
+                    )
 
 
 @rule("BP322", "duplicate-restore-test")
@@ -62,6 +68,7 @@ def duplicate_restore_test(context: RuleContext) -> Iterator[Diagnostic]:
     seen: set[str] = set()
     for index, test in enumerate(plan.policy.spec.tests):
         if test.id in seen:
-            yield plan.doc.diagnostic(("spec", "tests", index, "id"), "BP322",
-                                      f"restore test {test.id} is defined twice")
+            yield plan.doc.diagnostic(
+                ("spec", "tests", index, "id"), "BP322", f"restore test {test.id} is defined twice"
+            )
         seen.add(test.id)

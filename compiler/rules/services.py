@@ -25,9 +25,12 @@ def method_without_settings(context: RuleContext) -> Iterator[Diagnostic]:
                 if spec.methods is not None:
                     path = ("spec", "methods", spec.methods.index(method))
                 yield service.source.doc.diagnostic(
-                    path, "BP302", f"method {method!r} is used but class "
+                    path,
+                    "BP302",
+                    f"method {method!r} is used but class "
                     f"{spec.classification!r} has no {method} settings",
-                    f"add spec.classes.{spec.classification}.{method} to the cluster policy")
+                    f"add spec.classes.{spec.classification}.{method} to the cluster policy",
+                )
 
 
 @rule("BP303", "unknown-class")
@@ -41,9 +44,12 @@ def unknown_class(context: RuleContext) -> Iterator[Diagnostic]:
     for source in context.policies.services:
         name = source.policy.spec.classification
         if name not in classes:
-            yield source.doc.diagnostic(("spec", "classification"), "BP303",
-                                        f"class {name!r} is not defined in the cluster policy",
-                                        f"add spec.classes.{name}")
+            yield source.doc.diagnostic(
+                ("spec", "classification"),
+                "BP303",
+                f"class {name!r} is not defined in the cluster policy",
+                f"add spec.classes.{name}",
+            )
 
 
 @rule("BP310", "duplicate-service")
@@ -56,9 +62,12 @@ def duplicate_service(context: RuleContext) -> Iterator[Diagnostic]:
     for source in context.policies.services:
         key = source.policy.key
         if key in seen:
-            yield source.doc.diagnostic(("metadata", "name"), "BP310",
-                                        f"service {key} is already declared in {seen[key]}",
-                                        "merge the two policies or rename one")
+            yield source.doc.diagnostic(
+                ("metadata", "name"),
+                "BP310",
+                f"service {key} is already declared in {seen[key]}",
+                "merge the two policies or rename one",
+            )
         else:
             seen[key] = source.file
 
@@ -74,10 +83,12 @@ def longhorn_storage(context: RuleContext) -> Iterator[Diagnostic]:
         spec = source.policy.spec
         if spec.methods and "longhorn" in spec.methods and spec.storage != "longhorn":
             index = spec.methods.index("longhorn")
-            yield source.doc.diagnostic(("spec", "methods", index), "BP311",
-                                        f"longhorn jobs need storage: longhorn, "
-                                        f"but storage is {spec.storage}",
-                                        "remove longhorn from methods or fix storage")
+            yield source.doc.diagnostic(
+                ("spec", "methods", index),
+                "BP311",
+                f"longhorn jobs need storage: longhorn, but storage is {spec.storage}",
+                "remove longhorn from methods or fix storage",
+            )
 
 
 @rule("BP312", "volume-kind")
@@ -90,10 +101,12 @@ def volume_kind(context: RuleContext) -> Iterator[Diagnostic]:
     for source in context.policies.services:
         for index, volume in enumerate(source.policy.spec.volumes):
             if bool(volume.claim) == volume.empty_dir:
-                yield source.doc.diagnostic(("spec", "volumes", index), "BP312",
-                                            f"volume {volume.name!r} must set exactly one of "
-                                            "claim or emptyDir: true",
-                                            "name the PVC with claim:, or set emptyDir: true")
+                yield source.doc.diagnostic(
+                    ("spec", "volumes", index),
+                    "BP312",
+                    f"volume {volume.name!r} must set exactly one of claim or emptyDir: true",
+                    "name the PVC with claim:, or set emptyDir: true",
+                )
 
 
 @rule("BP316", "duplicate-volume")
@@ -107,8 +120,11 @@ def duplicate_volume(context: RuleContext) -> Iterator[Diagnostic]:
         for index, volume in enumerate(source.policy.spec.volumes):
             for label, value in (("name", volume.name), ("claim", volume.claim)):
                 if value and (label, value) in names:
-                    yield source.doc.diagnostic(("spec", "volumes", index, label), "BP316",
-                                                f"volume {label} {value!r} appears twice")
+                    yield source.doc.diagnostic(
+                        ("spec", "volumes", index, label),
+                        "BP316",
+                        f"volume {label} {value!r} appears twice",
+                    )
                 names.add((label, value or ""))
 
 
@@ -125,18 +141,24 @@ def sqlite_volume(context: RuleContext) -> Iterator[Diagnostic]:
         for index, db in enumerate(source.policy.spec.sqlite):
             volume = volumes.get(db.volume)
             if volume is None:
-                yield source.doc.diagnostic(("spec", "sqlite", index, "volume"), "BP313",
-                                            f"volume {db.volume!r} is not declared",
-                                            did_you_mean(db.volume, volumes)
-                                            or "declare it under spec.volumes")
+                yield source.doc.diagnostic(
+                    ("spec", "sqlite", index, "volume"),
+                    "BP313",
+                    f"volume {db.volume!r} is not declared",
+                    did_you_mean(db.volume, volumes) or "declare it under spec.volumes",
+                )
             elif volume.mount_path is None:
-                position = next(i for i, v in enumerate(source.policy.spec.volumes)
-                                if v is volume)
-                yield source.doc.diagnostic(("spec", "volumes", position),
-                                            "BP313", f"volume {db.volume!r} holds an SQLite "
-                                            "database but has no mountPath",
-                                            "add mountPath: so the sidecar mounts it too")
+                position = next(i for i, v in enumerate(source.policy.spec.volumes) if v is volume)
+                yield source.doc.diagnostic(
+                    ("spec", "volumes", position),
+                    "BP313",
+                    f"volume {db.volume!r} holds an SQLite database but has no mountPath",
+                    "add mountPath: so the sidecar mounts it too",
+                )
             elif posixpath.commonpath([db.path, volume.mount_path]) != volume.mount_path:
-                yield source.doc.diagnostic(("spec", "sqlite", index, "path"), "BP313",
-                                            f"{db.path} is not under {volume.mount_path}, "
-                                            f"the mountPath of volume {db.volume!r}")
+                yield source.doc.diagnostic(
+                    ("spec", "sqlite", index, "path"),
+                    "BP313",
+                    f"{db.path} is not under {volume.mount_path}, "
+                    f"the mountPath of volume {db.volume!r}",
+                )

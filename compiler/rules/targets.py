@@ -9,8 +9,7 @@ from compiler.model.build import did_you_mean
 from compiler.model.cluster import S3Target
 from compiler.rules import RuleContext, rule
 
-_WANTED = {"k8up": "s3", "longhorn": "longhorn-backup-target",
-           "velero": "velero-storage-location"}
+_WANTED = {"k8up": "s3", "longhorn": "longhorn-backup-target", "velero": "velero-storage-location"}
 
 
 def _target_refs(context: RuleContext) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
@@ -37,9 +36,12 @@ def unknown_target(context: RuleContext) -> Iterator[Diagnostic]:
     targets = cluster.policy.spec.targets
     for path, name, _ in _target_refs(context):
         if name not in targets:
-            yield cluster.doc.diagnostic(path, "BP300", f"target {name!r} is not defined",
-                                         did_you_mean(name, targets) or
-                                         "define it under spec.targets")
+            yield cluster.doc.diagnostic(
+                path,
+                "BP300",
+                f"target {name!r} is not defined",
+                did_you_mean(name, targets) or "define it under spec.targets",
+            )
 
 
 @rule("BP301", "target-type")
@@ -55,9 +57,12 @@ def target_type(context: RuleContext) -> Iterator[Diagnostic]:
         target = targets.get(name)
         if target is not None and target.type != wanted:
             tool = str(path[3]) if path[1] == "classes" else "litestream"
-            yield cluster.doc.diagnostic(path, "BP301", f"{tool} needs a target of type "
-                                         f"{wanted}, but {name!r} is {target.type}",
-                                         f"pick a target with type: {wanted}")
+            yield cluster.doc.diagnostic(
+                path,
+                "BP301",
+                f"{tool} needs a target of type {wanted}, but {name!r} is {target.type}",
+                f"pick a target with type: {wanted}",
+            )
 
 
 @rule("BP330", "k8up-repository-password")
@@ -71,9 +76,16 @@ def k8up_repo_password(context: RuleContext) -> Iterator[Diagnostic]:
     targets = cluster.policy.spec.targets
     for path, name, wanted in _target_refs(context):
         target = targets.get(name)
-        if (wanted == "s3" and path[3] == "k8up" and isinstance(target, S3Target)
-                and target.repo_password_secret is None):
+        if (
+            wanted == "s3"
+            and path[3] == "k8up"
+            and isinstance(target, S3Target)
+            and target.repo_password_secret is None
+        ):
             yield cluster.doc.diagnostic(
-                ("spec", "targets", name), "BP330",
+                ("spec", "targets", name),
+                "BP330",
                 f"target {name!r} is used by K8up but has no repoPasswordSecret",
-                "add repoPasswordSecret: {name: <secret>, key: <key>}", key=True)
+                "add repoPasswordSecret: {name: <secret>, key: <key>}",
+                key=True,
+            )

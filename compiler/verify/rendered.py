@@ -29,20 +29,29 @@ def verify_rendered(outputs: dict[str, str]) -> list[Diagnostic]:
         try:
             documents = [d for d in load_documents(text) if d is not None]
         except YAMLDocumentError as error:
-            problems.append(Diagnostic(path, 1, 1, "error", "BP490",
-                                       f"generated YAML does not parse: {error}"))
+            problems.append(
+                Diagnostic(path, 1, 1, "error", "BP490", f"generated YAML does not parse: {error}")
+            )
             continue
         for document in documents:
             if isinstance(document, list):  # a JSON6902 patch: a list of operations
-                if not all(isinstance(op, dict) and {"op", "path"} <= op.keys()
-                           for op in document):
-                    problems.append(Diagnostic(path, 1, 1, "error", "BP490",
-                                               "generated JSON patch has an operation "
-                                               "without op/path"))
+                if not all(isinstance(op, dict) and {"op", "path"} <= op.keys() for op in document):
+                    problems.append(
+                        Diagnostic(
+                            path,
+                            1,
+                            1,
+                            "error",
+                            "BP490",
+                            "generated JSON patch has an operation without op/path",
+                        )
+                    )
             elif not isinstance(document, dict) or "kind" not in document:
-                problems.append(Diagnostic(path, 1, 1, "error", "BP490",
-                                           "generated document has no kind"))
+                problems.append(
+                    Diagnostic(path, 1, 1, "error", "BP490", "generated document has no kind")
+                )
             for where in _nulls(document, ""):
-                problems.append(Diagnostic(path, 1, 1, "error", "BP491",
-                                           f"generated field {where} is null"))
+                problems.append(
+                    Diagnostic(path, 1, 1, "error", "BP491", f"generated field {where} is null")
+                )
     return problems

@@ -273,6 +273,7 @@ def test_no_cleanup_without_03_databases(tree: Path) -> None:
         del data["spec"]["sqlite"][0]["targets"]
 
     compile_with(tree, services__python_ipam=single_target)
+
     def acknowledged(data: Any) -> None:
         data["spec"].setdefault("litestream", {})["acknowledgeMigration"] = True
 
