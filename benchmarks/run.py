@@ -28,9 +28,9 @@ SERVICE = """apiVersion: backup-policy/v1alpha1
 kind: ServicePolicy
 metadata: {{name: svc-{i}, namespace: ns-{ns}}}
 spec:
-  classification: {cls}
+  classification: important
   owner: bench
-  storage: longhorn
+  storage: longhorn{methods}
   workload: {{kind: Deployment, name: svc-{i}}}
   volumes: [{{name: data, claim: svc-{i}-data, mountPath: /data}}]
 """
@@ -41,15 +41,21 @@ components: [./backup]
 """
 
 
+# One restic repository takes one backup start per minute: the example's nightly window
+# H(0-5) holds 360, so a quarter of the services use K8up as well as Longhorn (BP341 would
+# rightly refuse 1000 K8up backups in six hours on one target).
+LONGHORN_ONLY = "\n  methods: [longhorn]"
+
+
 def synthetic(root: Path, count: int) -> Path:
-    """A policy repo with ``count`` services spread over namespaces and classes."""
+    """A policy repo with ``count`` services over 50 namespaces; every 4th also uses K8up."""
     policies = root / "policies"
     (policies / "services").mkdir(parents=True)
     shutil.copyfile(REPO / "policies/cluster.yaml", policies / "cluster.yaml")
     for i in range(count):
-        cls = ("important", "best-effort")[i % 2]
+        methods = "" if i % 4 == 0 else LONGHORN_ONLY
         (policies / "services" / f"svc-{i}.yaml").write_text(
-            SERVICE.format(i=i, ns=i % 50, cls=cls)
+            SERVICE.format(i=i, ns=i % 50, methods=methods)
         )
         app = root / "out/kubernetes/apps" / f"ns-{i % 50}" / f"svc-{i}"
         app.mkdir(parents=True)
