@@ -193,6 +193,19 @@ def test_explain_shows_effective_protection(repo: Path, run_cli: RunCli) -> None
     assert "longhorn-snapshot -> nas (local copy)" in result.output
 
 
+def test_explain_shows_only_the_services_own_warnings(repo: Path, run_cli: RunCli) -> None:
+    linkding = run_cli("explain", "linkding", cwd=repo).output
+    assert "linkding.yaml:23:15: warning [BP315]" in linkding
+    assert "spoolman.yaml" not in linkding
+    assert "BP315" not in run_cli("explain", "n8n", cwd=repo).output
+
+
+def test_explain_of_an_unknown_service_names_the_known_ones(repo: Path, run_cli: RunCli) -> None:
+    assert "did you mean 'linkding'?" in run_cli("explain", "linkdin", cwd=repo).output
+    unknown = run_cli("explain", "zzz", cwd=repo).output
+    assert "known services: automation/n8n, media/overseerr" in unknown
+
+
 def _in_terminal(command: str, cwd: Path, env: dict[str, str]) -> str:
     """Run under a pseudo-terminal (util-linux `script`) as a person at a shell would."""
     require_tool("script", shutil.which("script") is not None)

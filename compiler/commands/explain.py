@@ -13,14 +13,19 @@ from compiler.report import format_diagnostics
 def run_explain(config: RunConfig, service: str) -> Outcome:
     """Explain ``service`` (``name`` or ``namespace/name``)."""
     result = validate(config)
-    report = format_diagnostics(result.diagnostics.sorted(), config.format, config.color)
+    diagnostics = result.diagnostics.sorted()
     if result.analysis is None:
-        return Outcome(EXIT_FAILED, report)
+        return Outcome(EXIT_FAILED, format_diagnostics(diagnostics, config.format, config.color))
     matches = [s for s in result.analysis.services if service in (s.key, s.name)]
     if not matches:
-        known = [s.key for s in result.analysis.services]
+        known = sorted(s.key for s in result.analysis.services)
         hint = did_you_mean(service, known + [s.name for s in result.analysis.services])
+        hint = hint or f"known services: {', '.join(known) or 'none'}"
         return Outcome(EXIT_USAGE, "", f"unknown service {service!r}. {hint}\n")
+    # Warnings about other services are noise here; errors anywhere still fail the run.
+    files = {s.source.file for s in matches} | {result.analysis.policies.cluster.doc.file}
+    shown = [d for d in diagnostics if d.file in files or d.level == "error"]
+    report = format_diagnostics(shown, config.format, config.color)
     lines = []
     for chosen in matches:
         spec = chosen.source.policy.spec
