@@ -8,6 +8,7 @@
 - BP371 litestream-post-renderers: the app's HelmRelease and ``existingPostRenderers`` disagree;
   creating the list would replace the user's post-renderers, appending to a missing list makes
   kustomize fail.
+- BP372 litestream-chart-target: see :mod:`compiler.litestream.chartcheck`.
 """
 
 from __future__ import annotations
@@ -21,19 +22,13 @@ from ruamel.yaml.error import YAMLError
 
 from compiler.diagnostics import Diagnostic
 from compiler.litestream import CONFIG_FILE, CONFIG_KEY, VERSION_LABEL, service_version
+from compiler.litestream.chartcheck import chart_target_checks
+from compiler.litestream.helmchart import find_helmrelease, yaml_documents
 from compiler.write import is_generated
 
 if TYPE_CHECKING:
     from compiler.analyse import Analysis
     from compiler.analyse.effective import EffectiveService
-
-
-def _documents(path: Path) -> list[Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-        return [d for d in YAML(typ="safe", pure=True).load_all(text) if isinstance(d, dict)]
-    except (OSError, UnicodeDecodeError, YAMLError):
-        return []
 
 
 def _format_of(config_map: dict[str, Any]) -> str | None:
@@ -57,7 +52,7 @@ def committed_version(root: Path, app_dir: str) -> str | None:
     path = root / app_dir / "backup" / CONFIG_FILE
     if not path.is_file() or not is_generated(path):
         return None
-    for document in _documents(path):
+    for document in yaml_documents(path):
         if document.get("kind") == "ConfigMap":
             return _format_of(document)
     return None
@@ -84,32 +79,16 @@ def _migration(root: Path, analysis: Analysis, service: EffectiveService) -> Ite
     )
 
 
-def find_helmrelease(root: Path, app_dir: str, name: str) -> dict[str, Any] | None:
-    """The app's hand-written HelmRelease ``name`` under ``root/app_dir`` (not backup/)."""
-    base = root / app_dir
-    if not base.is_dir():
-        return None
-    for path in sorted(base.rglob("*.y*ml")):
-        rel = path.relative_to(base).as_posix()
-        if rel.startswith("backup/") or is_generated(path):
-            continue
-        for document in _documents(path):
-            metadata = document.get("metadata") or {}
-            if document.get("kind") == "HelmRelease" and metadata.get("name") == name:
-                found: dict[str, Any] = document
-                return found
-    return None
-
-
 def _post_renderers(root: Path, service: EffectiveService) -> Iterator[Diagnostic]:
     from compiler.plan.apps import app_dir
 
     workload = service.source.policy.spec.workload
     if workload.kind != "HelmRelease":
         return
-    release = find_helmrelease(root, app_dir(service), workload.name)
-    if release is None:
+    found = find_helmrelease(root, app_dir(service), workload.name)
+    if found is None:
         return
+    release = found[1]
     has = bool((release.get("spec") or {}).get("postRenderers"))
     if has == workload.existing_post_renderers:
         return
@@ -129,11 +108,12 @@ def _post_renderers(root: Path, service: EffectiveService) -> Iterator[Diagnosti
 
 
 def committed_checks(root: Path, analysis: Analysis) -> list[Diagnostic]:
-    """BP368 and BP371 for every service with SQLite databases."""
+    """BP368, BP371 and BP372 for every service with SQLite databases."""
     found: list[Diagnostic] = []
     for service in analysis.services:
         if not service.source.policy.spec.sqlite:
             continue
         found.extend(_migration(root, analysis, service))
         found.extend(_post_renderers(root, service))
+        found.extend(chart_target_checks(root, service))
     return found
