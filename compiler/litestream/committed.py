@@ -23,7 +23,7 @@ from ruamel.yaml.error import YAMLError
 from compiler.diagnostics import Diagnostic
 from compiler.litestream import CONFIG_FILE, CONFIG_KEY, VERSION_LABEL, service_version
 from compiler.litestream.chartcheck import chart_target_checks
-from compiler.litestream.helmchart import find_helmrelease, yaml_documents
+from compiler.litestream.helmchart import find_helmrelease, mapping_at, yaml_documents
 from compiler.write import is_generated
 
 if TYPE_CHECKING:
@@ -33,10 +33,10 @@ if TYPE_CHECKING:
 
 def _format_of(config_map: dict[str, Any]) -> str | None:
     """The format from the version label, else from the config's shape (replica/replicas)."""
-    labels = (config_map.get("metadata") or {}).get("labels") or {}
+    labels = mapping_at(config_map, "metadata", "labels")
     if labels.get(VERSION_LABEL) in {"0.3", "0.5"}:
         return str(labels[VERSION_LABEL])
-    text = (config_map.get("data") or {}).get(CONFIG_KEY)
+    text = mapping_at(config_map, "data").get(CONFIG_KEY)
     try:
         config = YAML(typ="safe", pure=True).load(text) if isinstance(text, str) else None
     except YAMLError:
@@ -89,7 +89,7 @@ def _post_renderers(root: Path, service: EffectiveService) -> Iterator[Diagnosti
     if found is None:
         return
     release = found[1]
-    has = bool((release.get("spec") or {}).get("postRenderers"))
+    has = bool(mapping_at(release, "spec").get("postRenderers"))
     if has == workload.existing_post_renderers:
         return
     where = f"under {app_dir(service)}"

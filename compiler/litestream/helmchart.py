@@ -67,6 +67,13 @@ def yaml_documents(path: Path) -> list[dict[str, Any]]:
         return []
 
 
+def mapping_at(node: Any, *keys: str) -> dict[str, Any]:
+    """``node[k1][k2]...`` when every step is a mapping, else ``{}``: hand-written files vary."""
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}
+
+
 def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     """Helm's coalescing of two values maps: maps merge, anything else is replaced."""
     merged = dict(base)
@@ -97,9 +104,10 @@ def _generated_config_map(folder: Path, name: str, key: str) -> dict[str, Any] |
 
 def release_values(folder: Path, release: dict[str, Any]) -> dict[str, Any] | None:
     """The merged values of ``release`` (found in ``folder``), or None if not all are here."""
-    spec = release.get("spec") or {}
+    spec = mapping_at(release, "spec")
     merged: dict[str, Any] = {}
-    for source in spec.get("valuesFrom") or []:
+    sources = spec.get("valuesFrom") or []
+    for source in sources if isinstance(sources, list) else [None]:
         if not isinstance(source, dict) or source.get("kind") != "ConfigMap":
             return None
         found = _generated_config_map(
@@ -118,7 +126,7 @@ def release_values(folder: Path, release: dict[str, Any]) -> dict[str, Any] | No
 
 
 def _app_template_major(release: dict[str, Any]) -> int | None:
-    chart = ((release.get("spec") or {}).get("chart") or {}).get("spec") or {}
+    chart = mapping_at(release, "spec", "chart", "spec")
     if chart.get("chart") != "app-template":
         return None
     major = str(chart.get("version") or "").lstrip("v").split(".")[0]
@@ -131,7 +139,7 @@ def _trunc(name: str) -> str:
 
 def _fullname(release_name: str, values: dict[str, Any]) -> str:
     """app-template sets global.nameOverride to the release name unless the user set one."""
-    global_values = values.get("global") or {}
+    global_values = mapping_at(values, "global")
     override = global_values.get("fullnameOverride") or values.get("fullnameOverride")
     if override:
         return _trunc(str(override))
@@ -176,8 +184,8 @@ def _name_v4(
 
 
 def _release_name(release: dict[str, Any]) -> str:
-    spec = release.get("spec") or {}
-    name = str((release.get("metadata") or {}).get("name") or "")
+    spec = mapping_at(release, "spec")
+    name = str(mapping_at(release, "metadata").get("name") or "")
     if spec.get("releaseName"):
         return str(spec["releaseName"])
     return f"{spec['targetNamespace']}-{name}" if spec.get("targetNamespace") else name
@@ -193,7 +201,7 @@ def find_helmrelease(root: Path, app_dir: str, name: str) -> tuple[Path, dict[st
         if rel.startswith("backup/") or is_generated(path):
             continue
         for document in yaml_documents(path):
-            metadata = document.get("metadata") or {}
+            metadata = mapping_at(document, "metadata")
             if document.get("kind") == "HelmRelease" and metadata.get("name") == name:
                 return path, document
     return None
@@ -210,7 +218,7 @@ def app_template_render(folder: Path, release: dict[str, Any]) -> ChartRender | 
         return None  # Flux shortens such names with a hash
     fullname = _fullname(release_name, values)
     controllers = _enabled(values.get("controllers"))
-    always = bool((values.get("global") or {}).get("alwaysAppendIdentifierToResourceName"))
+    always = bool(mapping_at(values, "global").get("alwaysAppendIdentifierToResourceName"))
     rendered = []
     for identifier, spec in sorted(controllers.items()):
         if major == 3:

@@ -90,7 +90,7 @@ def _check_header(doc: Document) -> list[Diagnostic]:
             )
         )
     kind = doc.data.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         what = "missing" if kind is None else f"{kind!r} is unknown"
         hint = did_you_mean(str(kind), KINDS) if kind else ""
         problems.append(

@@ -186,3 +186,23 @@ def test_controller_container_and_volume_must_exist(tmp_path: Path) -> None:
             "/data/db.sqlite3 is on volume 'data', which the release's persistence does not define",
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kind: HelmRelease\nmetadata: 1.5\n",
+        "kind: HelmRelease\nmetadata: {name: paperless}\nspec: [1]\n",
+        "kind: HelmRelease\nmetadata: {name: paperless}\nspec: {chart: x, values: y}\n",
+        "kind: HelmRelease\nmetadata: {name: paperless}\nspec: {valuesFrom: {kind: ConfigMap}}\n",
+        "kind: HelmRelease\nmetadata: {name: paperless}\n"
+        "spec: {chart: {spec: {chart: app-template, version: 3.7.3}}, values: {controllers: 7}}\n",
+    ],
+)
+def test_odd_hand_written_releases_are_read_without_crashing(tmp_path: Path, text: str) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/helmrelease.yaml").write_text(text)
+    found = find_helmrelease(tmp_path, "app", "paperless")
+    if found is not None:
+        render = app_template_render(found[0].parent, found[1])
+        assert render is None or render.controllers == ()
