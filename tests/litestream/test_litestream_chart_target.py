@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from compiler.litestream.helmchart import app_template_render, find_helmrelease, release_values
+from tests.conftest import require_tool
 from tests.litestream.example import compile_tree, copy_example, edit_yaml, errors
 
 REPO = Path(__file__).resolve().parents[2]
@@ -107,8 +108,7 @@ def test_the_seed_repos_values_from_layout(tmp_path: Path) -> None:
     """The real-world repo keeps values in a generated ConfigMap (valuesFrom)."""
     shared = Path(os.environ.get("BACKUP_POLICY_REALWORLD") or REPO.parent / "shared/realworld")
     app = shared / "tuxpeople__k8s-homelab/kubernetes/apps/productivity"
-    if not app.is_dir():
-        pytest.skip(f"real-world fixtures not found in {shared}")
+    require_tool(f"the real-world fixtures in {shared}", app.is_dir())
     found = find_helmrelease(app, "linkding", "linkding")
     assert found is not None
     render = app_template_render(found[0].parent, found[1])
