@@ -80,6 +80,15 @@ def _config(policies: Path, fmt: str, verbose: bool, **extra: Any) -> RunConfig:
     )
 
 
+_output = click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output root (default: spec.output.root of the cluster policy).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="backup-policy")
 def cli() -> None:
@@ -95,13 +104,7 @@ def validate(policies: Path, fmt: str, verbose: bool) -> None:
 
 @cli.command()
 @_common
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Output root (default: spec.output.root of the cluster policy).",
-)
+@_output
 def check(policies: Path, fmt: str, verbose: bool, output: Path | None) -> None:
     """Exit 1 with a diff if the output is not a fresh compile. Writes nothing."""
     _emit(lambda: run_check(_config(policies, fmt, verbose, output=output)))
@@ -109,13 +112,7 @@ def check(policies: Path, fmt: str, verbose: bool, output: Path | None) -> None:
 
 @cli.command(name="compile")
 @_common
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Output root (default: spec.output.root of the cluster policy).",
-)
+@_output
 @click.option("--fix", is_flag=True, help="Add the backup Component to app kustomizations.")
 def compile_(policies: Path, fmt: str, verbose: bool, output: Path | None, fix: bool) -> None:
     """Write the generated manifests (only files that changed)."""
