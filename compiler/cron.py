@@ -2,7 +2,7 @@
 
 Supported: five fields (minute hour day-of-month month day-of-week) with ``*``, ``a-b``,
 ``*/n``, ``a-b/n`` and lists; month and weekday names; ``@hourly``/``@daily``/``@weekly``/
-``@monthly``/``@yearly`` and K8up's ``@…-random`` forms (which count as their period).
+``@monthly``/``@yearly`` and K8up's ``@…-random`` forms (resolved like ``H``).
 ``H`` / ``H(a-b)`` in minute or hour is replaced by a stable hash of a seed (Jenkins style).
 """
 
@@ -35,15 +35,16 @@ MACROS = {
     "@midnight": "0 0 * * *",
     "@hourly": "0 * * * *",
 }
-# K8up's randomised macros fire once per period at a random (stable) time: model them by
-# their period with a representative time; their worst-case gap equals the period.
+# K8up's randomised macros fire once per period at a time K8up picks. The compiler picks that
+# time itself, like H, so the effective cron in the manifest is known, spread across the
+# target and checked against backup windows (K8up would hide it inside the operator).
 RANDOM_MACROS = {
-    "@hourly-random": "0 * * * *",
-    "@daily-random": "0 0 * * *",
-    "@weekly-random": "0 0 * * 0",
-    "@monthly-random": "0 0 1 * *",
-    "@yearly-random": "0 0 1 1 *",
-    "@annually-random": "0 0 1 1 *",
+    "@hourly-random": "H * * * *",
+    "@daily-random": "H H * * *",
+    "@weekly-random": "H H * * 0",
+    "@monthly-random": "H H 1 * *",
+    "@yearly-random": "H H 1 1 *",
+    "@annually-random": "H H 1 1 *",
 }
 _HASH = re.compile(r"^H(?:\((\d+)-(\d+)\))?(?:/(\d+))?$")
 

@@ -69,9 +69,15 @@ def test_macros(macro: str, expanded: str) -> None:
         ("@monthly-random", 31 * 86400),
     ],
 )
-def test_k8up_random_macros_count_as_their_period(macro: str, period: int) -> None:
+def test_k8up_random_macros_are_resolved_like_h_and_keep_their_period(
+    macro: str, period: int
+) -> None:
     cron.validate(macro)
-    assert cron.max_gap_seconds(macro) == period
+    assert cron.is_hashed(macro)
+    effective = cron.resolve(macro, "apps/web/backup")
+    assert effective == cron.resolve(macro, "apps/web/backup")  # stable
+    assert not cron.is_hashed(effective)
+    assert cron.max_gap_seconds(effective) == period
 
 
 def test_whitespace_is_normalised() -> None:

@@ -83,7 +83,7 @@ def test_only_local_snapshots_never_meet_the_rpo(analysed: Analyse) -> None:
     assert not coverage.met
 
 
-def test_pinned_random_macro_counts_as_its_period(analysed: Analyse) -> None:
+def test_random_macro_counts_as_its_period(analysed: Analyse) -> None:
     cluster = CLUSTER.replace(
         'k8up: {target: garage, backup: "H H(0-5) * * 0"}',
         'k8up: {target: garage, backup: "@weekly-random"}',

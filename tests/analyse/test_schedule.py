@@ -209,3 +209,13 @@ def test_pinned_schedules_through_the_pipeline(analysed: Analyse) -> None:
     assert resolved["k8up/apps/web/backup"] == "0 3 * * 0"
     assert resolved["k8up/apps/web/check"] == "0 12 * * 1"
     assert resolved["k8up/apps/web/prune"] == "0 0 * * 0"  # the macro, expanded
+
+
+def test_k8up_random_macros_get_distinct_concrete_minutes() -> None:
+    """@daily-random is spread like H: the manifest gets a real time, never 0 0 for all."""
+    seeds = [f"k8up/apps/app-{i}/backup" for i in range(20)]
+    book = resolve_all(_backups(seeds, "@daily-random"))
+    _assert_distinct_starts(book, seeds)
+    for seed in seeds:
+        assert not cron.is_hashed(book.cron_for(seed))
+        assert cron.max_gap_seconds(book.cron_for(seed)) == 86400
