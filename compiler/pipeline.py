@@ -81,6 +81,7 @@ def build(config: RunConfig) -> Result:
     from compiler.litestream.committed import committed_checks
     from compiler.plan import build_plan
     from compiler.render import render
+    from compiler.targets import check_patch_targets
     from compiler.verify.rendered import verify_rendered
     from compiler.write import compare
 
@@ -99,6 +100,7 @@ def build(config: RunConfig) -> Result:
     result.changes = compare(root, outputs, shown)
     result.diagnostics.extend(result.changes.conflicts)
     wiring_problems, result.wiring = check_wiring(root, shown, plan.components)
+    result.diagnostics.extend(check_patch_targets(root, shown, plan, result.analysis))
     if not config.fix:
         result.diagnostics.extend(wiring_problems)
     else:
