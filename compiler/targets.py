@@ -74,12 +74,16 @@ def build_objects(folder: Path, skip: Path, depth: int = 0) -> set[tuple[str, st
     for entry in _entries(data, "resources") + _entries(data, "components"):
         if "://" in entry or entry.startswith(("git@", "github.com/")):
             raise UnknownBuild(entry)
-        target = (folder / entry).resolve()
+        try:
+            target = (folder / entry).resolve()
+            is_dir, is_file = target.is_dir(), target.is_file()
+        except OSError as error:  # e.g. a name longer than the file system allows
+            raise UnknownBuild(entry) from error
         if target == skip.resolve():
             continue
-        if target.is_dir():
+        if is_dir:
             objects |= build_objects(target, skip, depth + 1)
-        elif target.is_file():
+        elif is_file:
             objects |= _objects_in_file(target)
         else:
             raise UnknownBuild(target)  # kustomize fails loudly on a missing entry

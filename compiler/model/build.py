@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from compiler.diagnostics import Diagnostic
@@ -175,8 +176,47 @@ def _convert(doc: Document, model: type[BaseModel], detail: ErrorDetails) -> Dia
         )
     if kind in {"literal_error", "union_tag_invalid", "enum"}:
         return _enum_error(doc, path, is_key, detail, dotted)
+    if kind == "string_pattern_mismatch":
+        described = _description(model, path, doc)
+        pattern = str(detail.get("ctx", {}).get("pattern", ""))
+        return doc.diagnostic(
+            path,
+            "BP204",
+            f"{dotted}: {detail['input']!r} is not in the expected form",
+            f"expected {described}" if described else f"expected a match for {pattern}",
+            key=is_key,
+        )
     message = detail["msg"].removeprefix("Value error, ")
     return doc.diagnostic(path, "BP204", f"{dotted}: {message}", "", key=is_key)
+
+
+def _description(model: type[BaseModel], path: PathKey, doc: Document) -> str:
+    """The description of the field at ``path`` (the policy author's hint), if it has one."""
+    if not path or not isinstance(path[-1], str):
+        return ""
+    node: Any = doc.data
+    for step in path[:-1]:
+        node = _child(node, step)[1]
+    parent = _as_model(_annotation_at(model, path[:-1], doc), node)
+    if parent is None:
+        return ""
+    for name, field in parent.model_fields.items():
+        if (field.alias or name) == path[-1]:
+            return field.description or _annotated_description(field.annotation)
+    return ""
+
+
+def _annotated_description(annotation: Any) -> str:
+    """A description inside ``Annotated[..., Field(description=...)] | None``."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        for meta in typing.get_args(annotation)[1:]:
+            if isinstance(meta, FieldInfo) and meta.description:
+                return meta.description
+    if typing.get_origin(annotation) in (Union, types.UnionType):
+        for member in typing.get_args(annotation):
+            if found := _annotated_description(member):
+                return found
+    return ""
 
 
 def _enum_error(
@@ -207,19 +247,22 @@ def _quote_hint(value: object, kind: str) -> str:
     return ""
 
 
-def _allowed_keys(model: type[BaseModel], path: PathKey, doc: Document) -> list[str]:
-    """The YAML keys the model accepts at ``path`` (for did-you-mean)."""
+def _annotation_at(model: type[BaseModel], path: PathKey, doc: Document) -> Any:
+    """The annotation the model declares for the data at ``path``."""
     annotation: Any = model
     node: Any = doc.data
     for step in path:
         annotation = _step(annotation, step, node)
-        if isinstance(node, dict):
-            node = node.get(step)
-        elif isinstance(node, list) and isinstance(step, int):
-            node = node[step]
-        else:
-            node = None
-    cls = _as_model(annotation, node)
+        node = _child(node, step)[1]
+    return annotation
+
+
+def _allowed_keys(model: type[BaseModel], path: PathKey, doc: Document) -> list[str]:
+    """The YAML keys the model accepts at ``path`` (for did-you-mean)."""
+    node = doc.data
+    for step in path:
+        node = _child(node, step)[1]
+    cls = _as_model(_annotation_at(model, path, doc), node)
     if cls is None:
         return []
     return [f.alias or name for name, f in cls.model_fields.items()]

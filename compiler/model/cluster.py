@@ -49,7 +49,13 @@ _REFUSED = "refused (rule BP365): credentials come from credentialsSecret, never
 
 class S3Target(Base):
     type: Literal["s3"]
-    endpoint: Annotated[str, Field(pattern=r"^https?://[^\s]+$")]
+    endpoint: Annotated[
+        str,
+        Field(
+            pattern=r"^https?://[^\s]+$",
+            description="an http:// or https:// URL, e.g. http://garage.storage.svc:3900",
+        ),
+    ]
     bucket: NonEmpty
     region: NonEmpty = "us-east-1"
     credentials_secret: SecretKeys

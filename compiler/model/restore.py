@@ -11,7 +11,9 @@ from compiler.model.types import MODEL_CONFIG, DnsLabel, Duration, Frequency, No
 
 TestType = Literal["longhorn-snapshot", "k8up-restic", "velero-namespace", "full-dr"]
 Result = Literal["passed", "failed", "partial"]
-TestId = Annotated[str, Field(pattern=r"^BT-[A-Z0-9]+-[0-9]{2,}$")]
+TestId = Annotated[
+    str, Field(pattern=r"^BT-[A-Z0-9]+-[0-9]{2,}$", description="an ID like BT-LH-01")
+]
 
 
 class Base(BaseModel):
@@ -19,7 +21,12 @@ class Base(BaseModel):
 
 
 class Scope(Base):
-    services: list[Annotated[str, Field(pattern=r"^[a-z0-9-]+/[a-z0-9-]+$")]] = []
+    services: list[
+        Annotated[
+            str,
+            Field(pattern=r"^[a-z0-9-]+/[a-z0-9-]+$", description="namespace/name, e.g. apps/web"),
+        ]
+    ] = []
     namespaces: list[DnsLabel] = []
 
 

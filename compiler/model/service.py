@@ -50,7 +50,17 @@ class Workload(Base):
     existing_post_renderers: bool = False
 
 
-AbsolutePath = Annotated[str, Field(pattern=r"^/[^\s]*$")]
+AbsolutePath = Annotated[
+    str, Field(pattern=r"^/[^\s]*$", description="an absolute path, e.g. /data/app.db")
+]
+# Relative to the output root and never leaving it: no "..", no absolute path, plain segments.
+AppPath = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,15}$",
+        description="the app folder relative to the output root, e.g. kubernetes/apps/docs/wiki",
+    ),
+]
 
 
 class Volume(Base):
@@ -84,7 +94,7 @@ class ServiceSpec(Base):
     storage: StorageKind
     rpo: Duration | None = None
     rto: Duration | None = None
-    app_path: NonEmpty | None = None
+    app_path: AppPath | None = None
     methods: list[Method] | None = None
     workload: Workload
     volumes: list[Volume] = []

@@ -282,7 +282,7 @@ def test_bad_mapping_key_enum_points_at_the_key() -> None:
             "      claim: web-data",
             "      claim: web-data\n      mountPath: data",
             (14, 18),
-            "should match pattern",
+            "not in the expected form",
         ),
     ],
 )
@@ -326,3 +326,12 @@ def test_every_error_of_a_document_is_reported() -> None:
 def test_did_you_mean() -> None:
     assert did_you_mean("garag", ["nas", "garage"]) == "did you mean 'garage'?"
     assert did_you_mean("zzz", ["nas", "garage"]) == ""
+
+
+def test_pattern_errors_explain_the_form_in_the_hint() -> None:
+    mount = SERVICE.replace("      claim: web-data", "      claim: web-data\n      mountPath: data")
+    assert _one(mount)[4] == "expected an absolute path, e.g. /data/app.db"
+    escape = SERVICE.replace("  storage: longhorn", "  storage: longhorn\n  appPath: ../../etc")
+    line, col, rule, message, hint = _one(escape)
+    assert (line, col, rule) == (10, 12, "BP204") and "'../../etc'" in message
+    assert hint.startswith("expected the app folder relative to the output root")
