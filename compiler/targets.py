@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compiler.diagnostics import Diagnostic
+from compiler.handwritten import mapping_at, yaml_documents
 from compiler.kustomization import NAMES, find_kustomization
-from compiler.litestream.helmchart import mapping_at, yaml_documents
 
 if TYPE_CHECKING:
     from compiler.analyse import Analysis

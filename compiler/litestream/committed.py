@@ -21,9 +21,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from compiler.diagnostics import Diagnostic
+from compiler.handwritten import mapping_at, yaml_documents
 from compiler.litestream import CONFIG_FILE, CONFIG_KEY, VERSION_LABEL, service_version
 from compiler.litestream.chartcheck import chart_target_checks
-from compiler.litestream.helmchart import find_helmrelease, mapping_at, yaml_documents
+from compiler.litestream.helmchart import find_helmrelease
 from compiler.write import is_generated
 
 if TYPE_CHECKING:

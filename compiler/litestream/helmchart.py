@@ -20,6 +20,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from compiler.handwritten import mapping_at, yaml_documents
 from compiler.write import is_generated
 
 KINDS = {
@@ -56,22 +57,6 @@ def _load(path: Path) -> Any:
         return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, YAMLError):
         return None
-
-
-def yaml_documents(path: Path) -> list[dict[str, Any]]:
-    """The mappings in a YAML file; none when it cannot be read or parsed."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        return [d for d in YAML(typ="safe", pure=True).load_all(text) if isinstance(d, dict)]
-    except (OSError, UnicodeDecodeError, YAMLError):
-        return []
-
-
-def mapping_at(node: Any, *keys: str) -> dict[str, Any]:
-    """``node[k1][k2]...`` when every step is a mapping, else ``{}``: hand-written files vary."""
-    for key in keys:
-        node = node.get(key) if isinstance(node, dict) else None
-    return node if isinstance(node, dict) else {}
 
 
 def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
