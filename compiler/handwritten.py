@@ -7,20 +7,33 @@ rather than guessing.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+from compiler.verify.yamldocs import YAMLDocumentError, load_documents
 
 
 def yaml_documents(path: Path) -> list[dict[str, Any]]:
-    """The mappings in a YAML file; none when it cannot be read or parsed."""
+    """The mappings in a YAML file; none when it cannot be read or parsed.
+
+    Several checks read the same app files in one run, so the parse is cached per file
+    version (path, size and modification time). Treat the result as read-only.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-        return [d for d in YAML(typ="safe", pure=True).load_all(text) if isinstance(d, dict)]
-    except (OSError, UnicodeDecodeError, YAMLError):
+        stat = path.stat()
+    except OSError:
         return []
+    return list(_parsed(str(path), stat.st_size, stat.st_mtime_ns))
+
+
+@lru_cache(maxsize=1024)
+def _parsed(path: str, size: int, mtime_ns: int) -> tuple[dict[str, Any], ...]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        return tuple(d for d in load_documents(text) if isinstance(d, dict))
+    except (OSError, UnicodeDecodeError, YAMLDocumentError):
+        return ()
 
 
 def mapping_at(node: Any, *keys: str) -> dict[str, Any]:

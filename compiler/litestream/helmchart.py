@@ -17,9 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from compiler.handwritten import mapping_at, yaml_documents
 from compiler.write import is_generated
 
@@ -53,10 +50,8 @@ class ChartRender:
 
 
 def _load(path: Path) -> Any:
-    try:
-        return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, YAMLError):
-        return None
+    documents = yaml_documents(path)
+    return documents[0] if len(documents) == 1 else None
 
 
 def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
