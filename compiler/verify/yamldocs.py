@@ -19,6 +19,7 @@ from typing import Any
 __all__ = ["YAMLDocumentError", "load_documents"]
 
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class YAMLDocumentError(ValueError):
@@ -52,11 +53,17 @@ def _pyyaml_loader() -> Any:
     }
 
     def construct_mapping(constructor: Any, node: Any) -> dict[Any, Any]:
+        # Keys merged in with ``<<: *anchor`` come first and may be overridden by the
+        # mapping's own keys; only a repeated own key is a duplicate.
+        own = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
         constructor.flatten_mapping(node)
+        merged = len(node.value) - own
         result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
+        seen: set[Any] = set()
+        for index, (key_node, value_node) in enumerate(node.value):
             key = constructor.construct_object(key_node, deep=True)
-            if not isinstance(key, Hashable) or key in result:
+            duplicate = index >= merged and isinstance(key, Hashable) and key in seen
+            if not isinstance(key, Hashable) or duplicate:
                 problem = "duplicate" if isinstance(key, Hashable) else "unhashable"
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping",
@@ -64,6 +71,8 @@ def _pyyaml_loader() -> Any:
                     f"found {problem} key {key!r}",
                     key_node.start_mark,
                 )
+            if index >= merged:
+                seen.add(key)
             result[key] = constructor.construct_object(value_node, deep=True)
         return result
 
