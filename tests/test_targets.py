@@ -48,8 +48,9 @@ def test_objects_follow_resources_folders_and_components(tmp_path: Path) -> None
         ("helmCharts: [{name: app, repo: https://example.invalid}]\n", {}),
         ("resources: [missing.yaml]\n", {}),
         ("resources: [pvc.yaml]\n", {"pvc.yaml": pvc("${APP}-data")}),
+        ("resources: [" + "a" * 300 + "]\n", {}),
     ],
-    ids=["remote-url", "remote-github", "helm-charts", "missing-file", "flux-variable"],
+    ids=["remote-url", "remote-github", "helm-charts", "missing-file", "flux-variable", "too-long"],
 )
 def test_builds_that_cannot_be_read_here_are_not_judged(
     tmp_path: Path, kustomization: str, files: dict[str, str]
