@@ -1,27 +1,18 @@
 """A tiny deterministic YAML writer for plain data (Litestream configs).
 
-Mappings keep insertion order, strings are double-quoted (JSON strings are YAML), so no value
-can turn into structure, a number or a boolean; empty collections are refused (they would be
-``null`` or ambiguous).
+Mappings keep insertion order, scalars go through the same writer as the templates' ``q``
+filter (:mod:`compiler.yamlscalar`); empty collections are refused (they would be ``null``
+or ambiguous).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
+from compiler.yamlscalar import quote
+
 _KEY = re.compile(r"^[a-z][a-z0-9-]*$")
-
-
-def scalar(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    raise TypeError(f"cannot write {type(value).__name__} {value!r} as a YAML scalar")
 
 
 def _mapping(value: dict[str, Any], indent: int) -> list[str]:
@@ -34,7 +25,7 @@ def _mapping(value: dict[str, Any], indent: int) -> list[str]:
             lines.append(f"{pad}{key}:")
             lines.extend(_lines(item, indent + 2))
         else:
-            lines.append(f"{pad}{key}: {scalar(item)}")
+            lines.append(f"{pad}{key}: {quote(item)}")
     return lines
 
 
@@ -50,7 +41,7 @@ def _lines(value: Any, indent: int) -> list[str]:
             lines.append(" " * indent + "- " + inner[0][indent + 2 :])
             lines.extend(inner[1:])
         return lines
-    return [" " * indent + scalar(value)]
+    return [" " * indent + quote(value)]
 
 
 def dump(value: dict[str, Any]) -> str:
