@@ -20,15 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from compiler.diagnostics import Diagnostic
-from compiler.litestream.helmchart import (
-    ChartRender,
-    Controller,
-    app_template_render,
-    find_helmrelease,
-)
+from compiler.litestream.helmchart import ChartRender, Controller, app_template_render
 
 if TYPE_CHECKING:
     from compiler.analyse.effective import EffectiveService
@@ -107,17 +102,14 @@ def _volume_problems(render: ChartRender, service: EffectiveService) -> Iterator
             )
 
 
-def chart_target_checks(root: Path, service: EffectiveService) -> Iterator[Diagnostic]:
-    """BP372 for a HelmRelease workload whose chart render can be worked out from the tree."""
-    from compiler.plan.apps import app_dir
-
-    workload = service.source.policy.spec.workload
-    if workload.kind != "HelmRelease":
-        return
-    found = find_helmrelease(root, app_dir(service), workload.name)
-    render = app_template_render(found[0].parent, found[1]) if found else None
+def chart_target_checks(
+    path: Path, release: dict[str, Any], service: EffectiveService
+) -> Iterator[Diagnostic]:
+    """BP372 for the HelmRelease in ``path``, when its chart render can be worked out."""
+    render = app_template_render(path.parent, release)
     if render is None:
         return
+    workload = service.source.policy.spec.workload
     controller, problem = _chosen(render, service, workload.name)
     if problem is not None:
         yield problem

@@ -80,20 +80,13 @@ def _migration(root: Path, analysis: Analysis, service: EffectiveService) -> Ite
     )
 
 
-def _post_renderers(root: Path, service: EffectiveService) -> Iterator[Diagnostic]:
-    from compiler.plan.apps import app_dir
-
+def _post_renderers(
+    release: dict[str, Any], service: EffectiveService, where: str
+) -> Iterator[Diagnostic]:
     workload = service.source.policy.spec.workload
-    if workload.kind != "HelmRelease":
-        return
-    found = find_helmrelease(root, app_dir(service), workload.name)
-    if found is None:
-        return
-    release = found[1]
     has = bool(mapping_at(release, "spec").get("postRenderers"))
     if has == workload.existing_post_renderers:
         return
-    where = f"under {app_dir(service)}"
     message = (
         f"HelmRelease {workload.name!r} ({where}) has spec.postRenderers: the generated "
         "post-renderer would replace them"
@@ -110,11 +103,19 @@ def _post_renderers(root: Path, service: EffectiveService) -> Iterator[Diagnosti
 
 def committed_checks(root: Path, analysis: Analysis) -> list[Diagnostic]:
     """BP368, BP371 and BP372 for every service with SQLite databases."""
+    from compiler.plan.apps import app_dir
+
     found: list[Diagnostic] = []
     for service in analysis.services:
-        if not service.source.policy.spec.sqlite:
+        spec = service.source.policy.spec
+        if not spec.sqlite:
             continue
         found.extend(_migration(root, analysis, service))
-        found.extend(_post_renderers(root, service))
-        found.extend(chart_target_checks(root, service))
+        if spec.workload.kind != "HelmRelease":
+            continue
+        release = find_helmrelease(root, app_dir(service), spec.workload.name)
+        if release is not None:
+            path, document = release
+            found.extend(_post_renderers(document, service, f"under {app_dir(service)}"))
+            found.extend(chart_target_checks(path, document, service))
     return found

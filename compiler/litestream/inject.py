@@ -41,7 +41,7 @@ from compiler.litestream.objects import (
 from compiler.litestream.resolve import ServiceLitestream, credential_env, resolve
 from compiler.model.cluster import ContainerResources
 from compiler.plan import MANAGED_BY, SERVICE_LABEL, PlannedFile
-from compiler.plan.extension import APP_EXTENSIONS, AppExtension
+from compiler.plan.extension import AppExtension
 from compiler.plan.objects import Patch, SecretRef
 
 if TYPE_CHECKING:
@@ -224,7 +224,3 @@ def plan_litestream(analysis: Analysis, service: EffectiveService) -> AppExtensi
         patch_file,
     )
     return AppExtension(files, (CONFIG_FILE, PODMONITOR_FILE), (patch,))
-
-
-if plan_litestream not in APP_EXTENSIONS:
-    APP_EXTENSIONS.append(plan_litestream)

@@ -9,7 +9,7 @@ from compiler.analyse.effective import EffectiveService
 from compiler.analyse.jobs import k8up_seed
 from compiler.model.cluster import S3Target
 from compiler.plan import CLASS_LABEL, MANAGED_BY, SERVICE_LABEL, ComponentRef, PlannedFile
-from compiler.plan.extension import APP_EXTENSIONS, AppExtension
+from compiler.plan.extension import AppExtension, AppPlanner
 from compiler.plan.objects import Component, K8upSchedule, Patch, PvcPatch, SecretRef
 
 
@@ -113,9 +113,10 @@ def plan_service(analysis: Analysis, service: EffectiveService) -> Iterator[Plan
 
 def _extensions(analysis: Analysis, service: EffectiveService) -> list[AppExtension]:
     """Further tools that add to the Component (Litestream), in a fixed order."""
-    import compiler.litestream.inject  # noqa: F401  (registers the Litestream planner)
+    from compiler.litestream.inject import plan_litestream  # imports plan: load it late
 
-    return [ext for planner in APP_EXTENSIONS if (ext := planner(analysis, service)) is not None]
+    planners: tuple[AppPlanner, ...] = (plan_litestream,)
+    return [ext for planner in planners if (ext := planner(analysis, service)) is not None]
 
 
 def plan_apps(analysis: Analysis) -> Iterator[PlannedFile]:

@@ -24,4 +24,3 @@ class AppExtension:
 
 
 AppPlanner = Callable[["Analysis", "EffectiveService"], AppExtension | None]
-APP_EXTENSIONS: list[AppPlanner] = []
