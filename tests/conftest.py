@@ -33,6 +33,11 @@ def crd_dir() -> Path:
     return Path(os.environ.get(CRDS_ENV) or REPO.parent / "shared" / "crds")
 
 
+def realworld_dir() -> Path:
+    """Public homelab repos used as fixtures, read in place from ../shared/realworld."""
+    return Path(os.environ.get("BACKUP_POLICY_REALWORLD") or REPO.parent / "shared" / "realworld")
+
+
 @pytest.fixture(scope="session")
 def schema_registry() -> SchemaRegistry:
     """Upstream CRDs (closed) plus core kinds; read in place from ../shared/crds."""

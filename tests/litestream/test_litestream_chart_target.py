@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from compiler.litestream.helmchart import app_template_render, find_helmrelease, release_values
-from tests.conftest import require_tool
+from tests.conftest import realworld_dir, require_tool
 from tests.litestream.example import compile_tree, copy_example, edit_yaml, errors
 
 REPO = Path(__file__).resolve().parents[2]
@@ -106,7 +105,7 @@ def test_values_from_a_generated_config_map_merge_under_inline_values(tmp_path: 
 
 def test_the_seed_repos_values_from_layout(tmp_path: Path) -> None:
     """The real-world repo keeps values in a generated ConfigMap (valuesFrom)."""
-    shared = Path(os.environ.get("BACKUP_POLICY_REALWORLD") or REPO.parent / "shared/realworld")
+    shared = realworld_dir()
     app = shared / "tuxpeople__k8s-homelab/kubernetes/apps/productivity"
     require_tool(f"the real-world fixtures in {shared}", app.is_dir())
     found = find_helmrelease(app, "linkding", "linkding")
