@@ -95,6 +95,20 @@ def test_compile_refuses_to_overwrite_a_hand_written_file(example: Path, run_cli
     assert tree_digest(example / "out") == before  # not even the other drifted file
 
 
+def test_errors_found_against_the_tree_write_nothing(example: Path, run_cli: RunCli) -> None:
+    """BP405 and the Litestream tree checks run after the compare: still nothing is written."""
+    policy = example / "policies/services/python-ipam.yaml"
+    policy.write_text(policy.read_text().replace("claim: python-ipam-data", "claim: ipam"))
+    schedule = example / "out/kubernetes/apps/network/python-ipam/backup/k8up-schedule.yaml"
+    schedule.unlink()
+    before = tree_digest(example / "out")
+    result = run_cli("compile", cwd=example)
+    assert result.exit_code == 1
+    assert "policies/services/python-ipam.yaml:18:14: error [BP405]" in result.output
+    assert "Traceback" not in result.output
+    assert tree_digest(example / "out") == before and not schedule.exists()
+
+
 def test_removed_policy_removes_only_its_generated_files(example: Path, run_cli: RunCli) -> None:
     (example / "policies/services/n8n.yaml").unlink()
     text = (example / "policies/restore-tests.yaml").read_text()

@@ -74,3 +74,20 @@ def test_a_workload_name_typo_is_reported_at_the_policy(tmp_path: Path) -> None:
     message = next(d.message for d in errors(compile_tree(root)))
     assert "Deployment 'python-ipm' is not in the build of out/" in message
     assert "Litestream would never be injected" in message
+
+
+def test_the_real_kustomize_drops_what_bp405_refuses(tmp_path: Path, kubectl: str) -> None:
+    """The premise, against kubectl: a renamed PVC builds without error and without labels."""
+    from compiler.verify import kustomize_build
+    from compiler.verify.yamldocs import load_documents
+
+    root = copy_example(tmp_path)
+    app = root / "out/kubernetes/apps/network/python-ipam"
+    pvc_file = app / "pvc.yaml"
+    pvc_file.write_text(pvc_file.read_text().replace("python-ipam-data", "ipam-data"))
+    built = [d for d in load_documents(kustomize_build(app)) if isinstance(d, dict)]
+    (claim,) = [d for d in built if d["kind"] == "PersistentVolumeClaim"]
+    assert claim["metadata"]["name"] == "ipam-data"
+    assert "backup-policy.io/service" not in claim["metadata"].get("labels", {})
+    found = [(d.rule, d.line, d.col) for d in errors(compile_tree(root))]
+    assert found == [("BP405", 18, 14)]
