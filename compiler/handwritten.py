@@ -17,22 +17,21 @@ from compiler.verify.yamldocs import YAMLDocumentError, load_documents
 def yaml_documents(path: Path) -> list[dict[str, Any]]:
     """The mappings in a YAML file; none when it cannot be read or parsed.
 
-    Several checks read the same app files in one run, so the parse is cached per file
-    version (path, size and modification time). Treat the result as read-only.
+    Several checks read the same app files in one run, so parses are cached by content
+    (reading is cheap, parsing is not). Treat the result as read-only.
     """
     try:
-        stat = path.stat()
-    except OSError:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return []
-    return list(_parsed(str(path), stat.st_size, stat.st_mtime_ns))
+    return list(_parsed(text))
 
 
 @lru_cache(maxsize=1024)
-def _parsed(path: str, size: int, mtime_ns: int) -> tuple[dict[str, Any], ...]:
+def _parsed(text: str) -> tuple[dict[str, Any], ...]:
     try:
-        text = Path(path).read_text(encoding="utf-8")
         return tuple(d for d in load_documents(text) if isinstance(d, dict))
-    except (OSError, UnicodeDecodeError, YAMLDocumentError):
+    except YAMLDocumentError:
         return ()
 
 
