@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from compiler.handwritten import mapping_at, yaml_documents
@@ -10,8 +11,10 @@ from compiler.handwritten import mapping_at, yaml_documents
 def test_a_rewrite_is_seen_at_once_even_with_the_same_size(tmp_path: Path) -> None:
     path = tmp_path / "a.yaml"
     path.write_text("kind: A\n")
+    first = path.stat()
     assert yaml_documents(path) == [{"kind": "A"}]
-    path.write_text("kind: B\n")  # same size, likely the same coarse mtime
+    path.write_text("kind: B\n")
+    os.utime(path, ns=(first.st_atime_ns, first.st_mtime_ns))  # one coarse timestamp tick
     assert yaml_documents(path) == [{"kind": "B"}]
 
 
