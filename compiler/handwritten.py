@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from compiler.verify.yamldocs import YAMLDocumentError, load_documents
+from compiler.core.yamlread import YAMLDocumentError, load_documents
 
 
 def yaml_documents(path: Path) -> list[dict[str, Any]]:

@@ -82,7 +82,7 @@ def build(config: RunConfig) -> Result:
     from compiler.plan import build_plan
     from compiler.render import render
     from compiler.targets import check_patch_targets
-    from compiler.verify.rendered import verify_rendered
+    from compiler.verify import verify_rendered
     from compiler.write import compare
 
     result = validate(config)

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from compiler.cli.main import cli
-from compiler.verify.schemas import SchemaRegistry
+from tests.support.validation.schemas import SchemaRegistry
 
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI") == "true"

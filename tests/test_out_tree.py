@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from compiler.verify import kustomize_build, validate_stream
-from compiler.verify.schemas import SchemaRegistry
-from compiler.verify.yamldocs import load_documents
+from compiler.core.yamlread import load_documents
 from compiler.write import is_generated
+from tests.support.validation import kustomize_build, validate_stream
+from tests.support.validation.schemas import SchemaRegistry
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "out"

@@ -78,8 +78,8 @@ def test_a_workload_name_typo_is_reported_at_the_policy(tmp_path: Path) -> None:
 
 def test_the_real_kustomize_drops_what_bp405_refuses(tmp_path: Path, kubectl: str) -> None:
     """The premise, against kubectl: a renamed PVC builds without error and without labels."""
-    from compiler.verify import kustomize_build
-    from compiler.verify.yamldocs import load_documents
+    from compiler.core.yamlread import load_documents
+    from tests.support.validation import kustomize_build
 
     root = copy_example(tmp_path)
     app = root / "out/kubernetes/apps/network/python-ipam"

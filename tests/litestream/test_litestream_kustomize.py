@@ -22,7 +22,6 @@ from typing import Any
 import pytest
 
 from compiler.litestream.cleanup import CLEANUP_DIR, script_text
-from compiler.verify import SchemaRegistry, kustomize_build, validate_stream
 from tests.conftest import require_tool
 from tests.litestream.example import (
     compile_tree,
@@ -33,6 +32,7 @@ from tests.litestream.example import (
     load_all,
 )
 from tests.support.s3server import go_env
+from tests.support.validation import SchemaRegistry, kustomize_build, validate_stream
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-"""compiler.verify: upstream CRDs (closed as in kubeconform -strict), core kinds, kustomize."""
+"""Test support: upstream CRDs (closed as in kubeconform -strict), core kinds, kustomize."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from compiler.verify import (
+from tests.support.validation import (
     CRDLoadError,
     KustomizeError,
     SchemaProblem,
@@ -19,8 +19,8 @@ from compiler.verify import (
     kustomize_build,
     validate_stream,
 )
-from compiler.verify.cel import compile_rule
-from compiler.verify.crds import load_crd_catalog
+from tests.support.validation.cel import compile_rule
+from tests.support.validation.crds import load_crd_catalog
 
 REPO = Path(__file__).resolve().parents[2]
 CRDS_ENV = "BACKUP_POLICY_CRDS"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.verify.yamldocs import YAMLDocumentError, load_documents
+from compiler.core.yamlread import YAMLDocumentError, load_documents
 
 
 def test_merged_keys_may_be_overridden_by_the_mappings_own() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from compiler.core.yamlread import YAMLDocumentError, load_documents
 from compiler.diagnostics import Diagnostic
-from compiler.verify.yamldocs import YAMLDocumentError, load_documents
 
 
 def _nulls(node: Any, path: str) -> Iterator[str]:

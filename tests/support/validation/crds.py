@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compiler.verify.cel import compile_rule
-from compiler.verify.yamldocs import YAMLDocumentError, load_documents
+from compiler.core.yamlread import YAMLDocumentError, load_documents
+from tests.support.validation.cel import compile_rule
 
 __all__ = ["CRDCatalog", "CRDLoadError", "load_crd_catalog", "strict_schema"]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
-from compiler.verify.errors import Found, problems_from_error
+from tests.support.validation.errors import Found, problems_from_error
 
 __all__ = ["check"]
 

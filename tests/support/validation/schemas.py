@@ -1,7 +1,7 @@
 """Validate Kubernetes objects: custom resources against upstream CRDs, core kinds offline.
 
-Custom resources are checked against the strict JSON Schemas of :mod:`compiler.verify.crds`
-(plus the CEL subset of :mod:`compiler.verify.cel`); built-in kinds (``v1``, ``apps/v1``,
+Custom resources are checked against the strict JSON Schemas of :mod:`tests.support.validation.crds`
+(plus the CEL subset of :mod:`tests.support.validation.cel`); built-in kinds (``v1``, ``apps/v1``,
 ``batch/v1``, ``*.k8s.io`` groups without a CRD) by the ``kubernetes-validate`` package in
 strict mode. ``metadata`` is checked the same way for both. An object whose apiVersion/kind
 has no schema is a problem, never a silent pass.
@@ -21,11 +21,11 @@ from typing import Any, cast
 from jsonschema import Draft7Validator, FormatChecker, ValidationError, validators
 from jsonschema.protocols import Validator
 
-from compiler.verify import metadata
-from compiler.verify.cel import compile_rule
-from compiler.verify.crds import CRDCatalog, load_crd_catalog
-from compiler.verify.errors import Found, json_type, problems_from_error, render_path
-from compiler.verify.yamldocs import YAMLDocumentError, load_documents
+from compiler.core.yamlread import YAMLDocumentError, load_documents
+from tests.support.validation import metadata
+from tests.support.validation.cel import compile_rule
+from tests.support.validation.crds import CRDCatalog, load_crd_catalog
+from tests.support.validation.errors import Found, json_type, problems_from_error, render_path
 
 __all__ = [
     "PREFERRED_KUBERNETES_VERSION",
@@ -76,7 +76,7 @@ class SchemaRegistry:
 
     @classmethod
     def from_directory(cls, path: Path, *, kubernetes_version: str | None = None) -> SchemaRegistry:
-        """Load every CRD in ``path`` (see :func:`~compiler.verify.crds.load_crd_catalog`)."""
+        """Load every CRD in ``path`` (see :func:`load_crd_catalog`)."""
         return cls(load_crd_catalog(path), kubernetes_version=kubernetes_version)
 
     @property
