@@ -69,10 +69,10 @@ def test_check_reports_drift_with_a_diff_then_passes_after_compile(
     example: Path, run_cli: RunCli
 ) -> None:
     edited = example / GENERATED
-    edited.write_text(edited.read_text().replace('"bp-paperless"', '"hand-edited"'))
+    edited.write_text(edited.read_text().replace("name: bp-paperless", "name: hand-edited"))
     result = run_cli("check", cwd=example)
     assert result.exit_code == 1
-    assert f"--- a/{GENERATED}" in result.output and '+  name: "bp-paperless"' in result.output
+    assert f"--- a/{GENERATED}" in result.output and "+  name: bp-paperless" in result.output
     assert run_cli("compile", cwd=example).exit_code == 0
     assert run_cli("check", cwd=example).exit_code == 0
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from yamllint import linter
+from yamllint.config import YamlLintConfig
 
 from compiler.core.yamlread import load_documents
 from compiler.write import is_generated
@@ -133,3 +135,18 @@ def test_every_component_patch_lands_in_the_build(key: str, service: object, kub
         )
         text = str(workload["spec"])
         assert "litestream" in text and "restore" in text, key
+
+
+def test_generated_files_pass_yamllint(repo: Path) -> None:
+    """yamllint's default rules with the committed .yamllint: no error, and the only warnings
+    are lines of embedded text (scripts, configs, patches) longer than 100 columns."""
+    config = YamlLintConfig(file=str(repo / ".yamllint"))
+    files = [p for p in sorted(OUT.rglob("*.yaml")) if is_generated(p)]
+    assert files
+    problems = [
+        (path.relative_to(repo).as_posix(), problem)
+        for path in files
+        for problem in linter.run(path.read_text(), config)
+    ]
+    assert [(path, p.line, p.desc) for path, p in problems if p.level == "error"] == []
+    assert {p.rule for _, p in problems} <= {"line-length"}

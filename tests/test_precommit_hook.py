@@ -72,4 +72,4 @@ def test_hooks_pass_on_a_clean_repo_and_fail_on_a_bad_policy(user_repo: Path) ->
     generated = user_repo / "out/kubernetes/apps/automation/n8n/backup/k8up-schedule.yaml"
     generated.write_text(generated.read_text().replace("bp-n8n", "edited"))
     done = try_repo(user_repo, "backup-policy-check")
-    assert done.returncode == 1 and '+  name: "bp-n8n"' in done.stdout
+    assert done.returncode == 1 and "+  name: bp-n8n" in done.stdout

@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.core.emit import dump
 from compiler.durations import format_duration, humanize
 from compiler.litestream.resolve import Database, Replica, ServiceLitestream, credential_env
-from compiler.litestream.yamltext import dump
 
 _S3 = frozenset(
     {

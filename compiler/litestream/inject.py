@@ -11,6 +11,7 @@ JSON6902 ``add`` (a strategic merge would replace that list).
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,7 @@ from compiler.litestream import (
     VERSION_LABEL,
     config_map_name,
 )
-from compiler.litestream.config import render_config
+from compiler.litestream.config import emit, render_config
 from compiler.litestream.objects import (
     ConfigMap,
     Container,
@@ -138,9 +139,16 @@ def rendered_target(workload: Workload) -> tuple[str, str]:
     return renders.kind, renders.name or workload.name
 
 
-def pod_patch(spec: ServiceLitestream, workload: Workload, config_text: str) -> PodPatch:
+def config_digest(spec: ServiceLitestream) -> str:
+    """A hash of the config's content (not its text): pods roll when the config means
+    something new, never for a change of YAML style."""
+    canonical = json.dumps(emit(spec), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def pod_patch(spec: ServiceLitestream, workload: Workload) -> PodPatch:
     kind, name = rendered_target(workload)
-    digest = hashlib.sha256(config_text.encode()).hexdigest()
+    digest = config_digest(spec)
     annotations = {"backup-policy.io/litestream-config": f"sha256:{digest}"}
     if workload.container:
         # kustomize puts merged-in containers first: keep `kubectl logs/exec` on the app
@@ -212,7 +220,7 @@ def plan_litestream(analysis: Analysis, service: EffectiveService) -> AppExtensi
     text = render_config(spec)
     config = _config_map(spec, text, cluster.policy.spec.flux.substitution)
     workload = service.source.policy.spec.workload
-    patch_file, patch = _workload_patch(base, sources, workload, pod_patch(spec, workload, text))
+    patch_file, patch = _workload_patch(base, sources, workload, pod_patch(spec, workload))
     files = (
         PlannedFile(f"{base}/{CONFIG_FILE}", "litestream/configmap.yaml.j2", sources, config),
         PlannedFile(

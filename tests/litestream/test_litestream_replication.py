@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.litestream.yamltext import dump
+from compiler.core.emit import dump
 from tests.litestream.binaries import require_litestream
 from tests.litestream.example import (
     REPO,
