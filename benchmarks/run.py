@@ -21,7 +21,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from compiler.config import RunConfig  # noqa: E402
-from compiler.pipeline import build, validate  # noqa: E402
+from compiler.pipeline.build import build  # noqa: E402
+from compiler.pipeline.validate import validate  # noqa: E402
 from compiler.write import apply  # noqa: E402
 
 SERVICE = """apiVersion: backup-policy/v1alpha1

@@ -17,10 +17,48 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError
 
-from compiler.diagnostics import Diagnostic
+from compiler.core.diagnostics import Diagnostic
+from compiler.core.rule import PathKey, Rule
 
-PathKey = tuple[str | int, ...]
 Position = tuple[int, int]
+
+YAML_SYNTAX = Rule(
+    "BP100",
+    "yaml-syntax",
+    "error",
+    "A policy file must be valid YAML.",
+    "The position points at the character where the parser stopped; for a construct that "
+    "is never closed (a quote, a flow list) it points at where the construct was opened.",
+    passing="owner: platform",
+    failing="owner: [platform",
+)
+DUPLICATE_KEY = Rule(
+    "BP101",
+    "duplicate-key",
+    "error",
+    "A key appears at most once in a mapping.",
+    "YAML readers disagree on a repeated key (some keep the first, some the last); the "
+    "compiler refuses it and names the line of the first one.",
+    passing="spec:\n  owner: platform",
+    failing="spec:\n  owner: platform\n  owner: media",
+)
+ONE_DOCUMENT = Rule(
+    "BP102",
+    "one-document",
+    "error",
+    "Each policy file holds exactly one YAML document.",
+    passing="apiVersion: backup-policy/v1alpha1\nkind: ServicePolicy\n...",
+    failing="kind: ServicePolicy\n...\n---\nkind: ServicePolicy\n...",
+)
+UNREADABLE = Rule(
+    "BP103",
+    "unreadable",
+    "error",
+    "Policy files and the policy directory must be readable UTF-8 text.",
+    passing="a UTF-8 encoded services/web.yaml",
+    failing="a Latin-1 encoded services/web.yaml (byte 0xe9 for é)",
+)
+RULES = (YAML_SYNTAX, DUPLICATE_KEY, ONE_DOCUMENT, UNREADABLE)
 
 
 @dataclass(frozen=True)
@@ -45,21 +83,6 @@ class Document:
                 return self.key_positions[probe]
             probe = probe[:-1]
         return self.value_positions.get((), (1, 1))
-
-    def diagnostic(
-        self,
-        path: PathKey,
-        rule: str,
-        message: str,
-        hint: str = "",
-        *,
-        key: bool = False,
-        level: str = "error",
-    ) -> Diagnostic:
-        line, col = self.locate(path, key=key)
-        return Diagnostic(
-            self.file, line, col, "warning" if level == "warning" else "error", rule, message, hint
-        )
 
 
 def _plain(node: Any, path: PathKey, doc: Document) -> Any:
@@ -112,21 +135,19 @@ def load_text(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
         documents = list(_yaml().load_all(text))
     except DuplicateKeyError as error:
         return None, [
-            _marked(error, file, "BP101", "duplicate key", _duplicate_hint(error, text), text)
+            _marked(error, file, DUPLICATE_KEY, "duplicate key", _duplicate_hint(error, text), text)
         ]
     except MarkedYAMLError as error:
-        return None, [_marked(error, file, "BP100", "YAML syntax error", "", text)]
+        return None, [_marked(error, file, YAML_SYNTAX, "YAML syntax error", "", text)]
     documents = [d for d in documents if d is not None]
     if len(documents) != 1:
         what = "is empty" if not documents else f"holds {len(documents)} documents"
         line, col = _start(documents[1]) if len(documents) > 1 else (1, 1)
         return None, [
-            Diagnostic(
+            ONE_DOCUMENT.diagnostic(
                 file,
                 line,
                 col,
-                "error",
-                "BP102",
                 f"policy file {what}",
                 "put exactly one policy document in each file",
             )
@@ -147,7 +168,7 @@ def _start(node: Any) -> Position:
 
 
 def _marked(
-    error: MarkedYAMLError, file: str, rule: str, summary: str, hint: str, text: str
+    error: MarkedYAMLError, file: str, rule: Rule, summary: str, hint: str, text: str
 ) -> Diagnostic:
     mark = error.problem_mark or error.context_mark
     detail = (error.problem or "").strip()
@@ -157,7 +178,7 @@ def _marked(
         hint = hint or "this was opened here and never closed"
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     message = f"{summary}: {detail}" if detail else summary
-    return Diagnostic(file, line, col, "error", rule, message, hint)
+    return rule.diagnostic(file, line, col, message, hint)
 
 
 def _duplicate_hint(error: DuplicateKeyError, text: str) -> str:
@@ -188,7 +209,7 @@ def load_file(path: Path, display: str) -> tuple[Document | None, list[Diagnosti
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        return None, [Diagnostic(display, 0, 0, "error", "BP103", f"cannot read file: {error}")]
+        return None, [UNREADABLE.diagnostic(display, 0, 0, f"cannot read file: {error}")]
     return load_text(text, display)
 
 

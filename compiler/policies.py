@@ -6,12 +6,21 @@ import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compiler.diagnostics import Diagnostic
-from compiler.load import Document, iter_policy_files, load_file
+from compiler.core.diagnostics import Diagnostic
+from compiler.core.rule import Rule
+from compiler.load import UNREADABLE, Document, iter_policy_files, load_file
 from compiler.model import ClusterPolicy, RestoreTestPlan, ServicePolicy
-from compiler.model.build import Built, build
+from compiler.model.build import Built, Kinds, build
 
-NO_CLUSTER = "no ClusterPolicy found"
+POLICY_SET = Rule(
+    "BP111",
+    "policy-set",
+    "error",
+    "A policy directory holds exactly one ClusterPolicy and at most one RestoreTestPlan.",
+    passing="policies/cluster.yaml, policies/restore-tests.yaml, policies/services/*.yaml",
+    failing="policies/cluster.yaml and policies/cluster-old.yaml, both kind: ClusterPolicy",
+)
+RULES = (POLICY_SET,)
 
 
 @dataclass(frozen=True)
@@ -57,12 +66,13 @@ def _display(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-def load_policies(root: Path, base: Path) -> tuple[Policies | None, list[Diagnostic]]:
-    """Load ``root`` (a policy directory); file names in diagnostics are relative to ``base``."""
+def load_policies(root: Path, base: Path, kinds: Kinds) -> tuple[Policies | None, list[Diagnostic]]:
+    """Load ``root`` (a policy directory) against the composed ``kinds``; file names in
+    diagnostics are relative to ``base``."""
     if not root.is_dir():
         shown = _display(root, base)
         return None, [
-            Diagnostic(shown, 0, 0, "error", "BP103", f"policy directory {shown!r} does not exist")
+            UNREADABLE.diagnostic(shown, 0, 0, f"policy directory {shown!r} does not exist")
         ]
     problems: list[Diagnostic] = []
     built: list[Built] = []
@@ -72,19 +82,20 @@ def load_policies(root: Path, base: Path) -> tuple[Policies | None, list[Diagnos
         problems.extend(errors)
         failed_cluster |= doc is None
         if doc is not None:
-            result, errors = build(doc)
+            result, errors = build(doc, kinds)
             problems.extend(errors)
             if result is not None:
                 built.append(result)
             elif isinstance(doc.data, dict) and doc.data.get("kind") == "ClusterPolicy":
                 failed_cluster = True
-    policies, errors = _assemble(built, _display(root, base))
-    if failed_cluster:
-        errors = [e for e in errors if e.message != NO_CLUSTER]
+    # A ClusterPolicy that failed to load has been reported; "none found" would be noise.
+    policies, errors = _assemble(built, _display(root, base), report_missing=not failed_cluster)
     return (None if problems or policies is None else policies), problems + errors
 
 
-def _assemble(built: list[Built], root: str) -> tuple[Policies | None, list[Diagnostic]]:
+def _assemble(
+    built: list[Built], root: str, *, report_missing: bool
+) -> tuple[Policies | None, list[Diagnostic]]:
     clusters, plans, services = [], [], []
     for b in built:
         if isinstance(b.policy, ClusterPolicy):
@@ -94,9 +105,9 @@ def _assemble(built: list[Built], root: str) -> tuple[Policies | None, list[Diag
         else:
             services.append(ServiceSource(b.doc, b.policy))
     problems = [
-        extra.doc.diagnostic(
+        POLICY_SET.at(
+            extra.doc,
             ("kind",),
-            "BP111",
             f"a second {kind} (first in {first.file})",
             f"keep one {kind} per policy directory",
         )
@@ -104,17 +115,16 @@ def _assemble(built: list[Built], root: str) -> tuple[Policies | None, list[Diag
         for first, extra in itertools.pairwise(group)
     ]
     if not clusters:
-        problems.append(
-            Diagnostic(
-                root,
-                0,
-                0,
-                "error",
-                "BP111",
-                NO_CLUSTER,
-                "add cluster.yaml with kind: ClusterPolicy",
+        if report_missing:
+            problems.append(
+                POLICY_SET.diagnostic(
+                    root,
+                    0,
+                    0,
+                    "no ClusterPolicy found",
+                    "add cluster.yaml with kind: ClusterPolicy",
+                )
             )
-        )
         return None, problems
     services.sort(key=lambda s: (s.policy.key, s.file))
     return Policies(

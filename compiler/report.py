@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from compiler.config import OutputFormat
-from compiler.diagnostics import Diagnostic
+from compiler.core.diagnostics import Diagnostic
 
 _COLOURS = {"error": "\x1b[31m", "warning": "\x1b[33m"}
 _RESET = "\x1b[0m"

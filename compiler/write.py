@@ -1,7 +1,8 @@
-"""Stage 7, write: compare rendered files with the tree, then write atomically what changed.
+"""Stage 8, write: compare rendered files with the tree's inventory, then write what changed.
 
 Ownership is proven by the header line: a file without it was not generated and is never
-overwritten or deleted. Generated files that no policy produces any more are removed.
+overwritten or deleted (rule BP401 reports it). Generated files that no policy produces any
+more are removed. The tree's text comes from the inventory: nothing is read again here.
 """
 
 from __future__ import annotations
@@ -9,14 +10,15 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compiler.diagnostics import Diagnostic
-from compiler.render import HEADER_MARK
+from compiler.plan import Wiring
+from compiler.tree import Inventory
 
-SCANNED_DIRS = ("kubernetes", "docs/backup-policy")
+# Where stale generated files are looked for: the compiler writes nowhere else, and a
+# repository may hold other output (another cluster's compile) elsewhere.
+SCANNED_DIRS = ("kubernetes/", "docs/backup-policy/")
 
 
 @dataclass(frozen=True)
@@ -27,83 +29,57 @@ class Changes:
     writes: dict[str, str] = field(default_factory=dict)
     deletes: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
-    conflicts: tuple[Diagnostic, ...] = ()
+    old: dict[str, str] = field(default_factory=dict)
 
     @property
     def drift(self) -> bool:
         return bool(self.writes or self.deletes)
 
 
-def is_generated(path: Path) -> bool:
-    try:
-        with path.open(encoding="utf-8") as handle:
-            head = handle.read(256)
-    except (OSError, UnicodeDecodeError):
-        return False
-    lines = head.splitlines()
-    if lines and lines[0].startswith("#!"):
-        lines = lines[1:]  # generated scripts start with a shebang, then the header
-    return bool(lines) and lines[0].startswith(HEADER_MARK)
-
-
-def _generated_files(root: Path) -> Iterator[str]:
-    for folder in SCANNED_DIRS:
-        base = root / folder
-        if base.is_dir():
-            for path in sorted(base.rglob("*")):
-                if path.is_file() and is_generated(path):
-                    yield path.relative_to(root).as_posix()
-
-
-def compare(root: Path, outputs: dict[str, str], shown_root: str) -> Changes:
-    """Classify every output path as write, unchanged or conflict; find stale files."""
+def compare(root: Path, inventory: Inventory, outputs: dict[str, str]) -> Changes:
+    """Classify every output path as write or unchanged, and find stale generated files."""
     writes: dict[str, str] = {}
     unchanged: list[str] = []
-    conflicts: list[Diagnostic] = []
+    old: dict[str, str] = {}
     for rel, text in sorted(outputs.items()):
-        path = root / rel
-        if not path.exists():
-            writes[rel] = text
-        elif not path.is_file() or not is_generated(path):
-            conflicts.append(
-                Diagnostic(
-                    f"{shown_root}/{rel}",
-                    1,
-                    1,
-                    "error",
-                    "BP401",
-                    "a file the compiler did not generate is in the way of a generated file",
-                    "move or rename the hand-written file (it is never overwritten)",
-                )
-            )
-        elif path.read_text(encoding="utf-8") == text:
+        if inventory.is_handwritten(rel):
+            continue  # never overwritten: BP401 reports it
+        current = inventory.generated_text(rel)
+        if current == text:
             unchanged.append(rel)
-        else:
-            writes[rel] = text
-    stale = tuple(rel for rel in _generated_files(root) if rel not in outputs)
-    return Changes(root, writes, stale, tuple(unchanged), tuple(conflicts))
+            continue
+        writes[rel] = text
+        if current is not None:
+            old[rel] = current
+    stale = tuple(
+        rel
+        for rel in inventory.generated_paths
+        if rel not in outputs and rel.startswith(SCANNED_DIRS)
+    )
+    old |= {rel: inventory.generated_text(rel) or "" for rel in stale}
+    return Changes(root, writes, stale, tuple(unchanged), old)
 
 
 def unified_diff(changes: Changes, shown_root: str) -> str:
-    """The diff from the tree on disk to a fresh compile."""
+    """The diff from the tree to a fresh compile."""
     chunks: list[str] = []
     for rel in sorted({*changes.writes, *changes.deletes}):
-        path = changes.root / rel
-        old = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists() else []
+        old = changes.old.get(rel, "").splitlines(keepends=True)
         new = changes.writes.get(rel, "").splitlines(keepends=True)
-        chunks.extend(
-            difflib.unified_diff(old, new, f"a/{shown_root}/{rel}", f"b/{shown_root}/{rel}")
-        )
+        shown = rel if shown_root in ("", ".") else f"{shown_root}/{rel}"
+        chunks.extend(difflib.unified_diff(old, new, f"a/{shown}", f"b/{shown}"))
     return "".join(chunks)
 
 
 def atomic_write(path: Path, text: str) -> None:
+    """Replace ``path`` in one step (a reader sees the old or the new file), mode kept."""
+    mode = path.stat().st_mode & 0o777 if path.is_file() else 0o644
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -121,3 +97,13 @@ def apply(changes: Changes) -> None:
         while parent != changes.root and parent.is_dir() and not any(parent.iterdir()):
             parent.rmdir()
             parent = parent.parent
+
+
+def apply_wiring(root: Path, wiring: tuple[Wiring, ...]) -> list[str]:
+    """``--fix``: write each app kustomization that lacks its Component; the paths written."""
+    fixed = []
+    for item in wiring:
+        if item.state == "unlisted" and item.fixed:
+            atomic_write(root / item.file, item.fixed)
+            fixed.append(item.file)
+    return fixed

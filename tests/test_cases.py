@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from compiler.config import RunConfig
-from compiler.pipeline import build
+from compiler.pipeline.build import build
 
 CASES = Path(__file__).parent / "cases"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from compiler.commands.schema import SCHEMA_FILES, schema_text
-from compiler.write import is_generated
 from tests.conftest import RunCli, require_tool
+from tests.support.files import is_generated
 
 GENERATED = "out/kubernetes/apps/productivity/paperless/backup/k8up-schedule.yaml"
 
@@ -176,7 +176,7 @@ def test_usage_error_exits_2(repo: Path, run_cli: RunCli) -> None:
 def test_internal_error_exits_3_without_traceback(
     example: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import compiler.commands.run as run_module
+    import compiler.commands.build as run_module
 
     def broken(config: object) -> None:
         raise RuntimeError("stage exploded")
@@ -238,7 +238,7 @@ def test_progress_and_colour_only_on_a_terminal(repo: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "CI"}}
     policy = "python -m compiler validate -p tests/cases/invalid/unknown-key/policies"
     shown = _in_terminal(policy, repo, env)
-    assert "backup-policy: load+validate done" in shown
+    assert "backup-policy: load done" in shown
     assert "\x1b[31merror\x1b[0m [BP" in shown  # red level on a terminal
     quiet = _in_terminal(policy, repo, {**env, "NO_COLOR": "1"})
     assert "\x1b[" not in quiet and "error [BP" in quiet

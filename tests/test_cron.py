@@ -8,7 +8,7 @@ import itertools
 import pytest
 from croniter import croniter
 
-from compiler import cron
+from compiler.core import cron
 
 
 def test_parse_fields_lists_ranges_steps() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.durations import DurationError, format_duration, humanize, parse_duration
+from compiler.core.durations import DurationError, format_duration, humanize, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 from syrupy.assertion import SnapshotAssertion
 
 from compiler.config import RunConfig
-from compiler.pipeline import build
+from compiler.pipeline.build import build
 
 BASE = Path(__file__).parent / "cases" / "base"
 

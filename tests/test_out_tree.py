@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from yamllint import linter
 from yamllint.config import YamlLintConfig
 
+from compiler.analyse import EffectiveService
+from compiler.config import RunConfig
 from compiler.core.yamlread import load_documents
-from compiler.write import is_generated
+from compiler.pipeline.validate import validate
+from compiler.tree.read import read_tree
+from tests.support.files import is_generated
 from tests.support.validation import kustomize_build, validate_stream
 from tests.support.validation.schemas import SchemaRegistry
 
@@ -94,9 +100,6 @@ def test_k8up_schedule_selects_exactly_the_service_pvcs(kubectl: str) -> None:
 
 
 def _example_services() -> list[tuple[str, object]]:
-    from compiler.config import RunConfig
-    from compiler.pipeline import validate
-
     result = validate(RunConfig(policies=REPO / "policies"))
     assert result.analysis is not None
     return [(s.key, s) for s in result.analysis.services]
@@ -108,15 +111,12 @@ def _example_services() -> list[tuple[str, object]]:
 def test_every_component_patch_lands_in_the_build(key: str, service: object, kubectl: str) -> None:
     """kustomize skips a patch whose target is missing without a word (BP405): prove that in
     the example every generated patch changed the object it was written for."""
-    from compiler.analyse.effective import EffectiveService
-    from compiler.kustomization import find_kustomization
-    from compiler.plan.apps import app_dir
-
     assert isinstance(service, EffectiveService)
-    app = OUT / app_dir(service)
-    found = find_kustomization(app)
+    found = read_tree(OUT, "out").app_kustomization(service.app_dir)
     assert found is not None, key
-    built = [d for d in load_documents(kustomize_build(found[0].parent)) if isinstance(d, dict)]
+    built = [
+        d for d in load_documents(kustomize_build(OUT / found[0].folder)) if isinstance(d, dict)
+    ]
     spec = service.source.policy.spec
     if {"k8up", "longhorn"} & set(service.methods):
         claims = {
@@ -150,3 +150,31 @@ def test_generated_files_pass_yamllint(repo: Path) -> None:
     ]
     assert [(path, p.line, p.desc) for path, p in problems if p.level == "error"] == []
     assert {p.rule for _, p in problems} <= {"line-length"}
+
+
+def _strings(text: str) -> list[Any]:
+    """Every scalar as the string written (BaseLoader): what a reader could misread."""
+    return [d for d in yaml.load_all(text, Loader=yaml.BaseLoader) if isinstance(d, dict)]
+
+
+@pytest.mark.parametrize(
+    "folder", kustomization_dirs(), ids=lambda p: p.relative_to(OUT).as_posix()
+)
+def test_go_reads_every_generated_value_as_written(folder: Path, kubectl: str) -> None:
+    """Each generated object of a build comes out of kubectl kustomize value by value as the
+    writer wrote it (patched objects excepted: kustomize merged something into them)."""
+    built = {(d["kind"], d["metadata"]["name"]): d for d in _strings(kustomize_build(folder))}
+    generated = [
+        document
+        for path in sorted(folder.parent.rglob("*.yaml"))
+        if is_generated(path) and path.parent.name != "patches"
+        for document in _strings(path.read_text())
+        if document.get("kind") not in {"Kustomization", "Component"}
+    ]
+    compared = 0
+    for document in generated:
+        found = built.get((document["kind"], document["metadata"]["name"]))
+        if found is not None:
+            assert found == document
+            compared += 1
+    assert compared or not generated

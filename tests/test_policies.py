@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from compiler.policies import load_policies
+from compiler.registry import DEFAULT
 
 BASE = Path(__file__).parent / "cases" / "base" / "policies"
 
@@ -23,7 +24,7 @@ def test_a_valid_folder(tmp_path: Path) -> None:
         .replace("name: web\n  namespace: apps", "name: aaa\n  namespace: zz")
     )
     (folder / "services" / "0-first-file.yaml").write_text(other)
-    policies, problems = load_policies(folder, tmp_path)
+    policies, problems = load_policies(folder, tmp_path, DEFAULT.kinds.by_kind)
     assert problems == [] and policies is not None
     assert policies.cluster.file == "policies/cluster.yaml"
     assert policies.restore_plan is not None
@@ -31,7 +32,7 @@ def test_a_valid_folder(tmp_path: Path) -> None:
 
 
 def test_missing_folder(tmp_path: Path) -> None:
-    policies, [problem] = load_policies(tmp_path / "nope", tmp_path)
+    policies, [problem] = load_policies(tmp_path / "nope", tmp_path, DEFAULT.kinds.by_kind)
     assert policies is None
     assert (problem.file, problem.line, problem.col, problem.rule) == ("nope", 0, 0, "BP103")
 
@@ -39,7 +40,7 @@ def test_missing_folder(tmp_path: Path) -> None:
 def test_no_cluster_policy(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     (folder / "cluster.yaml").unlink()
-    policies, [problem] = load_policies(folder, tmp_path)
+    policies, [problem] = load_policies(folder, tmp_path, DEFAULT.kinds.by_kind)
     assert policies is None
     assert (problem.file, problem.rule, problem.message) == (
         "policies",
@@ -51,7 +52,7 @@ def test_no_cluster_policy(tmp_path: Path) -> None:
 def test_two_cluster_policies(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     shutil.copy(folder / "cluster.yaml", folder / "z-cluster.yaml")
-    _, [problem] = load_policies(folder, tmp_path)
+    _, [problem] = load_policies(folder, tmp_path, DEFAULT.kinds.by_kind)
     assert (problem.file, problem.line, problem.col, problem.rule) == (
         "policies/z-cluster.yaml",
         2,
@@ -66,7 +67,7 @@ def test_an_invalid_cluster_policy_is_not_also_a_missing_one(tmp_path: Path) -> 
     folder = _folder(tmp_path)
     cluster = folder / "cluster.yaml"
     cluster.write_text(cluster.read_text().replace("  timezone: UTC", "  timezone: UTC\n  tz: x"))
-    policies, problems = load_policies(folder, tmp_path)
+    policies, problems = load_policies(folder, tmp_path, DEFAULT.kinds.by_kind)
     assert policies is None
     assert [(p.file, p.rule) for p in problems] == [("policies/cluster.yaml", "BP200")]
 
@@ -76,7 +77,7 @@ def test_problems_of_every_file_are_collected(tmp_path: Path) -> None:
     (folder / "services" / "a.yaml").write_text("a: [\n")
     (folder / "services" / "b.yaml").write_text("")
     (folder / "services" / "c.yaml").write_text("apiVersion: x\nkind: Y\n")
-    policies, problems = load_policies(folder, tmp_path)
+    policies, problems = load_policies(folder, tmp_path, DEFAULT.kinds.by_kind)
     assert policies is None
     assert sorted((p.file, p.rule) for p in problems) == [
         ("policies/services/a.yaml", "BP100"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from compiler.diagnostics import Diagnostic, Diagnostics
+from compiler.core.diagnostics import Diagnostic, Diagnostics
 from compiler.report import format_diagnostics
 
 ERROR = Diagnostic(

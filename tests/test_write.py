@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from compiler.render import HEADER_MARK
-from compiler.write import apply, atomic_write, compare, is_generated, unified_diff
+from compiler.core.generated import HEADER_MARK
+from compiler.tree.read import read_tree
+from compiler.write import Changes, apply, atomic_write, unified_diff
+from compiler.write import compare as compare_tree
+from tests.support.files import is_generated
 
-HEAD = f"{HEADER_MARK} from policies/x.yaml.\n# Do not edit.\n"
+HEAD = f"{HEADER_MARK} from:\n#   policies/x.yaml\n# Do not edit.\n"
 APP = "kubernetes/apps/apps/web"
 
 
@@ -27,10 +30,13 @@ def _tree(root: Path) -> dict[str, str]:
     }
 
 
+def compare(root: Path, outputs: dict[str, str]) -> Changes:
+    """The write stage's comparison, with the tree read as the pipeline reads it."""
+    return compare_tree(root, read_tree(root, "out"), outputs)
+
+
 def _compile(root: Path, outputs: dict[str, str]) -> None:
-    changes = compare(root, outputs, "out")
-    assert changes.conflicts == ()
-    apply(changes)
+    apply(compare(root, outputs))
 
 
 @pytest.fixture
@@ -42,7 +48,7 @@ def root(tmp_path: Path) -> Path:
 
 def test_first_compile_writes_everything(root: Path) -> None:
     outputs = {f"{APP}/backup/a.yaml": gen("a: 1\n"), f"{APP}/backup/b.yaml": gen("b: 1\n")}
-    changes = compare(root, outputs, "out")
+    changes = compare(root, outputs)
     assert changes.writes == outputs and changes.deletes == () and changes.unchanged == ()
     assert changes.drift
     apply(changes)
@@ -57,7 +63,7 @@ def test_unchanged_files_are_not_rewritten(root: Path) -> None:
         os.utime(root / rel, ns=(past, past))
     inode = (root / f"{APP}/backup/a.yaml").stat().st_ino
     second = {**first, f"{APP}/backup/b.yaml": gen("b: 2\n")}
-    changes = compare(root, second, "out")
+    changes = compare(root, second)
     assert list(changes.writes) == [f"{APP}/backup/b.yaml"]
     assert changes.unchanged == (f"{APP}/backup/a.yaml",)
     apply(changes)
@@ -70,7 +76,7 @@ def test_unchanged_files_are_not_rewritten(root: Path) -> None:
 def test_a_fresh_compile_has_no_drift(root: Path) -> None:
     outputs = {f"{APP}/backup/a.yaml": gen("a: 1\n")}
     _compile(root, outputs)
-    changes = compare(root, outputs, "out")
+    changes = compare(root, outputs)
     assert not changes.drift and changes.writes == {} and changes.deletes == ()
     assert unified_diff(changes, "out") == ""
 
@@ -94,24 +100,16 @@ def test_a_hand_written_file_is_never_overwritten(root: Path) -> None:
     path = root / APP / "backup" / "k8up-schedule.yaml"
     path.parent.mkdir(parents=True)
     path.write_text("# mine\nkind: Schedule\n")
-    changes = compare(root, {f"{APP}/backup/k8up-schedule.yaml": gen("kind: Schedule\n")}, "out")
-    [conflict] = changes.conflicts
-    assert (conflict.file, conflict.line, conflict.col, conflict.level, conflict.rule) == (
-        f"out/{APP}/backup/k8up-schedule.yaml",
-        1,
-        1,
-        "error",
-        "BP401",
-    )
-    assert changes.writes == {}
+    changes = compare(root, {f"{APP}/backup/k8up-schedule.yaml": gen("kind: Schedule\n")})
+    assert changes.writes == {} and changes.unchanged == ()  # rule BP401 reports it
     apply(changes)
     assert path.read_text() == "# mine\nkind: Schedule\n"
 
 
-def test_a_directory_in_the_way_is_a_conflict(root: Path) -> None:
+def test_a_directory_in_the_way_is_never_written_over(root: Path) -> None:
     (root / APP / "backup" / "a.yaml").mkdir(parents=True)
-    changes = compare(root, {f"{APP}/backup/a.yaml": gen("a: 1\n")}, "out")
-    assert [c.rule for c in changes.conflicts] == ["BP401"]
+    changes = compare(root, {f"{APP}/backup/a.yaml": gen("a: 1\n")})
+    assert changes.writes == {}  # rule BP401 reports it
 
 
 def test_stale_generated_files_are_removed_and_empty_dirs_pruned(root: Path) -> None:
@@ -123,7 +121,7 @@ def test_stale_generated_files_are_removed_and_empty_dirs_pruned(root: Path) -> 
             "kubernetes/apps/old/app/backup/kustomization.yaml": gen("k: 1\n"),
         },
     )
-    changes = compare(root, {f"{APP}/backup/a.yaml": gen("a: 1\n")}, "out")
+    changes = compare(root, {f"{APP}/backup/a.yaml": gen("a: 1\n")})
     assert sorted(changes.deletes) == [
         "kubernetes/apps/old/app/backup/kustomization.yaml",
         "kubernetes/apps/old/app/backup/patches/pvc.yaml",
@@ -144,7 +142,7 @@ def test_hand_written_files_beside_stale_ones_are_untouched(root: Path) -> None:
     }  # header on line 3
     for rel, text in mine.items():
         (root / rel).write_text(text)
-    changes = compare(root, {}, "out")
+    changes = compare(root, {})
     assert sorted(changes.deletes) == [f"{APP}/backup/a.yaml", f"{APP}/backup/b.yaml"]
     apply(changes)
     assert _tree(root) == mine
@@ -152,14 +150,14 @@ def test_hand_written_files_beside_stale_ones_are_untouched(root: Path) -> None:
 
 def test_all_generated_files_gone_prunes_up_to_but_not_the_root(root: Path) -> None:
     _compile(root, {"kubernetes/apps/x/y/backup/a.yaml": gen("a: 1\n")})
-    apply(compare(root, {}, "out"))
+    apply(compare(root, {}))
     assert root.is_dir() and list(root.iterdir()) == []
 
 
 def test_generated_files_outside_the_scanned_folders_are_left_alone(root: Path) -> None:
     (root / "other").mkdir()
     (root / "other/x.yaml").write_text(gen("x: 1\n"))
-    assert compare(root, {}, "out").deletes == ()
+    assert compare(root, {}).deletes == ()
 
 
 def test_is_generated(tmp_path: Path) -> None:
@@ -197,7 +195,6 @@ def test_unified_diff(root: Path) -> None:
     changes = compare(
         root,
         {f"{APP}/backup/a.yaml": gen("a: 2\nkeep: 1\n"), f"{APP}/backup/new.yaml": gen("n: 1\n")},
-        "out",
     )
     diff = unified_diff(changes, "out")
     lines = diff.splitlines()

@@ -1,15 +1,87 @@
-"""Stage 3, analyse: effective settings, spread schedules, RPO coverage and rule checks."""
+"""Stage 4, analyse: effective settings, spread schedules and the coverage of every item.
+
+The stage asks each tool (through :class:`ToolAnalysis`) what it schedules and which
+copies it makes; it never names a tool.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
+from compiler.analyse.coverage import Copy, Coverage, DataItem, policy_items, with_target_flags
 from compiler.analyse.effective import EffectiveService, effective_services
-from compiler.analyse.jobs import collect_jobs
-from compiler.analyse.rpo import Coverage, coverage
-from compiler.analyse.schedule import ScheduleBook, resolve_all
-from compiler.diagnostics import Diagnostic
-from compiler.policies import Policies
+from compiler.analyse.schedule import Job, ScheduleBook, resolve_all
+from compiler.core.rule import PathKey
+from compiler.model.cluster import ClassDefaults, ClusterSpec, TargetType
+from compiler.policies import Policies, ServiceSource
+
+__all__ = [
+    "Analysis",
+    "Copy",
+    "Coverage",
+    "DataItem",
+    "EffectiveService",
+    "Job",
+    "ScheduleBook",
+    "Scope",
+    "TargetRef",
+    "ToolAnalysis",
+    "analyse",
+]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The policies and the services resolved from them: what a tool's analysis reads."""
+
+    policies: Policies
+    services: tuple[EffectiveService, ...]
+
+    @property
+    def cluster(self) -> ClusterSpec:
+        return self.policies.cluster.policy.spec
+
+
+@dataclass(frozen=True)
+class TargetRef:
+    """A tool setting in the cluster policy that names a target of ``spec.targets``."""
+
+    tool: str
+    path: PathKey
+    name: str
+    wanted: TargetType
+
+
+class ToolAnalysis(Protocol):
+    """What the analysis asks of a backup tool."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def method(self) -> str | None:
+        """The ``methods:`` value that turns the tool on (None: the tool is not a method)."""
+        ...
+
+    def applies_by_default(self, source: ServiceSource) -> bool:
+        """Whether the method applies when a service's class (not the service) lists it."""
+        ...
+
+    def has_settings(self, defaults: ClassDefaults) -> bool: ...
+
+    def target_refs(self, cluster: ClusterSpec) -> Iterable[TargetRef]: ...
+
+    def jobs(self, scope: Scope) -> Iterable[Job]: ...
+
+    def items(self, service: EffectiveService) -> Iterable[DataItem]:
+        """Data items the tool knows of beyond the policy's volumes and databases."""
+        ...
+
+    def copies(
+        self, scope: Scope, service: EffectiveService, item: DataItem, book: ScheduleBook
+    ) -> Iterable[Copy]: ...
 
 
 @dataclass(frozen=True)
@@ -20,16 +92,31 @@ class Analysis:
     services: tuple[EffectiveService, ...]
     schedules: ScheduleBook
     coverage: tuple[Coverage, ...]
-    diagnostics: tuple[Diagnostic, ...]
+    target_refs: tuple[TargetRef, ...]
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.policies, self.services)
 
 
-def analyse(policies: Policies) -> Analysis:
-    """Resolve schedules, compute coverage and run every rule."""
-    from compiler.rules import RuleContext, run_rules
+def _coverage(scope: Scope, tools: Sequence[ToolAnalysis], book: ScheduleBook) -> list[Coverage]:
+    found = []
+    for service in scope.services:
+        items = policy_items(service) + [i for t in tools for i in t.items(service)]
+        for item in items:
+            copies = (
+                with_target_flags(copy, scope.cluster)
+                for tool in tools
+                for copy in tool.copies(scope, service, item, book)
+            )
+            found.append(Coverage(service, item, tuple(copies)))
+    return found
 
-    cluster = policies.cluster.policy.spec
-    services = effective_services(policies)
-    book = resolve_all(collect_jobs(cluster, services))
-    items = coverage(cluster, services, book)
-    context = RuleContext(policies, tuple(services), book, tuple(items))
-    return Analysis(policies, tuple(services), book, tuple(items), tuple(run_rules(context)))
+
+def analyse(policies: Policies, tools: Sequence[ToolAnalysis]) -> Analysis:
+    """Resolve services and schedules, and compute every item's coverage."""
+    filters = {t.method: t.applies_by_default for t in tools if t.method is not None}
+    scope = Scope(policies, tuple(effective_services(policies, filters)))
+    book = resolve_all([job for tool in tools for job in tool.jobs(scope)])
+    refs = tuple(ref for tool in tools for ref in tool.target_refs(scope.cluster))
+    return Analysis(policies, scope.services, book, tuple(_coverage(scope, tools, book)), refs)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from compiler.model.cluster import ClassDefaults, ClusterSpec
-from compiler.model.types import Method
 from compiler.policies import Policies, ServiceSource
 
 
@@ -17,7 +17,7 @@ class EffectiveService:
     defaults: ClassDefaults
     rpo: int
     rto: int
-    methods: tuple[Method, ...]
+    methods: tuple[str, ...]
 
     @property
     def key(self) -> str:
@@ -31,21 +31,37 @@ class EffectiveService:
     def namespace(self) -> str:
         return self.source.policy.metadata.namespace
 
+    @property
+    def classification(self) -> str:
+        return self.source.policy.spec.classification
 
-def effective_methods(source: ServiceSource, defaults: ClassDefaults) -> tuple[Method, ...]:
-    """Explicit service methods win; class methods drop Longhorn for non-Longhorn storage."""
+    @property
+    def app_dir(self) -> str:
+        """The app's folder under the output root (where its backup Component goes)."""
+        spec = self.source.policy.spec
+        return spec.app_path or f"kubernetes/apps/{self.namespace}/{self.name}"
+
+
+# Whether a method listed by a service's class applies to it (a tool's own precondition,
+# e.g. Longhorn only for Longhorn volumes): method name -> test of the service.
+DefaultFilter = Callable[[ServiceSource], bool]
+
+
+def effective_methods(
+    source: ServiceSource, defaults: ClassDefaults, filters: Mapping[str, DefaultFilter]
+) -> tuple[str, ...]:
+    """Explicit service methods win as written; class methods keep those whose tool says
+    they apply to this service."""
     spec = source.policy.spec
     if spec.methods is not None:
         return tuple(sorted(set(spec.methods)))
-    methods = set(defaults.methods)
-    if spec.storage != "longhorn":
-        methods.discard("longhorn")
-    if not any(v.claim for v in spec.volumes):
-        methods -= {"longhorn", "k8up"}  # nothing on a PVC to copy
-    return tuple(sorted(methods))
+    keep = {m for m in defaults.methods if m not in filters or filters[m](source)}
+    return tuple(sorted(keep))
 
 
-def effective_services(policies: Policies) -> list[EffectiveService]:
+def effective_services(
+    policies: Policies, filters: Mapping[str, DefaultFilter]
+) -> list[EffectiveService]:
     """Every service whose class exists in the cluster policy (others are reported by rules)."""
     cluster: ClusterSpec = policies.cluster.policy.spec
     out = []
@@ -54,13 +70,11 @@ def effective_services(policies: Policies) -> list[EffectiveService]:
         defaults = cluster.classes.get(spec.classification)
         if defaults is None:
             continue
+        rpo = spec.rpo if spec.rpo is not None else defaults.rpo
+        rto = spec.rto if spec.rto is not None else defaults.rto
         out.append(
             EffectiveService(
-                source,
-                defaults,
-                spec.rpo or defaults.rpo,
-                spec.rto or defaults.rto,
-                effective_methods(source, defaults),
+                source, defaults, rpo, rto, effective_methods(source, defaults, filters)
             )
         )
     return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from compiler import cron
+from compiler.core import cron
 
 WEEK = 7 * 1440
 # How far a hashed pick may move to find a free slot: four hours covers any realistic

@@ -12,11 +12,11 @@ import click
 
 from compiler import __version__
 from compiler.commands import EXIT_INTERNAL, Outcome
-from compiler.commands.explain import run_explain
-from compiler.commands.run import run_check, run_compile, run_validate
-from compiler.commands.schema import run_schema
 from compiler.config import RunConfig
-from compiler.model import KINDS
+
+# Command modules are imported inside their command, for start-up speed: `validate` (the
+# pre-commit hook) then never imports the tree, plan, render and write stages.
+KIND_NAMES = ("ClusterPolicy", "RestoreTestPlan", "ServicePolicy")
 
 
 def _use_color() -> bool:
@@ -99,6 +99,8 @@ def cli() -> None:
 @_common
 def validate(policies: Path, fmt: str, verbose: bool) -> None:
     """Check the policies only (fast; for the pre-commit hook)."""
+    from compiler.commands.validate import run_validate
+
     _emit(lambda: run_validate(_config(policies, fmt, verbose)))
 
 
@@ -107,6 +109,8 @@ def validate(policies: Path, fmt: str, verbose: bool) -> None:
 @_output
 def check(policies: Path, fmt: str, verbose: bool, output: Path | None) -> None:
     """Exit 1 with a diff if the output is not a fresh compile. Writes nothing."""
+    from compiler.commands.build import run_check
+
     _emit(lambda: run_check(_config(policies, fmt, verbose, output=output)))
 
 
@@ -116,6 +120,8 @@ def check(policies: Path, fmt: str, verbose: bool, output: Path | None) -> None:
 @click.option("--fix", is_flag=True, help="Add the backup Component to app kustomizations.")
 def compile_(policies: Path, fmt: str, verbose: bool, output: Path | None, fix: bool) -> None:
     """Write the generated manifests (only files that changed)."""
+    from compiler.commands.build import run_compile
+
     _emit(lambda: run_compile(_config(policies, fmt, verbose, output=output, fix=fix)))
 
 
@@ -124,19 +130,39 @@ def compile_(policies: Path, fmt: str, verbose: bool, output: Path | None, fix: 
 @click.argument("service")
 def explain(policies: Path, fmt: str, verbose: bool, service: str) -> None:
     """Show a service's effective protection and why."""
+    from compiler.commands.explain import run_explain
+
     _emit(lambda: run_explain(_config(policies, fmt, verbose), service))
 
 
 @cli.command()
 @click.option(
     "--kind",
-    type=click.Choice(sorted(KINDS)),
+    type=click.Choice(KIND_NAMES),
     default=None,
     help="One kind's schema (default: all kinds).",
 )
 def schema(kind: str | None) -> None:
     """Print the JSON Schema of the policy format."""
+    from compiler.commands.schema import run_schema
+
     _emit(lambda: run_schema(kind))
+
+
+@cli.command(name="rules")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="A table, JSON, or the Markdown of docs/rules.md.",
+)
+def rules_(fmt: str) -> None:
+    """List every diagnostic ID: level, name and what it checks."""
+    from compiler.commands.rules import run_rules
+
+    _emit(lambda: run_rules(fmt))
 
 
 def main() -> None:

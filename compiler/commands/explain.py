@@ -2,53 +2,105 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from compiler.analyse import Analysis, Copy, Coverage, EffectiveService
 from compiler.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Outcome
 from compiler.config import RunConfig
-from compiler.durations import humanize
-from compiler.model.build import did_you_mean
-from compiler.pipeline import validate
+from compiler.core.durations import humanize
+from compiler.core.text import did_you_mean
+from compiler.model.restore import RestoreTest
+from compiler.model.types import FREQUENCY_DAYS
+from compiler.pipeline.validate import validate
 from compiler.report import format_diagnostics
+
+
+def _copy_line(copy: Copy) -> str:
+    where = (
+        "offsite target" if copy.offsite else "separate target" if copy.separate else "local copy"
+    )
+    return (
+        f"    - {copy.method} -> {copy.target} ({where}): "
+        f"schedule {copy.schedule!r}, worst gap {humanize(copy.gap)}"
+    )
+
+
+def _item_lines(item: Coverage) -> list[str]:
+    verdict = "meets" if item.met else "MISSES"
+    rpo = item.effective_rpo
+    achieved = humanize(rpo) if rpo is not None else "none"
+    line = f"  {item.item.key}: effective RPO {achieved} {verdict} {humanize(item.service.rpo)}"
+    return [line, *(_copy_line(copy) for copy in item.copies)]
+
+
+def _last_run(test: RestoreTest) -> str:
+    """The latest run when it did not pass, with its follow-ups."""
+    runs = sorted(test.protocol, key=lambda r: r.date)
+    if not runs or runs[-1].result == "passed":
+        return ""
+    last = runs[-1]
+    follow = f" (follow-ups: {'; '.join(last.follow_ups)})" if last.follow_ups else ""
+    return f"; last run {last.date} {last.result} by {last.owner}{follow}"
+
+
+def _test_line(test: RestoreTest, service: EffectiveService, grace: int) -> str:
+    head = f"    - {test.id} {test.title!r} ({test.type}, {test.frequency}, {test.responsible})"
+    passed = sorted((run for run in test.protocol if run.result == "passed"), key=lambda r: r.date)
+    if not passed:
+        return f"{head}: never passed{_last_run(test)}"
+    last = passed[-1]
+    took = ""
+    if last.duration is not None:
+        fits = "within" if last.duration <= service.rto else "OVER"
+        took = f", took {humanize(last.duration)} ({fits} RTO {humanize(service.rto)})"
+    due = last.date + dt.timedelta(days=FREQUENCY_DAYS[test.frequency], seconds=grace)
+    return (
+        f"{head}: last passed {last.date} by {last.owner}{took}; next due by {due}{_last_run(test)}"
+    )
+
+
+def _restore_lines(analysis: Analysis, service: EffectiveService) -> list[str]:
+    plan = analysis.policies.restore_plan
+    wanted = service.defaults.restore_test
+    lines = [f"  restore tests (class {service.classification} asks for {wanted}):"]
+    tests = {t.id: t for t in plan.policy.spec.tests} if plan is not None else {}
+    grace = plan.policy.spec.grace_period if plan is not None else 0
+    ids = service.source.policy.spec.restore_tests
+    lines += [_test_line(tests[i], service, grace) for i in ids if i in tests]
+    return lines if ids else [*lines, "    none"]
+
+
+def _service_lines(analysis: Analysis, service: EffectiveService) -> list[str]:
+    spec = service.source.policy.spec
+    lines = [
+        f"{service.key} ({service.source.file})",
+        f"  class {spec.classification}, storage {spec.storage}, owner {spec.owner}",
+        f"  declared RPO {humanize(service.rpo)}{' (from class)' if spec.rpo is None else ''}, "
+        f"RTO {humanize(service.rto)}{' (from class)' if spec.rto is None else ''}",
+        f"  methods: {', '.join(service.methods) or 'none'}",
+    ]
+    for item in (c for c in analysis.coverage if c.service is service):
+        lines += _item_lines(item)
+    return lines + _restore_lines(analysis, service)
 
 
 def run_explain(config: RunConfig, service: str) -> Outcome:
     """Explain ``service`` (``name`` or ``namespace/name``)."""
     result = validate(config)
     diagnostics = result.diagnostics.sorted()
-    if result.analysis is None:
+    analysis = result.analysis
+    if analysis is None:
         return Outcome(EXIT_FAILED, format_diagnostics(diagnostics, config.format, config.color))
-    matches = [s for s in result.analysis.services if service in (s.key, s.name)]
+    matches = [s for s in analysis.services if service in (s.key, s.name)]
     if not matches:
-        known = sorted(s.key for s in result.analysis.services)
-        hint = did_you_mean(service, known + [s.name for s in result.analysis.services])
+        known = sorted(s.key for s in analysis.services)
+        hint = did_you_mean(service, known + [s.name for s in analysis.services])
         hint = hint or f"known services: {', '.join(known) or 'none'}"
         return Outcome(EXIT_USAGE, "", f"unknown service {service!r}. {hint}\n")
     # Warnings about other services are noise here; errors anywhere still fail the run.
-    files = {s.source.file for s in matches} | {result.analysis.policies.cluster.doc.file}
+    files = {s.source.file for s in matches} | {analysis.policies.cluster.doc.file}
     shown = [d for d in diagnostics if d.file in files or d.level == "error"]
     report = format_diagnostics(shown, config.format, config.color)
-    lines = []
-    for chosen in matches:
-        spec = chosen.source.policy.spec
-        lines += [
-            f"{chosen.key} ({chosen.source.file})",
-            f"  class {spec.classification}, storage {spec.storage}, owner {spec.owner}",
-            f"  declared RPO {humanize(chosen.rpo)}, RTO {humanize(chosen.rto)}"
-            f"{' (from class)' if spec.rpo is None else ''}",
-            f"  methods: {', '.join(chosen.methods) or 'none'}",
-        ]
-        for item in (c for c in result.analysis.coverage if c.service is chosen):
-            verdict = "meets" if item.met else "MISSES"
-            rpo = item.effective_rpo
-            lines.append(
-                f"  {item.item}: effective RPO "
-                f"{humanize(rpo) if rpo is not None else 'none'} {verdict} "
-                f"{humanize(chosen.rpo)}"
-            )
-            for copy in item.copies:
-                where = "separate target" if copy.separate else "local copy"
-                lines.append(
-                    f"    - {copy.method} -> {copy.target} ({where}): "
-                    f"schedule {copy.schedule!r}, worst gap {humanize(copy.gap)}"
-                )
+    lines = [line for chosen in matches for line in _service_lines(analysis, chosen)]
     code = EXIT_FAILED if result.diagnostics.has_errors else EXIT_OK
     return Outcome(code, report + "\n".join(lines) + "\n")

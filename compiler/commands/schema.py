@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from compiler.commands import EXIT_OK, Outcome
-from compiler.model import KINDS
+from compiler.registry import DEFAULT
 
 SCHEMA_FILES = {
     "ClusterPolicy": "cluster-policy.json",
@@ -16,7 +16,7 @@ SCHEMA_FILES = {
 
 
 def schema_for(kind: str) -> dict[str, Any]:
-    schema = KINDS[kind].model_json_schema(by_alias=True, mode="validation")
+    schema = DEFAULT.kinds.by_kind[kind].model_json_schema(by_alias=True, mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = f"backup-policy {kind} (v1alpha1)"
     return schema
@@ -30,7 +30,7 @@ def schema_text(kind: str | None) -> str:
         document = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "backup-policy policy file (v1alpha1)",
-            "anyOf": [schema_for(k) for k in sorted(KINDS)],
+            "anyOf": [schema_for(k) for k in sorted(DEFAULT.kinds.by_kind)],
         }
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 

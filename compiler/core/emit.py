@@ -57,7 +57,7 @@ def plain_ok(text: str) -> bool:
     if _FLOW.intersection(text):
         return False
     # The YAML 1.1 resolver PyYAML shares with the Go parsers: numbers, bools, '=', '<<'.
-    implicit = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+    implicit = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
     return bool(implicit == "tag:yaml.org,2002:str")
 
 
@@ -80,8 +80,9 @@ def scalar(value: object) -> str:
 
 
 def _block_ok(text: str) -> bool:
-    """A literal block keeps ``text`` exactly: no CR, no controls, no blanks before a break."""
-    if "\r" in text or _YAML_UNSAFE.search(text):
+    """A literal block keeps ``text`` exactly: no CR, no controls, no blanks before a break,
+    and no tab at its very start (Go's yaml.v3 takes it for indentation, even after ``|2``)."""
+    if "\r" in text or text.startswith("\t") or _YAML_UNSAFE.search(text):
         return False
     if any(ord(c) < 0x20 and c not in "\n\t" for c in text):
         return False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from dataclasses import dataclass
@@ -12,12 +11,23 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
-from compiler.diagnostics import Diagnostic
-from compiler.load import Document, PathKey
-from compiler.model import KINDS, ClusterPolicy, RestoreTestPlan, ServicePolicy
+from compiler.core.diagnostics import Diagnostic
+from compiler.core.rule import PathKey
+from compiler.core.text import did_you_mean
+from compiler.load import Document
+from compiler.model.compose import PolicyModel
+from compiler.model.errors import (
+    HEADER,
+    INVALID_VALUE,
+    MISSING_KEY,
+    NOT_A_CHOICE,
+    UNKNOWN_KEY,
+    WRONG_TYPE,
+)
 from compiler.model.types import API_VERSION
 
-Policy = ClusterPolicy | ServicePolicy | RestoreTestPlan
+Kinds = typing.Mapping[str, type[PolicyModel]]
+
 
 _TYPE_NAMES = {
     "string_type": "a string",
@@ -50,29 +60,19 @@ _YAML_TYPES = {
 class Built:
     """A validated policy and the document it came from (for positions)."""
 
-    policy: Policy
+    policy: PolicyModel
     doc: Document
 
 
-def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
-    matches = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"did you mean {matches[0]!r}?" if matches else ""
-
-
-def build(doc: Document) -> tuple[Built | None, list[Diagnostic]]:
+def build(doc: Document, kinds: Kinds) -> tuple[Built | None, list[Diagnostic]]:
     """Validate ``doc`` against the model its ``kind`` names."""
     if not isinstance(doc.data, dict):
-        return None, [
-            doc.diagnostic(
-                (),
-                "BP202",
-                "a policy must be a mapping, got " + _YAML_TYPES.get(type(doc.data), "a scalar"),
-            )
-        ]
-    header = _check_header(doc)
+        got = _YAML_TYPES.get(type(doc.data), "a scalar")
+        return None, [WRONG_TYPE.at(doc, (), "a policy must be a mapping, got " + got)]
+    header = _check_header(doc, kinds)
     if header:
         return None, header
-    model = KINDS[doc.data["kind"]]
+    model = kinds[doc.data["kind"]]
     try:
         policy = model.model_validate(doc.data)
     except ValidationError as error:
@@ -80,24 +80,20 @@ def build(doc: Document) -> tuple[Built | None, list[Diagnostic]]:
     return Built(policy, doc), []
 
 
-def _check_header(doc: Document) -> list[Diagnostic]:
+def _check_header(doc: Document, kinds: Kinds) -> list[Diagnostic]:
     problems = []
     api = doc.data.get("apiVersion")
     if api != API_VERSION:
         what = "missing" if api is None else f"{api!r} is not supported"
         problems.append(
-            doc.diagnostic(
-                ("apiVersion",), "BP110", f"apiVersion {what}", f"use apiVersion: {API_VERSION}"
-            )
+            HEADER.at(doc, ("apiVersion",), f"apiVersion {what}", f"use apiVersion: {API_VERSION}")
         )
     kind = doc.data.get("kind")
-    if not isinstance(kind, str) or kind not in KINDS:
+    if not isinstance(kind, str) or kind not in kinds:
         what = "missing" if kind is None else f"{kind!r} is unknown"
-        hint = did_you_mean(str(kind), KINDS) if kind else ""
+        hint = did_you_mean(str(kind), kinds) if kind else ""
         problems.append(
-            doc.diagnostic(
-                ("kind",), "BP110", f"kind {what}", hint or "use one of: " + ", ".join(KINDS)
-            )
+            HEADER.at(doc, ("kind",), f"kind {what}", hint or "use one of: " + ", ".join(kinds))
         )
     return problems
 
@@ -140,9 +136,9 @@ def _convert(doc: Document, model: type[BaseModel], detail: ErrorDetails) -> Dia
         name = str(path[-1])
         allowed = _allowed_keys(model, path[:-1], doc)
         parent = ".".join(str(p) for p in path[:-1]) or "the top level"
-        return doc.diagnostic(
+        return UNKNOWN_KEY.at(
+            doc,
             path,
-            "BP200",
             f"unknown key {name!r} in {parent}",
             did_you_mean(name, allowed) or "allowed keys: " + ", ".join(sorted(allowed)),
             key=True,
@@ -154,9 +150,9 @@ def _convert(doc: Document, model: type[BaseModel], detail: ErrorDetails) -> Dia
             else str(detail.get("ctx", {}).get("discriminator", "type")).strip("'")
         )
         where = ".".join(str(p) for p in path) or "the top level"
-        return doc.diagnostic(
+        return MISSING_KEY.at(
+            doc,
             path,
-            "BP201",
             f"missing required key {missing!r} in {where}",
             f"add '{missing}:'",
             key=True,
@@ -164,13 +160,11 @@ def _convert(doc: Document, model: type[BaseModel], detail: ErrorDetails) -> Dia
     if kind in _TYPE_NAMES:
         got = _YAML_TYPES.get(type(detail["input"]), "another type")
         hint = _quote_hint(detail["input"], kind)
-        return doc.diagnostic(
-            path, "BP202", f"{dotted}: expected {_TYPE_NAMES[kind]}, got {got}", hint
-        )
+        return WRONG_TYPE.at(doc, path, f"{dotted}: expected {_TYPE_NAMES[kind]}, got {got}", hint)
     if kind in _DATE_ERRORS:
-        return doc.diagnostic(
+        return INVALID_VALUE.at(
+            doc,
             path,
-            "BP204",
             f"{dotted}: {detail['input']!r} is not a valid date",
             "write dates as YYYY-MM-DD",
         )
@@ -179,15 +173,15 @@ def _convert(doc: Document, model: type[BaseModel], detail: ErrorDetails) -> Dia
     if kind == "string_pattern_mismatch":
         described = _description(model, path, doc)
         pattern = str(detail.get("ctx", {}).get("pattern", ""))
-        return doc.diagnostic(
+        return INVALID_VALUE.at(
+            doc,
             path,
-            "BP204",
             f"{dotted}: {detail['input']!r} is not in the expected form",
             f"expected {described}" if described else f"expected a match for {pattern}",
             key=is_key,
         )
     message = detail["msg"].removeprefix("Value error, ")
-    return doc.diagnostic(path, "BP204", f"{dotted}: {message}", "", key=is_key)
+    return INVALID_VALUE.at(doc, path, f"{dotted}: {message}", "", key=is_key)
 
 
 def _description(model: type[BaseModel], path: PathKey, doc: Document) -> str:
@@ -231,9 +225,8 @@ def _enum_error(
         got = str(detail["input"].get("type", ""))
         path = (*path, "type")
     hint = did_you_mean(got, choices) or "use one of: " + ", ".join(choices)
-    return doc.diagnostic(
-        path, "BP203", f"{dotted}: {got!r} is not one of " + ", ".join(choices), hint, key=is_key
-    )
+    message = f"{dotted}: {got!r} is not one of " + ", ".join(choices)
+    return NOT_A_CHOICE.at(doc, path, message, hint, key=is_key)
 
 
 def _quote_hint(value: object, kind: str) -> str:

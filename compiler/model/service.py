@@ -11,7 +11,6 @@ from compiler.model.types import (
     Classification,
     DnsLabel,
     Duration,
-    Method,
     NonEmpty,
     StorageKind,
 )
@@ -80,26 +79,19 @@ class SqliteDatabase(Base):
     targets: list[NonEmpty] | None = None
 
 
-class LitestreamOverride(Base):
-    """Per-service Litestream overrides of the cluster settings."""
-
-    version: Literal["0.3", "0.5"] | None = None
-    acknowledge_migration: bool = False
-    metrics_port: Annotated[int, Field(ge=1, le=65535)] | None = None
-
-
 class ServiceSpec(Base):
+    """A service's data and how it runs; tools add their overrides (``litestream:``)."""
+
     classification: Classification
     owner: NonEmpty
     storage: StorageKind
     rpo: Duration | None = None
     rto: Duration | None = None
     app_path: AppPath | None = None
-    methods: list[Method] | None = None
+    methods: list[str] | None = None
     workload: Workload
     volumes: list[Volume] = []
     sqlite: list[SqliteDatabase] = []
-    litestream: LitestreamOverride | None = None
     restore_tests: list[NonEmpty] = []
 
 

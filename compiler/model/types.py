@@ -8,14 +8,13 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from compiler import cron
-from compiler.durations import parse_duration
+from compiler.core import cron
+from compiler.core.durations import parse_duration
 
 API_VERSION = "backup-policy/v1alpha1"
 
 Classification = Literal["critical", "important", "best-effort"]
 StorageKind = Literal["longhorn", "synology-csi", "external"]
-Method = Literal["longhorn", "k8up", "velero"]
 Frequency = Literal["quarterly", "half-yearly", "yearly"]
 FREQUENCY_DAYS: dict[str, int] = {"quarterly": 92, "half-yearly": 183, "yearly": 366}
 
@@ -42,7 +41,12 @@ def _duration(value: object) -> int:
             "a duration must be a string with a unit, e.g. '1h' or '7d' "
             "(a bare number has no unit)",
         )
-    return parse_duration(value)
+    seconds = parse_duration(value)
+    if seconds <= 0:
+        # Every duration of the format is an interval, an age or a target: zero means
+        # nothing (an RPO of 0s would silently turn into the class default elsewhere).
+        raise ValueError(f"{value!r} is not a positive duration")
+    return seconds
 
 
 Duration = Annotated[
@@ -52,7 +56,7 @@ Duration = Annotated[
         {
             "type": "string",
             "pattern": r"^(\d+[smhdw])+$",
-            "description": "duration with units, e.g. 30m, 1h, 7d",
+            "description": "positive duration with units, e.g. 30m, 1h, 7d",
         }
     ),
 ]

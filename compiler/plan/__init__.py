@@ -1,54 +1,45 @@
-"""Stage 4, plan: the files to generate, each a template plus resolved, typed values."""
+"""Stage 5, plan: every file one compile produces, as data, and the app wiring it needs.
 
-from __future__ import annotations
+Tools contribute through :class:`ToolPlanning`: objects and patches for an app's backup
+Component (:class:`AppContribution`) and shared folders (:class:`SharedFolder`). The stage
+assembles the Components (one label patch per PVC, whichever tools asked for labels), the
+folders' kustomizations, and the edits that wire a Component into its app.
+"""
 
-from dataclasses import dataclass, field
-from typing import Any
+from compiler.plan.assemble import build_plan
+from compiler.plan.types import (
+    CLASS_LABEL,
+    MANAGED_BY,
+    SERVICE_LABEL,
+    AppContribution,
+    AppObject,
+    ComponentPatch,
+    ComponentPlan,
+    ObjectRef,
+    OutputFile,
+    Plan,
+    PlanContext,
+    PvcLabels,
+    SharedFolder,
+    ToolPlanning,
+    Wiring,
+)
 
-from compiler.analyse import Analysis
-
-MANAGED_BY = {"app.kubernetes.io/managed-by": "backup-policy"}
-SERVICE_LABEL = "backup-policy.io/service"
-CLASS_LABEL = "backup-policy.io/class"
-
-
-@dataclass(frozen=True)
-class PlannedFile:
-    """One output file: where it goes, which template renders it, from which policies."""
-
-    path: str
-    template: str
-    sources: tuple[str, ...]
-    values: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Every file one compile produces, in path order, plus the app folders it wires up."""
-
-    files: tuple[PlannedFile, ...]
-    components: tuple[ComponentRef, ...]
-
-
-@dataclass(frozen=True)
-class ComponentRef:
-    """An app folder whose kustomization must list the generated backup Component."""
-
-    app_dir: str
-    service: str
-    source: str
-    line: int = 0
-    col: int = 0
-
-
-def build_plan(analysis: Analysis) -> Plan:
-    """All files of all tools, sorted by path (duplicates are a bug)."""
-    from compiler.plan import apps, shared
-
-    files = [*apps.plan_apps(analysis), *shared.plan_shared(analysis)]
-    files.sort(key=lambda f: f.path)
-    paths = [f.path for f in files]
-    if len(paths) != len(set(paths)):
-        raise RuntimeError("two planned files share a path")
-    return Plan(tuple(files), tuple(apps.component_refs(analysis, set(paths))))
+__all__ = [
+    "CLASS_LABEL",
+    "MANAGED_BY",
+    "SERVICE_LABEL",
+    "AppContribution",
+    "AppObject",
+    "ComponentPatch",
+    "ComponentPlan",
+    "ObjectRef",
+    "OutputFile",
+    "Plan",
+    "PlanContext",
+    "PvcLabels",
+    "SharedFolder",
+    "ToolPlanning",
+    "Wiring",
+    "build_plan",
+]

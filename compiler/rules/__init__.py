@@ -1,69 +1,98 @@
-"""Semantic rules: small checks with stable IDs, run over the validated policies.
+"""Rules: small checks with stable IDs, each declared once with its documentation.
 
-Each rule module registers functions with :func:`rule`. A rule's docstring carries a
-passing and a failing example; ``backup-policy rules`` lists them.
+A rule is a value (:class:`PolicyRule` or :class:`TreeRule`) made by decorating its check;
+the check's docstring is the rule's documentation and the rule creates its own diagnostics
+(``rule.at(doc, path, message)``). Policy rules look at the policies and their analysis
+(they run in ``validate``); tree rules also see the inventory of the user's tree and the
+plan of what would be written (``check`` and ``compile``). ``compiler/registry.py`` lists
+every rule explicitly.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
-from compiler.analyse.effective import EffectiveService
-from compiler.analyse.rpo import Coverage
-from compiler.analyse.schedule import ScheduleBook
-from compiler.diagnostics import Diagnostic
-from compiler.policies import Policies
+from compiler.analyse import Analysis, ToolAnalysis
+from compiler.core.diagnostics import Diagnostic, Level
+from compiler.core.rule import Rule, docstring_parts
+from compiler.plan import Plan
+from compiler.tree import Inventory
 
 
 @dataclass(frozen=True)
-class RuleContext:
-    """What rules may look at: the policies and the analysis derived from them."""
+class PolicyContext:
+    """What policy rules may look at: the analysis and the tools it came from."""
 
-    policies: Policies
-    services: tuple[EffectiveService, ...]
-    schedules: ScheduleBook
-    coverage: tuple[Coverage, ...]
-
-
-Check = Callable[[RuleContext], Iterable[Diagnostic]]
+    analysis: Analysis
+    tools: Sequence[ToolAnalysis] = ()
 
 
 @dataclass(frozen=True)
-class Rule:
-    id: str
-    name: str
-    check: Check
+class TreeContext:
+    """What tree rules may look at: the policies' analysis, the user's tree and the plan."""
 
-    @property
-    def doc(self) -> str:
-        return (self.check.__doc__ or "").strip()
-
-
-REGISTRY: dict[str, Rule] = {}
+    analysis: Analysis
+    inventory: Inventory
+    plan: Plan
+    fix: bool = False
 
 
-def rule(rule_id: str, name: str) -> Callable[[Check], Check]:
-    """Register ``check`` under ``rule_id``."""
-
-    def register(check: Check) -> Check:
-        if rule_id in REGISTRY:
-            raise RuntimeError(f"rule {rule_id} registered twice")
-        REGISTRY[rule_id] = Rule(rule_id, name, check)
-        return check
-
-    return register
+PolicyCheck = Callable[[PolicyContext], Iterable[Diagnostic]]
+TreeCheck = Callable[[TreeContext], Iterable[Diagnostic]]
 
 
-def _load_rule_modules() -> None:
-    for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
+def _no_policy_check(context: PolicyContext) -> Iterable[Diagnostic]:
+    return ()
 
 
-def run_rules(context: RuleContext) -> Iterator[Diagnostic]:
-    """Every rule's diagnostics, rules in ID order."""
-    _load_rule_modules()
-    for rule_id in sorted(REGISTRY):
-        yield from REGISTRY[rule_id].check(context)
+def _no_tree_check(context: TreeContext) -> Iterable[Diagnostic]:
+    return ()
+
+
+@dataclass(frozen=True)
+class PolicyRule(Rule):
+    stage: str = "policy"
+    check: PolicyCheck = field(default=_no_policy_check, repr=False)
+
+
+@dataclass(frozen=True)
+class TreeRule(Rule):
+    stage: str = "tree"
+    check: TreeCheck = field(default=_no_tree_check, repr=False)
+
+
+def policy_rule(
+    rule_id: str, name: str, level: Level, *, passing: str, failing: str
+) -> Callable[[PolicyCheck], PolicyRule]:
+    """Make the decorated check a PolicyRule documented by its docstring."""
+
+    def make(check: PolicyCheck) -> PolicyRule:
+        summary, doc = docstring_parts(check)
+        return PolicyRule(rule_id, name, level, summary, doc, passing, failing, check=check)
+
+    return make
+
+
+def tree_rule(
+    rule_id: str, name: str, level: Level, *, passing: str, failing: str
+) -> Callable[[TreeCheck], TreeRule]:
+    """Make the decorated check a TreeRule documented by its docstring."""
+
+    def make(check: TreeCheck) -> TreeRule:
+        summary, doc = docstring_parts(check)
+        return TreeRule(rule_id, name, level, summary, doc, passing, failing, check=check)
+
+    return make
+
+
+def run_policy_rules(rules: Iterable[Rule], context: PolicyContext) -> Iterator[Diagnostic]:
+    for rule in rules:
+        if isinstance(rule, PolicyRule):
+            yield from rule.check(context)
+
+
+def run_tree_rules(rules: Iterable[Rule], context: TreeContext) -> Iterator[Diagnostic]:
+    for rule in rules:
+        if isinstance(rule, TreeRule):
+            yield from rule.check(context)

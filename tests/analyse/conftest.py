@@ -8,6 +8,7 @@ import pytest
 
 from compiler.analyse import Analysis, analyse
 from compiler.policies import load_policies
+from compiler.registry import DEFAULT
 from tests.analyse.helpers import CLUSTER, Analyse
 
 
@@ -24,9 +25,9 @@ def analysed(tmp_path: Path) -> Analyse:
         (folder / "cluster.yaml").write_text(cluster)
         for index, text in enumerate(services):
             (folder / "services" / f"s{index:03}.yaml").write_text(text)
-        policies, problems = load_policies(folder, base)
+        policies, problems = load_policies(folder, base, DEFAULT.kinds.by_kind)
         assert [p.render() for p in problems] == []
         assert policies is not None
-        return analyse(policies)
+        return analyse(policies, DEFAULT.tools)
 
     return run

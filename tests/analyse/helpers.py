@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from compiler.analyse import Analysis
+from compiler.core.diagnostics import Diagnostic
+from compiler.registry import DEFAULT, RULES
+from compiler.rules import PolicyContext, run_policy_rules
 
 CLUSTER = """\
 apiVersion: backup-policy/v1alpha1
@@ -72,3 +75,8 @@ def service(
 
 
 Analyse = Callable[..., Analysis]
+
+
+def diagnostics(analysis: Analysis) -> list[Diagnostic]:
+    """What the policy rules report about ``analysis``."""
+    return list(run_policy_rules(RULES, PolicyContext(analysis, DEFAULT.tools)))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import itertools
 import random
 
-from compiler import cron
 from compiler.analyse.schedule import WEEK, Job, ScheduleBook, minutes_of_week, resolve_all
-from tests.analyse.helpers import CLUSTER, Analyse, service
+from compiler.core import cron
+from tests.analyse.helpers import CLUSTER, Analyse, diagnostics, service
 
 DAILY = "H H(0-5) * * *"
 
@@ -167,7 +167,7 @@ def test_spreading_through_the_pipeline(analysed: Analyse) -> None:
     assert first.schedules.resolved == second.schedules.resolved
     seeds = [f"k8up/ns{i % 3}/app{i}/backup" for i in range(30)]
     _assert_distinct_starts(first.schedules, seeds)
-    assert [d for d in first.diagnostics if d.level == "error"] == []
+    assert [d for d in diagnostics(first) if d.level == "error"] == []
 
 
 def test_default_k8up_schedules_leave_room_for_maintenance(analysed: Analyse) -> None:
@@ -180,7 +180,7 @@ def test_default_k8up_schedules_leave_room_for_maintenance(analysed: Analyse) ->
     analysis = analysed(
         *[service(f"app{i}", classification="best-effort") for i in range(10)], cluster=cluster
     )
-    assert [d.render() for d in analysis.diagnostics if d.rule == "BP340"] == []
+    assert [d.render() for d in diagnostics(analysis) if d.rule == "BP340"] == []
 
 
 def test_spreading_that_cannot_succeed_is_reported(analysed: Analyse) -> None:
@@ -196,7 +196,7 @@ def test_spreading_that_cannot_succeed_is_reported(analysed: Analyse) -> None:
     )
     crons = [analysis.schedules.cron_for(f"k8up/apps/app{i}/backup") for i in range(61)]
     collided = len(set(crons)) < len(crons)
-    assert not collided or any(d.level == "error" for d in analysis.diagnostics)
+    assert not collided or any(d.level == "error" for d in diagnostics(analysis))
 
 
 def test_pinned_schedules_through_the_pipeline(analysed: Analyse) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from compiler.config import RunConfig
-from compiler.diagnostics import Diagnostic
-from compiler.pipeline import Result, build
+from compiler.core.diagnostics import Diagnostic
+from compiler.pipeline.build import BuildResult, build
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -22,11 +22,11 @@ def copy_example(into: Path) -> Path:
     return into
 
 
-def compile_tree(root: Path) -> Result:
+def compile_tree(root: Path) -> BuildResult:
     return build(RunConfig(policies=root / "policies", output=root / "out"))
 
 
-def errors(result: Result) -> list[Diagnostic]:
+def errors(result: BuildResult) -> list[Diagnostic]:
     return [d for d in result.diagnostics.sorted() if d.level == "error"]
 
 

@@ -4,7 +4,6 @@ bjw-s app-template 3.7.3 values schema (read in place from ../shared/crds/app-te
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +11,9 @@ from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-from compiler.handwritten import yaml_documents
-from compiler.litestream.helmchart import app_template_render, release_values
+from compiler.tree import HelmRelease
+from compiler.tree.apptemplate import app_template_render
+from compiler.tree.read import read_tree
 from tests.conftest import REPO, crd_dir, realworld_dir, require_tool
 
 COMMON_URL = (
@@ -21,25 +21,19 @@ COMMON_URL = (
 )
 
 
-def releases() -> list[Path]:
+def releases() -> list[tuple[str, HelmRelease]]:
     """The example's releases, the valid cases' and the seed repo's app-template 3.7.3 ones."""
-    seed = realworld_dir() / "tuxpeople__k8s-homelab/kubernetes/apps/productivity"
-    roots = [REPO / "out", REPO / "tests/cases/valid", seed]
-    return sorted(
-        path
-        for root in roots
-        for path in root.rglob("helmrelease.yaml")
-        if any(
-            d.get("kind") == "HelmRelease" and "3.7.3" in str(d.get("spec"))
-            for d in yaml_documents(path)
-        )
-    )
-
-
-def _shown(path: Path) -> str:
-    if path.is_relative_to(REPO):
-        return path.relative_to(REPO).as_posix()
-    return "realworld/" + path.relative_to(realworld_dir()).as_posix()
+    roots = {
+        "out": REPO / "out",
+        "tests/cases/valid": REPO / "tests/cases/valid",
+        "realworld/tuxpeople": realworld_dir() / "tuxpeople__k8s-homelab",
+    }
+    found = []
+    for shown, root in roots.items():
+        for release in read_tree(root, shown).helm_releases:
+            if release.chart.chart == "app-template" and release.chart.version == "3.7.3":
+                found.append((f"{shown}/{release.manifest.file}", release))
+    return sorted(found, key=lambda pair: pair[0])
 
 
 @pytest.fixture(scope="module")
@@ -57,19 +51,18 @@ def validator() -> Draft7Validator:
     return Draft7Validator({"$ref": COMMON_URL + "values.schema.json"}, registry=registry)
 
 
-@pytest.mark.parametrize("path", releases(), ids=lambda p: _shown(p))
+@pytest.mark.parametrize(("path", "release"), releases(), ids=[p for p, _ in releases()])
 def test_release_values_validate_against_the_chart_schema(
-    path: Path, validator: Draft7Validator
+    path: str, release: HelmRelease, validator: Draft7Validator
 ) -> None:
-    (release,) = [d for d in yaml_documents(path) if d.get("kind") == "HelmRelease"]
-    values = release_values(path.parent, release)
+    values = release.values
     assert values is not None
     assert values.get("controllers"), "values found (inline or valuesFrom)"
     errors = [
         f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(values)
     ]
     assert errors == []
-    render = app_template_render(path.parent, release)
+    render = app_template_render(release)
     assert render is not None and render.controllers, "BP372 reads these releases"
 
 

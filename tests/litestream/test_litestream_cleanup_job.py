@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from compiler.core.emit import dump
-from compiler.litestream.cleanup import CLEANUP_DIR
+from compiler.tools.litestream.cleanup import CLEANUP_DIR
 from tests.conftest import require_tool
 from tests.litestream.binaries import require_litestream
 from tests.litestream.example import (

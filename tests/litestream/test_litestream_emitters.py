@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +11,15 @@ import yaml
 from ruamel.yaml import YAML
 
 from compiler.core.emit import dump
-from compiler.litestream import Version
-from compiler.litestream.config import KEYS, emit, problems, render_config
-from compiler.litestream.resolve import (
+from compiler.tools.litestream.config import KEYS, emit, render_config
+from compiler.tools.litestream.resolve import (
     Credentials,
     Database,
     Replica,
     ServiceLitestream,
     Timing,
 )
-from compiler.model.cluster import ContainerResources
+from compiler.tools.litestream.settings import ContainerResources, Version
 from tests.litestream.binaries import require_litestream
 
 GO_DURATION = re.compile(r"^([0-9]+(h|m|s))+$")
@@ -159,40 +157,17 @@ def test_credentials_per_target_are_env_references() -> None:
     assert reps[1]["secret-access-key"] == "${S3_MINIO_NAS_SECRET_ACCESS_KEY}"
 
 
-def test_retention_shorter_than_snapshot_interval_is_refused() -> None:
-    spec = replace(service("0.3"), timing=Timing(10, 24 * 3600, 12 * 3600, None))
-    assert [p.rule for p in problems(spec)] == ["BP361"]
-    with pytest.raises(ValueError, match="shorter than snapshot-interval"):
-        emit(spec)
-
-
-def test_v05_allows_a_single_replica_per_database() -> None:
-    spec = service("0.5", replica(), replica("minio-nas", creds=NAS))
-    assert [(p.rule, p.db) for p in problems(spec)] == [("BP362", 0)]
-    with pytest.raises(ValueError, match="single replica"):
-        emit(spec)
-    assert problems(service("0.3", replica(), replica("minio-nas", creds=NAS))) == []
-
-
-def test_duplicate_replica_path_is_refused() -> None:
-    spec = service(
-        "0.3",
-        databases=(
-            Database(0, "/data/db.sqlite3", "data", "/data", (replica(),)),
-            Database(1, "/media/db.sqlite3", "media", "/media", (replica(),)),
-        ),
-    )
-    assert [(p.rule, p.db) for p in problems(spec)] == [("BP363", 1)]
-
-
-def test_dollar_in_a_value_is_refused() -> None:
-    spec = service("0.3", databases=(Database(0, "/data/$HOME.db", "data", "/data", (replica(),)),))
-    assert [p.rule for p in problems(spec)] == ["BP367"]
+def test_v05_emits_a_single_replica_per_database_or_refuses() -> None:
+    """Rule BP362 refuses such a policy; the emitter refuses it too rather than drop one."""
+    two = (replica(), replica("minio-nas", creds=NAS))
+    with pytest.raises(ValueError, match=r"cannot replicate /data/db\.sqlite3"):
+        emit(service("0.5", *two))
+    assert len(emit(service("0.3", *two))["dbs"][0]["replicas"]) == 2
 
 
 def test_database_without_replica_is_refused() -> None:
     spec = service("0.3", databases=(Database(0, "/data/db", "data", "/data", ()),))
-    with pytest.raises(ValueError, match="no S3 replica"):
+    with pytest.raises(ValueError, match="cannot replicate /data/db"):
         emit(spec)
 
 

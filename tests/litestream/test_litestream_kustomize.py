@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from compiler.litestream.cleanup import CLEANUP_DIR, script_text
+from compiler.tools.litestream.cleanup import CLEANUP_DIR, script_text
 from tests.conftest import require_tool
 from tests.litestream.example import (
     compile_tree,

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from compiler.litestream.cleanup import CLEANUP_DIR, job_name
-from compiler.litestream.committed import committed_checks, committed_version
-from compiler.pipeline import Result
+from compiler.core.diagnostics import Diagnostic
+from compiler.pipeline.build import BuildResult
+from compiler.tools.litestream.cleanup import CLEANUP_DIR, job_name
+from compiler.tools.litestream.tree_rules import committed_version
+from compiler.tree.read import read_tree
 from tests.litestream.example import (
     compile_tree,
     copy_example,
@@ -32,19 +34,24 @@ def tree(tmp_path: Path) -> Path:
     return copy_example(tmp_path)
 
 
-def compile_with(root: Path, **edits: Edit) -> Result:
+def compile_with(root: Path, **edits: Edit) -> BuildResult:
     """Apply ``file=edit`` (relative to policies/, '/' written '__', '-' written '_')."""
     for name, edit in edits.items():
         edit_yaml(root / "policies" / (name.replace("__", "/").replace("_", "-") + ".yaml"), edit)
     return compile_tree(root)
 
 
-def rules_of(result: Result) -> list[tuple[str, str, int]]:
+def rules_of(result: BuildResult) -> list[tuple[str, str, int]]:
     return [
         (d.rule, d.file, d.line)
         for d in result.diagnostics.sorted()
         if d.rule.startswith("BP36") or d.rule.startswith("BP37")
     ]
+
+
+def tree_checks(result: BuildResult) -> list[Diagnostic]:
+    """What Litestream's tree rules (BP368, BP371, BP372) found in the committed tree."""
+    return [d for d in result.diagnostics.sorted() if d.rule in {"BP368", "BP371", "BP372"}]
 
 
 def set_in(*path: str | int, value: Any) -> Edit:
@@ -170,8 +177,9 @@ def test_validation_interval_with_05_is_a_warning(tree: Path) -> None:
 
 
 def test_committed_version_is_read_from_the_generated_configmap(tree: Path) -> None:
-    assert committed_version(tree / "out", PAPERLESS) == "0.3"
-    assert committed_version(tree / "out", "kubernetes/apps/automation/n8n") is None
+    inventory = read_tree(tree / "out", "out")
+    assert committed_version(inventory, PAPERLESS) == "0.3"
+    assert committed_version(inventory, "kubernetes/apps/automation/n8n") is None
 
 
 def test_format_change_needs_an_acknowledgement(tree: Path) -> None:
@@ -185,7 +193,7 @@ def test_format_change_needs_an_acknowledgement(tree: Path) -> None:
         tree, services__paperless=set_in("spec", "litestream", "acknowledgeMigration", value=True)
     )
     assert result.analysis is not None and not errors(result)
-    assert committed_checks(tree / "out", result.analysis) == []
+    assert tree_checks(result) == []
 
 
 def test_cluster_wide_format_change_names_every_service(tree: Path) -> None:
@@ -217,13 +225,13 @@ def test_existing_post_renderers_must_be_declared(tree: Path) -> None:
     _add_user_post_renderer(tree)
     result = compile_tree(tree)
     assert result.analysis is not None
-    found = committed_checks(tree / "out", result.analysis)
+    found = tree_checks(result)
     assert [(d.rule, d.file) for d in found] == [("BP371", f"{SERVICES}/paperless.yaml")]
     result = compile_with(
         tree, services__paperless=set_in("spec", "workload", "existingPostRenderers", value=True)
     )
     assert result.analysis is not None and result.outputs is not None
-    assert committed_checks(tree / "out", result.analysis) == []
+    assert tree_checks(result) == []
     (patch,) = load_all(result.outputs[f"{PAPERLESS}/backup/patches/litestream.yaml"])
     assert patch[0]["op"] == "add" and patch[0]["path"] == "/spec/postRenderers/-"
 
@@ -233,7 +241,7 @@ def test_declared_post_renderers_that_do_not_exist_are_an_error(tree: Path) -> N
         tree, services__paperless=set_in("spec", "workload", "existingPostRenderers", value=True)
     )
     assert result.analysis is not None
-    assert [d.rule for d in committed_checks(tree / "out", result.analysis)] == ["BP371"]
+    assert [d.rule for d in tree_checks(result)] == ["BP371"]
 
 
 # -- generated files ------------------------------------------------------------------------

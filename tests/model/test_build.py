@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.diagnostics import Diagnostic
+from compiler.core.diagnostics import Diagnostic
+from compiler.core.text import did_you_mean
 from compiler.load import load_text
 from compiler.model import ClusterPolicy, RestoreTestPlan, ServicePolicy
-from compiler.model.build import build, did_you_mean
+from compiler.model.build import build
+from compiler.registry import DEFAULT
 
 SERVICE = """\
 apiVersion: backup-policy/v1alpha1
@@ -63,7 +65,7 @@ spec:
 def _problems(text: str) -> list[Diagnostic]:
     doc, problems = load_text(text, "p.yaml")
     assert problems == [] and doc is not None
-    built, problems = build(doc)
+    built, problems = build(doc, DEFAULT.kinds.by_kind)
     assert built is None
     return problems
 
@@ -77,7 +79,7 @@ def test_valid_documents_build() -> None:
     for text, kind in ((SERVICE, ServicePolicy), (CLUSTER, ClusterPolicy), (PLAN, RestoreTestPlan)):
         doc, _ = load_text(text, "p.yaml")
         assert doc is not None
-        built, problems = build(doc)
+        built, problems = build(doc, DEFAULT.kinds.by_kind)
         assert problems == []
         assert built is not None and isinstance(built.policy, kind) and built.doc is doc
 
@@ -85,7 +87,7 @@ def test_valid_documents_build() -> None:
 def test_values_are_converted() -> None:
     doc, _ = load_text(CLUSTER, "p.yaml")
     assert doc is not None
-    built, _ = build(doc)
+    built, _ = build(doc, DEFAULT.kinds.by_kind)
     assert built is not None and isinstance(built.policy, ClusterPolicy)
     spec = built.policy.spec
     assert spec.classes["important"].rpo == 86400
@@ -97,7 +99,7 @@ def test_values_are_converted() -> None:
 def test_cron_whitespace_is_normalised_in_the_model() -> None:
     doc, _ = load_text(CLUSTER.replace('"H H(0-5) * * *"', '"0  3 *  * *"'), "p.yaml")
     assert doc is not None
-    built, _ = build(doc)
+    built, _ = build(doc, DEFAULT.kinds.by_kind)
     assert built is not None and isinstance(built.policy, ClusterPolicy)
     k8up = built.policy.spec.classes["important"].k8up
     assert k8up is not None and k8up.backup == "0 3 * * *"

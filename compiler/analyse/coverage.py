@@ -1,0 +1,86 @@
+"""Effective RPO per data item (each PVC, each SQLite database) from the tools' copies.
+
+Each tool says which copies it makes of an item and how far apart they can be (the largest
+gap between consecutive scheduled copies over a year of cron firings). A copy is local (a
+snapshot on the volume itself) or on a separate target; the target's ``offsite`` flag says
+whether it survives losing the site. Only copies on a separate target meet the RPO.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from compiler.analyse.effective import EffectiveService
+from compiler.core.rule import PathKey
+from compiler.model.cluster import ClusterSpec
+
+ItemKind = Literal["pvc", "sqlite", "postgres"]
+
+
+@dataclass(frozen=True)
+class DataItem:
+    """Something whose loss matters: ``claim`` is the PVC that holds it, if any."""
+
+    kind: ItemKind
+    key: str
+    path: PathKey
+    claim: str | None = None
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One way an item is copied: method, where to, how far apart copies can be."""
+
+    method: str
+    target: str
+    separate: bool
+    gap: int
+    schedule: str
+    offsite: bool = False
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The copies of one data item and the RPO they achieve."""
+
+    service: EffectiveService
+    item: DataItem
+    copies: tuple[Copy, ...]
+
+    @property
+    def effective_rpo(self) -> int | None:
+        gaps = [c.gap for c in self.copies if c.separate]
+        return min(gaps) if gaps else None
+
+    @property
+    def local_rpo(self) -> int | None:
+        gaps = [c.gap for c in self.copies if not c.separate]
+        return min(gaps) if gaps else None
+
+    @property
+    def met(self) -> bool:
+        rpo = self.effective_rpo
+        return rpo is not None and rpo <= self.service.rpo
+
+
+def policy_items(service: EffectiveService) -> list[DataItem]:
+    """The PVCs and SQLite databases the service policy declares."""
+    spec = service.source.policy.spec
+    claims = {v.name: v.claim for v in spec.volumes}
+    items = [
+        DataItem("pvc", f"pvc/{volume.claim}", ("spec", "volumes", index), volume.claim)
+        for index, volume in enumerate(spec.volumes)
+        if volume.claim
+    ]
+    items += [
+        DataItem("sqlite", f"sqlite:{db.path}", ("spec", "sqlite", index), claims.get(db.volume))
+        for index, db in enumerate(spec.sqlite)
+    ]
+    return items
+
+
+def with_target_flags(copy: Copy, cluster: ClusterSpec) -> Copy:
+    """A local copy is never offsite; a separate one is when its target says so."""
+    target = cluster.targets.get(copy.target)
+    return replace(copy, offsite=copy.separate and target is not None and target.offsite)

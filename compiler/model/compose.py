@@ -1,0 +1,122 @@
+"""The full policy models: the shared ones of this package plus every tool's slots.
+
+A tool owns its part of the policy format (K8up's class block ``k8up:``, Litestream's
+cluster block ``litestream:``, a namespace under ``namespaces:``): it declares each as a
+:class:`Slot`, and :func:`compose` builds the models a policy is validated against. So a
+new tool adds its settings without editing this package, and the JSON Schema, the error
+messages (did-you-mean over the allowed keys) and the positions cover it like any field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import GenericAlias
+from typing import Annotated, Any, Generic, Literal, TypeVar, cast
+
+from pydantic import AfterValidator, BaseModel, create_model
+from pydantic.fields import FieldInfo
+
+from compiler.model.cluster import ClassDefaults, ClusterPolicy, ClusterSpec, Namespaces
+from compiler.model.restore import RestoreTestPlan
+from compiler.model.service import ServicePolicy, ServiceSpec
+from compiler.model.types import Classification, to_camel
+
+T = TypeVar("T")
+Place = Literal["cluster", "class", "service", "namespaces"]
+PolicyModel = ClusterPolicy | ServicePolicy | RestoreTestPlan
+
+
+@dataclass(frozen=True)
+class Slot(Generic[T]):
+    """A field a tool adds to the format: on the cluster spec, a class, a service or
+    ``namespaces``. ``of`` reads it back with the type the slot declares."""
+
+    place: Place
+    attribute: str
+    annotation: Any
+    default: Any = None
+
+    @property
+    def key(self) -> str:
+        """The YAML key (camelCase of the attribute)."""
+        return to_camel(self.attribute)
+
+    def of(self, model: BaseModel) -> T:
+        """The slot's value on a composed model (the composition gave it this type)."""
+        return cast(T, getattr(model, self.attribute))
+
+
+@dataclass(frozen=True)
+class PolicyKinds:
+    """The composed model of each ``kind`` a policy file may have."""
+
+    cluster: type[ClusterPolicy]
+    service: type[ServicePolicy]
+    plan: type[RestoreTestPlan]
+
+    @property
+    def by_kind(self) -> dict[str, type[PolicyModel]]:
+        return {
+            "ClusterPolicy": self.cluster,
+            "ServicePolicy": self.service,
+            "RestoreTestPlan": self.plan,
+        }
+
+
+def _no_method(value: str) -> str:
+    raise ValueError(f"{value!r} is not a backup method of any tool")
+
+
+def _method_type(methods: Sequence[str]) -> Any:
+    """``Literal`` of the tools' method names (a type built at run time, by design)."""
+    if methods:
+        return Literal[tuple(methods)]
+    return Annotated[str, AfterValidator(_no_method)]
+
+
+def _fields(slots: Sequence[Slot[Any]], place: Place) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for slot in slots:
+        if slot.place != place:
+            continue
+        if slot.attribute in fields:
+            raise ValueError(f"two tools declare the {place} field {slot.key!r}")
+        fields[slot.attribute] = (slot.annotation, slot.default)
+    return fields
+
+
+def _model(name: str, base: type[BaseModel], fields: dict[str, Any]) -> type[BaseModel]:
+    return cast(type[BaseModel], create_model(name, __base__=base, **fields))
+
+
+def compose(slots: Sequence[Slot[Any]], methods: Sequence[str]) -> PolicyKinds:
+    """The policy models with every tool's slots; ``methods`` are the values of ``methods:``."""
+    method_list: Any = GenericAlias(list, (_method_type(methods),))
+    defaults = _model(
+        "ClassDefaults",
+        ClassDefaults,
+        {"methods": (method_list, []), **_fields(slots, "class")},
+    )
+    namespaces = _model("Namespaces", Namespaces, _fields(slots, "namespaces"))
+    cluster_spec = _model(
+        "ClusterSpec",
+        ClusterSpec,
+        {
+            "namespaces": (namespaces, FieldInfo(default_factory=namespaces)),
+            "classes": (GenericAlias(dict, (Classification, defaults)), ...),
+            **_fields(slots, "cluster"),
+        },
+    )
+    cluster = _model("ClusterPolicy", ClusterPolicy, {"spec": (cluster_spec, ...)})
+    service_spec = _model(
+        "ServiceSpec",
+        ServiceSpec,
+        {"methods": (method_list | None, None), **_fields(slots, "service")},
+    )
+    service = _model("ServicePolicy", ServicePolicy, {"spec": (service_spec, ...)})
+    return PolicyKinds(
+        cast(type[ClusterPolicy], cluster),
+        cast(type[ServicePolicy], service),
+        RestoreTestPlan,
+    )

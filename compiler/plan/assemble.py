@@ -1,0 +1,125 @@
+"""Assembling the plan from the tools' contributions (no tool is named here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from compiler.analyse import EffectiveService
+from compiler.plan.k8s import kustomization
+from compiler.plan.types import (
+    CLASS_LABEL,
+    SERVICE_LABEL,
+    AppContribution,
+    ComponentPatch,
+    ComponentPlan,
+    ObjectRef,
+    OutputFile,
+    Plan,
+    PlanContext,
+    ToolPlanning,
+)
+from compiler.plan.wiring import wiring
+
+
+def _pvc_patches(
+    service: EffectiveService, contributions: list[AppContribution]
+) -> list[ComponentPatch]:
+    """One label patch per PVC, with the labels of every tool that asked for it."""
+    merged: dict[str, dict[str, str]] = {}
+    origins: dict[str, Any] = {}
+    users: dict[str, list[str]] = {}
+    for contribution in contributions:
+        for request in contribution.pvc_labels:
+            labels = merged.setdefault(
+                request.claim, {SERVICE_LABEL: service.name, CLASS_LABEL: service.classification}
+            )
+            labels.update(request.labels)
+            origins.setdefault(request.claim, request.origin)
+            users.setdefault(request.claim, []).append(contribution.tool)
+    patches = []
+    for claim, labels in merged.items():
+        document = {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": claim, "labels": dict(sorted(labels.items()))},
+        }
+        tools = " and ".join(dict.fromkeys(users[claim]))
+        patches.append(
+            ComponentPatch(
+                f"patches/pvc-{claim}.yaml",
+                ObjectRef("PersistentVolumeClaim", claim, version="v1"),
+                (document,),
+                origins[claim],
+                f"the PVC gets no backup labels, so {tools} would back up nothing",
+                (service.source.file,),
+            )
+        )
+    return patches
+
+
+def _target(ref: ObjectRef) -> dict[str, str]:
+    target = {"group": ref.group} if ref.group else {}
+    if ref.version:
+        target["version"] = ref.version
+    return {**target, "kind": ref.kind, "name": ref.name}
+
+
+def _component(
+    context: PlanContext, service: EffectiveService, contributions: list[AppContribution]
+) -> tuple[ComponentPlan, list[OutputFile]] | None:
+    folder = f"{service.app_dir}/backup"
+    own = (service.source.file, context.cluster_file)
+    objects = [o for c in contributions for o in c.objects]
+    patches = [p for c in contributions for p in c.patches] + _pvc_patches(service, contributions)
+    if not objects and not patches:
+        return None  # kustomize refuses an empty Component
+    patches.sort(key=lambda p: p.file)
+    files = [OutputFile(f"{folder}/{o.file}", o.sources or own, o.documents) for o in objects]
+    files += [OutputFile(f"{folder}/{p.file}", p.sources or own, p.documents) for p in patches]
+    document: dict[str, Any] = {
+        "apiVersion": "kustomize.config.k8s.io/v1alpha1",
+        "kind": "Component",
+    }
+    if objects:
+        document["resources"] = sorted(o.file for o in objects)
+    if patches:
+        document["patches"] = [{"path": p.file, "target": _target(p.target)} for p in patches]
+    files.append(OutputFile(f"{folder}/kustomization.yaml", own, (document,)))
+    return ComponentPlan(service, service.app_dir, tuple(patches)), files
+
+
+def _shared(context: PlanContext, tools: Sequence[ToolPlanning]) -> list[OutputFile]:
+    files: list[OutputFile] = []
+    for tool in tools:
+        for folder in tool.plan_shared(context):
+            if not folder.files:
+                continue
+            files.extend(folder.files)
+            names = sorted(f.path.rpartition("/")[2] for f in folder.files)
+            files.append(
+                OutputFile(
+                    f"{folder.path}/kustomization.yaml",
+                    (context.cluster_file,),
+                    (kustomization(names),),
+                )
+            )
+    return files
+
+
+def build_plan(context: PlanContext, tools: Sequence[ToolPlanning]) -> Plan:
+    """Every file of every tool, sorted by path (two files on one path are a bug)."""
+    files: list[OutputFile] = []
+    components: list[ComponentPlan] = []
+    for service in context.analysis.services:
+        contributions = [c for t in tools if (c := t.plan_app(context, service)) is not None]
+        assembled = _component(context, service, contributions)
+        if assembled is not None:
+            components.append(assembled[0])
+            files.extend(assembled[1])
+    files.extend(_shared(context, tools))
+    files.sort(key=lambda f: f.path)
+    paths = [f.path for f in files]
+    if len(paths) != len(set(paths)):
+        raise RuntimeError("two planned files share a path")
+    return Plan(tuple(files), tuple(components), wiring(components, context.inventory))

@@ -1,0 +1,150 @@
+"""The plan's values: output files as data, Component parts, and what tools contribute."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from compiler.analyse import Analysis, EffectiveService
+from compiler.core.rule import PathKey
+from compiler.tree import Inventory
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "backup-policy"}
+SERVICE_LABEL = "backup-policy.io/service"
+CLASS_LABEL = "backup-policy.io/class"
+
+Document = Mapping[str, Any] | list[Any]
+"""One YAML document: an object, or a JSON6902 patch (a list of operations)."""
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """A generated file: where it goes, the policies it comes from, and its content
+    (YAML documents, or ``text`` for a file that is text by nature)."""
+
+    path: str
+    sources: tuple[str, ...]
+    documents: tuple[Document, ...] = ()
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """What a kustomize patch targets."""
+
+    kind: str
+    name: str
+    group: str = ""
+    version: str = ""
+
+
+@dataclass(frozen=True)
+class AppObject:
+    """A resource of the Component (``file`` is relative to the Component folder)."""
+
+    file: str
+    documents: tuple[Document, ...]
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ComponentPatch:
+    """A patch of the Component; ``origin`` is the policy path that asked for its target
+    and ``consequence`` what happens when kustomize skips it (it matches nothing)."""
+
+    file: str
+    target: ObjectRef
+    documents: tuple[Document, ...]
+    origin: PathKey
+    consequence: str
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PvcLabels:
+    """Labels a tool needs on one of the app's PVCs (the plan adds the service's own)."""
+
+    claim: str
+    origin: PathKey
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AppContribution:
+    """What one tool (named as people write it) adds to one app's backup Component."""
+
+    tool: str
+    objects: tuple[AppObject, ...] = ()
+    patches: tuple[ComponentPatch, ...] = ()
+    pvc_labels: tuple[PvcLabels, ...] = ()
+
+
+@dataclass(frozen=True)
+class SharedFolder:
+    """Objects of a shared folder (e.g. the Longhorn RecurringJobs); the plan adds its
+    kustomization.yaml."""
+
+    path: str
+    files: tuple[OutputFile, ...]
+
+
+@dataclass(frozen=True)
+class ComponentPlan:
+    """An app's backup Component: its folder and the patches it applies."""
+
+    service: EffectiveService
+    app_dir: str
+    patches: tuple[ComponentPatch, ...]
+
+    @property
+    def folder(self) -> str:
+        return f"{self.app_dir}/backup"
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """How an app's kustomization stands towards its Component: ``listed``, or a problem
+    (``missing`` kustomization, ``unreadable``, or ``unlisted`` with the ``fixed`` text)."""
+
+    component: ComponentPlan
+    state: Literal["listed", "missing", "unreadable", "unlisted"]
+    file: str = ""
+    at: tuple[int, int] = (0, 0)
+    detail: str = ""
+    reference: str = ""
+    fixed: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every file one compile produces, in path order, the Components and their wiring."""
+
+    files: tuple[OutputFile, ...]
+    components: tuple[ComponentPlan, ...] = ()
+    wiring: tuple[Wiring, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """What a tool plans from: the analysis and the user's tree."""
+
+    analysis: Analysis
+    inventory: Inventory
+
+    @property
+    def cluster_file(self) -> str:
+        return self.analysis.policies.cluster.file
+
+
+class ToolPlanning(Protocol):
+    """What the plan asks of a backup tool."""
+
+    @property
+    def name(self) -> str: ...
+
+    def plan_app(
+        self, context: PlanContext, service: EffectiveService
+    ) -> AppContribution | None: ...
+
+    def plan_shared(self, context: PlanContext) -> Iterable[SharedFolder]: ...

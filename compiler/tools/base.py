@@ -1,0 +1,116 @@
+"""The one interface every backup tool implements, and a base that contributes nothing.
+
+A tool contributes, through the slots of :class:`Tool`:
+
+- its part of the policy format (``slots``: class, cluster, service or namespace fields);
+- to the analysis (:class:`compiler.analyse.ToolAnalysis`): whether it is a method, its
+  scheduled jobs, the targets it names, and the copies it makes of each data item;
+- to the plan (:class:`compiler.plan.ToolPlanning`): objects and patches in an app's
+  backup Component, and shared folders;
+- its rules (policy rules and tree rules), listed by ``compiler/registry.py``;
+- and the slots the next stages fill (alerts, restore-drill steps, documentation rows,
+  import of existing manifests), empty until a tool fills them.
+
+:class:`ToolBase` returns nothing from every slot: a new tool overrides what it does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from compiler.analyse import (
+    Copy,
+    DataItem,
+    EffectiveService,
+    Job,
+    ScheduleBook,
+    Scope,
+    TargetRef,
+    ToolAnalysis,
+)
+from compiler.core.rule import Rule
+from compiler.model.cluster import ClassDefaults, ClusterSpec
+from compiler.model.compose import Slot
+from compiler.plan import AppContribution, PlanContext, SharedFolder, ToolPlanning
+from compiler.policies import ServiceSource
+from compiler.tree import Inventory
+
+
+class Tool(ToolAnalysis, ToolPlanning, Protocol):
+    """A backup tool: its settings, analysis, plan and rules, and the slots to come."""
+
+    @property
+    def title(self) -> str:
+        """The tool's name as people write it (``K8up``), for messages and docs."""
+        ...
+
+    @property
+    def slots(self) -> tuple[Slot[Any], ...]: ...
+
+    @property
+    def rules(self) -> tuple[Rule, ...]: ...
+
+    def alerts(self, context: PlanContext) -> Iterable[Any]:
+        """Alert rules for what the tool protects (filled by the alerts issue)."""
+        ...
+
+    def drill_steps(self, context: PlanContext, test_id: str) -> Iterable[Any]:
+        """Steps of a restore drill of the tool's copies (filled by the drills issue)."""
+        ...
+
+    def doc_rows(self, context: PlanContext) -> Iterable[Any]:
+        """Rows of the generated protection report (filled by the docs issue)."""
+        ...
+
+    def imported(self, inventory: Inventory) -> Iterable[Any]:
+        """The protection existing manifests give today (filled by the adoption issue)."""
+        ...
+
+
+class ToolBase:
+    """Every slot empty: a tool registered with nothing to contribute changes nothing."""
+
+    name = "none"
+    title = "None"
+    method: str | None = None
+    slots: tuple[Slot[Any], ...] = ()
+    rules: tuple[Rule, ...] = ()
+
+    def applies_by_default(self, source: ServiceSource) -> bool:
+        return True
+
+    def has_settings(self, defaults: ClassDefaults) -> bool:
+        return True
+
+    def target_refs(self, cluster: ClusterSpec) -> Iterable[TargetRef]:
+        return ()
+
+    def jobs(self, scope: Scope) -> Iterable[Job]:
+        return ()
+
+    def items(self, service: EffectiveService) -> Iterable[DataItem]:
+        return ()
+
+    def copies(
+        self, scope: Scope, service: EffectiveService, item: DataItem, book: ScheduleBook
+    ) -> Iterable[Copy]:
+        return ()
+
+    def plan_app(self, context: PlanContext, service: EffectiveService) -> AppContribution | None:
+        return None
+
+    def plan_shared(self, context: PlanContext) -> Iterable[SharedFolder]:
+        return ()
+
+    def alerts(self, context: PlanContext) -> Iterable[Any]:
+        return ()
+
+    def drill_steps(self, context: PlanContext, test_id: str) -> Iterable[Any]:
+        return ()
+
+    def doc_rows(self, context: PlanContext) -> Iterable[Any]:
+        return ()
+
+    def imported(self, inventory: Inventory) -> Iterable[Any]:
+        return ()

@@ -1,0 +1,86 @@
+"""K8up (restic): one ``Schedule`` per service backs up its labelled PVCs to an S3 target.
+
+K8up backs up every PVC of a namespace unless told otherwise; the Schedule here selects the
+service's PVCs by the ``backup-policy.io/service`` label the Component patches onto them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, TargetRef
+from compiler.core import cron
+from compiler.model.cluster import ClassDefaults, ClusterSpec, S3Target
+from compiler.plan import AppContribution, AppObject, PlanContext, PvcLabels
+from compiler.policies import ServiceSource
+from compiler.tools.base import ToolBase
+from compiler.tools.k8up import rules
+from compiler.tools.k8up.schedule import schedule, seed
+from compiler.tools.k8up.settings import SETTINGS, K8upSettings
+
+
+def _settings(service: EffectiveService) -> K8upSettings | None:
+    settings = SETTINGS.of(service.defaults)
+    return settings if "k8up" in service.methods else None
+
+
+class K8up(ToolBase):
+    name = "k8up"
+    title = "K8up"
+    method = "k8up"
+    slots = (SETTINGS,)
+    rules = rules.RULES
+
+    def applies_by_default(self, source: ServiceSource) -> bool:
+        return any(v.claim for v in source.policy.spec.volumes)  # nothing on a PVC to copy
+
+    def has_settings(self, defaults: ClassDefaults) -> bool:
+        return SETTINGS.of(defaults) is not None
+
+    def target_refs(self, cluster: ClusterSpec) -> Iterator[TargetRef]:
+        for name, defaults in cluster.classes.items():
+            settings = SETTINGS.of(defaults)
+            if settings is not None:
+                path = ("spec", "classes", name, "k8up", "target")
+                yield TargetRef(self.name, path, settings.target, "s3")
+
+    def jobs(self, scope: Scope) -> Iterator[Job]:
+        for service in scope.services:
+            settings = _settings(service)
+            if settings is None:
+                continue
+            window = max(settings.window // 60, 1)
+            target = f"s3:{settings.target}"
+            origin = ("spec", "classes", service.classification, "k8up")
+            yield Job(
+                seed(service, "backup"), target, "backup", settings.backup, window,
+                (*origin, "backup"),
+            )  # fmt: skip
+            for job, expr in (("check", settings.check), ("prune", settings.prune)):
+                yield Job(seed(service, job), target, "maintenance", expr, window, (*origin, job))
+
+    def copies(
+        self, scope: Scope, service: EffectiveService, item: DataItem, book: ScheduleBook
+    ) -> Iterable[Copy]:
+        settings = _settings(service)
+        if settings is None or item.claim is None:
+            return ()
+        expr = book.cron_for(seed(service, "backup"))
+        return (Copy("k8up", settings.target, True, cron.max_gap_seconds(expr), expr),)
+
+    def plan_app(self, context: PlanContext, service: EffectiveService) -> AppContribution | None:
+        settings = _settings(service)
+        if settings is None:
+            return None
+        target = context.analysis.policies.cluster.policy.spec.targets[settings.target]
+        assert isinstance(target, S3Target)  # BP300/BP301 refuse anything else
+        document = schedule(service, settings, target, context.analysis.schedules)
+        spec = service.source.policy.spec
+        labels = tuple(
+            PvcLabels(volume.claim, ("spec", "volumes", index, "claim"))
+            for index, volume in enumerate(spec.volumes)
+            if volume.claim
+        )
+        return AppContribution(
+            self.title, (AppObject("k8up-schedule.yaml", (document,)),), pvc_labels=labels
+        )

@@ -1,0 +1,53 @@
+"""Litestream (SPEC §4): SQLite databases replicated continuously by a sidecar.
+
+Version-aware configs (0.3 ``replicas:``, 0.5 ``replica:``), injection of the sidecar and the
+restore init container into the app (a Deployment/StatefulSet patch or a HelmRelease
+post-renderer), a PodMonitor, and the generation-aware cleanup of 0.3 replicas. Litestream
+is not a ``methods:`` value: a service's ``sqlite:`` databases turn it on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, TargetRef
+from compiler.model.cluster import ClusterSpec
+from compiler.plan import AppContribution, PlanContext, SharedFolder
+from compiler.tools.base import ToolBase
+from compiler.tools.litestream import cleanup, inject, rules, rules_config, tree_rules
+from compiler.tools.litestream.settings import CLUSTER, SLOTS
+
+
+class Litestream(ToolBase):
+    name = "litestream"
+    title = "Litestream"
+    slots = SLOTS
+    rules = (*rules.RULES, *rules_config.RULES, *tree_rules.RULES)
+
+    def target_refs(self, cluster: ClusterSpec) -> Iterator[TargetRef]:
+        settings = CLUSTER.of(cluster)
+        for index, target in enumerate(settings.targets if settings is not None else ()):
+            yield TargetRef(self.name, ("spec", "litestream", "targets", index), target, "s3")
+
+    def jobs(self, scope: Scope) -> Iterator[Job]:
+        return cleanup.jobs(scope)
+
+    def copies(
+        self, scope: Scope, service: EffectiveService, item: DataItem, book: ScheduleBook
+    ) -> Iterable[Copy]:
+        settings = CLUSTER.of(scope.cluster)
+        if item.kind != "sqlite" or settings is None:
+            return ()
+        index = item.path[-1]
+        assert isinstance(index, int)
+        db = service.source.policy.spec.sqlite[index]
+        gap = settings.sync_interval
+        return [
+            Copy("litestream", t, True, gap, "continuous") for t in db.targets or settings.targets
+        ]
+
+    def plan_app(self, context: PlanContext, service: EffectiveService) -> AppContribution | None:
+        return inject.contribution(context, service)
+
+    def plan_shared(self, context: PlanContext) -> Iterator[SharedFolder]:
+        return cleanup.shared_folder(context)

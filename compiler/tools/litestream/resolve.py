@@ -1,0 +1,173 @@
+"""What Litestream does for one service: databases, their replicas and the settings in force."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from compiler.analyse import EffectiveService
+from compiler.model.cluster import ClusterSpec, S3Target
+from compiler.tools.litestream.settings import (
+    CLASS,
+    CLUSTER,
+    SERVICE,
+    ContainerResources,
+    LitestreamSettings,
+    Version,
+)
+
+
+def service_version(cluster: ClusterSpec, service: EffectiveService) -> Version | None:
+    """The Litestream format a service's databases use (None without cluster settings)."""
+    settings = CLUSTER.of(cluster)
+    if settings is None:
+        return None
+    override = SERVICE.of(service.source.policy.spec)
+    if override is not None and override.version is not None:
+        return override.version
+    return settings.version
+
+
+@dataclass(frozen=True, order=True)
+class Credentials:
+    """The Secret holding a target's S3 key pair, and the keys inside it."""
+
+    secret: str
+    access_key_id_key: str
+    secret_access_key_key: str
+
+
+@dataclass(frozen=True)
+class Replica:
+    target: str
+    bucket: str
+    path: str
+    endpoint: str
+    region: str
+    credentials: Credentials
+
+
+@dataclass(frozen=True)
+class Database:
+    index: int
+    path: str
+    volume: str
+    mount_path: str
+    replicas: tuple[Replica, ...]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Durations in seconds, as the cluster policy sets them."""
+
+    sync_interval: int
+    snapshot_interval: int
+    retention: int
+    validation_interval: int | None
+
+
+@dataclass(frozen=True)
+class ServiceLitestream:
+    """Everything the emitters and the injection need for one service."""
+
+    key: str
+    name: str
+    namespace: str
+    version: Version
+    databases: tuple[Database, ...]
+    timing: Timing
+    metrics_port: int
+    resources: ContainerResources
+
+    @property
+    def credentials(self) -> tuple[Credentials, ...]:
+        """Distinct credential Secrets of all replicas, sorted."""
+        return tuple(sorted({r.credentials for db in self.databases for r in db.replicas}))
+
+    @property
+    def shared_credentials(self) -> bool:
+        """One key pair for every replica: litestream reads it from LITESTREAM_* implicitly."""
+        return len(self.credentials) <= 1
+
+
+def replica_path(namespace: str, app: str, db_path: str) -> str:
+    """``<namespace>/<app>/<db file name>``: the replica's prefix inside the bucket."""
+    return f"{namespace}/{app}/{posixpath.basename(db_path)}"
+
+
+def credential_env(target: str) -> tuple[str, str]:
+    """Per-target variables used when a service's replicas need different key pairs."""
+    stem = target.upper().replace("-", "_")
+    return f"S3_{stem}_ACCESS_KEY_ID", f"S3_{stem}_SECRET_ACCESS_KEY"
+
+
+def _replica(
+    cluster: ClusterSpec, name: str, namespace: str, app: str, db_path: str
+) -> Replica | None:
+    target = cluster.targets.get(name)
+    if not isinstance(target, S3Target):
+        return None  # unknown or wrong type: reported by rules
+    secret = target.credentials_secret
+    return Replica(
+        name,
+        target.bucket,
+        replica_path(namespace, app, db_path),
+        target.endpoint,
+        target.region,
+        Credentials(secret.name, secret.access_key_id_key, secret.secret_access_key_key),
+    )
+
+
+def _resources(settings: LitestreamSettings, service: EffectiveService) -> ContainerResources:
+    per_class = CLASS.of(service.defaults)
+    if per_class is not None and per_class.resources is not None:
+        return per_class.resources
+    return settings.resources
+
+
+def _database(
+    cluster: ClusterSpec, settings: LitestreamSettings, service: EffectiveService, index: int
+) -> Database:
+    spec = service.source.policy.spec
+    db = spec.sqlite[index]
+    volume = next((v for v in spec.volumes if v.name == db.volume), None)
+    mount = volume.mount_path if volume is not None and volume.mount_path else None
+    replicas = (
+        _replica(cluster, name, service.namespace, service.name, db.path)
+        for name in db.targets or settings.targets
+    )
+    return Database(
+        index,
+        db.path,
+        db.volume,
+        mount or posixpath.dirname(db.path),
+        tuple(r for r in replicas if r is not None),
+    )
+
+
+def resolve(cluster: ClusterSpec, service: EffectiveService) -> ServiceLitestream | None:
+    """The service's Litestream setup, or None when it declares no SQLite database."""
+    version = service_version(cluster, service)
+    spec = service.source.policy.spec
+    settings = CLUSTER.of(cluster)
+    if version is None or settings is None or not spec.sqlite:
+        return None
+    override = SERVICE.of(spec)
+    port = override.metrics_port if override is not None else None
+    timing = Timing(
+        settings.sync_interval,
+        settings.snapshot_interval,
+        settings.retention,
+        settings.validation_interval,
+    )
+    databases = tuple(_database(cluster, settings, service, i) for i in range(len(spec.sqlite)))
+    return ServiceLitestream(
+        service.key,
+        service.name,
+        service.namespace,
+        version,
+        databases,
+        timing,
+        port if port is not None else settings.metrics_port,
+        _resources(settings, service),
+    )

@@ -1,0 +1,151 @@
+"""Tree rules of Litestream: what the committed tree says about a service's databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from compiler.analyse import EffectiveService
+from compiler.core.diagnostics import Diagnostic
+from compiler.rules import TreeContext, tree_rule
+from compiler.tools.litestream.chart import chart_problems
+from compiler.tools.litestream.names import CONFIG_FILE, CONFIG_KEY, VERSION_LABEL
+from compiler.tools.litestream.resolve import service_version
+from compiler.tools.litestream.settings import SERVICE
+from compiler.tree import Inventory
+from compiler.tree.nodes import read_documents
+
+
+def _mapping(node: object, *keys: str) -> Mapping[str, Any]:
+    for key in keys:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return node if isinstance(node, Mapping) else {}
+
+
+def _format_of(config_map: Mapping[str, Any]) -> str | None:
+    """The format from the version label, else from the config's shape (replica/replicas)."""
+    labels = _mapping(config_map, "metadata", "labels")
+    if labels.get(VERSION_LABEL) in {"0.3", "0.5"}:
+        return str(labels[VERSION_LABEL])
+    text = _mapping(config_map, "data").get(CONFIG_KEY)
+    read = read_documents(text) if isinstance(text, str) else []
+    config = read[0].data if isinstance(read, list) and read else None
+    dbs = config.get("dbs") if isinstance(config, Mapping) else None
+    if not isinstance(dbs, list) or not dbs or not isinstance(dbs[0], Mapping):
+        return None
+    return "0.5" if "replica" in dbs[0] else "0.3" if "replicas" in dbs[0] else None
+
+
+def committed_version(inventory: Inventory, app_dir: str) -> str | None:
+    """The Litestream format of the generated ConfigMap in the tree, if there is one."""
+    text = inventory.generated_text(f"{app_dir}/backup/{CONFIG_FILE}")
+    read = read_documents(text) if text is not None else []
+    for document in read if isinstance(read, list) else []:
+        if isinstance(document.data, Mapping) and document.data.get("kind") == "ConfigMap":
+            return _format_of(document.data)
+    return None
+
+
+def _with_sqlite(context: TreeContext) -> Iterator[EffectiveService]:
+    return (s for s in context.analysis.services if s.source.policy.spec.sqlite)
+
+
+@tree_rule(
+    "BP368",
+    "litestream-migration",
+    "error",
+    passing="spec:\n  litestream: {version: '0.5', acknowledgeMigration: true}",
+    failing="spec:\n  litestream: {version: '0.5'}  # the committed config is 0.3",
+)
+def migration(context: TreeContext) -> Iterator[Diagnostic]:
+    """A service keeps its Litestream format unless the policy acknowledges the switch.
+
+    0.5 cannot read 0.3 replicas (nor back): the restore init container finds no replica,
+    ``-if-replica-exists`` lets the app start on whatever is on disk, an empty database on
+    an emptyDir. The committed ConfigMap tells the format in use.
+    """
+    cluster = context.analysis.policies.cluster.policy.spec
+    for service in _with_sqlite(context):
+        new = service_version(cluster, service)
+        old = committed_version(context.inventory, service.app_dir)
+        override = SERVICE.of(service.source.policy.spec)
+        if old is None or new is None or old == new:
+            continue
+        if override is not None and override.acknowledge_migration:
+            continue
+        yield migration.at(
+            service.source.doc,
+            ("spec", "litestream", "version"),
+            f"Litestream format changes from {old} to {new} for {service.key}: {new} cannot "
+            f"read the {old} replicas, so a restore before the first {new} sync finds no "
+            "replica and the app starts on what is on disk (an empty database on an emptyDir)",
+            "keep the version, or migrate deliberately and set "
+            "spec.litestream.acknowledgeMigration: true",
+        )
+
+
+@tree_rule(
+    "BP371",
+    "litestream-post-renderers",
+    "error",
+    passing="workload: {kind: HelmRelease, name: x, existingPostRenderers: true}  # it has some",
+    failing="workload: {kind: HelmRelease, name: x}  # the release has spec.postRenderers",
+)
+def post_renderers(context: TreeContext) -> Iterator[Diagnostic]:
+    """``existingPostRenderers`` says whether the app's HelmRelease has post-renderers.
+
+    Creating the list would replace the user's post-renderers; appending to a list that
+    does not exist makes kustomize fail.
+    """
+    for service in _with_sqlite(context):
+        workload = service.source.policy.spec.workload
+        if workload.kind != "HelmRelease":
+            continue
+        release = context.inventory.helm_release(service.app_dir, workload.name)
+        if release is None or release.post_renderers == workload.existing_post_renderers:
+            continue
+        where = f"under {service.app_dir}"
+        message = (
+            f"HelmRelease {workload.name!r} ({where}) has spec.postRenderers: the generated "
+            "post-renderer would replace them"
+            if release.post_renderers
+            else f"HelmRelease {workload.name!r} ({where}) has no spec.postRenderers to append to"
+        )
+        wanted = "true" if release.post_renderers else "false"
+        yield post_renderers.at(
+            service.source.doc,
+            ("spec", "workload", "existingPostRenderers"),
+            message,
+            f"set workload.existingPostRenderers: {wanted}",
+        )
+
+
+@tree_rule(
+    "BP372",
+    "litestream-chart-target",
+    "error",
+    passing="workload: {kind: HelmRelease, name: linkding, controller: app}\n"
+    "# values.controllers has only app -> Deployment linkding",
+    failing="workload: {kind: HelmRelease, name: linkding, controller: app}\n"
+    "# values.controllers has app and worker -> Deployment linkding-app",
+)
+def chart_target(context: TreeContext) -> Iterator[Diagnostic]:
+    """The post-renderer hits what the chart really renders.
+
+    A kustomize patch whose target matches nothing is applied to nothing, without a word:
+    the release installs, the app runs, and Litestream never starts. For a bjw-s
+    app-template release the compiler works out the rendered controllers from its values
+    and refuses a policy whose target, controller, container or database volume is not
+    among them.
+    """
+    for service in _with_sqlite(context):
+        workload = service.source.policy.spec.workload
+        if workload.kind != "HelmRelease":
+            continue
+        release = context.inventory.helm_release(service.app_dir, workload.name)
+        if release is not None:
+            for path, message, hint in chart_problems(release, service):
+                yield chart_target.at(service.source.doc, path, message, hint)
+
+
+RULES = (migration, post_renderers, chart_target)

@@ -1,0 +1,143 @@
+"""Longhorn RecurringJobs: per class, snapshot and backup jobs for a group of PVCs.
+
+A PVC joins a group only with BOTH labels ``recurring-job.longhorn.io/source: enabled``
+and ``recurring-job-group.longhorn.io/<group>: enabled``; without ``source`` Longhorn
+silently ignores the group label. Snapshots stay on the volume (local copies); backups go
+to the backup target (a separate target).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, TargetRef
+from compiler.core import cron
+from compiler.model.cluster import ClassDefaults, ClusterSpec
+from compiler.plan import AppContribution, OutputFile, PlanContext, PvcLabels, SharedFolder
+from compiler.plan.k8s import managed, metadata
+from compiler.policies import ServiceSource
+from compiler.tools.base import ToolBase
+from compiler.tools.longhorn import rules
+from compiler.tools.longhorn.settings import NAMESPACE, SETTINGS, LonghornSettings
+
+FOLDER = "kubernetes/apps/storage/longhorn/recurring-jobs"
+TASKS = ("snapshot", "backup")
+
+
+def group(classification: str) -> str:
+    return f"bp-{classification}"
+
+
+def seed(classification: str, task: str) -> str:
+    return f"longhorn/{classification}/{task}"
+
+
+def _settings(service: EffectiveService) -> LonghornSettings | None:
+    return SETTINGS.of(service.defaults) if "longhorn" in service.methods else None
+
+
+def classes(services: Iterable[EffectiveService]) -> dict[str, LonghornSettings]:
+    """Classes that have at least one Longhorn-protected service, with their settings."""
+    found: dict[str, LonghornSettings] = {}
+    for service in services:
+        settings = _settings(service)
+        if settings is not None:
+            found[service.classification] = settings
+    return dict(sorted(found.items()))
+
+
+def _jobs(settings: LonghornSettings) -> Iterator[tuple[str, int, str]]:
+    """(task, retain, schedule) of the jobs a class declares."""
+    for task, job in (("snapshot", settings.snapshot), ("backup", settings.backup)):
+        if job is not None:
+            yield task, job.retain, job.schedule
+
+
+class Longhorn(ToolBase):
+    name = "longhorn"
+    title = "Longhorn"
+    method = "longhorn"
+    slots = (SETTINGS, NAMESPACE)
+    rules = rules.RULES
+
+    def applies_by_default(self, source: ServiceSource) -> bool:
+        spec = source.policy.spec
+        return spec.storage == "longhorn" and any(v.claim for v in spec.volumes)
+
+    def has_settings(self, defaults: ClassDefaults) -> bool:
+        return SETTINGS.of(defaults) is not None
+
+    def target_refs(self, cluster: ClusterSpec) -> Iterator[TargetRef]:
+        for name, defaults in cluster.classes.items():
+            settings = SETTINGS.of(defaults)
+            if settings is not None:
+                path = ("spec", "classes", name, "longhorn", "target")
+                yield TargetRef(self.name, path, settings.target, "longhorn-backup-target")
+
+    def jobs(self, scope: Scope) -> Iterator[Job]:
+        for classification, settings in classes(scope.services).items():
+            target = f"longhorn:{settings.target}"
+            for task, _, expr in _jobs(settings):
+                if task == "snapshot":
+                    yield Job(seed(classification, task), target, "light", expr)
+                else:
+                    origin = ("spec", "classes", classification, "longhorn", "backup", "schedule")
+                    yield Job(seed(classification, task), target, "backup", expr, 1, origin)
+
+    def copies(
+        self, scope: Scope, service: EffectiveService, item: DataItem, book: ScheduleBook
+    ) -> Iterable[Copy]:
+        settings = _settings(service)
+        if settings is None or item.claim is None:
+            return ()
+        found = []
+        for task, _, _ in _jobs(settings):
+            expr = book.cron_for(seed(service.classification, task))
+            gap = cron.max_gap_seconds(expr)
+            found.append(Copy(f"longhorn-{task}", settings.target, task == "backup", gap, expr))
+        return found
+
+    def plan_app(self, context: PlanContext, service: EffectiveService) -> AppContribution | None:
+        if _settings(service) is None:
+            return None
+        labels = {
+            "recurring-job.longhorn.io/source": "enabled",
+            f"recurring-job-group.longhorn.io/{group(service.classification)}": "enabled",
+        }
+        requests = tuple(
+            PvcLabels(volume.claim, ("spec", "volumes", index, "claim"), labels)
+            for index, volume in enumerate(service.source.policy.spec.volumes)
+            if volume.claim
+        )
+        return AppContribution(self.title, pvc_labels=requests)
+
+    def plan_shared(self, context: PlanContext) -> Iterator[SharedFolder]:
+        analysis = context.analysis
+        namespace = NAMESPACE.of(analysis.policies.cluster.policy.spec.namespaces)
+        files = []
+        for classification, settings in classes(analysis.services).items():
+            users = sorted(
+                {
+                    s.source.file
+                    for s in analysis.services
+                    if _settings(s) is not None and s.classification == classification
+                }
+            )
+            for task, retain, _ in _jobs(settings):
+                name = f"bp-{classification}-{task}"
+                job = {
+                    "apiVersion": "longhorn.io/v1beta2",
+                    "kind": "RecurringJob",
+                    "metadata": metadata(name, namespace, managed()),
+                    "spec": {
+                        "name": name,
+                        "task": task,
+                        "cron": analysis.schedules.cron_for(seed(classification, task)),
+                        "retain": retain,
+                        "concurrency": settings.concurrency,
+                        "groups": [group(classification)],
+                    },
+                }
+                path = f"{FOLDER}/{name}.yaml"
+                files.append(OutputFile(path, (context.cluster_file, *users), (job,)))
+        yield SharedFolder(FOLDER, tuple(files))

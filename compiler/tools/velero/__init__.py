@@ -1,0 +1,108 @@
+"""Velero: one ``Schedule`` per namespace backs up the namespace's resources.
+
+The schedule of a namespace is the strictest (smallest RPO, then highest class) of its
+Velero-protected services'; ``ttl`` sits on the Schedule's template, where Velero reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from compiler.analyse import EffectiveService, Job, Scope, TargetRef
+from compiler.core.durations import format_duration
+from compiler.model.cluster import ClassDefaults, ClusterSpec, VeleroTarget
+from compiler.plan import OutputFile, PlanContext, SharedFolder
+from compiler.plan.k8s import managed, metadata
+from compiler.tools.base import ToolBase
+from compiler.tools.velero.settings import NAMESPACE, SETTINGS, VeleroSettings
+
+FOLDER = "kubernetes/apps/storage/velero/schedules"
+_PRECEDENCE = {"critical": 0, "important": 1, "best-effort": 2}
+
+
+def seed(namespace: str) -> str:
+    return f"velero/{namespace}"
+
+
+def _rank(service: EffectiveService) -> tuple[int, int, str]:
+    return service.rpo, _PRECEDENCE[service.classification], service.key
+
+
+def namespaces(services: Iterable[EffectiveService]) -> dict[str, EffectiveService]:
+    """Per namespace, the Velero-protected service whose class is strictest."""
+    chosen: dict[str, EffectiveService] = {}
+    for service in services:
+        if "velero" not in service.methods or SETTINGS.of(service.defaults) is None:
+            continue
+        current = chosen.get(service.namespace)
+        if current is None or _rank(service) < _rank(current):
+            chosen[service.namespace] = service
+    return dict(sorted(chosen.items()))
+
+
+def _schedule(
+    context: PlanContext, namespace: str, settings: VeleroSettings, location: str
+) -> dict[str, object]:
+    cluster = context.analysis.policies.cluster.policy.spec
+    return {
+        "apiVersion": "velero.io/v1",
+        "kind": "Schedule",
+        "metadata": metadata(f"bp-{namespace}", NAMESPACE.of(cluster.namespaces), managed()),
+        "spec": {
+            "schedule": context.analysis.schedules.cron_for(seed(namespace)),
+            "useOwnerReferencesInBackup": False,
+            "skipImmediately": settings.skip_immediately,
+            "template": {
+                "includedNamespaces": [namespace],
+                "storageLocation": location,
+                "ttl": format_duration(settings.ttl),
+                "snapshotVolumes": settings.snapshot_volumes,
+            },
+        },
+    }
+
+
+class Velero(ToolBase):
+    name = "velero"
+    title = "Velero"
+    method = "velero"
+    slots = (SETTINGS, NAMESPACE)
+
+    def has_settings(self, defaults: ClassDefaults) -> bool:
+        return SETTINGS.of(defaults) is not None
+
+    def target_refs(self, cluster: ClusterSpec) -> Iterator[TargetRef]:
+        for name, defaults in cluster.classes.items():
+            settings = SETTINGS.of(defaults)
+            if settings is not None:
+                path = ("spec", "classes", name, "velero", "target")
+                yield TargetRef(self.name, path, settings.target, "velero-storage-location")
+
+    def jobs(self, scope: Scope) -> Iterator[Job]:
+        for namespace, service in namespaces(scope.services).items():
+            settings = SETTINGS.of(service.defaults)
+            assert settings is not None  # namespaces() only returns configured ones
+            origin = ("spec", "classes", service.classification, "velero", "schedule")
+            target = f"velero:{settings.target}"
+            yield Job(seed(namespace), target, "backup", settings.schedule, 1, origin)
+
+    def plan_shared(self, context: PlanContext) -> Iterator[SharedFolder]:
+        analysis = context.analysis
+        targets = analysis.policies.cluster.policy.spec.targets
+        files = []
+        for namespace, representative in namespaces(analysis.services).items():
+            settings = SETTINGS.of(representative.defaults)
+            assert settings is not None
+            target = targets[settings.target]
+            location = target.name if isinstance(target, VeleroTarget) else "default"
+            users = sorted(
+                {
+                    s.source.file
+                    for s in analysis.services
+                    if s.namespace == namespace and "velero" in s.methods
+                }
+            )
+            document = _schedule(context, namespace, settings, location)
+            path = f"{FOLDER}/bp-{namespace}.yaml"
+            files.append(OutputFile(path, (context.cluster_file, *users), (document,)))
+        yield SharedFolder(FOLDER, tuple(files))

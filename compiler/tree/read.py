@@ -1,0 +1,255 @@
+"""Stage 3, tree: read the output root's GitOps tree once into an :class:`Inventory`.
+
+Every ``*.yaml``/``*.yml`` file under the root is read (hidden folders, the policy folder
+and symbolic links are not followed). A file that starts with the generated header is kept
+as text for the write stage; every other file is parsed leniently (:mod:`.nodes`) and its
+documents become records: kustomizations, objects, workloads, HelmReleases with their
+merged values, PVCs and Flux Kustomizations. Nothing here raises on content.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from compiler.core.generated import is_generated_text
+from compiler.tree import helm
+from compiler.tree.inventory import KUSTOMIZATION_NAMES, Inventory
+from compiler.tree.nodes import ParseError, YamlDocument, read_documents
+from compiler.tree.records import (
+    ConfigMapGenerator,
+    Container,
+    FluxKustomization,
+    Kustomization,
+    Manifest,
+    PodVolume,
+    Pvc,
+    TreeFile,
+    Workload,
+)
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"})
+_OPAQUE_KEYS = ("helmCharts", "helmChartInflationGenerator", "bases")
+_YAML = (".yaml", ".yml")
+
+
+def _walk(root: Path, skip: frozenset[Path], folders: set[str]) -> Iterator[Path]:
+    """YAML files under ``root`` in a stable order, without following links; every folder
+    seen is added to ``folders``."""
+    for folder, dirs, files in os.walk(root):
+        base = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and base / d not in skip)
+        folders.update((base / d).relative_to(root).as_posix() for d in dirs)
+        for name in sorted(files):
+            path = base / name
+            if name in KUSTOMIZATION_NAMES or name.endswith(_YAML):
+                yield path
+
+
+def _read(path: Path, rel: str) -> TreeFile:
+    if path.is_symlink():
+        return TreeFile(rel, None, error="a symbolic link: not followed")
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return TreeFile(rel, None, error=f"larger than {MAX_FILE_BYTES} bytes: not read")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return TreeFile(rel, None, error=f"cannot be read: {error}")
+    return TreeFile(rel, text, generated=is_generated_text(text))
+
+
+def _mapping(node: object, *keys: str) -> Mapping[str, Any]:
+    for key in keys:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return node if isinstance(node, Mapping) else {}
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+
+def _generators(data: Mapping[str, Any]) -> tuple[ConfigMapGenerator, ...]:
+    found = []
+    entries = data.get("configMapGenerator")
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, Mapping):
+            continue
+        pairs = []
+        for item in _strings(entry.get("files")):
+            key, _, file = item.rpartition("=")
+            pairs.append((key or posixpath.basename(file), file))
+        found.append(ConfigMapGenerator(str(entry.get("name") or ""), tuple(pairs)))
+    return tuple(found)
+
+
+def _kustomization(rel: str, read: list[YamlDocument] | ParseError) -> Kustomization:
+    folder = posixpath.dirname(rel) or "."
+    if isinstance(read, ParseError):
+        return Kustomization(folder, rel, error=read.message, error_at=(read.line, read.col))
+    if len(read) != 1 or not isinstance(read[0].data, Mapping):
+        return Kustomization(folder, rel, error="not a single mapping")
+    document = read[0]
+    data = document.data
+    return Kustomization(
+        folder,
+        rel,
+        kind=str(data.get("kind") or "Kustomization"),
+        resources=_strings(data.get("resources")),
+        components=_strings(data.get("components")),
+        generators=_generators(data),
+        opaque=tuple(key for key in _OPAQUE_KEYS if data.get(key)),
+        components_at=document.keys.get(("components",)),
+    )
+
+
+def _manifest(rel: str, index: int, document: YamlDocument) -> Manifest | None:
+    data = document.data
+    if not isinstance(data, Mapping):
+        return None
+    api, kind = data.get("apiVersion"), data.get("kind")
+    metadata = _mapping(data, "metadata")
+    name = metadata.get("name")
+    if not (isinstance(api, str) and isinstance(kind, str) and isinstance(name, str)):
+        return None
+    namespace = metadata.get("namespace")
+    return Manifest(
+        rel,
+        index,
+        api,
+        kind,
+        name,
+        namespace if isinstance(namespace, str) else "",
+        (document.line, document.col),
+        data,
+    )
+
+
+def _pod_spec(manifest: Manifest) -> Mapping[str, Any]:
+    if manifest.kind == "CronJob":
+        return _mapping(manifest.body, "spec", "jobTemplate", "spec", "template", "spec")
+    return _mapping(manifest.body, "spec", "template", "spec")
+
+
+def _containers(pod: Mapping[str, Any]) -> tuple[Container, ...]:
+    found = []
+    for key, init in (("initContainers", True), ("containers", False)):
+        items = pod.get(key)
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, Mapping):
+                ports = item.get("ports")
+                numbers = tuple(
+                    p["containerPort"]
+                    for p in (ports if isinstance(ports, list) else [])
+                    if isinstance(p, Mapping) and isinstance(p.get("containerPort"), int)
+                )
+                found.append(
+                    Container(
+                        str(item.get("name") or ""), str(item.get("image") or ""), init, numbers
+                    )
+                )
+    return tuple(found)
+
+
+def _workload(manifest: Manifest) -> Workload:
+    pod = _pod_spec(manifest)
+    volumes = []
+    items = pod.get("volumes")
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, Mapping):
+            claim = _mapping(item, "persistentVolumeClaim").get("claimName")
+            volumes.append(PodVolume(str(item.get("name") or ""), str(claim or "")))
+    templates = _mapping(manifest.body, "spec").get("volumeClaimTemplates")
+    names = tuple(
+        str(_mapping(t, "metadata").get("name") or "")
+        for t in (templates if isinstance(templates, list) else [])
+    )
+    return Workload(manifest, _containers(pod), tuple(volumes), names)
+
+
+def _pvc(manifest: Manifest) -> Pvc:
+    labels = _mapping(manifest.body, "metadata", "labels")
+    storage = _mapping(manifest.body, "spec").get("storageClassName")
+    return Pvc(manifest, str(storage or ""), {str(k): str(v) for k, v in labels.items()})
+
+
+def _flux_kustomization(manifest: Manifest) -> FluxKustomization:
+    spec = _mapping(manifest.body, "spec")
+    depends = spec.get("dependsOn")
+    post_build = _mapping(spec, "postBuild")
+    substitute = _mapping(post_build, "substitute")
+    sources = post_build.get("substituteFrom")
+    return FluxKustomization(
+        manifest,
+        str(spec.get("path") or ""),
+        tuple(
+            str(d.get("name"))
+            for d in (depends if isinstance(depends, list) else [])
+            if isinstance(d, Mapping) and d.get("name")
+        ),
+        {str(k): str(v) for k, v in substitute.items()},
+        tuple(
+            (str(s.get("kind") or ""), str(s.get("name") or ""))
+            for s in (sources if isinstance(sources, list) else [])
+            if isinstance(s, Mapping)
+        ),
+    )
+
+
+def read_tree(root: Path, shown: str, skip: tuple[Path, ...] = ()) -> Inventory:
+    """Read every YAML file under ``root`` (a missing root is an empty tree)."""
+    files: dict[str, TreeFile] = {}
+    parsed: dict[str, list[YamlDocument]] = {}
+    kustomizations: dict[str, Kustomization] = {}
+    manifests: list[Manifest] = []
+    excluded = frozenset(p.resolve() for p in skip)
+    folders: set[str] = set()
+    for path in _walk(root, excluded, folders) if root.is_dir() else ():
+        rel = path.relative_to(root).as_posix()
+        found = _read(path, rel)
+        files[rel] = found
+        is_kustomization = path.name in KUSTOMIZATION_NAMES
+        if found.text is None or (found.generated and not is_kustomization):
+            continue  # generated manifests are compared as text; their folders are followed
+        read = read_documents(found.text)
+        if is_kustomization:
+            kustomizations[posixpath.dirname(rel) or "."] = _kustomization(rel, read)
+        if found.generated:
+            continue
+        if isinstance(read, ParseError):
+            files[rel] = TreeFile(
+                rel, found.text, error=read.message, error_at=(read.line, read.col)
+            )
+            continue
+        parsed[rel] = read
+        manifests += filter(None, (_manifest(rel, i, d) for i, d in enumerate(read)))
+    inventory = _inventory(shown, files, kustomizations, manifests, parsed)
+    return replace(inventory, folders=frozenset(folders))
+
+
+def _inventory(
+    shown: str,
+    files: dict[str, TreeFile],
+    kustomizations: dict[str, Kustomization],
+    manifests: list[Manifest],
+    parsed: dict[str, list[YamlDocument]],
+) -> Inventory:
+    flux_group = "kustomize.toolkit.fluxcd.io"
+    return Inventory(
+        shown,
+        files,
+        kustomizations,
+        tuple(manifests),
+        tuple(_workload(m) for m in manifests if m.kind in WORKLOAD_KINDS),
+        tuple(helm.releases(manifests, kustomizations, parsed)),
+        tuple(_pvc(m) for m in manifests if m.kind == "PersistentVolumeClaim"),
+        tuple(
+            _flux_kustomization(m)
+            for m in manifests
+            if m.kind == "Kustomization" and m.group == flux_group
+        ),
+    )

@@ -1,0 +1,133 @@
+"""The typed records of the inventory: what the user's tree holds, as plain values.
+
+Every record carries the file (relative to the output root) and the position it came from,
+so a rule can point at the line. Mappings from the tree are read-only by convention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Position = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class TreeFile:
+    """A file of the tree: its text (None when it could not be read) and whether the
+    compiler generated it (the header line proves it)."""
+
+    path: str
+    text: str | None
+    generated: bool = False
+    error: str = ""
+    error_at: Position = (1, 1)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One Kubernetes object written in the tree."""
+
+    file: str
+    index: int
+    api_version: str
+    kind: str
+    name: str
+    namespace: str = ""
+    at: Position = (1, 1)
+    body: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+
+@dataclass(frozen=True)
+class ConfigMapGenerator:
+    """A kustomize ``configMapGenerator`` entry: its name and (key, file) pairs."""
+
+    name: str
+    files: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Kustomization:
+    """A folder's kustomization.yaml (a Kustomization or a Component)."""
+
+    folder: str
+    file: str
+    kind: str = "Kustomization"
+    resources: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    generators: tuple[ConfigMapGenerator, ...] = ()
+    opaque: tuple[str, ...] = ()
+    """Keys whose output this reader cannot know (``helmCharts``, ``bases``, ...)."""
+    components_at: Position | None = None
+    error: str = ""
+    error_at: Position = (1, 1)
+
+
+@dataclass(frozen=True)
+class Container:
+    name: str
+    image: str = ""
+    init: bool = False
+    ports: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class PodVolume:
+    name: str
+    claim: str = ""
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A Deployment, StatefulSet, DaemonSet, Job or CronJob written in the tree."""
+
+    manifest: Manifest
+    containers: tuple[Container, ...] = ()
+    volumes: tuple[PodVolume, ...] = ()
+    claim_templates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChartSource:
+    """Which chart a HelmRelease installs (``spec.chart``, or its ``chartRef`` resolved)."""
+
+    chart: str = ""
+    version: str = ""
+    source_kind: str = ""
+    source_name: str = ""
+
+
+@dataclass(frozen=True)
+class HelmRelease:
+    """A Flux HelmRelease with its values merged as helm-controller merges them; ``values``
+    is None when a source of them is not in the tree (a Secret, a ConfigMap from elsewhere)."""
+
+    manifest: Manifest
+    release_name: str
+    chart: ChartSource = field(default_factory=ChartSource)
+    values: Mapping[str, Any] | None = None
+    post_renderers: bool = False
+
+
+@dataclass(frozen=True)
+class Pvc:
+    manifest: Manifest
+    storage_class: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FluxKustomization:
+    """A Flux ``Kustomization`` (kustomize.toolkit.fluxcd.io): what it applies and with which
+    substitutions."""
+
+    manifest: Manifest
+    path: str = ""
+    depends_on: tuple[str, ...] = ()
+    substitute: Mapping[str, str] = field(default_factory=dict)
+    substitute_from: tuple[tuple[str, str], ...] = ()

@@ -1,0 +1,151 @@
+"""The tree stage reads whole real repositories: every HelmRelease, PVC and kustomization."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from compiler.tree import Inventory
+from compiler.tree.read import read_tree
+from tests.conftest import REPO, realworld_dir, require_tool
+from tests.tree.helpers import tree_of
+
+TREES = [
+    "kelchm__home-lab",
+    "ricsanfre__pi-cluster",
+    "small-hack__argocd-apps",
+    "tuxpeople__k8s-homelab",
+    "tyriis__home-ops",
+]
+_DOCUMENT = re.compile(r"^---[^\n]*$", re.M)
+
+
+def _documents(root: Path) -> list[tuple[str, str]]:
+    """(file, document text) of every YAML document, split by text: an oracle that shares
+    nothing with the reader under test."""
+    found = []
+    for path in sorted(root.rglob("*")):
+        if path.suffix in {".yaml", ".yml"} and path.is_file() and not path.is_symlink():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            rel = path.relative_to(root).as_posix()
+            found += [(rel, part) for part in _DOCUMENT.split(text)]
+    return found
+
+
+def _count(root: Path, kind: str, api: str) -> int:
+    kind_line = re.compile(rf"^kind:\s*{kind}\s*$", re.M)
+    api_line = re.compile(rf"^apiVersion:\s*{re.escape(api)}", re.M)
+    return sum(
+        1
+        for _, text in _documents(root)
+        if kind_line.search(text) and api_line.search(text) and re.search(r"^metadata:", text, re.M)
+    )
+
+
+def _shared(name: str) -> Path:
+    root = realworld_dir() / name
+    require_tool(f"the real-world fixture {root}", root.is_dir())
+    return root
+
+
+@pytest.fixture(scope="module", params=TREES)
+def realworld(request: pytest.FixtureRequest) -> tuple[Path, Inventory]:
+    root = _shared(request.param)
+    return root, read_tree(root, request.param)
+
+
+def test_every_helm_release_is_found(realworld: tuple[Path, Inventory]) -> None:
+    root, inventory = realworld
+    expected = _count(root, "HelmRelease", "helm.toolkit.fluxcd.io/")
+    assert len(inventory.helm_releases) == expected
+
+
+def test_every_pvc_and_flux_kustomization_is_found(realworld: tuple[Path, Inventory]) -> None:
+    root, inventory = realworld
+    assert len(inventory.pvcs) == _count(root, "PersistentVolumeClaim", "v1")
+    flux = _count(root, "Kustomization", "kustomize.toolkit.fluxcd.io/")
+    assert len(inventory.flux_kustomizations) == flux
+
+
+def test_every_kustomization_file_is_found(realworld: tuple[Path, Inventory]) -> None:
+    root, inventory = realworld
+    files = {
+        p.relative_to(root).as_posix()
+        for name in ("kustomization.yaml", "kustomization.yml", "Kustomization")
+        for p in root.rglob(name)
+    }
+    assert {k.file for k in inventory.kustomizations.values()} == files
+
+
+def test_files_that_do_not_parse_say_where(realworld: tuple[Path, Inventory]) -> None:
+    """Helm chart templates are not YAML; everything a Flux repo holds is."""
+    root, inventory = realworld
+    broken = {f.path for f in inventory.files.values() if f.error}
+    assert all("/templates/" in path for path in broken), broken
+    for path in broken:
+        line, col = inventory.files[path].error_at
+        assert 1 <= line <= len((root / path).read_text().splitlines()) + 1 and col >= 1
+
+
+def test_the_tyriis_tree_holds_what_its_provenance_counts() -> None:
+    """PROVENANCE.md of the fixture: 146 HelmRelease documents (132 releases, 14 patches),
+    179 Flux Kustomizations, 8 hand-written PVCs (one a VolSync template)."""
+    inventory = read_tree(_shared("tyriis__home-ops"), "tyriis")
+    assert len(inventory.helm_releases) == 146
+    assert len(inventory.flux_kustomizations) == 179
+    assert len(inventory.pvcs) == 8
+    app_template = [r for r in inventory.helm_releases if r.chart.chart == "app-template"]
+    assert len(app_template) >= 62
+    assert {r.chart.version for r in app_template} == {"5.1.0"}
+
+
+def test_the_example_tree() -> None:
+    inventory = read_tree(REPO / "out", "out")
+    releases = {r.manifest.name: r for r in inventory.helm_releases}
+    assert set(releases) == {"linkding", "overseerr", "paperless", "spoolman"}
+    assert all(r.values is not None for r in releases.values())
+    assert releases["paperless"].chart.version == "3.7.3"
+    assert {p.manifest.name for p in inventory.pvcs} == {
+        "n8n-data",
+        "overseerr-config",
+        "paperless-data",
+        "paperless-media",
+        "python-ipam-data",
+    }
+    workloads = {w.manifest.name: w for w in inventory.workloads}
+    assert {c.name for c in workloads["n8n"].containers} == {"n8n"}
+    assert len(inventory.flux_kustomizations) == 4
+    generated = [p for p in inventory.generated_paths if "/backup/" in p]
+    assert generated and all(inventory.generated_text(p) for p in generated)
+
+
+def test_odd_yaml_is_read_like_yaml_v3(tmp_path: Path) -> None:
+    """Custom tags, anchors defined twice and merge keys are what real repos hold."""
+    inventory = tree_of(
+        tmp_path,
+        {
+            "secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+            "data: {key: !secret db_password}\n",
+            "twice.yaml": "a: &x 1\nb: &x 2\napiVersion: v1\nkind: ConfigMap\n"
+            "metadata: {name: c}\ndata: {v: *x}\n",
+            "merge.yaml": "base: &base {image: a, tag: b}\napiVersion: v1\nkind: Pod\n"
+            "metadata: {name: p}\nspec: {<<: *base, tag: c}\n",
+        },
+    )
+    objects = {m.name: m.body for m in inventory.manifests}
+    assert objects["s"]["data"] == {"key": "db_password"}
+    assert objects["c"]["data"] == {"v": 2}
+    assert objects["p"]["spec"] == {"image": "a", "tag": "c"}
+
+
+def test_alias_bombs_and_deep_nesting_do_not_run_away(tmp_path: Path) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    deep = "x: " + "[" * 5000 + "]" * 5000 + "\n"
+    inventory = tree_of(tmp_path, {"bomb.yaml": bomb, "deep.yaml": deep})
+    assert inventory.files["bomb.yaml"].error == ""  # shared, not expanded
+    assert "nested deeper" in inventory.files["deep.yaml"].error
