@@ -16,7 +16,7 @@ A tool contributes, through the slots of :class:`Tool`:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from compiler.analyse import (
@@ -30,7 +30,7 @@ from compiler.analyse import (
     ToolAnalysis,
 )
 from compiler.core.rule import Rule
-from compiler.model.cluster import ClassDefaults, ClusterSpec
+from compiler.model.cluster import ClassDefaults, ClusterSpec, TargetType
 from compiler.model.compose import Slot
 from compiler.plan import AppContribution, PlanContext, SharedFolder, ToolPlanning
 from compiler.policies import ServiceSource
@@ -114,3 +114,20 @@ class ToolBase:
 
     def imported(self, inventory: Inventory) -> Iterable[Any]:
         return ()
+
+
+class ClassBlockTool(ToolBase):
+    """A tool set up per class by a block (``k8up:``, ``longhorn:``...) that names a target."""
+
+    settings: Slot[Any]
+    target_type: TargetType
+
+    def has_settings(self, defaults: ClassDefaults) -> bool:
+        return self.settings.of(defaults) is not None
+
+    def target_refs(self, cluster: ClusterSpec) -> Iterator[TargetRef]:
+        for name, defaults in cluster.classes.items():
+            settings = self.settings.of(defaults)
+            if settings is not None:
+                path = ("spec", "classes", name, self.settings.key, "target")
+                yield TargetRef(self.name, path, settings.target, self.target_type)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.core.data import mapping_at
 from compiler.tree.records import HelmRelease
 
 KINDS = {
@@ -44,12 +45,6 @@ class ChartRender:
         return next((c for c in self.controllers if c.identifier == identifier), None)
 
 
-def _mapping(node: object, *keys: str) -> Mapping[str, Any]:
-    for key in keys:
-        node = node.get(key) if isinstance(node, Mapping) else None
-    return node if isinstance(node, Mapping) else {}
-
-
 def _app_template_major(release: HelmRelease) -> int | None:
     if release.chart.chart != "app-template":
         return None
@@ -63,7 +58,7 @@ def _trunc(name: str) -> str:
 
 def _fullname(release_name: str, values: Mapping[str, Any]) -> str:
     """app-template sets global.nameOverride to the release name unless the user set one."""
-    global_values = _mapping(values, "global")
+    global_values = mapping_at(values, "global")
     override = global_values.get("fullnameOverride") or values.get("fullnameOverride")
     if override:
         return _trunc(str(override))
@@ -118,7 +113,7 @@ def app_template_render(release: HelmRelease) -> ChartRender | None:
         return None  # Flux shortens such names with a hash
     fullname = _fullname(release_name, values)
     controllers = _enabled(values.get("controllers"))
-    always = bool(_mapping(values, "global").get("alwaysAppendIdentifierToResourceName"))
+    always = bool(mapping_at(values, "global").get("alwaysAppendIdentifierToResourceName"))
     rendered = []
     for identifier, spec in sorted(controllers.items()):
         if major == 3:

@@ -12,16 +12,11 @@ import posixpath
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from compiler.core.data import mapping_at
 from compiler.tree.nodes import YamlDocument
 from compiler.tree.records import ChartSource, HelmRelease, Kustomization, Manifest
 
 GROUP = "helm.toolkit.fluxcd.io"
-
-
-def _mapping(node: object, *keys: str) -> Mapping[str, Any]:
-    for key in keys:
-        node = node.get(key) if isinstance(node, Mapping) else None
-    return node if isinstance(node, Mapping) else {}
 
 
 def merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
@@ -61,7 +56,7 @@ def values_of(
     kustomizations: Mapping[str, Kustomization],
     parsed: Mapping[str, list[YamlDocument]],
 ) -> Mapping[str, Any] | None:
-    spec = _mapping(release.body, "spec")
+    spec = mapping_at(release.body, "spec")
     folder = posixpath.dirname(release.file) or "."
     merged: Mapping[str, Any] = {}
     sources = spec.get("valuesFrom") or []
@@ -82,7 +77,7 @@ def values_of(
 
 
 def release_name(release: Manifest) -> str:
-    spec = _mapping(release.body, "spec")
+    spec = mapping_at(release.body, "spec")
     if spec.get("releaseName"):
         return str(spec["releaseName"])
     target = spec.get("targetNamespace")
@@ -95,24 +90,24 @@ def _oci_chart(manifests: list[Manifest], name: str, namespace: str) -> ChartSou
     chosen = chosen or (candidates[0] if len(candidates) == 1 else None)
     if chosen is None:
         return ChartSource(source_kind="OCIRepository", source_name=name)
-    spec = _mapping(chosen.body, "spec")
+    spec = mapping_at(chosen.body, "spec")
     url = str(spec.get("url") or "")
-    tag = _mapping(spec, "ref").get("tag") or _mapping(spec, "ref").get("semver") or ""
+    tag = mapping_at(spec, "ref").get("tag") or mapping_at(spec, "ref").get("semver") or ""
     return ChartSource(url.rstrip("/").rpartition("/")[2], str(tag), "OCIRepository", name)
 
 
 def chart_of(release: Manifest, manifests: list[Manifest]) -> ChartSource:
-    spec = _mapping(release.body, "spec")
-    chart = _mapping(spec, "chart", "spec")
+    spec = mapping_at(release.body, "spec")
+    chart = mapping_at(spec, "chart", "spec")
     if chart:
-        source = _mapping(chart, "sourceRef")
+        source = mapping_at(chart, "sourceRef")
         return ChartSource(
             str(chart.get("chart") or ""),
             str(chart.get("version") or ""),
             str(source.get("kind") or ""),
             str(source.get("name") or ""),
         )
-    ref = _mapping(spec, "chartRef")
+    ref = mapping_at(spec, "chartRef")
     if ref.get("kind") == "OCIRepository":
         namespace = str(ref.get("namespace") or release.namespace)
         return _oci_chart(manifests, str(ref.get("name") or ""), namespace)
@@ -132,5 +127,5 @@ def releases(
             release_name(manifest),
             chart_of(manifest, manifests),
             values_of(manifest, kustomizations, parsed),
-            bool(_mapping(manifest.body, "spec").get("postRenderers")),
+            bool(mapping_at(manifest.body, "spec").get("postRenderers")),
         )

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from compiler.core.data import mapping_at
 from compiler.core.generated import is_generated_text
 from compiler.tree import helm
 from compiler.tree.inventory import KUSTOMIZATION_NAMES, Inventory
@@ -63,12 +64,6 @@ def _read(path: Path, rel: str) -> TreeFile:
     return TreeFile(rel, text, generated=is_generated_text(text))
 
 
-def _mapping(node: object, *keys: str) -> Mapping[str, Any]:
-    for key in keys:
-        node = node.get(key) if isinstance(node, Mapping) else None
-    return node if isinstance(node, Mapping) else {}
-
-
 def _strings(value: object) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
@@ -112,7 +107,7 @@ def _manifest(rel: str, index: int, document: YamlDocument) -> Manifest | None:
     if not isinstance(data, Mapping):
         return None
     api, kind = data.get("apiVersion"), data.get("kind")
-    metadata = _mapping(data, "metadata")
+    metadata = mapping_at(data, "metadata")
     name = metadata.get("name")
     if not (isinstance(api, str) and isinstance(kind, str) and isinstance(name, str)):
         return None
@@ -131,8 +126,8 @@ def _manifest(rel: str, index: int, document: YamlDocument) -> Manifest | None:
 
 def _pod_spec(manifest: Manifest) -> Mapping[str, Any]:
     if manifest.kind == "CronJob":
-        return _mapping(manifest.body, "spec", "jobTemplate", "spec", "template", "spec")
-    return _mapping(manifest.body, "spec", "template", "spec")
+        return mapping_at(manifest.body, "spec", "jobTemplate", "spec", "template", "spec")
+    return mapping_at(manifest.body, "spec", "template", "spec")
 
 
 def _containers(pod: Mapping[str, Any]) -> tuple[Container, ...]:
@@ -161,27 +156,27 @@ def _workload(manifest: Manifest) -> Workload:
     items = pod.get("volumes")
     for item in items if isinstance(items, list) else []:
         if isinstance(item, Mapping):
-            claim = _mapping(item, "persistentVolumeClaim").get("claimName")
+            claim = mapping_at(item, "persistentVolumeClaim").get("claimName")
             volumes.append(PodVolume(str(item.get("name") or ""), str(claim or "")))
-    templates = _mapping(manifest.body, "spec").get("volumeClaimTemplates")
+    templates = mapping_at(manifest.body, "spec").get("volumeClaimTemplates")
     names = tuple(
-        str(_mapping(t, "metadata").get("name") or "")
+        str(mapping_at(t, "metadata").get("name") or "")
         for t in (templates if isinstance(templates, list) else [])
     )
     return Workload(manifest, _containers(pod), tuple(volumes), names)
 
 
 def _pvc(manifest: Manifest) -> Pvc:
-    labels = _mapping(manifest.body, "metadata", "labels")
-    storage = _mapping(manifest.body, "spec").get("storageClassName")
+    labels = mapping_at(manifest.body, "metadata", "labels")
+    storage = mapping_at(manifest.body, "spec").get("storageClassName")
     return Pvc(manifest, str(storage or ""), {str(k): str(v) for k, v in labels.items()})
 
 
 def _flux_kustomization(manifest: Manifest) -> FluxKustomization:
-    spec = _mapping(manifest.body, "spec")
+    spec = mapping_at(manifest.body, "spec")
     depends = spec.get("dependsOn")
-    post_build = _mapping(spec, "postBuild")
-    substitute = _mapping(post_build, "substitute")
+    post_build = mapping_at(spec, "postBuild")
+    substitute = mapping_at(post_build, "substitute")
     sources = post_build.get("substituteFrom")
     return FluxKustomization(
         manifest,

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, TargetRef
+from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope
 from compiler.core import cron
-from compiler.model.cluster import ClassDefaults, ClusterSpec, S3Target
+from compiler.model.cluster import S3Target
 from compiler.plan import AppContribution, AppObject, PlanContext, PvcLabels
 from compiler.policies import ServiceSource
-from compiler.tools.base import ToolBase
+from compiler.tools.base import ClassBlockTool
 from compiler.tools.k8up import rules
 from compiler.tools.k8up.schedule import schedule, seed
 from compiler.tools.k8up.settings import SETTINGS, K8upSettings
@@ -24,25 +24,17 @@ def _settings(service: EffectiveService) -> K8upSettings | None:
     return settings if "k8up" in service.methods else None
 
 
-class K8up(ToolBase):
+class K8up(ClassBlockTool):
     name = "k8up"
     title = "K8up"
     method = "k8up"
+    settings = SETTINGS
+    target_type = "s3"
     slots = (SETTINGS,)
     rules = rules.RULES
 
     def applies_by_default(self, source: ServiceSource) -> bool:
         return any(v.claim for v in source.policy.spec.volumes)  # nothing on a PVC to copy
-
-    def has_settings(self, defaults: ClassDefaults) -> bool:
-        return SETTINGS.of(defaults) is not None
-
-    def target_refs(self, cluster: ClusterSpec) -> Iterator[TargetRef]:
-        for name, defaults in cluster.classes.items():
-            settings = SETTINGS.of(defaults)
-            if settings is not None:
-                path = ("spec", "classes", name, "k8up", "target")
-                yield TargetRef(self.name, path, settings.target, "s3")
 
     def jobs(self, scope: Scope) -> Iterator[Job]:
         for service in scope.services:

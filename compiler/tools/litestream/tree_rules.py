@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from compiler.analyse import EffectiveService
+from compiler.core.data import mapping_at
 from compiler.core.diagnostics import Diagnostic
 from compiler.rules import TreeContext, tree_rule
 from compiler.tools.litestream.chart import chart_problems
@@ -16,18 +17,12 @@ from compiler.tree import Inventory
 from compiler.tree.nodes import read_documents
 
 
-def _mapping(node: object, *keys: str) -> Mapping[str, Any]:
-    for key in keys:
-        node = node.get(key) if isinstance(node, Mapping) else None
-    return node if isinstance(node, Mapping) else {}
-
-
 def _format_of(config_map: Mapping[str, Any]) -> str | None:
     """The format from the version label, else from the config's shape (replica/replicas)."""
-    labels = _mapping(config_map, "metadata", "labels")
+    labels = mapping_at(config_map, "metadata", "labels")
     if labels.get(VERSION_LABEL) in {"0.3", "0.5"}:
         return str(labels[VERSION_LABEL])
-    text = _mapping(config_map, "data").get(CONFIG_KEY)
+    text = mapping_at(config_map, "data").get(CONFIG_KEY)
     read = read_documents(text) if isinstance(text, str) else []
     config = read[0].data if isinstance(read, list) and read else None
     dbs = config.get("dbs") if isinstance(config, Mapping) else None

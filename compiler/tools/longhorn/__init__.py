@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, TargetRef
+from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope
 from compiler.core import cron
-from compiler.model.cluster import ClassDefaults, ClusterSpec
 from compiler.plan import AppContribution, OutputFile, PlanContext, PvcLabels, SharedFolder
 from compiler.plan.k8s import managed, metadata
 from compiler.policies import ServiceSource
-from compiler.tools.base import ToolBase
+from compiler.tools.base import ClassBlockTool
 from compiler.tools.longhorn import rules
 from compiler.tools.longhorn.settings import NAMESPACE, SETTINGS, LonghornSettings
 
@@ -53,26 +52,18 @@ def _jobs(settings: LonghornSettings) -> Iterator[tuple[str, int, str]]:
             yield task, job.retain, job.schedule
 
 
-class Longhorn(ToolBase):
+class Longhorn(ClassBlockTool):
     name = "longhorn"
     title = "Longhorn"
     method = "longhorn"
+    settings = SETTINGS
+    target_type = "longhorn-backup-target"
     slots = (SETTINGS, NAMESPACE)
     rules = rules.RULES
 
     def applies_by_default(self, source: ServiceSource) -> bool:
         spec = source.policy.spec
         return spec.storage == "longhorn" and any(v.claim for v in spec.volumes)
-
-    def has_settings(self, defaults: ClassDefaults) -> bool:
-        return SETTINGS.of(defaults) is not None
-
-    def target_refs(self, cluster: ClusterSpec) -> Iterator[TargetRef]:
-        for name, defaults in cluster.classes.items():
-            settings = SETTINGS.of(defaults)
-            if settings is not None:
-                path = ("spec", "classes", name, "longhorn", "target")
-                yield TargetRef(self.name, path, settings.target, "longhorn-backup-target")
 
     def jobs(self, scope: Scope) -> Iterator[Job]:
         for classification, settings in classes(scope.services).items():

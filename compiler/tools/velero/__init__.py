@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from compiler.analyse import EffectiveService, Job, Scope, TargetRef
+from compiler.analyse import EffectiveService, Job, Scope
 from compiler.core.durations import format_duration
-from compiler.model.cluster import ClassDefaults, ClusterSpec, VeleroTarget
+from compiler.model.cluster import VeleroTarget
 from compiler.plan import OutputFile, PlanContext, SharedFolder
 from compiler.plan.k8s import managed, metadata
-from compiler.tools.base import ToolBase
+from compiler.tools.base import ClassBlockTool
 from compiler.tools.velero.settings import NAMESPACE, SETTINGS, VeleroSettings
 
 FOLDER = "kubernetes/apps/storage/velero/schedules"
@@ -62,21 +62,13 @@ def _schedule(
     }
 
 
-class Velero(ToolBase):
+class Velero(ClassBlockTool):
     name = "velero"
     title = "Velero"
     method = "velero"
+    settings = SETTINGS
+    target_type = "velero-storage-location"
     slots = (SETTINGS, NAMESPACE)
-
-    def has_settings(self, defaults: ClassDefaults) -> bool:
-        return SETTINGS.of(defaults) is not None
-
-    def target_refs(self, cluster: ClusterSpec) -> Iterator[TargetRef]:
-        for name, defaults in cluster.classes.items():
-            settings = SETTINGS.of(defaults)
-            if settings is not None:
-                path = ("spec", "classes", name, "velero", "target")
-                yield TargetRef(self.name, path, settings.target, "velero-storage-location")
 
     def jobs(self, scope: Scope) -> Iterator[Job]:
         for namespace, service in namespaces(scope.services).items():
