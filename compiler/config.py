@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
+
+from compiler.core.paths import repository_root
+from compiler.core.yamlnodes import Limits
 
 OutputFormat = Literal["text", "json", "github"]
 
@@ -21,8 +25,14 @@ class RunConfig:
     fix: bool = False
     verbose: bool = False
     progress: Callable[[str], None] | None = None
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def project_root(self) -> Path:
         """Paths in headers and diagnostics are relative to the policies' parent folder."""
         return self.policies.resolve().parent
+
+    @cached_property
+    def repository(self) -> Path:
+        """Nothing is read or written outside it (the git top level, or project_root)."""
+        return repository_root(self.policies)

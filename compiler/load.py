@@ -1,24 +1,24 @@
-"""Stage 1, load: YAML files into plain data plus 1-based source positions.
+"""Stage 1, load: policy files into plain data plus 1-based source positions.
 
-ruamel.yaml's round-trip loader keeps the line/column of every key and value.
-Positions are converted from 0-based to 1-based here, once, where they enter.
+PyYAML's C parser composes each file (:mod:`compiler.core.yamlnodes`); the data is read
+with the YAML 1.2 core schema (only ``true``/``false`` are booleans) and bounded: a file
+over the size limit is not parsed, an alias bomb or deep nesting stops at its position,
+and an unknown tag or a repeated key is a problem where it stands. Messages name keys and
+positions, never values.
 """
 
 from __future__ import annotations
 
-import re
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError
-
 from compiler.core.diagnostics import Diagnostic
+from compiler.core.paths import inside
 from compiler.core.rule import PathKey, Rule
+from compiler.core.yamlnodes import Converter, Limits, YamlProblem, compose
 
 Position = tuple[int, int]
 
@@ -58,7 +58,32 @@ UNREADABLE = Rule(
     passing="a UTF-8 encoded services/web.yaml",
     failing="a Latin-1 encoded services/web.yaml (byte 0xe9 for é)",
 )
-RULES = (YAML_SYNTAX, DUPLICATE_KEY, ONE_DOCUMENT, UNREADABLE)
+INPUT_LIMIT = Rule(
+    "BP104",
+    "input-limit",
+    "error",
+    "A policy file stays within the reader's bounds: size, nesting depth, expanded aliases.",
+    "Defaults: 1 MiB per file, 64 levels, 100,000 values after expanding aliases; raise them "
+    "with --max-bytes, --max-depth and --max-nodes. The check stops at the position where the "
+    "bound trips, before the rest is read.",
+    passing="a: &x [1, 2]\nb: *x",
+    failing="a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n...",
+)
+YAML_TAG = Rule(
+    "BP105",
+    "yaml-tag",
+    "error",
+    "Policy values are plain YAML: no tags such as !!python/object or !secret.",
+    passing="owner: platform",
+    failing="owner: !!python/object:os.system platform",
+)
+RULES = (YAML_SYNTAX, DUPLICATE_KEY, ONE_DOCUMENT, UNREADABLE, INPUT_LIMIT, YAML_TAG)
+_BY_KIND = {
+    "syntax": YAML_SYNTAX,
+    "duplicate": DUPLICATE_KEY,
+    "tag": YAML_TAG,
+    "limit": INPUT_LIMIT,
+}
 
 
 @dataclass(frozen=True)
@@ -85,134 +110,67 @@ class Document:
         return self.value_positions.get((), (1, 1))
 
 
-def _plain(node: Any, path: PathKey, doc: Document) -> Any:
-    """Copy ruamel's node tree into dicts/lists/scalars while recording positions."""
-    if isinstance(node, CommentedMap):
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            kline, kcol = node.lc.key(key)
-            vline, vcol = node.lc.value(key)
-            child = (*path, str(key))
-            doc.key_positions[child] = (kline + 1, kcol + 1)
-            doc.value_positions[child] = (vline + 1, vcol + 1)
-            out[str(key)] = _plain(value, child, doc)
-        return out
-    if isinstance(node, CommentedSeq):
-        items = []
-        for index, value in enumerate(node):
-            line, col = node.lc.item(index)
-            child = (*path, index)
-            doc.value_positions[child] = (line + 1, col + 1)
-            items.append(_plain(value, child, doc))
-        return items
-    if isinstance(node, bool | int | float) or node is None:
-        return _scalar(node)
-    return str(node)
+def _problem(problem: YamlProblem, file: str, summary: str = "") -> Diagnostic:
+    rule = _BY_KIND[problem.kind]
+    message = f"{summary}: {problem.message}" if summary else problem.message
+    return rule.diagnostic(file, *problem.at, message, problem.hint)
 
 
-def _scalar(node: Any) -> Any:
-    if isinstance(node, bool) or node is None:
-        return node
-    if isinstance(node, int):
-        return int(node)
-    return float(node)
-
-
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    # Keep timestamps as text: the model parses dates and reports bad ones with a position,
-    # where ruamel's constructor would raise a bare ValueError for 2026-13-01.
-    yaml.constructor.add_constructor(
-        "tag:yaml.org,2002:timestamp", type(yaml.constructor).construct_yaml_str
-    )
-    return yaml
-
-
-def load_text(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
-    """Parse one YAML document; syntax errors and duplicate keys become diagnostics."""
+def load_text(
+    text: str, file: str, limits: Limits | None = None
+) -> tuple[Document | None, list[Diagnostic]]:
+    """Parse one policy document; every problem becomes a positioned diagnostic."""
+    limits = limits or Limits()
     try:
-        documents = list(_yaml().load_all(text))
-    except DuplicateKeyError as error:
-        return None, [
-            _marked(error, file, DUPLICATE_KEY, "duplicate key", _duplicate_hint(error, text), text)
-        ]
-    except MarkedYAMLError as error:
-        return None, [_marked(error, file, YAML_SYNTAX, "YAML syntax error", "", text)]
-    documents = [d for d in documents if d is not None]
-    if len(documents) != 1:
-        what = "is empty" if not documents else f"holds {len(documents)} documents"
-        line, col = _start(documents[1]) if len(documents) > 1 else (1, 1)
-        return None, [
-            ONE_DOCUMENT.diagnostic(
-                file,
-                line,
-                col,
-                f"policy file {what}",
-                "put exactly one policy document in each file",
-            )
-        ]
-    doc = Document(file=file, data=None)
-    root = documents[0]
-    data = _plain(root, (), doc)
-    if isinstance(root, CommentedMap | CommentedSeq):
-        line, col = root.lc.line, root.lc.col
-        doc.value_positions[()] = (line + 1, col + 1)
-    return Document(file, data, doc.value_positions, doc.key_positions), []
-
-
-def _start(node: Any) -> Position:
-    if isinstance(node, CommentedMap | CommentedSeq):
-        return node.lc.line + 1, node.lc.col + 1
-    return 1, 1
-
-
-def _marked(
-    error: MarkedYAMLError, file: str, rule: Rule, summary: str, hint: str, text: str
-) -> Diagnostic:
-    mark = error.problem_mark or error.context_mark
-    detail = (error.problem or "").strip()
-    if error.context_mark is not None and mark is not None and mark.line >= len(text.splitlines()):
-        # The file ended inside a construct: point at where it was opened.
-        mark = error.context_mark
-        hint = hint or "this was opened here and never closed"
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    message = f"{summary}: {detail}" if detail else summary
-    return rule.diagnostic(file, line, col, message, hint)
-
-
-def _duplicate_hint(error: DuplicateKeyError, text: str) -> str:
-    found = re.search(r'duplicate key "([^"]*)"', error.problem or "")
-    if found is None:
-        return "remove or rename one of the two keys"
-    name, first = found.group(1), _first_occurrence(error, found.group(1), text)
-    where = f" (the first is on line {first})" if first else ""
-    return f"remove or rename one of the two {name!r} keys{where}"
-
-
-def _first_occurrence(error: DuplicateKeyError, name: str, text: str) -> int | None:
-    """Line of the earlier key: same column, between the mapping start and the duplicate."""
-    start, dup = error.context_mark, error.problem_mark
-    if start is None or dup is None:
-        return None
-    lines = text.splitlines()
-    pattern = re.compile(rf"^{re.escape(name)}\s*:")
-    for number in range(start.line, dup.line):
-        line = lines[number]
-        if pattern.match(line[dup.column :]) and line[: dup.column].strip(" -{,") == "":
-            return number + 1
-    return None
-
-
-def load_file(path: Path, display: str) -> tuple[Document | None, list[Diagnostic]]:
-    """Read and parse ``path``, reporting it as ``display``."""
+        nodes = compose(text, "1.2")
+    except YamlProblem as problem:
+        return None, [_problem(problem, file, "YAML syntax error")]
+    nodes = [n for n in nodes if not (n.tag.endswith(":null") and n.value in ("", "~", "null"))]
+    if len(nodes) != 1:
+        what = "is empty" if not nodes else f"holds {len(nodes)} documents"
+        mark = nodes[1].start_mark if len(nodes) > 1 else None
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        hint = "put one policy document in each file"
+        return None, [ONE_DOCUMENT.diagnostic(file, line, col, f"policy file {what}", hint)]
+    converter = Converter(strict=True, limits=limits)
     try:
+        data = converter.convert(nodes[0])
+    except YamlProblem as problem:
+        return None, [_problem(problem, file)]
+    return Document(file, data, converter.values, converter.keys), []
+
+
+def load_file(
+    path: Path, display: str, limits: Limits | None = None, repository: Path | None = None
+) -> tuple[Document | None, list[Diagnostic]]:
+    """Read and parse ``path``, reporting it as ``display``; a symbolic link out of
+    ``repository`` is refused without being read."""
+    limits = limits or Limits()
+    if repository is not None and not inside(path, repository):
+        message = "a symbolic link to a file outside the repository: not read"
+        hint = "copy the policy into the repository"
+        return None, [UNREADABLE.diagnostic(display, 0, 0, message, hint)]
+    try:
+        size = path.stat().st_size
+        if size > limits.max_bytes:
+            message = f"the file has {size} bytes, more than the limit of {limits.max_bytes}"
+            hint = "a policy is a few kilobytes; raise --max-bytes if this one must be larger"
+            return None, [INPUT_LIMIT.diagnostic(display, 1, 1, message, hint)]
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return None, [UNREADABLE.diagnostic(display, 0, 0, f"cannot read file: {error}")]
-    return load_text(text, display)
+    except UnicodeDecodeError as error:
+        message = f"cannot read file: not UTF-8 text (byte {error.start})"
+        return None, [UNREADABLE.diagnostic(display, 0, 0, message)]
+    except OSError as error:
+        message = f"cannot read file: {error.strerror or type(error).__name__}"
+        return None, [UNREADABLE.diagnostic(display, 0, 0, message)]
+    return load_text(text.removeprefix("\ufeff"), display, limits)
 
 
 def iter_policy_files(root: Path) -> Iterator[Path]:
-    """Policy files below ``root`` in a stable order."""
-    yield from sorted(p for p in root.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+    """Policy files below ``root`` in a stable order; symbolic links to folders are not
+    followed, links to files are listed (and checked when read)."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        found += [Path(folder) / n for n in files if n.endswith((".yaml", ".yml"))]
+    yield from sorted(found)

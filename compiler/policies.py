@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from compiler.core.diagnostics import Diagnostic
-from compiler.core.rule import Rule
+from compiler.core.rule import PathKey, Rule
+from compiler.core.secrets import credential_shaped, random_token, secret_like_key
+from compiler.core.yamlnodes import Limits
 from compiler.load import UNREADABLE, Document, iter_policy_files, load_file
 from compiler.model import ClusterPolicy, RestoreTestPlan, ServicePolicy
 from compiler.model.build import Built, Kinds, build
@@ -20,7 +24,51 @@ POLICY_SET = Rule(
     passing="policies/cluster.yaml, policies/restore-tests.yaml, policies/services/*.yaml",
     failing="policies/cluster.yaml and policies/cluster-old.yaml, both kind: ClusterPolicy",
 )
-RULES = (POLICY_SET,)
+CREDENTIALS = Rule(
+    "BP365",
+    "credential-in-policy",
+    "error",
+    "No credential appears in a policy: S3 keys come from the Secret credentialsSecret names.",
+    "Refused wherever they stand, and never repeated (messages show ***): the inline "
+    "accessKeyId/secretAccessKey fields, an access key or private key in any value, a URL "
+    "with a user and password, and a long random token under a secret-like key (the name "
+    "of a Secret or of a key in it is expected there).",
+    passing="credentialsSecret: {name: garage-s3}",
+    failing="endpoint: http://GK31c2f218a2e44f485b94239e:secret@garage:3900",
+)
+RULES = (POLICY_SET, CREDENTIALS)
+_INLINE = {"accesskeyid", "secretaccesskey"}
+
+
+def _strings(node: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, (*path, index))
+    elif isinstance(node, str):
+        yield path, node
+
+
+def credential_problems(doc: Document) -> list[Diagnostic]:
+    """BP365 for every credential-shaped value of a loaded document (before its model)."""
+    found = []
+    for path, value in _strings(doc.data, ()):
+        keys = [str(p) for p in path if isinstance(p, str)]
+        inline = bool(keys) and keys[-1].lower() in _INLINE
+        secretish = any(secret_like_key(k) for k in keys)
+        if inline or credential_shaped(value) or (secretish and random_token(value)):
+            where = ".".join(str(p) for p in path)
+            found.append(
+                CREDENTIALS.at(
+                    doc,
+                    path,
+                    f"{where}: '***' looks like a credential; a policy never holds one",
+                    "put it in the Secret named by credentialsSecret and remove it here",
+                )
+            )
+    return found
 
 
 @dataclass(frozen=True)
@@ -60,15 +108,22 @@ class Policies:
 
 
 def _display(path: Path, base: Path) -> str:
+    """``path`` relative to ``base``; a link is shown where it is, not where it points."""
     try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
+        return (path.parent.resolve() / path.name).relative_to(base.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 
 
-def load_policies(root: Path, base: Path, kinds: Kinds) -> tuple[Policies | None, list[Diagnostic]]:
+def load_policies(
+    root: Path,
+    base: Path,
+    kinds: Kinds,
+    limits: Limits | None = None,
+    repository: Path | None = None,
+) -> tuple[Policies | None, list[Diagnostic]]:
     """Load ``root`` (a policy directory) against the composed ``kinds``; file names in
-    diagnostics are relative to ``base``."""
+    diagnostics are relative to ``base``; nothing outside ``repository`` is read."""
     if not root.is_dir():
         shown = _display(root, base)
         return None, [
@@ -78,8 +133,9 @@ def load_policies(root: Path, base: Path, kinds: Kinds) -> tuple[Policies | None
     built: list[Built] = []
     failed_cluster = False  # a ClusterPolicy that did not load is not a missing one
     for path in iter_policy_files(root):
-        doc, errors = load_file(path, _display(path, base))
+        doc, errors = load_file(path, _display(path, base), limits, repository)
         problems.extend(errors)
+        problems.extend(credential_problems(doc) if doc is not None else ())
         failed_cluster |= doc is None
         if doc is not None:
             result, errors = build(doc, kinds)

@@ -16,6 +16,7 @@ from compiler.model.compose import PolicyKinds
 from compiler.rules import patches, protection, restore_tests, services, targets, wiring
 from compiler.tools.base import Tool
 from compiler.toolset import TOOLS, policy_kinds
+from compiler.tree import root
 
 CORE_RULES: tuple[Rule, ...] = (
     *load.RULES,
@@ -28,6 +29,7 @@ CORE_RULES: tuple[Rule, ...] = (
     *wiring.RULES,
     *patches.RULES,
     *verify.RULES,
+    root.OUTPUT_ROOT,
 )
 
 

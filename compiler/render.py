@@ -6,18 +6,20 @@ is obvious and ownership can be proven (a file without the header is never touch
 
 from __future__ import annotations
 
-from compiler.core.emit import dump_documents
+from compiler.core.emit import dump_documents, flux_escaped
 from compiler.core.generated import header
 from compiler.plan import OutputFile, Plan
 
 
-def render_file(planned: OutputFile) -> str:
+def render_file(planned: OutputFile, flux: bool = False) -> str:
+    """Header and content; with Flux substitution on, every ``${`` is escaped (emit.py)."""
     if planned.text is not None:
         shebang = "#!/bin/sh\n" if planned.path.endswith(".sh") else ""
-        return shebang + header(planned.sources) + planned.text
-    return header(planned.sources) + dump_documents(planned.documents)
+        text = flux_escaped(planned.text) if flux else planned.text
+        return shebang + header(planned.sources) + text
+    return header(planned.sources) + dump_documents(planned.documents, flux=flux)
 
 
-def render(plan: Plan) -> dict[str, str]:
+def render(plan: Plan, flux: bool = False) -> dict[str, str]:
     """Path -> text for every planned file."""
-    return {planned.path: render_file(planned) for planned in plan.files}
+    return {planned.path: render_file(planned, flux) for planned in plan.files}

@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler.core.paths import inside, symlink_between
 from compiler.plan import Wiring
 from compiler.tree import Inventory
 
@@ -86,8 +87,25 @@ def atomic_write(path: Path, text: str) -> None:
         raise
 
 
+class UnsafeWrite(RuntimeError):
+    """A path to write would leave the output root or pass through a symbolic link."""
+
+
+def preflight(root: Path, paths: list[str]) -> None:
+    """Every path stays below ``root`` without a link on the way (checked before any write:
+    rules BP106/BP406 report these first, this guards the writer itself)."""
+    for rel in paths:
+        target = root / rel
+        if ".." in Path(rel).parts or not inside(target.parent, root):
+            raise UnsafeWrite(f"{rel} leaves the output root")
+        link = symlink_between(root, Path(rel))
+        if link is not None:
+            raise UnsafeWrite(f"{rel} passes through the symbolic link {link}")
+
+
 def apply(changes: Changes) -> None:
     """Write changed files and remove stale generated ones (and folders they leave empty)."""
+    preflight(changes.root, [*changes.writes, *changes.deletes])
     for rel, text in sorted(changes.writes.items()):
         atomic_write(changes.root / rel, text)
     for rel in changes.deletes:
@@ -102,6 +120,7 @@ def apply(changes: Changes) -> None:
 def apply_wiring(root: Path, wiring: tuple[Wiring, ...]) -> list[str]:
     """``--fix``: write each app kustomization that lacks its Component; the paths written."""
     fixed = []
+    preflight(root, [w.file for w in wiring if w.state == "unlisted" and w.fixed])
     for item in wiring:
         if item.state == "unlisted" and item.fixed:
             atomic_write(root / item.file, item.fixed)

@@ -45,16 +45,17 @@ def test_output_is_byte_identical_across_hash_seeds(
     repo: Path, tmp_path: Path, seeds: tuple[str, str]
 ) -> None:
     digests = []
+    shutil.copytree(repo / "policies", tmp_path / "policies")
     for seed in seeds:
-        target = tmp_path / f"out-{seed}"
+        target = tmp_path / f"out-{seed}"  # inside the copy's repository (tmp_path)
         shutil.copytree(repo / "out", target)
         for generated in target.rglob("*"):
             if generated.is_file() and is_generated(generated):
                 generated.unlink()  # compile from scratch, keep the hand-written app files
-        env = {**os.environ, "PYTHONHASHSEED": seed}
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(repo)}
         done = subprocess.run(
             [sys.executable, "-m", "compiler", "compile", "-o", str(target)],
-            cwd=repo,
+            cwd=tmp_path,
             env=env,
             check=False,
             capture_output=True,

@@ -13,6 +13,7 @@ import click
 from compiler import __version__
 from compiler.commands import EXIT_INTERNAL, Outcome
 from compiler.config import RunConfig
+from compiler.core.yamlnodes import Limits
 
 # Command modules are imported inside their command, for start-up speed: `validate` (the
 # pre-commit hook) then never imports the tree, plan, render and write stages.
@@ -57,6 +58,13 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
         help="Diagnostic format.",
     )(func)
     func = click.option("--verbose", "-v", is_flag=True, help="Print per-stage timings.")(func)
+    for name, default, meaning in (
+        ("--max-bytes", Limits.max_bytes, "Largest policy file read, in bytes."),
+        ("--max-depth", Limits.max_depth, "Deepest nesting of a policy file."),
+        ("--max-nodes", Limits.max_nodes, "Most values of a policy document, aliases expanded."),
+    ):
+        option = click.option(name, type=click.IntRange(min=1), default=default, help=meaning)
+        func = option(func)
     return func
 
 
@@ -69,13 +77,22 @@ def _interactive() -> bool:
     return sys.stderr.isatty() and "NO_COLOR" not in os.environ and "CI" not in os.environ
 
 
-def _config(policies: Path, fmt: str, verbose: bool, **extra: Any) -> RunConfig:
+def _config(
+    policies: Path,
+    fmt: str,
+    verbose: bool,
+    max_bytes: int,
+    max_depth: int,
+    max_nodes: int,
+    **extra: Any,
+) -> RunConfig:
     return RunConfig(
         policies=policies,
         format=fmt,  # type: ignore[arg-type]
         color=_use_color() and fmt == "text",
         verbose=verbose,
         progress=_progress if _interactive() and fmt == "text" else None,
+        limits=Limits(max_bytes, max_depth, max_nodes),
         **extra,
     )
 
@@ -97,42 +114,42 @@ def cli() -> None:
 
 @cli.command()
 @_common
-def validate(policies: Path, fmt: str, verbose: bool) -> None:
+def validate(**options: Any) -> None:
     """Check the policies only (fast; for the pre-commit hook)."""
     from compiler.commands.validate import run_validate
 
-    _emit(lambda: run_validate(_config(policies, fmt, verbose)))
+    _emit(lambda: run_validate(_config(**options)))
 
 
 @cli.command()
 @_common
 @_output
-def check(policies: Path, fmt: str, verbose: bool, output: Path | None) -> None:
+def check(**options: Any) -> None:
     """Exit 1 with a diff if the output is not a fresh compile. Writes nothing."""
     from compiler.commands.build import run_check
 
-    _emit(lambda: run_check(_config(policies, fmt, verbose, output=output)))
+    _emit(lambda: run_check(_config(**options)))
 
 
 @cli.command(name="compile")
 @_common
 @_output
 @click.option("--fix", is_flag=True, help="Add the backup Component to app kustomizations.")
-def compile_(policies: Path, fmt: str, verbose: bool, output: Path | None, fix: bool) -> None:
+def compile_(**options: Any) -> None:
     """Write the generated manifests (only files that changed)."""
     from compiler.commands.build import run_compile
 
-    _emit(lambda: run_compile(_config(policies, fmt, verbose, output=output, fix=fix)))
+    _emit(lambda: run_compile(_config(**options)))
 
 
 @cli.command()
 @_common
 @click.argument("service")
-def explain(policies: Path, fmt: str, verbose: bool, service: str) -> None:
+def explain(service: str, **options: Any) -> None:
     """Show a service's effective protection and why."""
     from compiler.commands.explain import run_explain
 
-    _emit(lambda: run_explain(_config(policies, fmt, verbose), service))
+    _emit(lambda: run_explain(_config(**options), service))
 
 
 @cli.command()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from compiler import write
-from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, timings
+from compiler.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Outcome, timings
 from compiler.config import RunConfig
-from compiler.pipeline.build import BuildResult, build
+from compiler.pipeline.build import BuildResult, build, output_option_problem
 from compiler.report import format_diagnostics
 
 
@@ -15,6 +15,8 @@ def _report(result: BuildResult, config: RunConfig) -> str:
 
 def run_check(config: RunConfig) -> Outcome:
     """Compile in memory; exit 1 with a unified diff when the tree differs. Writes nothing."""
+    if problem := output_option_problem(config):
+        return Outcome(EXIT_USAGE, "", f"backup-policy: {problem}\n")
     result = build(config)
     report = _report(result, config)
     if result.diagnostics.has_errors or result.changes is None:
@@ -31,6 +33,8 @@ def run_check(config: RunConfig) -> Outcome:
 
 def run_compile(config: RunConfig) -> Outcome:
     """Compile and write changed files; on any error nothing is written."""
+    if problem := output_option_problem(config):
+        return Outcome(EXIT_USAGE, "", f"backup-policy: {problem}\n")
     result = build(config)
     report = _report(result, config)
     changes, plan = result.changes, result.plan

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from compiler.core.secrets import shown
+
 FIELDS = (
     ("minute", 0, 59),
     ("hour", 0, 23),
@@ -96,7 +98,7 @@ def _number(text: str, index: int, name: str, low: int, high: int) -> int:
     if text in _NAMES.get(index, {}):
         return _NAMES[index][text]
     if not text.isdigit():
-        raise CronError(f"{text!r} is not a number in {name} field")
+        raise CronError(f"{shown(text)} is not a number in {name} field")
     value = int(text)
     if not low <= value <= high:
         raise CronError(f"{value} is out of range {low}-{high} in {name} field")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from compiler.core.secrets import shown
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"(\d+)([smhdw])")
 _WHOLE = re.compile(r"^(?:\d+[smhdw])+$")
@@ -17,7 +19,7 @@ def parse_duration(text: str) -> int:
     """Seconds in ``text``; a bare number is refused because its unit is ambiguous."""
     if not _WHOLE.match(text):
         raise DurationError(
-            f"{text!r} is not a duration; use a number with a unit s, m, h, d or w, e.g. '1h'"
+            f"{shown(text)} is not a duration; use a number with a unit s, m, h, d or w, e.g. '1h'"
         )
     return sum(int(n) * _UNITS[u] for n, u in _PART.findall(text))
 

@@ -161,6 +161,27 @@ def dump(value: Mapping[str, Any] | Sequence[Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def dump_documents(documents: Sequence[Mapping[str, Any] | Sequence[Any]]) -> str:
-    """Several documents, each starting with ``---``."""
-    return "".join("---\n" + dump(document) for document in documents)
+def flux_escaped(value: Any) -> Any:
+    """``value`` with every ``${`` in its strings written ``$${``.
+
+    Flux's post-build substitution replaces ``${VAR}`` in everything a Kustomization
+    applies, and turns ``$${VAR}`` into ``${VAR}``. Escaping every string of a generated
+    file (never a key: keys cannot hold ``${``) keeps a runtime variable for the program
+    that expands it (Litestream, a shell) and makes a policy value inert: no value can
+    introduce a substitution.
+    """
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, Mapping):
+        return {key: flux_escaped(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [flux_escaped(item) for item in value]
+    return value
+
+
+def dump_documents(
+    documents: Sequence[Mapping[str, Any] | Sequence[Any]], *, flux: bool = False
+) -> str:
+    """Several documents, each starting with ``---``; ``flux`` escapes substitutions."""
+    prepared = [flux_escaped(d) for d in documents] if flux else documents
+    return "".join("---\n" + dump(document) for document in prepared)

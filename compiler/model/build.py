@@ -13,6 +13,7 @@ from pydantic_core import ErrorDetails
 
 from compiler.core.diagnostics import Diagnostic
 from compiler.core.rule import PathKey
+from compiler.core.secrets import shown
 from compiler.core.text import did_you_mean
 from compiler.load import Document
 from compiler.model.compose import PolicyModel
@@ -43,6 +44,13 @@ _TYPE_NAMES = {
     "float_type": "a number",
     "date_type": "a date (YYYY-MM-DD)",
     "duration_type": "a duration string such as '1h'",
+}
+_UNQUOTE = {
+    "int_type": "the number",
+    "int_parsing": "the number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "float_type": "the number",
 }
 _DATE_ERRORS = {"date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"}
 _YAML_TYPES = {
@@ -84,13 +92,13 @@ def _check_header(doc: Document, kinds: Kinds) -> list[Diagnostic]:
     problems = []
     api = doc.data.get("apiVersion")
     if api != API_VERSION:
-        what = "missing" if api is None else f"{api!r} is not supported"
+        what = "missing" if api is None else f"{shown(api)} is not supported"
         problems.append(
             HEADER.at(doc, ("apiVersion",), f"apiVersion {what}", f"use apiVersion: {API_VERSION}")
         )
     kind = doc.data.get("kind")
     if not isinstance(kind, str) or kind not in kinds:
-        what = "missing" if kind is None else f"{kind!r} is unknown"
+        what = "missing" if kind is None else f"{shown(kind)} is unknown"
         hint = did_you_mean(str(kind), kinds) if kind else ""
         problems.append(
             HEADER.at(doc, ("kind",), f"kind {what}", hint or "use one of: " + ", ".join(kinds))
@@ -165,7 +173,7 @@ def _convert(doc: Document, model: type[BaseModel], detail: ErrorDetails) -> Dia
         return INVALID_VALUE.at(
             doc,
             path,
-            f"{dotted}: {detail['input']!r} is not a valid date",
+            f"{dotted}: {shown(detail['input'])} is not a valid date",
             "write dates as YYYY-MM-DD",
         )
     if kind in {"literal_error", "union_tag_invalid", "enum"}:
@@ -176,7 +184,7 @@ def _convert(doc: Document, model: type[BaseModel], detail: ErrorDetails) -> Dia
         return INVALID_VALUE.at(
             doc,
             path,
-            f"{dotted}: {detail['input']!r} is not in the expected form",
+            f"{dotted}: {shown(detail['input'])} is not in the expected form",
             f"expected {described}" if described else f"expected a match for {pattern}",
             key=is_key,
         )
@@ -225,18 +233,21 @@ def _enum_error(
         got = str(detail["input"].get("type", ""))
         path = (*path, "type")
     hint = did_you_mean(got, choices) or "use one of: " + ", ".join(choices)
-    message = f"{dotted}: {got!r} is not one of " + ", ".join(choices)
+    message = f"{dotted}: {shown(got)} is not one of " + ", ".join(choices)
     return NOT_A_CHOICE.at(doc, path, message, hint, key=is_key)
 
 
 def _quote_hint(value: object, kind: str) -> str:
-    """Only where a string is expected does quoting a number fix it."""
+    """How to write the value (never repeating it): quotes where text is expected, none
+    where a number or a boolean is."""
+    if isinstance(value, str) and kind in _UNQUOTE:
+        return f"write {_UNQUOTE[kind]} without quotes"
     if not isinstance(value, int | float) or isinstance(value, bool):
         return ""
     if kind == "string_type":
-        return f"quote it if you meant the text '{value}'"
+        return "quote it if you meant it as text"
     if kind == "duration_type":
-        return f"add a unit, e.g. '{value}h' or '{value}m'"
+        return "add a unit: s, m, h, d or w, e.g. '24h'"
     return ""
 
 

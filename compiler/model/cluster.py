@@ -13,6 +13,7 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from compiler.core.secrets import shown
 from compiler.model.types import (
     API_VERSION,
     MODEL_CONFIG,
@@ -32,17 +33,29 @@ class Metadata(Base):
     name: DnsLabel
 
 
+# The name of a key inside a Secret (what Kubernetes allows), never its value.
+SecretDataKey = Annotated[
+    str,
+    Field(
+        pattern=r"^[-._a-zA-Z0-9]{1,253}$",
+        description="the name of a key in the Secret (letters, digits, '-', '_', '.')",
+    ),
+]
+
+
 class SecretKeys(Base):
-    """A Secret holding S3 credentials, and the keys inside it."""
+    """A Secret holding S3 credentials, and the names of the keys inside it."""
 
     name: DnsLabel
-    access_key_id_key: NonEmpty = "access-key-id"
-    secret_access_key_key: NonEmpty = "secret-access-key"
+    access_key_id_key: SecretDataKey = "access-key-id"
+    secret_access_key_key: SecretDataKey = "secret-access-key"
 
 
 class SecretKeyRef(Base):
+    """A Secret and the name of one key in it."""
+
     name: DnsLabel
-    key: NonEmpty
+    key: SecretDataKey
 
 
 _REFUSED = "refused (rule BP365): credentials come from credentialsSecret, never from a policy"
@@ -96,8 +109,19 @@ class ClassDefaults(Base):
     methods: list[str] = []
 
 
+# The output root, relative to the folder that holds the policies and never leaving it:
+# "." (a GitOps repository's root) or plain folder names, no "..", no absolute path.
+OutputRoot = Annotated[
+    str,
+    Field(
+        pattern=r"^(\.|[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,15})$",
+        description="the output folder relative to the policies' parent, e.g. out or '.'",
+    ),
+]
+
+
 class Output(Base):
-    root: NonEmpty = "out"
+    root: OutputRoot = "out"
 
 
 class Flux(Base):
@@ -111,7 +135,7 @@ def _timezones() -> frozenset[str]:
 
 def _timezone(value: str) -> str:
     if value not in _timezones():
-        raise ValueError(f"{value!r} is not an IANA time zone, e.g. 'Europe/Zurich' or 'UTC'")
+        raise ValueError(f"{shown(value)} is not an IANA time zone, e.g. 'Europe/Zurich' or 'UTC'")
     return value
 
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar, cast
 from pydantic import AfterValidator, BaseModel, create_model
 from pydantic.fields import FieldInfo
 
+from compiler.core.secrets import shown
 from compiler.model.cluster import ClassDefaults, ClusterPolicy, ClusterSpec, Namespaces
 from compiler.model.restore import RestoreTestPlan
 from compiler.model.service import ServicePolicy, ServiceSpec
@@ -65,7 +66,7 @@ class PolicyKinds:
 
 
 def _no_method(value: str) -> str:
-    raise ValueError(f"{value!r} is not a backup method of any tool")
+    raise ValueError(f"{shown(value)} is not a backup method of any tool")
 
 
 def _method_type(methods: Sequence[str]) -> Any:

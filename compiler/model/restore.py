@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from compiler.model.types import MODEL_CONFIG, DnsLabel, Duration, Frequency, NonEmpty
+from compiler.model.types import MODEL_CONFIG, Date, DnsLabel, Duration, Frequency, NonEmpty
 
 TestType = Literal["longhorn-snapshot", "k8up-restic", "velero-namespace", "full-dr"]
 Result = Literal["passed", "failed", "partial"]
@@ -31,7 +30,7 @@ class Scope(Base):
 
 
 class Run(Base):
-    date: dt.date
+    date: Date
     result: Result
     owner: NonEmpty
     duration: Duration | None = None

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import posixpath
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from compiler.model.types import (
     MODEL_CONFIG,
@@ -49,8 +50,18 @@ class Workload(Base):
     existing_post_renderers: bool = False
 
 
+def _normal_path(value: str) -> str:
+    """An absolute path written plainly: the tools compare paths as text."""
+    if posixpath.normpath(value) != value or value.startswith("//"):
+        normal = posixpath.normpath(value).replace("//", "/")
+        raise ValueError(f"write the path in its plain form, {normal} ('..', '.' and '//' refused)")
+    return value
+
+
 AbsolutePath = Annotated[
-    str, Field(pattern=r"^/[^\s]*$", description="an absolute path, e.g. /data/app.db")
+    str,
+    Field(pattern=r"^/[^\s]*$", description="an absolute path, e.g. /data/app.db"),
+    AfterValidator(_normal_path),
 ]
 # Relative to the output root and never leaving it: no "..", no absolute path, plain segments.
 AppPath = Annotated[

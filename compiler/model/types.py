@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated, Literal
 
@@ -10,6 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from compiler.core import cron
 from compiler.core.durations import parse_duration
+from compiler.core.secrets import shown
 
 API_VERSION = "backup-policy/v1alpha1"
 
@@ -25,13 +27,18 @@ def to_camel(name: str) -> str:
     return first + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+# strict: a value has the type its key expects; "48" is not a number, "true" not a boolean.
 MODEL_CONFIG = ConfigDict(
     extra="forbid",
     alias_generator=to_camel,
     populate_by_name=False,
     frozen=True,
     validate_default=False,
+    strict=True,
 )
+
+
+GO_DURATION_MAX = (2**63 - 1) // 10**9  # seconds in Go's largest time.Duration
 
 
 def _duration(value: object) -> int:
@@ -42,10 +49,15 @@ def _duration(value: object) -> int:
             "(a bare number has no unit)",
         )
     seconds = parse_duration(value)
+    if seconds > GO_DURATION_MAX:
+        # The Go tools (K8up, Velero, Litestream) parse durations into time.Duration.
+        raise ValueError(
+            f"{shown(value)} is longer than Go's time.Duration allows (about 292 years)"
+        )
     if seconds <= 0:
         # Every duration of the format is an interval, an age or a target: zero means
         # nothing (an RPO of 0s would silently turn into the class default elsewhere).
-        raise ValueError(f"{value!r} is not a positive duration")
+        raise ValueError(f"{shown(value)} is not a positive duration")
     return seconds
 
 
@@ -59,6 +71,23 @@ Duration = Annotated[
             "description": "positive duration with units, e.g. 30m, 1h, 7d",
         }
     ),
+]
+
+
+def _date(value: object) -> object:
+    """Dates are written YYYY-MM-DD (the loader keeps them as text, so they keep positions)."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value) if len(value) == 10 else value
+        except ValueError:
+            raise PydanticCustomError("date_parsing", "not a valid date") from None
+    return value
+
+
+Date = Annotated[
+    dt.date,
+    BeforeValidator(_date),
+    WithJsonSchema({"type": "string", "format": "date", "description": "a date, YYYY-MM-DD"}),
 ]
 
 
@@ -88,7 +117,7 @@ _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 def _dns_label(value: str) -> str:
     if len(value) > 63 or not _DNS_LABEL.match(value):
         raise ValueError(
-            f"{value!r} is not a DNS label (lowercase letters, digits and '-', "
+            f"{shown(value)} is not a DNS label (lowercase letters, digits and '-', "
             "at most 63 characters, starting and ending alphanumeric)"
         )
     return value

@@ -15,6 +15,7 @@ from compiler.render import render
 from compiler.rules import TreeContext, run_tree_rules
 from compiler.tree import Inventory
 from compiler.tree.read import read_tree
+from compiler.tree.root import OUTPUT_ROOT, root_problem
 from compiler.verify import verify_rendered
 from compiler.write import Changes, compare
 
@@ -30,13 +31,26 @@ class BuildResult(Result):
 
 
 def output_root(config: RunConfig, configured: str) -> tuple[Path, str]:
-    """The output root and how messages show it (relative to the project root)."""
-    root = (config.output or config.project_root / configured).resolve()
+    """The output root (its parent resolved, the root itself kept as a name so that a link
+    there can be seen) and how messages show it (relative to the project root)."""
+    given = config.output if config.output is not None else config.project_root / configured
+    root = given.absolute().parent.resolve() / given.absolute().name
+    if configured == "." and config.output is None:
+        root = config.project_root
     try:
         shown = root.relative_to(config.project_root).as_posix() or "."
     except ValueError:
         shown = root.as_posix()
     return root, shown
+
+
+def output_option_problem(config: RunConfig) -> str:
+    """Why ``--output`` may not be used ('' when it may): a usage error."""
+    if config.output is None:
+        return ""
+    root, _ = output_root(config, ".")
+    problem = root_problem(config.repository, root)
+    return f"--output: {problem}" if problem else ""
 
 
 def build(config: RunConfig, toolset: Toolset = DEFAULT) -> BuildResult:
@@ -46,8 +60,14 @@ def build(config: RunConfig, toolset: Toolset = DEFAULT) -> BuildResult:
     if policies is None:
         return result
     started = time.perf_counter()
-    root, shown = output_root(config, policies.cluster.policy.spec.output.root)
+    configured = policies.cluster.policy.spec.output.root
+    root, shown = output_root(config, configured)
     result.output_root, result.shown_root = root, shown
+    problem = root_problem(config.repository, root)
+    if problem:
+        where = policies.cluster
+        result.diagnostics.add(OUTPUT_ROOT.at(where.doc, ("spec", "output", "root"), problem))
+        return result
     result.inventory = read_tree(root, shown, skip=(config.policies,))
     result.timings.add("tree", started)
     analyse_stage(result, policies, toolset)
@@ -58,7 +78,7 @@ def build(config: RunConfig, toolset: Toolset = DEFAULT) -> BuildResult:
     context = TreeContext(result.analysis, result.inventory, result.plan, config.fix)
     result.diagnostics.extend(run_tree_rules(toolset.rules, context))
     started = result.timings.add("plan", started)
-    result.outputs = render(result.plan)
+    result.outputs = render(result.plan, policies.cluster.policy.spec.flux.substitution)
     started = result.timings.add("render", started)
     result.diagnostics.extend(verify_rendered(result.outputs))
     started = result.timings.add("verify", started)

@@ -16,7 +16,9 @@ def load_stage(config: RunConfig, result: Result, toolset: Toolset) -> Policies 
     """Stages 1 and 2: every policy file read and validated against the composed models."""
     started = time.perf_counter()
     kinds = toolset.kinds.by_kind
-    policies, problems = load_policies(config.policies, config.project_root, kinds)
+    policies, problems = load_policies(
+        config.policies, config.project_root, kinds, config.limits, config.repository
+    )
     result.diagnostics.extend(problems)
     result.policies = policies
     result.timings.add("load", started)

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from compiler.core.diagnostics import Diagnostic
 from compiler.core.text import did_you_mean
-from compiler.model.cluster import S3Target
 from compiler.rules import PolicyContext, policy_rule
 
 
@@ -54,31 +53,4 @@ def target_type(context: PolicyContext) -> Iterator[Diagnostic]:
             )
 
 
-@policy_rule(
-    "BP365",
-    "inline-credentials",
-    "error",
-    passing="credentialsSecret: {name: garage-s3}",
-    failing="accessKeyId: GK31c2f218a2e44f485b94239e",
-)
-def inline_credentials(context: PolicyContext) -> Iterator[Diagnostic]:
-    """S3 credentials never appear in a policy; they come from ``credentialsSecret``."""
-    cluster = context.analysis.policies.cluster
-    for name, target in cluster.policy.spec.targets.items():
-        if not isinstance(target, S3Target):
-            continue
-        for key, value in (
-            ("accessKeyId", target.access_key_id),
-            ("secretAccessKey", target.secret_access_key),
-        ):
-            if value is not None:
-                yield inline_credentials.at(
-                    cluster.doc,
-                    ("spec", "targets", name, key),
-                    f"target {name!r} has an inline credential {key!r}",
-                    "remove it; put the key pair in the Secret named by credentialsSecret",
-                    key=True,
-                )
-
-
-RULES = (unknown_target, target_type, inline_credentials)
+RULES = (unknown_target, target_type)

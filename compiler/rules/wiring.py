@@ -106,4 +106,41 @@ def kustomization_unreadable(context: TreeContext) -> Iterator[Diagnostic]:
             )
 
 
-RULES = (file_in_the_way, component_not_listed, no_app_kustomization, kustomization_unreadable)
+@tree_rule(
+    "BP406",
+    "symlink-in-output",
+    "error",
+    passing="kubernetes/apps/web/ is a folder of the repository",
+    failing="kubernetes/apps/web is a symbolic link (to anywhere)",
+)
+def symlink_in_output(context: TreeContext) -> Iterator[Diagnostic]:
+    """Nothing is written, fixed or removed through a symbolic link in the output tree.
+
+    A link could point anywhere, outside the repository included; the compiler neither
+    follows nor replaces it, and writes nothing while one is in the way.
+    """
+    inventory = context.inventory
+    paths = [f.path for f in context.plan.files]
+    paths += [w.file for w in context.plan.wiring if w.state == "unlisted" and context.fix]
+    first: dict[str, str] = {}
+    for path in sorted(set(paths)):
+        link = inventory.through_link(path)
+        if link:
+            first.setdefault(link, path)
+    for link, path in sorted(first.items()):
+        yield symlink_in_output.diagnostic(
+            inventory.shown(link),
+            0,
+            0,
+            f"a symbolic link in the way of generated files (such as {inventory.shown(path)})",
+            "replace the link with a real folder or file of the repository",
+        )
+
+
+RULES = (
+    file_in_the_way,
+    component_not_listed,
+    no_app_kustomization,
+    kustomization_unreadable,
+    symlink_in_output,
+)

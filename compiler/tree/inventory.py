@@ -52,12 +52,23 @@ class Inventory:
     pvcs: tuple[Pvc, ...] = ()
     flux_kustomizations: tuple[FluxKustomization, ...] = ()
     folders: frozenset[str] = frozenset()
+    links: frozenset[str] = frozenset()
+    """Symbolic links under the root (folders and files): never read through or written to."""
 
     def shown(self, path: str) -> str:
         """A tree path as messages show it (``out/kubernetes/...``)."""
         return path if self.root in ("", ".") else f"{self.root}/{path}"
 
     # -- files ---------------------------------------------------------------------------
+
+    def through_link(self, path: str) -> str:
+        """The symbolic link ``path`` is or passes through ('' when none)."""
+        parts = path.split("/")
+        for end in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:end])
+            if prefix in self.links:
+                return prefix
+        return ""
 
     def generated_text(self, path: str) -> str | None:
         found = self.files.get(path)

@@ -39,13 +39,18 @@ _OPAQUE_KEYS = ("helmCharts", "helmChartInflationGenerator", "bases")
 _YAML = (".yaml", ".yml")
 
 
-def _walk(root: Path, skip: frozenset[Path], folders: set[str]) -> Iterator[Path]:
+def _walk(root: Path, skip: frozenset[Path], folders: set[str], links: set[str]) -> Iterator[Path]:
     """YAML files under ``root`` in a stable order, without following links; every folder
-    seen is added to ``folders``."""
+    seen is added to ``folders``, every symbolic link (folder or file) to ``links``."""
     for folder, dirs, files in os.walk(root):
         base = Path(folder)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and base / d not in skip)
         folders.update((base / d).relative_to(root).as_posix() for d in dirs)
+        links.update(
+            (base / n).relative_to(root).as_posix()
+            for n in (*dirs, *files)
+            if (base / n).is_symlink()
+        )
         for name in sorted(files):
             path = base / name
             if name in KUSTOMIZATION_NAMES or name.endswith(_YAML):
@@ -203,7 +208,8 @@ def read_tree(root: Path, shown: str, skip: tuple[Path, ...] = ()) -> Inventory:
     manifests: list[Manifest] = []
     excluded = frozenset(p.resolve() for p in skip)
     folders: set[str] = set()
-    for path in _walk(root, excluded, folders) if root.is_dir() else ():
+    links: set[str] = set()
+    for path in _walk(root, excluded, folders, links) if root.is_dir() else ():
         rel = path.relative_to(root).as_posix()
         found = _read(path, rel)
         files[rel] = found
@@ -223,7 +229,7 @@ def read_tree(root: Path, shown: str, skip: tuple[Path, ...] = ()) -> Inventory:
         parsed[rel] = read
         manifests += filter(None, (_manifest(rel, i, d) for i, d in enumerate(read)))
     inventory = _inventory(shown, files, kustomizations, manifests, parsed)
-    return replace(inventory, folders=frozenset(folders))
+    return replace(inventory, folders=frozenset(folders), links=frozenset(links))
 
 
 def _inventory(

@@ -145,6 +145,13 @@ def test_dollar_in_a_database_path_is_an_error(tree: Path) -> None:
     assert "BP367" in [r[0] for r in rules_of(result)]
 
 
+def test_a_dollar_in_a_target_is_reported_once_at_the_target(tree: Path) -> None:
+    """Four services replicate to garage: the bad bucket is one problem, at its own line."""
+    result = compile_with(tree, cluster=set_in("spec", "targets", "garage", "bucket", value="k$x"))
+    found = [r for r in rules_of(result) if r[0] == "BP367"]
+    assert found == [("BP367", "policies/cluster.yaml", 18)]
+
+
 def test_retention_below_snapshot_interval_is_an_error(tree: Path) -> None:
     result = compile_with(tree, cluster=set_in("spec", "litestream", "retention", value="30m"))
     assert [r[0] for r in rules_of(result)] == ["BP361"]

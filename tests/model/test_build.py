@@ -216,7 +216,18 @@ def test_wrong_type(old: str, new: str, where: tuple[int, int], fragment: str) -
 
 def test_number_where_text_is_expected_suggests_quoting() -> None:
     *_, hint = _one(SERVICE.replace("  owner: ops", "  owner: 42"))
-    assert hint == "quote it if you meant the text '42'"
+    assert hint == "quote it if you meant it as text"  # never repeats the value
+
+
+def test_quoted_numbers_and_booleans_are_not_coerced() -> None:
+    """Strict values: "48" is not a number and "true" not a boolean; the hint says how."""
+    text = CLUSTER.replace(
+        "k8up: {target: garage,",
+        'k8up: {target: garage, window: 1h, successfulJobsHistoryLimit: "3",',
+        1,
+    )
+    problems = _problems(text)
+    assert [(p.rule, p.hint) for p in problems] == [("BP202", "write the number without quotes")]
 
 
 def test_quote_hint_only_where_a_string_is_expected() -> None:

@@ -17,7 +17,6 @@ from compiler.analyse import Analysis, Job, Scope
 from compiler.model.cluster import S3Target
 from compiler.plan import OutputFile, PlanContext, SharedFolder
 from compiler.plan.k8s import env_secret, env_value, managed, metadata
-from compiler.tools.litestream.inject import flux_escape
 from compiler.tools.litestream.names import CLEANUP_IMAGE
 from compiler.tools.litestream.resolve import resolve, service_version
 from compiler.tools.litestream.settings import CLEANUP_NAMESPACE, CLUSTER, LitestreamSettings
@@ -164,7 +163,7 @@ def _script(context: PlanContext) -> OutputFile:
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": metadata(SCRIPT_CONFIG_MAP, CLEANUP_NAMESPACE.of(cluster.namespaces), LABELS),
-        "data": {"cleanup.sh": flux_escape(script_text(), cluster.flux.substitution)},
+        "data": {"cleanup.sh": script_text()},
     }
     return OutputFile(f"{CLEANUP_DIR}/{SCRIPT_FILE}", (context.cluster_file,), (config_map,))
 

@@ -49,11 +49,6 @@ DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 SKIPPED = "Litestream would never be injected"
 
 
-def flux_escape(text: str, enabled: bool) -> str:
-    """Write runtime ``${VAR}`` as ``$${VAR}`` so Flux post-build substitution keeps it."""
-    return text.replace("${", "$${") if enabled else text
-
-
 def credential_vars(spec: ServiceLitestream) -> list[Doc]:
     """S3 key pairs from their Secrets: LITESTREAM_* when shared, else one pair per target."""
     if spec.shared_credentials:
@@ -189,8 +184,8 @@ def _workload_patch(spec: ServiceLitestream, workload: Workload) -> ComponentPat
     return ComponentPatch(PATCH_FILE, target, (pod,), origin, SKIPPED)
 
 
-def _objects(spec: ServiceLitestream, flux: bool) -> tuple[AppObject, AppObject]:
-    text = flux_escape(render_config(spec), flux)
+def _objects(spec: ServiceLitestream) -> tuple[AppObject, AppObject]:
+    text = render_config(spec)
     config = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -216,5 +211,5 @@ def contribution(context: PlanContext, service: EffectiveService) -> AppContribu
     if spec is None:
         return None
     workload = service.source.policy.spec.workload
-    objects = _objects(spec, cluster.flux.substitution)
+    objects = _objects(spec)
     return AppContribution("Litestream", objects, (_workload_patch(spec, workload),))

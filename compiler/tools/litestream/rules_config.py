@@ -48,22 +48,34 @@ def single_replica_05(context: PolicyContext) -> Iterator[Diagnostic]:
 def dollar_in_values(context: PolicyContext) -> Iterator[Diagnostic]:
     """No ``$`` in values written into litestream.yml.
 
-    Litestream expands ``$VAR``/``${VAR}`` in its whole config, an unset variable to nothing.
+    Litestream expands ``$VAR``/``${VAR}`` in its whole config, an unset variable to
+    nothing. A database path is reported at the service, a target's bucket, endpoint or
+    region once, at the target in the cluster policy.
     """
-    cluster = context.analysis.policies.cluster.policy.spec
+    cluster = context.analysis.policies.cluster
+    used: set[str] = set()
     for service in context.analysis.services:
-        spec = resolve(cluster, service)
+        spec = resolve(cluster.policy.spec, service)
         for db in spec.databases if spec is not None else ():
-            values = [db.path] + [v for r in db.replicas for v in (r.bucket, r.endpoint, r.region)]
-            if any("$" in value for value in values):
+            used.update(r.target for r in db.replicas)
+            if "$" in db.path:
                 yield dollar_in_values.at(
-                    service.source.doc,
-                    ("spec", "sqlite", db.index),
-                    "a '$' in the database path or its target's bucket, endpoint or region: "
-                    "Litestream expands $VAR in its whole config file, unset variables to "
-                    "nothing",
-                    "remove the '$' (Litestream would expand it as an environment variable)",
+                    service.source.doc, ("spec", "sqlite", db.index, "path"), _DOLLAR, _NO_DOLLAR
                 )
+    for name in sorted(used):
+        target = cluster.policy.spec.targets[name]
+        assert isinstance(target, S3Target)  # resolve() keeps S3 targets only
+        for key in ("bucket", "endpoint", "region"):
+            if "$" in getattr(target, key):
+                path = ("spec", "targets", name, key)
+                yield dollar_in_values.at(cluster.doc, path, _DOLLAR, _NO_DOLLAR)
+
+
+_DOLLAR = (
+    "a '$' in a value of litestream.yml: Litestream expands $VAR in its whole config file, "
+    "unset variables to nothing"
+)
+_NO_DOLLAR = "remove the '$' (Litestream would expand it as an environment variable)"
 
 
 @policy_rule(
