@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -11,7 +12,7 @@ from typing import Literal
 from compiler.core.paths import repository_root
 from compiler.core.yamlnodes import Limits
 
-OutputFormat = Literal["text", "json", "github"]
+OutputFormat = Literal["text", "json", "github", "sarif"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,10 @@ class RunConfig:
     color: bool = False
     fix: bool = False
     verbose: bool = False
+    quiet: bool = False
+    strict: bool = False
+    today: dt.date | None = None
+    """The date acknowledgements and restore-test deadlines are judged on (--today)."""
     progress: Callable[[str], None] | None = None
     limits: Limits = field(default_factory=Limits)
 
@@ -31,6 +36,10 @@ class RunConfig:
     def project_root(self) -> Path:
         """Paths in headers and diagnostics are relative to the policies' parent folder."""
         return self.policies.resolve().parent
+
+    @property
+    def date(self) -> dt.date:
+        return self.today or dt.date.today()
 
     @cached_property
     def repository(self) -> Path:

@@ -13,7 +13,15 @@ from compiler import load, policies, verify
 from compiler.core.rule import Rule
 from compiler.model import errors
 from compiler.model.compose import PolicyKinds
-from compiler.rules import patches, protection, restore_tests, services, targets, wiring
+from compiler.rules import (
+    acknowledge,
+    patches,
+    protection,
+    restore_tests,
+    services,
+    targets,
+    wiring,
+)
 from compiler.tools.base import Tool
 from compiler.toolset import TOOLS, policy_kinds
 from compiler.tree import root
@@ -30,6 +38,7 @@ CORE_RULES: tuple[Rule, ...] = (
     *patches.RULES,
     *verify.RULES,
     root.OUTPUT_ROOT,
+    acknowledge.ACKNOWLEDGEMENT,
 )
 
 

@@ -13,9 +13,24 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler.core.diagnostics import Diagnostic
 from compiler.core.paths import inside, symlink_between
+from compiler.core.rule import Rule
 from compiler.plan import Wiring
 from compiler.tree import Inventory
+
+OUT_OF_DATE = Rule(
+    "BP400",
+    "out-of-date",
+    "error",
+    "The committed generated files are a fresh compile of the policies.",
+    "Reported by check, at the first line that differs, for a file that would be written, "
+    "rewritten or removed: a hand edit of a generated file, or a policy change without "
+    "`backup-policy compile`.",
+    passing="backup-policy compile, then commit what it wrote",
+    failing="a hand edit in kubernetes/apps/web/backup/k8up-schedule.yaml",
+    stage="tree",
+)
 
 # Where stale generated files are looked for: the compiler writes nowhere else, and a
 # repository may hold other output (another cluster's compile) elsewhere.
@@ -59,6 +74,33 @@ def compare(root: Path, inventory: Inventory, outputs: dict[str, str]) -> Change
     )
     old |= {rel: inventory.generated_text(rel) or "" for rel in stale}
     return Changes(root, writes, stale, tuple(unchanged), old)
+
+
+def _first_difference(old: str, new: str) -> int:
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    for number, (a, b) in enumerate(zip(old_lines, new_lines, strict=False), start=1):
+        if a != b:
+            return number
+    return min(len(old_lines), len(new_lines)) + 1
+
+
+def drift(changes: Changes, shown_root: str) -> list[Diagnostic]:
+    """BP400 for every file a compile would write or remove, at its first changed line."""
+    found = []
+    for rel in sorted({*changes.writes, *changes.deletes}):
+        shown = rel if shown_root in ("", ".") else f"{shown_root}/{rel}"
+        if rel in changes.deletes:
+            line, what = 1, "no policy produces this generated file any more"
+        elif rel not in changes.old:
+            line, what = 0, "this generated file is missing"
+        else:
+            line = _first_difference(changes.old[rel], changes.writes[rel])
+            what = "this generated file differs from a fresh compile"
+        found.append(OUT_OF_DATE.diagnostic(shown, line, 1 if line else 0, what, _RUN))
+    return found
+
+
+_RUN = "run `backup-policy compile` and commit the result"
 
 
 def unified_diff(changes: Changes, shown_root: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from compiler.cli import main
 from compiler.commands.schema import SCHEMA_FILES, schema_text
 from tests.conftest import RunCli, require_tool
 from tests.support.files import is_generated
@@ -159,7 +160,7 @@ def test_json_and_github_formats(example: Path, run_cli: RunCli) -> None:
     policy.write_text(policy.read_text().replace("owner:", "ownr:"))
     result = run_cli("validate", "--format", "json", cwd=example)
     assert result.exit_code == 1
-    problems = json.loads(result.output)
+    problems = json.loads(result.output)["diagnostics"]
     assert {(p["file"], p["line"], p["col"], p["rule"]) for p in problems} == {
         ("policies/services/n8n.yaml", 7, 1, "BP201"),  # owner is missing from spec
         ("policies/services/n8n.yaml", 9, 3, "BP200"),  # ... because it is spelled ownr
@@ -172,6 +173,48 @@ def test_json_and_github_formats(example: Path, run_cli: RunCli) -> None:
 def test_usage_error_exits_2(repo: Path, run_cli: RunCli) -> None:
     assert run_cli("compile", "--no-such-option", cwd=repo).exit_code == 2
     assert run_cli("explain", "no-such-service", cwd=repo).exit_code == 2
+    for command in ("validate", "check", "compile", "explain x", "diff --base HEAD"):
+        missing = run_cli(*command.split(), "-p", "nope", cwd=repo)
+        assert missing.exit_code == 2 and "no policy folder at nope" in missing.output, command
+
+
+def test_every_command_prints_one_json_document(example: Path, run_cli: RunCli) -> None:
+    for command in ("validate", "check", "compile", "explain paperless"):
+        result = run_cli(*command.split(), "--format", "json", cwd=example)
+        document = json.loads(result.output)  # one document, nothing else on stdout
+        assert document["command"] == command.split()[0]
+        assert document["exitCode"] == result.exit_code == 0
+        assert {"schemaVersion", "diagnostics", "summary"} <= document.keys()
+    explained = json.loads(run_cli("explain", "n8n", "--format", "json", cwd=example).output)
+    assert explained["services"][0]["items"][0]["item"] == "pvc/n8n-data"
+
+
+def test_drift_is_annotated_at_the_first_changed_line(example: Path, run_cli: RunCli) -> None:
+    edited = example / GENERATED
+    lines = edited.read_text().splitlines(keepends=True)
+    number = next(i for i, line in enumerate(lines, 1) if "name: bp-paperless" in line)
+    edited.write_text("".join(lines).replace("name: bp-paperless", "name: hand-edited"))
+    document = json.loads(run_cli("check", "--format", "json", cwd=example).output)
+    assert document["exitCode"] == 1
+    errors = [d for d in document["diagnostics"] if d["level"] == "error"]
+    assert [(d["file"], d["line"], d["rule"]) for d in errors] == [
+        (f"out/{GENERATED.removeprefix('out/')}", number, "BP400")
+    ]
+    github = run_cli("check", "--format", "github", cwd=example).output
+    assert (
+        f"::error file=out/{GENERATED.removeprefix('out/')},line={number},col=1,title=BP400::"
+        in github
+    )
+
+
+def test_github_actions_selects_the_github_format(
+    example: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = example / "policies/services/n8n.yaml"
+    policy.write_text(policy.read_text().replace("owner:", "ownr:"))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert run_cli("validate", cwd=example).output.startswith("::error file=")
+    assert run_cli("validate", "--format", "text", cwd=example).output.startswith("policies/")
 
 
 def test_internal_error_exits_3_without_traceback(
@@ -235,14 +278,16 @@ def _in_terminal(command: str, cwd: Path, env: dict[str, str]) -> str:
     return done.stdout
 
 
-def test_progress_and_colour_only_on_a_terminal(repo: Path) -> None:
+def test_colour_only_on_a_terminal_and_never_with_no_color(repo: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "CI"}}
     policy = "python -m compiler validate -p tests/cases/invalid/unknown-key/policies"
     shown = _in_terminal(policy, repo, env)
-    assert "backup-policy: load done" in shown
     assert "\x1b[31merror\x1b[0m [BP" in shown  # red level on a terminal
+    assert "backup-policy: load done" not in shown  # a fast run shows no progress
     quiet = _in_terminal(policy, repo, {**env, "NO_COLOR": "1"})
     assert "\x1b[" not in quiet and "error [BP" in quiet
+    empty = _in_terminal(policy, repo, {**env, "NO_COLOR": ""})  # set but empty: no effect
+    assert "\x1b[31merror\x1b[0m [BP" in empty
     piped = subprocess.run(
         [
             sys.executable,
@@ -258,3 +303,16 @@ def test_progress_and_colour_only_on_a_terminal(repo: Path) -> None:
         text=True,
     )
     assert "\x1b[" not in piped.stdout + piped.stderr
+
+
+def test_progress_appears_only_after_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [100.0]
+    monkeypatch.setattr(main.time, "monotonic", lambda: clock[0])
+    shown: list[str] = []
+    monkeypatch.setattr(main.click, "echo", lambda text, **_: shown.append(text))
+    progress = main.Progress()
+    progress("load done")
+    assert shown == [] and not progress.shown
+    clock[0] += 1.5
+    progress("tree done")
+    assert shown == ["\r\x1b[2Kbackup-policy: tree done"] and progress.shown

@@ -1,12 +1,32 @@
-"""Diagnostic reporters: text, JSON and GitHub workflow annotations."""
+"""Reporters: text, JSON, GitHub workflow annotations and SARIF (docs/formats.md)."""
 
 from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
+import pytest
+
+from compiler.config import RunConfig
 from compiler.core.diagnostics import Diagnostic, Diagnostics
-from compiler.report import format_diagnostics
+from compiler.registry import RULES
+from compiler.report import Report, render
+from tests.conftest import REPO
+
+
+@pytest.fixture(autouse=True)
+def _at_the_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)  # file names are shown relative to the working directory
+
+
+def format_diagnostics(
+    diagnostics: list[Diagnostic], fmt: str, color: bool = False, **report: Any
+) -> str:
+    config = RunConfig(policies=REPO / "policies", format=fmt, color=color)  # type: ignore[arg-type]
+    stdout, _ = render(Report(report.pop("command", "validate"), 1, diagnostics, **report), config)
+    return stdout
+
 
 ERROR = Diagnostic(
     "policies/services/web.yaml",
@@ -48,8 +68,21 @@ def test_text_colour_only_when_asked() -> None:
 
 
 def test_json_is_parseable_with_every_field() -> None:
-    data = json.loads(format_diagnostics([ERROR, WARNING, NO_POSITION], "json"))
+    document = json.loads(format_diagnostics([ERROR, WARNING, NO_POSITION], "json"))
+    assert document["schemaVersion"] == 1 and document["command"] == "validate"
+    assert document["exitCode"] == 1
+    assert document["summary"] == {"errors": 2, "warnings": 1}
+    data = document["diagnostics"]  # sorted by file, line, column
     assert data == [
+        {
+            "file": "policies",
+            "line": 0,
+            "col": 0,
+            "level": "error",
+            "rule": "BP111",
+            "message": "no ClusterPolicy found",
+            "hint": "",
+        },
         {
             "file": ERROR.file,
             "line": 7,
@@ -68,25 +101,49 @@ def test_json_is_parseable_with_every_field() -> None:
             "message": WARNING.message,
             "hint": "",
         },
-        {
-            "file": "policies",
-            "line": 0,
-            "col": 0,
-            "level": "error",
-            "rule": "BP111",
-            "message": "no ClusterPolicy found",
-            "hint": "",
-        },
     ]
 
 
-def test_json_without_diagnostics_is_an_empty_list() -> None:
-    assert json.loads(format_diagnostics([], "json")) == []
+def test_json_without_diagnostics_is_one_document_with_an_empty_list() -> None:
+    assert json.loads(format_diagnostics([], "json"))["diagnostics"] == []
+
+
+def test_json_carries_the_commands_own_data_and_summary() -> None:
+    text = format_diagnostics(
+        [], "json", command="compile", summary={"written": 3}, data={"x": [1]}
+    )
+    document = json.loads(text)
+    assert document["summary"] == {"errors": 0, "warnings": 0, "written": 3}
+    assert document["x"] == [1] and document["command"] == "compile"
+
+
+def test_sarif_has_every_rule_and_each_result_located() -> None:
+    log = json.loads(format_diagnostics([ERROR, NO_POSITION], "sarif"))
+    assert log["version"] == "2.1.0"
+    (run,) = log["runs"]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == [r.id for r in RULES]
+    first, second = run["results"]
+    assert second["ruleId"] == "BP203" and second["level"] == "error"
+    location = second["locations"][0]["physicalLocation"]
+    assert location == {
+        "artifactLocation": {"uri": "policies/services/web.yaml"},
+        "region": {"startLine": 7, "startColumn": 19},
+    }
+    assert "region" not in first["locations"][0]["physicalLocation"]
+
+
+def test_paths_are_shown_relative_to_the_working_directory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(REPO / "policies")
+    assert format_diagnostics([WARNING], "text").startswith("services/web.yaml:25:15: warning")
+    monkeypatch.chdir(REPO / "tests")
+    assert format_diagnostics([WARNING], "text").startswith("../policies/services/web.yaml:25:15")
 
 
 def test_json_escapes_awkward_text() -> None:
     odd = Diagnostic('a "b"\\c.yaml', 1, 2, "error", "BP200", "line1\nline2\t\u00e9 \x00")
-    [data] = json.loads(format_diagnostics([odd], "json"))
+    [data] = json.loads(format_diagnostics([odd], "json"))["diagnostics"]
     assert data["file"] == 'a "b"\\c.yaml' and data["message"] == "line1\nline2\t\u00e9 \x00"
 
 

@@ -26,6 +26,8 @@ class DataItem:
     key: str
     path: PathKey
     claim: str | None = None
+    names: tuple[str, ...] = ()
+    """Other names people use for it (the claim, the volume, the file path)."""
 
 
 @dataclass(frozen=True)
@@ -69,12 +71,24 @@ def policy_items(service: EffectiveService) -> list[DataItem]:
     spec = service.source.policy.spec
     claims = {v.name: v.claim for v in spec.volumes}
     items = [
-        DataItem("pvc", f"pvc/{volume.claim}", ("spec", "volumes", index), volume.claim)
+        DataItem(
+            "pvc",
+            f"pvc/{volume.claim}",
+            ("spec", "volumes", index),
+            volume.claim,
+            (volume.claim, volume.name),
+        )
         for index, volume in enumerate(spec.volumes)
         if volume.claim
     ]
     items += [
-        DataItem("sqlite", f"sqlite:{db.path}", ("spec", "sqlite", index), claims.get(db.volume))
+        DataItem(
+            "sqlite",
+            f"sqlite:{db.path}",
+            ("spec", "sqlite", index),
+            claims.get(db.volume),
+            (db.path,),
+        )
         for index, db in enumerate(spec.sqlite)
     ]
     return items

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,29 @@ from compiler.core.yamlnodes import Limits
 KIND_NAMES = ("ClusterPolicy", "RestoreTestPlan", "ServicePolicy")
 
 
+def _no_color() -> bool:
+    """NO_COLOR (no-color.org): set to a non-empty value, it turns colour off."""
+    return bool(os.environ.get("NO_COLOR"))
+
+
 def _use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return sys.stdout.isatty() and not _no_color()
+
+
+class Progress:
+    """Progress on a terminal's stderr, and only once a run has taken more than a second."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.shown = False
+
+    def __call__(self, message: str) -> None:
+        if time.monotonic() - self.started > 1.0:
+            click.echo(f"\r\x1b[2Kbackup-policy: {message}", nl=False, err=True)
+            self.shown = True
+
+
+_PROGRESS = Progress()
 
 
 def _emit(call: Callable[[], Outcome]) -> None:
@@ -31,7 +53,7 @@ def _emit(call: Callable[[], Outcome]) -> None:
         click.echo(f"backup-policy: internal error: {type(error).__name__}: {error}", err=True)
         click.echo("please report this with the policy that caused it", err=True)
         sys.exit(EXIT_INTERNAL)
-    if _interactive():
+    if _PROGRESS.shown:
         click.echo("\r\x1b[2K", nl=False, err=True)  # clear the progress line
     if outcome.stdout:
         click.echo(outcome.stdout, nl=False)
@@ -40,7 +62,10 @@ def _emit(call: Callable[[], Outcome]) -> None:
     sys.exit(outcome.exit_code)
 
 
-def _common(func: Callable[..., Any]) -> Callable[..., Any]:
+FORMATS = ("text", "json", "github", "sarif")
+
+
+def _common(func: Callable[..., Any], formats: tuple[str, ...] = FORMATS) -> Callable[..., Any]:
     func = click.option(
         "--policies",
         "-p",
@@ -52,12 +77,21 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option(
         "--format",
         "fmt",
-        type=click.Choice(["text", "json", "github"]),
-        default="text",
-        show_default=True,
-        help="Diagnostic format.",
+        type=click.Choice(formats),
+        default=None,
+        help="Output format (docs/formats.md); github under GITHUB_ACTIONS=true, else text.",
     )(func)
-    func = click.option("--verbose", "-v", is_flag=True, help="Print per-stage timings.")(func)
+    func = click.option(
+        "--verbose", "-v", is_flag=True, help="Per-stage timings and acknowledged warnings."
+    )(func)
+    func = click.option("--quiet", "-q", is_flag=True, help="Errors only, no summaries.")(func)
+    func = click.option("--strict", is_flag=True, help="Warnings fail the run too.")(func)
+    func = click.option(
+        "--today",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="Judge expiry dates and deadlines on this date (YYYY-MM-DD), not today.",
+    )(func)
     for name, default, meaning in (
         ("--max-bytes", Limits.max_bytes, "Largest policy file read, in bytes."),
         ("--max-depth", Limits.max_depth, "Deepest nesting of a policy file."),
@@ -68,30 +102,33 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _progress(message: str) -> None:
-    click.echo(f"\r\x1b[2Kbackup-policy: {message}", nl=False, err=True)
-
-
 def _interactive() -> bool:
     """Progress goes to a terminal's stderr only; pipes and CI logs stay quiet."""
-    return sys.stderr.isatty() and "NO_COLOR" not in os.environ and "CI" not in os.environ
+    return sys.stderr.isatty() and not _no_color() and "CI" not in os.environ
+
+
+def _format(fmt: str | None) -> str:
+    if fmt is not None:
+        return fmt
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
 
 
 def _config(
     policies: Path,
-    fmt: str,
-    verbose: bool,
+    fmt: str | None,
     max_bytes: int,
     max_depth: int,
     max_nodes: int,
     **extra: Any,
 ) -> RunConfig:
+    chosen = _format(fmt)
+    today = extra.pop("today", None)
     return RunConfig(
+        today=today.date() if today is not None else None,
         policies=policies,
-        format=fmt,  # type: ignore[arg-type]
-        color=_use_color() and fmt == "text",
-        verbose=verbose,
-        progress=_progress if _interactive() and fmt == "text" else None,
+        format=chosen,  # type: ignore[arg-type]
+        color=_use_color() and chosen == "text",
+        progress=_PROGRESS if _interactive() and chosen == "text" else None,
         limits=Limits(max_bytes, max_depth, max_nodes),
         **extra,
     )
@@ -140,6 +177,20 @@ def compile_(**options: Any) -> None:
     from compiler.commands.build import run_compile
 
     _emit(lambda: run_compile(_config(**options)))
+
+
+@cli.command()
+@lambda func: _common(func, (*FORMATS, "markdown"))
+@_output
+@click.option("--base", required=True, help="The git ref to compare with, e.g. origin/main.")
+def diff(base: str, **options: Any) -> None:
+    """What a change does to protection, per data item, since BASE (a PR comment)."""
+    from compiler.commands.diff import run_diff
+
+    markdown = options.get("fmt") == "markdown"
+    if markdown:
+        options["fmt"] = "text"
+    _emit(lambda: run_diff(_config(**options), base, markdown))
 
 
 @cli.command()

@@ -1,11 +1,17 @@
-"""Command functions: each takes a RunConfig and returns an Outcome with the exit code."""
+"""Command functions: each takes a RunConfig and returns an Outcome with the exit code.
+
+A command describes its result as a :class:`compiler.report.Report`; :func:`finish` renders
+it in the configured format, adds the timings of ``--verbose`` and makes warnings fail
+under ``--strict``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from compiler.config import RunConfig
 from compiler.pipeline import Result
+from compiler.report import Report, render
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -22,11 +28,29 @@ class Outcome:
     stderr: str = ""
 
 
-def timings(result: Result, config: RunConfig) -> str:
-    """Per-stage timings for ``--verbose`` (stderr)."""
+def timings(result: Result, config: RunConfig) -> list[str]:
+    """``--verbose`` (stderr): the problems the policies acknowledge, and per-stage timings."""
     if not config.verbose:
-        return ""
-    return "".join(
-        f"timing: {stage} {seconds * 1000:.1f} ms\n"
-        for stage, seconds in result.timings.stages.items()
-    )
+        return []
+    lines = [accepted.render() for accepted in result.acknowledged]
+    lines += [f"timing: {stage} {s * 1000:.1f} ms" for stage, s in result.timings.stages.items()]
+    return lines
+
+
+def failed(result: Result, config: RunConfig) -> bool:
+    """Errors fail a run; with ``--strict`` warnings do too."""
+    levels = {d.level for d in result.diagnostics.items}
+    return "error" in levels or (config.strict and "warning" in levels)
+
+
+def finish(report: Report, config: RunConfig) -> Outcome:
+    warned = any(d.level == "warning" for d in report.diagnostics)
+    if config.strict and report.exit_code == EXIT_OK and warned:
+        report = replace(report, exit_code=EXIT_FAILED)
+    stdout, stderr = render(report, config)
+    return Outcome(report.exit_code, stdout, stderr)
+
+
+def usage(message: str) -> Outcome:
+    """A usage error: exit 2 with one line on stderr."""
+    return Outcome(EXIT_USAGE, "", f"backup-policy: {message}\n")

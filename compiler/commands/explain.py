@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from compiler.analyse import Analysis, Copy, Coverage, EffectiveService
-from compiler.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Outcome
+from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, failed, finish, usage
 from compiler.config import RunConfig
 from compiler.core.durations import humanize
 from compiler.core.text import did_you_mean
 from compiler.model.restore import RestoreTest
 from compiler.model.types import FREQUENCY_DAYS
 from compiler.pipeline.validate import validate
-from compiler.report import format_diagnostics
+from compiler.report import Report
 
 
 def _copy_line(copy: Copy) -> str:
@@ -84,23 +84,64 @@ def _service_lines(analysis: Analysis, service: EffectiveService) -> list[str]:
     return lines + _restore_lines(analysis, service)
 
 
+def _copy_data(copy: Copy) -> dict[str, object]:
+    return {
+        "method": copy.method,
+        "target": copy.target,
+        "separate": copy.separate,
+        "offsite": copy.offsite,
+        "schedule": copy.schedule,
+        "worstGapSeconds": copy.gap,
+    }
+
+
+def _service_data(analysis: Analysis, service: EffectiveService) -> dict[str, object]:
+    spec = service.source.policy.spec
+    items = [
+        {
+            "item": c.item.key,
+            "effectiveRpoSeconds": c.effective_rpo,
+            "met": c.met,
+            "copies": [_copy_data(copy) for copy in c.copies],
+        }
+        for c in analysis.coverage
+        if c.service is service
+    ]
+    return {
+        "service": service.key,
+        "file": service.source.file,
+        "classification": spec.classification,
+        "storage": spec.storage,
+        "owner": spec.owner,
+        "rpoSeconds": service.rpo,
+        "rtoSeconds": service.rto,
+        "methods": list(service.methods),
+        "items": items,
+        "restoreTests": list(spec.restore_tests),
+    }
+
+
 def run_explain(config: RunConfig, service: str) -> Outcome:
     """Explain ``service`` (``name`` or ``namespace/name``)."""
+    if not config.policies.is_dir():
+        return usage(f"no policy folder at {config.policies}")
     result = validate(config)
     diagnostics = result.diagnostics.sorted()
     analysis = result.analysis
     if analysis is None:
-        return Outcome(EXIT_FAILED, format_diagnostics(diagnostics, config.format, config.color))
+        return finish(Report("explain", EXIT_FAILED, diagnostics), config)
     matches = [s for s in analysis.services if service in (s.key, s.name)]
     if not matches:
         known = sorted(s.key for s in analysis.services)
         hint = did_you_mean(service, known + [s.name for s in analysis.services])
-        hint = hint or f"known services: {', '.join(known) or 'none'}"
-        return Outcome(EXIT_USAGE, "", f"unknown service {service!r}. {hint}\n")
+        return usage(
+            f"unknown service {service!r}. {hint or 'known services: '}"
+            f"{'' if hint else ', '.join(known) or 'none'}"
+        )
     # Warnings about other services are noise here; errors anywhere still fail the run.
     files = {s.source.file for s in matches} | {analysis.policies.cluster.doc.file}
     shown = [d for d in diagnostics if d.file in files or d.level == "error"]
-    report = format_diagnostics(shown, config.format, config.color)
     lines = [line for chosen in matches for line in _service_lines(analysis, chosen)]
-    code = EXIT_FAILED if result.diagnostics.has_errors else EXIT_OK
-    return Outcome(code, report + "\n".join(lines) + "\n")
+    data = {"services": [_service_data(analysis, chosen) for chosen in matches]}
+    code = EXIT_FAILED if failed(result, config) else EXIT_OK
+    return finish(Report("explain", code, shown, "\n".join(lines) + "\n", data=data), config)

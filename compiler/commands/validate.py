@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, timings
+from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, failed, finish, timings, usage
 from compiler.config import RunConfig
 from compiler.pipeline.validate import validate
-from compiler.report import format_diagnostics
+from compiler.report import Report
 
 
 def run_validate(config: RunConfig) -> Outcome:
+    if not config.policies.is_dir():
+        return usage(f"no policy folder at {config.policies}")
     result = validate(config)
-    code = EXIT_FAILED if result.diagnostics.has_errors else EXIT_OK
-    report = format_diagnostics(result.diagnostics.sorted(), config.format, config.color)
-    return Outcome(code, report, timings(result, config))
+    code = EXIT_FAILED if failed(result, config) else EXIT_OK
+    notes = timings(result, config)
+    return finish(Report("validate", code, result.diagnostics.sorted(), notes=notes), config)

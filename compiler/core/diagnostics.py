@@ -23,6 +23,9 @@ class Diagnostic:
     rule: str
     message: str
     hint: str = ""
+    subjects: tuple[str, ...] = ()
+    """The data items it is about (``pvc/data``, a claim, a volume name): what an
+    acknowledgement's ``item`` is matched against. Not shown."""
 
     def render(self) -> str:
         """``path:line:col: level [ID] message`` plus an indented hint line."""

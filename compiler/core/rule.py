@@ -50,9 +50,10 @@ class Rule:
         hint: str = "",
         *,
         level: Level | None = None,
+        subjects: tuple[str, ...] = (),
     ) -> Diagnostic:
         """A problem at a 1-based position (0, 0 when there is none)."""
-        return Diagnostic(file, line, col, level or self.level, self.id, message, hint)
+        return Diagnostic(file, line, col, level or self.level, self.id, message, hint, subjects)
 
     def at(
         self,
@@ -63,10 +64,11 @@ class Rule:
         *,
         key: bool = False,
         level: Level | None = None,
+        subjects: tuple[str, ...] = (),
     ) -> Diagnostic:
         """A problem at ``path`` of a loaded file (its key with ``key=True``, else its value)."""
         line, col = where.locate(path, key=key)
-        return self.diagnostic(where.file, line, col, message, hint, level=level)
+        return self.diagnostic(where.file, line, col, message, hint, level=level, subjects=subjects)
 
 
 def docstring_parts(obj: object) -> tuple[str, str]:

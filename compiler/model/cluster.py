@@ -14,6 +14,7 @@ from zoneinfo import available_timezones
 from pydantic import AfterValidator, BaseModel, Field
 
 from compiler.core.secrets import shown
+from compiler.model.acknowledge import Acknowledgement
 from compiler.model.types import (
     API_VERSION,
     MODEL_CONFIG,
@@ -107,6 +108,7 @@ class ClassDefaults(Base):
     rto: Duration
     restore_test: Frequency = "yearly"
     methods: list[str] = []
+    acknowledge: list[Acknowledgement] = []
 
 
 # The output root, relative to the folder that holds the policies and never leaving it:
@@ -150,6 +152,7 @@ class ClusterSpec(Base):
     namespaces: Namespaces = Field(default_factory=lambda: Namespaces.model_validate({}))
     targets: dict[DnsLabel, Target]
     classes: dict[Classification, ClassDefaults]
+    acknowledge: list[Acknowledgement] = []
 
 
 class ClusterPolicy(Base):

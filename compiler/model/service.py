@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from compiler.model.acknowledge import Acknowledgement
 from compiler.model.types import (
     MODEL_CONFIG,
     Classification,
@@ -104,6 +105,7 @@ class ServiceSpec(Base):
     volumes: list[Volume] = []
     sqlite: list[SqliteDatabase] = []
     restore_tests: list[NonEmpty] = []
+    acknowledge: list[Acknowledgement] = []
 
 
 class ServicePolicy(Base):

@@ -7,14 +7,17 @@ imports the tree, render or write stages.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.analyse import Analysis
 from compiler.core.diagnostics import Diagnostics
+from compiler.core.rule import Rule
 from compiler.policies import Policies
+from compiler.rules.acknowledge import Acknowledged, acknowledge
 
 
 @dataclass
@@ -43,3 +46,13 @@ class Result:
     timings: Timings = field(default_factory=Timings)
     output_root: Path | None = None
     shown_root: str = "out"
+    acknowledged: list[Acknowledged] = field(default_factory=list)
+
+    def accept_acknowledged(self, rules: Sequence[Rule], today: dt.date) -> None:
+        """Take the problems the policies acknowledge out of the report (--verbose lists them)."""
+        if self.policies is None:
+            return
+        kept, accepted = acknowledge(self.diagnostics.items, self.policies, rules, today)
+        self.diagnostics = Diagnostics()
+        self.diagnostics.extend(kept)
+        self.acknowledged += accepted

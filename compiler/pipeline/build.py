@@ -10,6 +10,7 @@ from compiler.config import RunConfig
 from compiler.pipeline import Result, Timings
 from compiler.pipeline.validate import analyse_stage, load_stage
 from compiler.plan import Plan, PlanContext, build_plan
+from compiler.policies import Policies
 from compiler.registry import DEFAULT, Toolset
 from compiler.render import render
 from compiler.rules import TreeContext, run_tree_rules
@@ -53,32 +54,45 @@ def output_option_problem(config: RunConfig) -> str:
     return f"--output: {problem}" if problem else ""
 
 
-def build(config: RunConfig, toolset: Toolset = DEFAULT) -> BuildResult:
-    """Everything up to (not including) writing, in data order."""
-    result = BuildResult(timings=Timings(progress=config.progress))
-    policies = load_stage(config, result, toolset)
-    if policies is None:
-        return result
-    started = time.perf_counter()
-    configured = policies.cluster.policy.spec.output.root
-    root, shown = output_root(config, configured)
+def _root_stage(config: RunConfig, result: BuildResult, policies: Policies) -> Path | None:
+    """The output root, if it may be read and written (BP106 otherwise)."""
+    root, shown = output_root(config, policies.cluster.policy.spec.output.root)
     result.output_root, result.shown_root = root, shown
     problem = root_problem(config.repository, root)
     if problem:
-        where = policies.cluster
-        result.diagnostics.add(OUTPUT_ROOT.at(where.doc, ("spec", "output", "root"), problem))
-        return result
-    result.inventory = read_tree(root, shown, skip=(config.policies,))
-    result.timings.add("tree", started)
-    analyse_stage(result, policies, toolset)
-    if result.diagnostics.has_errors or result.analysis is None:
-        return result
+        path = ("spec", "output", "root")
+        result.diagnostics.add(OUTPUT_ROOT.at(policies.cluster.doc, path, problem))
+        return None
+    return root
+
+
+def _plan_stage(config: RunConfig, result: BuildResult, toolset: Toolset) -> None:
+    assert result.analysis is not None and result.inventory is not None
     started = time.perf_counter()
     result.plan = build_plan(PlanContext(result.analysis, result.inventory), toolset.tools)
     context = TreeContext(result.analysis, result.inventory, result.plan, config.fix)
     result.diagnostics.extend(run_tree_rules(toolset.rules, context))
-    started = result.timings.add("plan", started)
-    result.outputs = render(result.plan, policies.cluster.policy.spec.flux.substitution)
+    result.accept_acknowledged(toolset.rules, config.date)
+    result.timings.add("plan", started)
+
+
+def build(config: RunConfig, toolset: Toolset = DEFAULT) -> BuildResult:
+    """Everything up to (not including) writing, in data order."""
+    result = BuildResult(timings=Timings(progress=config.progress))
+    policies = load_stage(config, result, toolset)
+    root = _root_stage(config, result, policies) if policies is not None else None
+    if policies is None or root is None:
+        return result
+    started = time.perf_counter()
+    result.inventory = read_tree(root, result.shown_root, skip=(config.policies,))
+    result.timings.add("tree", started)
+    analyse_stage(result, policies, toolset)
+    result.accept_acknowledged(toolset.rules, config.date)
+    if result.diagnostics.has_errors or result.analysis is None:
+        return result
+    _plan_stage(config, result, toolset)
+    started = time.perf_counter()
+    result.outputs = render(result.plan or Plan(()), policies.cluster.policy.spec.flux.substitution)
     started = result.timings.add("render", started)
     result.diagnostics.extend(verify_rendered(result.outputs))
     started = result.timings.add("verify", started)

@@ -40,4 +40,5 @@ def validate(config: RunConfig, toolset: Toolset = DEFAULT) -> Result:
     policies = load_stage(config, result, toolset)
     if policies is not None:
         analyse_stage(result, policies, toolset)
+        result.accept_acknowledged(toolset.rules, config.date)
     return result

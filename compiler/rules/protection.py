@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from compiler.analyse import Copy
 from compiler.core.diagnostics import Diagnostic
 from compiler.core.durations import humanize
+from compiler.core.rule import Rule
 from compiler.rules import PolicyContext, policy_rule
 
 
@@ -43,6 +44,7 @@ def rpo_not_met(context: PolicyContext) -> Iterator[Diagnostic]:
             f"{item.item.key}: RPO {humanize(service.rpo)} not met; worst gap on a separate "
             f"target is {achieved} [{methods}]",
             "schedule a more frequent backup to a separate target or relax the RPO",
+            subjects=(item.item.key, *item.item.names),
         )
 
 
@@ -71,4 +73,18 @@ def backup_start_collision(context: PolicyContext) -> Iterator[Diagnostic]:
         )
 
 
-RULES = (rpo_not_met, backup_start_collision)
+WEAKENED = Rule(
+    "BP500",
+    "protection-weakened",
+    "error",
+    "A change never takes protection away unnoticed: diff --base reports it as an error.",
+    "Weaker is: a data item that loses a method or disappears, a declared or effective RPO "
+    "that gets longer (or a copy on a separate target that is lost), a restore test or an "
+    "alert that no longer covers it. Acknowledge a deliberate change in the policy "
+    "(acknowledge: [{id: BP500, item: ..., reason: ...}]).",
+    passing="rpo: 24h -> rpo: 1h with an hourly backup",
+    failing="methods: [longhorn, k8up] -> methods: [longhorn]",
+    stage="diff",
+)
+
+RULES = (rpo_not_met, backup_start_collision, WEAKENED)

@@ -84,6 +84,7 @@ def sqlite_on_empty_dir(context: PolicyContext) -> Iterator[Diagnostic]:
                     "the replica, and an unreadable replica starts the app on an empty "
                     "database",
                     "put it on a PVC, and alert on Litestream errors",
+                    subjects=(f"sqlite:{db.path}", db.path, db.volume),
                 )
 
 

@@ -1,0 +1,123 @@
+"""diff --base REF: per data item, what the change does to protection (a PR comment)."""
+
+from __future__ import annotations
+
+from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, finish, usage
+from compiler.config import RunConfig
+from compiler.core.durations import humanize
+from compiler.pipeline.diff import BaseUnavailable, ItemChange, Protection, protection_diff
+from compiler.registry import RULES
+from compiler.report import Report
+from compiler.rules.acknowledge import Acknowledged, acknowledge
+
+MARKER = "<!-- backup-policy diff -->"
+
+
+def _rpo(protection: Protection | None) -> str:
+    if protection is None or protection.effective_rpo is None:
+        return "none"
+    return humanize(protection.effective_rpo)
+
+
+def _names(values: frozenset[str] | None) -> str:
+    return ", ".join(sorted(values)) if values else "none"
+
+
+def _verdict(change: ItemChange) -> str:
+    if change.weakened:
+        return "weakened: " + "; ".join(change.weakened)
+    return "; ".join(change.strengthened) or "changed"
+
+
+def _text(changes: list[ItemChange], ref: str) -> str:
+    if not changes:
+        return f"no change to protection since {ref}\n"
+    lines = []
+    for change in changes:
+        before, after = change.before, change.after
+        lines.append(f"{change.service} {change.item}: {_verdict(change)}")
+        lines.append(
+            f"    methods {_names(before.methods if before else None)} -> "
+            f"{_names(after.methods if after else None)}; "
+            f"RPO {_rpo(before)} -> {_rpo(after)}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _markdown(changes: list[ItemChange], ref: str) -> str:
+    weakened = sum(1 for c in changes if c.weakened)
+    head = f"{MARKER}\n### backup-policy: protection changes since `{ref}`\n\n"
+    if not changes:
+        return head + "No data item changes its protection.\n"
+    rows = [
+        "| service | item | methods | RPO | restore tests | alerts | verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for change in changes:
+        before, after = change.before, change.after
+        methods = f"{_names(before.methods if before else None)} → " + _names(
+            after.methods if after else None
+        )
+        tests = _names(after.restore_tests if after else None)
+        alerts = str(len(after.alerts)) if after else "0"
+        icon = "⚠️ " if change.weakened else ""
+        rows.append(
+            f"| {change.service} | `{change.item}` | {methods} | {_rpo(before)} → {_rpo(after)} "
+            f"| {tests} | {alerts} | {icon}{_verdict(change)} |"
+        )
+    summary = f"**{weakened} item(s) weakened.**" if weakened else "Nothing is weakened."
+    return head + "\n".join(rows) + f"\n\n{summary}\n"
+
+
+def _protection(protection: Protection | None) -> dict[str, object] | None:
+    if protection is None:
+        return None
+    return {
+        "methods": sorted(protection.methods),
+        "declaredRpoSeconds": protection.declared_rpo,
+        "effectiveRpoSeconds": protection.effective_rpo,
+        "restoreTests": sorted(protection.restore_tests),
+        "alerts": sorted(protection.alerts),
+    }
+
+
+def run_diff(config: RunConfig, base: str, markdown: bool = False) -> Outcome:
+    if not config.policies.is_dir():
+        return usage(f"no policy folder at {config.policies}")
+    try:
+        diff, current = protection_diff(config, base)
+    except BaseUnavailable as error:
+        return usage(str(error))
+    accepted: list[Acknowledged] = []
+    if current.policies is not None:
+        weakened, accepted = acknowledge(diff.diagnostics, current.policies, RULES, config.date)
+        diff.diagnostics = weakened
+    diagnostics = [*current.diagnostics.sorted(), *diff.diagnostics]
+    notes = [a.render() for a in accepted] if config.verbose else []
+    failed = any(d.level == "error" for d in diagnostics)
+    body = _markdown(diff.changes, base) if markdown else _text(diff.changes, base)
+    if not diff.compared:
+        side = "the work tree" if current.analysis is None else base
+        body = f"{MARKER}\n" if markdown else ""
+        body += f"no comparison: the policies of {side} do not compile\n"
+        failed = True
+    data = {
+        "base": base,
+        "items": [
+            {
+                "service": c.service,
+                "item": c.item,
+                "before": _protection(c.before),
+                "after": _protection(c.after),
+                "weakened": list(c.weakened),
+                "strengthened": list(c.strengthened),
+            }
+            for c in diff.changes
+        ],
+    }
+    summary = {"changed": len(diff.changes), "weakened": sum(1 for c in diff.changes if c.weakened)}
+    code = EXIT_FAILED if failed else EXIT_OK
+    if markdown:  # stdout is the comment alone; the diagnostics go to the log
+        notes = [d.render() for d in diagnostics] + notes
+        return finish(Report("diff", code, (), body, notes, summary, data), config)
+    return finish(Report("diff", code, diagnostics, body, notes, summary, data), config)

@@ -1,0 +1,185 @@
+"""diff --base REF: what a change does to protection, data item by data item.
+
+The policies and their output tree are compiled twice: as the git ref has them (exported
+with ``git archive`` into a temporary folder) and as the work tree has them. Each data item
+is compared: the methods that copy it, its effective RPO, the restore tests that cover it,
+the alerts that watch its service. A change that takes protection away is an error
+(BP500) unless the policy acknowledges it.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compiler.analyse import Analysis
+from compiler.config import RunConfig
+from compiler.core.diagnostics import Diagnostic
+from compiler.core.yamlread import YAMLDocumentError, load_documents
+from compiler.pipeline.build import BuildResult, build
+from compiler.rules.protection import WEAKENED
+
+
+class BaseUnavailable(Exception):
+    """The git ref cannot be read (no git, no such ref, not a repository)."""
+
+
+@dataclass(frozen=True)
+class Protection:
+    """How one data item is protected in one compile."""
+
+    methods: frozenset[str]
+    declared_rpo: int
+    effective_rpo: int | None
+    restore_tests: frozenset[str]
+    alerts: frozenset[str]
+
+
+Where = tuple[str, int, int]
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    service: str
+    item: str
+    names: tuple[str, ...]
+    where: Where
+    before: Protection | None
+    after: Protection | None
+    weakened: tuple[str, ...] = ()
+    strengthened: tuple[str, ...] = ()
+
+
+@dataclass
+class ProtectionDiff:
+    base: str
+    changes: list[ItemChange] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    compared: bool = True
+    """False when one side does not compile: then nothing is compared."""
+
+
+def _export(repository: Path, ref: str, into: Path) -> None:
+    """The tree of ``ref`` (``git archive``) unpacked into ``into``."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(repository), "archive", "--format=tar", ref],
+            capture_output=True,
+            check=False,
+            timeout=300,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise BaseUnavailable(f"cannot run git: {error}") from error
+    if done.returncode != 0:
+        detail = done.stderr.decode(errors="replace").strip().splitlines()
+        raise BaseUnavailable(f"git cannot read {ref!r}: {detail[-1] if detail else 'failed'}")
+    with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
+        archive.extractall(into, filter="data")
+
+
+def _alerts(result: BuildResult, app_dir: str) -> frozenset[str]:
+    names: set[str] = set()
+    for path, text in (result.outputs or {}).items():
+        if not path.startswith(f"{app_dir}/"):
+            continue
+        try:
+            documents = load_documents(text)
+        except YAMLDocumentError:
+            continue
+        for document in documents:
+            if isinstance(document, dict) and document.get("kind") == "PrometheusRule":
+                for group in document.get("spec", {}).get("groups", []):
+                    names.update(str(r.get("alert")) for r in group.get("rules", []))
+    return frozenset(names)
+
+
+Found = dict[tuple[str, str], tuple[Where, tuple[str, ...], Protection]]
+
+
+def protections(result: BuildResult) -> Found:
+    """(service, item) -> (where the policy declares it, its names, protection)."""
+    analysis: Analysis | None = result.analysis
+    found: Found = {}
+    for coverage in analysis.coverage if analysis is not None else ():
+        service = coverage.service
+        protection = Protection(
+            frozenset(c.method for c in coverage.copies),
+            service.rpo,
+            coverage.effective_rpo,
+            frozenset(service.source.policy.spec.restore_tests),
+            _alerts(result, service.app_dir),
+        )
+        line, col = service.source.doc.locate(coverage.item.path)
+        where = (service.source.file, line, col)
+        found[(service.key, coverage.item.key)] = (where, coverage.item.names, protection)
+    return found
+
+
+def _rpo_worse(before: int | None, after: int | None) -> bool:
+    return before is not None and (after is None or after > before)
+
+
+def _compare(before: Protection, after: Protection) -> tuple[list[str], list[str]]:
+    weaker: list[str] = []
+    stronger: list[str] = []
+    for what, old, new in (
+        ("method", before.methods, after.methods),
+        ("restore test", before.restore_tests, after.restore_tests),
+        ("alert", before.alerts, after.alerts),
+    ):
+        weaker += [f"{what} {name} removed" for name in sorted(old - new)]
+        stronger += [f"{what} {name} added" for name in sorted(new - old)]
+    if after.declared_rpo > before.declared_rpo:
+        weaker.append("declared RPO longer")
+    elif after.declared_rpo < before.declared_rpo:
+        stronger.append("declared RPO shorter")
+    if _rpo_worse(before.effective_rpo, after.effective_rpo):
+        weaker.append("effective RPO longer")
+    elif _rpo_worse(after.effective_rpo, before.effective_rpo):
+        stronger.append("effective RPO shorter")
+    return weaker, stronger
+
+
+def _changes(old: Found, new: Found) -> Iterator[ItemChange]:
+    for key in sorted(old.keys() | new.keys()):
+        where = new[key][0] if key in new else (old[key][0][0], 0, 0)
+        names = (new.get(key) or old[key])[1]
+        before = old[key][2] if key in old else None
+        after = new[key][2] if key in new else None
+        if before is None:
+            yield ItemChange(*key, names, where, None, after, (), ("item protected",))
+        elif after is None:
+            yield ItemChange(*key, names, where, before, None, ("protection removed",))
+        elif before != after:
+            weaker, stronger = _compare(before, after)
+            yield ItemChange(*key, names, where, before, after, tuple(weaker), tuple(stronger))
+
+
+def protection_diff(config: RunConfig, ref: str) -> tuple[ProtectionDiff, BuildResult]:
+    """Compile at ``ref`` and in the work tree; the item changes and BP500 for weaker ones."""
+    repository = config.repository
+    current = build(config)
+    with tempfile.TemporaryDirectory(prefix="backup-policy-base-") as folder:
+        base_root = Path(folder)
+        _export(repository, ref, base_root)
+        moved = base_root / config.policies.resolve().relative_to(repository)
+        output = None
+        if config.output is not None:
+            output = base_root / config.output.resolve().relative_to(repository)
+        previous = build(RunConfig(policies=moved, output=output, limits=config.limits))
+    if previous.analysis is None or current.analysis is None:
+        return ProtectionDiff(ref, compared=False), current
+    diff = ProtectionDiff(ref, list(_changes(protections(previous), protections(current))))
+    for change in diff.changes:
+        if change.weakened:
+            message = f"{change.service} {change.item}: protection weakened since {ref}: " + (
+                "; ".join(change.weakened)
+            )
+            subjects = (change.item, *change.names)
+            diff.diagnostics.append(WEAKENED.diagnostic(*change.where, message, subjects=subjects))
+    return diff, current

@@ -1,0 +1,75 @@
+"""diff --base REF: what a change does to protection, item by item, against a real git ref."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, RunCli, require_tool
+
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+PAPERLESS = "policies/services/paperless.yaml"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """The example in a git repository of its own, committed."""
+    require_tool("git", shutil.which("git") is not None)
+    shutil.copytree(REPO / "policies", tmp_path / "policies")
+    shutil.copytree(REPO / "out", tmp_path / "out")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run([*GIT, *args], cwd=tmp_path, check=True, capture_output=True)
+    return tmp_path
+
+
+def _edit(repo: Path, old: str, new: str) -> None:
+    path = repo / PAPERLESS
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_no_change_is_clean(repo: Path, run_cli: RunCli) -> None:
+    result = run_cli("diff", "--base", "HEAD", cwd=repo)
+    assert result.exit_code == 0 and "no change to protection since HEAD" in result.output
+
+
+def test_a_removed_method_is_a_weakened_protection(repo: Path, run_cli: RunCli) -> None:
+    _edit(repo, "methods: [longhorn, k8up, velero]", "methods: [longhorn, velero]")
+    result = run_cli("diff", "--base", "HEAD", cwd=repo)
+    assert result.exit_code == 1
+    assert (
+        f"{PAPERLESS}:20:7: error [BP500] productivity/paperless pvc/paperless-data: "
+        "protection weakened since HEAD: method k8up removed"
+    ) in result.output
+    document = json.loads(run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo).output)
+    assert document["summary"]["weakened"] == 3 and document["base"] == "HEAD"
+    item = document["items"][0]
+    assert "k8up" in item["before"]["methods"] and "k8up" not in item["after"]["methods"]
+    comment = run_cli("diff", "--base", "HEAD", "--format", "markdown", cwd=repo)
+    assert comment.output.count("⚠️ weakened: method k8up removed") == 3
+
+
+def test_a_shorter_rpo_is_stronger_and_passes(repo: Path, run_cli: RunCli) -> None:
+    path = repo / "policies/services/python-ipam.yaml"
+    path.write_text(
+        path.read_text().replace("  methods: [k8up]\n", "  methods: [k8up]\n  rpo: 12h\n")
+    )
+    result = run_cli("diff", "--base", "HEAD", cwd=repo)
+    assert "declared RPO shorter" in result.output and "weakened" not in result.output
+
+
+def test_an_unknown_ref_is_a_usage_error(repo: Path, run_cli: RunCli) -> None:
+    result = run_cli("diff", "--base", "no-such-ref", cwd=repo)
+    assert result.exit_code == 2 and "git cannot read 'no-such-ref'" in result.output
+
+
+def test_a_broken_work_tree_is_not_compared(repo: Path, run_cli: RunCli) -> None:
+    _edit(repo, "classification: critical", "classification: critcal")
+    result = run_cli("diff", "--base", "HEAD", cwd=repo)
+    assert result.exit_code == 1 and "error [BP203]" in result.output
+    assert "no comparison: the policies of the work tree do not compile" in result.output
