@@ -140,6 +140,12 @@ def load_text(
     return Document(file, data, converter.values, converter.keys), []
 
 
+def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
+    """The 1-based line and column (in bytes) of ``offset``."""
+    before = data[:offset]
+    return before.count(b"\n") + 1, offset - (before.rfind(b"\n") + 1) + 1
+
+
 def load_file(
     path: Path, display: str, limits: Limits | None = None, repository: Path | None = None
 ) -> tuple[Document | None, list[Diagnostic]]:
@@ -149,7 +155,7 @@ def load_file(
     if repository is not None and not inside(path, repository):
         message = "a symbolic link to a file outside the repository: not read"
         hint = "copy the policy into the repository"
-        return None, [UNREADABLE.diagnostic(display, 0, 0, message, hint)]
+        return None, [UNREADABLE.diagnostic(display, 1, 1, message, hint)]
     try:
         size = path.stat().st_size
         if size > limits.max_bytes:
@@ -158,11 +164,12 @@ def load_file(
             return None, [INPUT_LIMIT.diagnostic(display, 1, 1, message, hint)]
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
+        line, col = _byte_position(error.object, error.start)
         message = f"cannot read file: not UTF-8 text (byte {error.start})"
-        return None, [UNREADABLE.diagnostic(display, 0, 0, message)]
+        return None, [UNREADABLE.diagnostic(display, line, col, message)]
     except OSError as error:
         message = f"cannot read file: {error.strerror or type(error).__name__}"
-        return None, [UNREADABLE.diagnostic(display, 0, 0, message)]
+        return None, [UNREADABLE.diagnostic(display, 1, 1, message)]
     return load_text(text.removeprefix("\ufeff"), display, limits)
 
 

@@ -127,7 +127,7 @@ def load_policies(
     if not root.is_dir():
         shown = _display(root, base)
         return None, [
-            UNREADABLE.diagnostic(shown, 0, 0, f"policy directory {shown!r} does not exist")
+            UNREADABLE.diagnostic(shown, 1, 1, f"policy directory {shown!r} does not exist")
         ]
     problems: list[Diagnostic] = []
     built: list[Built] = []
@@ -136,17 +136,25 @@ def load_policies(
         doc, errors = load_file(path, _display(path, base), limits, repository)
         problems.extend(errors)
         problems.extend(credential_problems(doc) if doc is not None else ())
-        failed_cluster |= doc is None
+        result = None
         if doc is not None:
             result, errors = build(doc, kinds)
             problems.extend(errors)
-            if result is not None:
-                built.append(result)
-            elif isinstance(doc.data, dict) and doc.data.get("kind") == "ClusterPolicy":
-                failed_cluster = True
-    # A ClusterPolicy that failed to load has been reported; "none found" would be noise.
+        if result is not None:
+            built.append(result)
+        else:
+            failed_cluster |= _may_be_cluster(doc)
+    # A file that failed to load may be the ClusterPolicy, and it has been reported at its
+    # own line: "none found" would be noise.
     policies, errors = _assemble(built, _display(root, base), report_missing=not failed_cluster)
     return (None if problems or policies is None else policies), problems + errors
+
+
+def _may_be_cluster(doc: Document | None) -> bool:
+    """Whether a document that failed to load could have been the ClusterPolicy."""
+    if doc is None or not isinstance(doc.data, dict):
+        return True
+    return doc.data.get("kind") in (None, "ClusterPolicy")
 
 
 def _assemble(
@@ -175,8 +183,8 @@ def _assemble(
             problems.append(
                 POLICY_SET.diagnostic(
                     root,
-                    0,
-                    0,
+                    1,
+                    1,
                     "no ClusterPolicy found",
                     "add cluster.yaml with kind: ClusterPolicy",
                 )

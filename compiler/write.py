@@ -92,11 +92,11 @@ def drift(changes: Changes, shown_root: str) -> list[Diagnostic]:
         if rel in changes.deletes:
             line, what = 1, "no policy produces this generated file any more"
         elif rel not in changes.old:
-            line, what = 0, "this generated file is missing"
+            line, what = 1, "this generated file is missing"
         else:
             line = _first_difference(changes.old[rel], changes.writes[rel])
             what = "this generated file differs from a fresh compile"
-        found.append(OUT_OF_DATE.diagnostic(shown, line, 1 if line else 0, what, _RUN))
+        found.append(OUT_OF_DATE.diagnostic(shown, line, 1, what, _RUN))
     return found
 
 

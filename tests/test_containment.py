@@ -91,7 +91,7 @@ def test_a_dangling_symlink_in_the_output_tree_stops_the_compile(world: tuple[Pa
     before = digest(repo)
     done = run(repo, "compile")
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert f"out/{APP}/backup:0:0: error [BP406]" in done.stdout
+    assert f"out/{APP}/backup:1:1: error [BP406]" in done.stdout
     assert digest(repo) == before  # nothing written
 
 
@@ -104,7 +104,7 @@ def test_a_symlinked_app_folder_is_not_fixed_through(world: tuple[Path, Path]) -
     before = digest(canary)  # the canary was edited above; it must not change from here on
     done = run(repo, "compile", "--fix")
     assert done.returncode == 1
-    assert f"out/{APP}:0:0: error [BP406]" in done.stdout
+    assert f"out/{APP}:1:1: error [BP406]" in done.stdout
     assert digest(canary) == before
     kustomization.write_text(kustomization.read_text() + "components:\n  - ./backup\n")
 
@@ -116,7 +116,7 @@ def test_a_symlinked_policy_outside_is_refused_unread(world: tuple[Path, Path]) 
         done = run(repo, command)
         assert done.returncode == 1
         shown = done.stdout + done.stderr
-        assert "policies/services/leak.yaml:0:0: error [BP103]" in shown
+        assert "policies/services/leak.yaml:1:1: error [BP103]" in shown
         assert "outside the repository: not read" in shown and "CANARY" not in shown
 
 

@@ -191,7 +191,12 @@ def test_unreadable_file_is_a_diagnostic(tmp_path: Path) -> None:
     path.write_bytes(b"owner: caf\xe9\n")
     doc, [problem] = load_file(path, "latin1.yaml")
     assert doc is None
-    assert (problem.file, problem.line, problem.col, problem.rule) == ("latin1.yaml", 0, 0, "BP103")
+    assert (problem.file, problem.line, problem.col, problem.rule) == (
+        "latin1.yaml",
+        1,
+        11,
+        "BP103",
+    )
 
 
 def test_missing_file_is_a_diagnostic(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ def test_a_valid_folder(tmp_path: Path) -> None:
 def test_missing_folder(tmp_path: Path) -> None:
     policies, [problem] = load_policies(tmp_path / "nope", tmp_path, DEFAULT.kinds.by_kind)
     assert policies is None
-    assert (problem.file, problem.line, problem.col, problem.rule) == ("nope", 0, 0, "BP103")
+    assert (problem.file, problem.line, problem.col, problem.rule) == ("nope", 1, 1, "BP103")
 
 
 def test_no_cluster_policy(tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ class Rule:
         level: Level | None = None,
         subjects: tuple[str, ...] = (),
     ) -> Diagnostic:
-        """A problem at a 1-based position (0, 0 when there is none)."""
+        """A problem at a 1-based position (1, 1 for a whole file or folder)."""
         return Diagnostic(file, line, col, level or self.level, self.id, message, hint, subjects)
 
     def at(

@@ -110,7 +110,7 @@ class Wiring:
     component: ComponentPlan
     state: Literal["listed", "missing", "unreadable", "unlisted"]
     file: str = ""
-    at: tuple[int, int] = (0, 0)
+    at: tuple[int, int] = (1, 1)
     detail: str = ""
     reference: str = ""
     fixed: str = ""

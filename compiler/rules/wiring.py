@@ -130,8 +130,8 @@ def symlink_in_output(context: TreeContext) -> Iterator[Diagnostic]:
     for link, path in sorted(first.items()):
         yield symlink_in_output.diagnostic(
             inventory.shown(link),
-            0,
-            0,
+            1,
+            1,
             f"a symbolic link in the way of generated files (such as {inventory.shown(path)})",
             "replace the link with a real folder or file of the repository",
         )
