@@ -59,7 +59,7 @@ def _markdown(changes: list[ItemChange], ref: str) -> str:
             after.methods if after else None
         )
         tests = _names(after.restore_tests if after else None)
-        alerts = str(len(after.alerts)) if after else "0"
+        alerts = _count(after.alerts if after else frozenset())
         icon = "⚠️ " if change.weakened else ""
         rows.append(
             f"| {change.service} | `{change.item}` | {methods} | {_rpo(before)} → {_rpo(after)} "
@@ -67,6 +67,11 @@ def _markdown(changes: list[ItemChange], ref: str) -> str:
         )
     summary = f"**{weakened} item(s) weakened.**" if weakened else "Nothing is weakened."
     return head + "\n".join(rows) + f"\n\n{summary}\n"
+
+
+def _count(alerts: frozenset[str] | None) -> str:
+    """How many alerts watch the item ('?' when that side did not compile)."""
+    return "?" if alerts is None else str(len(alerts))
 
 
 def _protection(protection: Protection | None) -> dict[str, object] | None:
@@ -77,7 +82,7 @@ def _protection(protection: Protection | None) -> dict[str, object] | None:
         "declaredRpoSeconds": protection.declared_rpo,
         "effectiveRpoSeconds": protection.effective_rpo,
         "restoreTests": sorted(protection.restore_tests),
-        "alerts": sorted(protection.alerts),
+        "alerts": None if protection.alerts is None else sorted(protection.alerts),
     }
 
 

@@ -37,7 +37,8 @@ class Protection:
     declared_rpo: int
     effective_rpo: int | None
     restore_tests: frozenset[str]
-    alerts: frozenset[str]
+    alerts: frozenset[str] | None
+    """None when that side has errors and so no generated files to read alerts from."""
 
 
 Where = tuple[str, int, int]
@@ -82,9 +83,11 @@ def _export(repository: Path, ref: str, into: Path) -> None:
         archive.extractall(into, filter="data")
 
 
-def _alerts(result: BuildResult, app_dir: str) -> frozenset[str]:
+def _alerts(result: BuildResult, app_dir: str) -> frozenset[str] | None:
+    if result.outputs is None:
+        return None
     names: set[str] = set()
-    for path, text in (result.outputs or {}).items():
+    for path, text in result.outputs.items():
         if not path.startswith(f"{app_dir}/"):
             continue
         try:
@@ -127,11 +130,13 @@ def _rpo_worse(before: int | None, after: int | None) -> bool:
 def _compare(before: Protection, after: Protection) -> tuple[list[str], list[str]]:
     weaker: list[str] = []
     stronger: list[str] = []
-    for what, old, new in (
+    compared = [
         ("method", before.methods, after.methods),
         ("restore test", before.restore_tests, after.restore_tests),
-        ("alert", before.alerts, after.alerts),
-    ):
+    ]
+    if before.alerts is not None and after.alerts is not None:
+        compared.append(("alert", before.alerts, after.alerts))
+    for what, old, new in compared:
         weaker += [f"{what} {name} removed" for name in sorted(old - new)]
         stronger += [f"{what} {name} added" for name in sorted(new - old)]
     if after.declared_rpo > before.declared_rpo:
@@ -147,7 +152,7 @@ def _compare(before: Protection, after: Protection) -> tuple[list[str], list[str
 
 def _changes(old: Found, new: Found) -> Iterator[ItemChange]:
     for key in sorted(old.keys() | new.keys()):
-        where = new[key][0] if key in new else (old[key][0][0], 0, 0)
+        where = new[key][0] if key in new else (old[key][0][0], 1, 1)
         names = (new.get(key) or old[key])[1]
         before = old[key][2] if key in old else None
         after = new[key][2] if key in new else None

@@ -1,11 +1,23 @@
 """Stage 5, plan: every file one compile produces, as data, and the app wiring it needs.
 
 Tools contribute through :class:`ToolPlanning`: objects and patches for an app's backup
-Component (:class:`AppContribution`) and shared folders (:class:`SharedFolder`). The stage
-assembles the Components (one label patch per PVC, whichever tools asked for labels), the
-folders' kustomizations, and the edits that wire a Component into its app.
+Component (:class:`AppContribution`) and shared folders (:class:`SharedFolder`); and through
+:class:`ToolMonitoring` alert rules (:class:`AlertRule`, :class:`SharedAlerts`) and dashboard
+queries (:class:`PanelQuery`). The stage assembles the Components (one label patch per PVC,
+whichever tools asked for labels; one ``PrometheusRule`` per app), the folders'
+kustomizations (with a ``PrometheusRule`` where shared objects have alerts), the Grafana
+dashboard, and the edits that wire a Component into its app.
 """
 
+from compiler.plan.alerts import (
+    AlertKind,
+    AlertRule,
+    Metric,
+    Panel,
+    PanelQuery,
+    SharedAlerts,
+    ToolMonitoring,
+)
 from compiler.plan.assemble import build_plan
 from compiler.plan.types import (
     CLASS_LABEL,
@@ -29,16 +41,23 @@ __all__ = [
     "CLASS_LABEL",
     "MANAGED_BY",
     "SERVICE_LABEL",
+    "AlertKind",
+    "AlertRule",
     "AppContribution",
     "AppObject",
     "ComponentPatch",
     "ComponentPlan",
+    "Metric",
     "ObjectRef",
     "OutputFile",
+    "Panel",
+    "PanelQuery",
     "Plan",
     "PlanContext",
     "PvcLabels",
+    "SharedAlerts",
     "SharedFolder",
+    "ToolMonitoring",
     "ToolPlanning",
     "Wiring",
     "build_plan",

@@ -1,4 +1,8 @@
-"""Assembling the plan from the tools' contributions (no tool is named here)."""
+"""Assembling the plan from the tools' contributions (no tool is named here).
+
+Alert rules join the Components (one ``PrometheusRule`` per app) and the shared folders
+whose objects they watch; the dashboard is a shared folder of its own.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from compiler.analyse import EffectiveService
+from compiler.plan.dashboard import dashboard_folder
 from compiler.plan.k8s import kustomization
+from compiler.plan.prometheusrule import app_rules, shared_rules
 from compiler.plan.types import (
     CLASS_LABEL,
     SERVICE_LABEL,
@@ -17,6 +23,7 @@ from compiler.plan.types import (
     OutputFile,
     Plan,
     PlanContext,
+    SharedFolder,
     ToolPlanning,
 )
 from compiler.plan.wiring import wiring
@@ -90,20 +97,26 @@ def _component(
 
 
 def _shared(context: PlanContext, tools: Sequence[ToolPlanning]) -> list[OutputFile]:
+    """Every shared folder's files with their kustomization.yaml: the tools' folders, the
+    rules about their objects, and the dashboard."""
+    folders: dict[str, list[OutputFile]] = {}
+    dashboard = dashboard_folder(context, tools)
+    planned: list[SharedFolder] = [f for t in tools for f in t.plan_shared(context)]
+    for folder in [*planned, *([dashboard] if dashboard is not None else [])]:
+        folders.setdefault(folder.path, []).extend(folder.files)
+    for rules in shared_rules(context, tools):
+        folders.setdefault(rules.path.rpartition("/")[0], []).append(rules)
     files: list[OutputFile] = []
-    for tool in tools:
-        for folder in tool.plan_shared(context):
-            if not folder.files:
-                continue
-            files.extend(folder.files)
-            names = sorted(f.path.rpartition("/")[2] for f in folder.files)
-            files.append(
-                OutputFile(
-                    f"{folder.path}/kustomization.yaml",
-                    (context.cluster_file,),
-                    (kustomization(names),),
-                )
+    for path, found in folders.items():
+        if not found:
+            continue
+        files.extend(found)
+        names = sorted(f.path.rpartition("/")[2] for f in found)
+        files.append(
+            OutputFile(
+                f"{path}/kustomization.yaml", (context.cluster_file,), (kustomization(names),)
             )
+        )
     return files
 
 
@@ -113,6 +126,9 @@ def build_plan(context: PlanContext, tools: Sequence[ToolPlanning]) -> Plan:
     components: list[ComponentPlan] = []
     for service in context.analysis.services:
         contributions = [c for t in tools if (c := t.plan_app(context, service)) is not None]
+        rules = app_rules(context, service, tools)
+        if rules is not None:
+            contributions.append(rules)
         assembled = _component(context, service, contributions)
         if assembled is not None:
             components.append(assembled[0])

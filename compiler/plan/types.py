@@ -8,6 +8,7 @@ from typing import Any, Literal, Protocol
 
 from compiler.analyse import Analysis, EffectiveService
 from compiler.core.rule import PathKey
+from compiler.plan.alerts import ToolMonitoring
 from compiler.tree import Inventory
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "backup-policy"}
@@ -137,8 +138,9 @@ class PlanContext:
         return self.analysis.policies.cluster.file
 
 
-class ToolPlanning(Protocol):
-    """What the plan asks of a backup tool."""
+class ToolPlanning(ToolMonitoring, Protocol):
+    """What the plan asks of a backup tool: Component parts, shared folders, and (through
+    :class:`ToolMonitoring`) alert rules and dashboard queries."""
 
     @property
     def name(self) -> str: ...

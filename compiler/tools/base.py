@@ -6,10 +6,12 @@ A tool contributes, through the slots of :class:`Tool`:
 - to the analysis (:class:`compiler.analyse.ToolAnalysis`): whether it is a method, its
   scheduled jobs, the targets it names, and the copies it makes of each data item;
 - to the plan (:class:`compiler.plan.ToolPlanning`): objects and patches in an app's
-  backup Component, and shared folders;
+  backup Component, and shared folders; and (:class:`compiler.plan.ToolMonitoring`) the
+  kinds of alert it raises, its alert rules per app and per shared object, and the queries
+  of the Grafana dashboard;
 - its rules (policy rules and tree rules), listed by ``compiler/registry.py``;
-- and the slots the next stages fill (alerts, restore-drill steps, documentation rows,
-  import of existing manifests), empty until a tool fills them.
+- and the slots the next stages fill (restore-drill steps, documentation rows, import of
+  existing manifests), empty until a tool fills them.
 
 :class:`ToolBase` returns nothing from every slot: a new tool overrides what it does.
 """
@@ -32,7 +34,16 @@ from compiler.analyse import (
 from compiler.core.rule import Rule
 from compiler.model.cluster import ClassDefaults, ClusterSpec, TargetType
 from compiler.model.compose import Slot
-from compiler.plan import AppContribution, PlanContext, SharedFolder, ToolPlanning
+from compiler.plan import (
+    AlertKind,
+    AlertRule,
+    AppContribution,
+    PanelQuery,
+    PlanContext,
+    SharedAlerts,
+    SharedFolder,
+    ToolPlanning,
+)
 from compiler.policies import ServiceSource
 from compiler.tree import Inventory
 
@@ -50,10 +61,6 @@ class Tool(ToolAnalysis, ToolPlanning, Protocol):
 
     @property
     def rules(self) -> tuple[Rule, ...]: ...
-
-    def alerts(self, context: PlanContext) -> Iterable[Any]:
-        """Alert rules for what the tool protects (filled by the alerts issue)."""
-        ...
 
     def drill_steps(self, context: PlanContext, test_id: str) -> Iterable[Any]:
         """Steps of a restore drill of the tool's copies (filled by the drills issue)."""
@@ -76,6 +83,7 @@ class ToolBase:
     method: str | None = None
     slots: tuple[Slot[Any], ...] = ()
     rules: tuple[Rule, ...] = ()
+    alert_kinds: tuple[AlertKind, ...] = ()
 
     def applies_by_default(self, source: ServiceSource) -> bool:
         return True
@@ -103,7 +111,13 @@ class ToolBase:
     def plan_shared(self, context: PlanContext) -> Iterable[SharedFolder]:
         return ()
 
-    def alerts(self, context: PlanContext) -> Iterable[Any]:
+    def alerts(self, context: PlanContext, service: EffectiveService) -> Iterable[AlertRule]:
+        return ()
+
+    def shared_alerts(self, context: PlanContext) -> Iterable[SharedAlerts]:
+        return ()
+
+    def panels(self, context: PlanContext) -> Iterable[PanelQuery]:
         return ()
 
     def drill_steps(self, context: PlanContext, test_id: str) -> Iterable[Any]:

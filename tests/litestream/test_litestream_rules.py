@@ -280,6 +280,7 @@ def test_cleanup_jobs_declare_only_03_databases(tree: Path) -> None:
         "cleanup-garage.yaml",
         "cleanup-minio-nas.yaml",
         "cleanup-script.yaml",
+        "prometheusrule.yaml",
     ]
 
 

@@ -11,9 +11,10 @@ from collections.abc import Iterable, Iterator
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope
 from compiler.core import cron
 from compiler.model.cluster import S3Target
-from compiler.plan import AppContribution, AppObject, PlanContext, PvcLabels
+from compiler.plan import AlertRule, AppContribution, AppObject, PanelQuery, PlanContext, PvcLabels
 from compiler.policies import ServiceSource
 from compiler.tools.base import ClassBlockTool
+from compiler.tools.k8up import alerts as monitoring
 from compiler.tools.k8up import rules
 from compiler.tools.k8up.schedule import schedule, seed
 from compiler.tools.k8up.settings import SETTINGS, K8upSettings
@@ -32,6 +33,7 @@ class K8up(ClassBlockTool):
     target_type = "s3"
     slots = (SETTINGS,)
     rules = rules.RULES
+    alert_kinds = monitoring.KINDS
 
     def applies_by_default(self, source: ServiceSource) -> bool:
         return any(v.claim for v in source.policy.spec.volumes)  # nothing on a PVC to copy
@@ -76,3 +78,9 @@ class K8up(ClassBlockTool):
         return AppContribution(
             self.title, (AppObject("k8up-schedule.yaml", (document,)),), pvc_labels=labels
         )
+
+    def alerts(self, context: PlanContext, service: EffectiveService) -> Iterable[AlertRule]:
+        return monitoring.alerts(context, service)
+
+    def panels(self, context: PlanContext) -> Iterable[PanelQuery]:
+        return monitoring.panels(context)

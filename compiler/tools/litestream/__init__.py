@@ -12,8 +12,16 @@ from collections.abc import Iterable, Iterator
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, TargetRef
 from compiler.model.cluster import ClusterSpec
-from compiler.plan import AppContribution, PlanContext, SharedFolder
+from compiler.plan import (
+    AlertRule,
+    AppContribution,
+    PanelQuery,
+    PlanContext,
+    SharedAlerts,
+    SharedFolder,
+)
 from compiler.tools.base import ToolBase
+from compiler.tools.litestream import alerts as monitoring
 from compiler.tools.litestream import cleanup, inject, rules, rules_config, tree_rules
 from compiler.tools.litestream.settings import CLUSTER, SLOTS
 
@@ -23,6 +31,7 @@ class Litestream(ToolBase):
     title = "Litestream"
     slots = SLOTS
     rules = (*rules.RULES, *rules_config.RULES, *tree_rules.RULES)
+    alert_kinds = monitoring.KINDS
 
     def target_refs(self, cluster: ClusterSpec) -> Iterator[TargetRef]:
         settings = CLUSTER.of(cluster)
@@ -51,3 +60,12 @@ class Litestream(ToolBase):
 
     def plan_shared(self, context: PlanContext) -> Iterator[SharedFolder]:
         return cleanup.shared_folder(context)
+
+    def alerts(self, context: PlanContext, service: EffectiveService) -> Iterable[AlertRule]:
+        return monitoring.alerts(context, service)
+
+    def shared_alerts(self, context: PlanContext) -> Iterable[SharedAlerts]:
+        return monitoring.shared_alerts(context)
+
+    def panels(self, context: PlanContext) -> Iterable[PanelQuery]:
+        return monitoring.panels(context)

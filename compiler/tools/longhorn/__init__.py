@@ -12,10 +12,19 @@ from collections.abc import Iterable, Iterator
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope
 from compiler.core import cron
-from compiler.plan import AppContribution, OutputFile, PlanContext, PvcLabels, SharedFolder
+from compiler.plan import (
+    AlertRule,
+    AppContribution,
+    OutputFile,
+    PanelQuery,
+    PlanContext,
+    PvcLabels,
+    SharedFolder,
+)
 from compiler.plan.k8s import managed, metadata
 from compiler.policies import ServiceSource
 from compiler.tools.base import ClassBlockTool
+from compiler.tools.longhorn import alerts as monitoring
 from compiler.tools.longhorn import rules
 from compiler.tools.longhorn.settings import NAMESPACE, SETTINGS, LonghornSettings
 
@@ -60,6 +69,7 @@ class Longhorn(ClassBlockTool):
     target_type = "longhorn-backup-target"
     slots = (SETTINGS, NAMESPACE)
     rules = rules.RULES
+    alert_kinds = monitoring.KINDS
 
     def applies_by_default(self, source: ServiceSource) -> bool:
         spec = source.policy.spec
@@ -132,3 +142,9 @@ class Longhorn(ClassBlockTool):
                 path = f"{FOLDER}/{name}.yaml"
                 files.append(OutputFile(path, (context.cluster_file, *users), (job,)))
         yield SharedFolder(FOLDER, tuple(files))
+
+    def alerts(self, context: PlanContext, service: EffectiveService) -> Iterable[AlertRule]:
+        return monitoring.alerts(context, service)
+
+    def panels(self, context: PlanContext) -> Iterable[PanelQuery]:
+        return monitoring.panels(context)

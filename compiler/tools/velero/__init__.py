@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from compiler.analyse import EffectiveService, Job, Scope
+from compiler.core import cron
 from compiler.core.durations import format_duration
 from compiler.model.cluster import VeleroTarget
-from compiler.plan import OutputFile, PlanContext, SharedFolder
+from compiler.plan import OutputFile, PanelQuery, PlanContext, SharedAlerts, SharedFolder
 from compiler.plan.k8s import managed, metadata
 from compiler.tools.base import ClassBlockTool
+from compiler.tools.velero import alerts as monitoring
 from compiler.tools.velero.settings import NAMESPACE, SETTINGS, VeleroSettings
 
 FOLDER = "kubernetes/apps/storage/velero/schedules"
@@ -69,6 +71,7 @@ class Velero(ClassBlockTool):
     settings = SETTINGS
     target_type = "velero-storage-location"
     slots = (SETTINGS, NAMESPACE)
+    alert_kinds = monitoring.KINDS
 
     def jobs(self, scope: Scope) -> Iterator[Job]:
         for namespace, service in namespaces(scope.services).items():
@@ -98,3 +101,37 @@ class Velero(ClassBlockTool):
             path = f"{FOLDER}/bp-{namespace}.yaml"
             files.append(OutputFile(path, (context.cluster_file, *users), (document,)))
         yield SharedFolder(FOLDER, tuple(files))
+
+    def _scheduled(self, context: PlanContext) -> list[monitoring.Scheduled]:
+        """The generated Schedules as the alerts see them (name, gap, class, location)."""
+        analysis = context.analysis
+        targets = analysis.policies.cluster.policy.spec.targets
+        found = []
+        for namespace, representative in namespaces(analysis.services).items():
+            settings = SETTINGS.of(representative.defaults)
+            assert settings is not None
+            target = targets[settings.target]
+            location = target.name if isinstance(target, VeleroTarget) else "default"
+            expr = analysis.schedules.cron_for(seed(namespace))
+            users = sorted({s.source.file for s in analysis.services if s.namespace == namespace})
+            found.append(
+                monitoring.Scheduled(
+                    namespace,
+                    f"bp-{namespace}",
+                    cron.max_gap_seconds(expr),
+                    representative.classification,
+                    location,
+                    tuple(users),
+                )
+            )
+        return found
+
+    def shared_alerts(self, context: PlanContext) -> Iterable[SharedAlerts]:
+        scheduled = self._scheduled(context)
+        if not scheduled:
+            return ()
+        namespace = NAMESPACE.of(context.analysis.policies.cluster.policy.spec.namespaces)
+        return monitoring.shared_alerts(scheduled, FOLDER, namespace, context.cluster_file)
+
+    def panels(self, context: PlanContext) -> Iterable[PanelQuery]:
+        return monitoring.panels(self._scheduled(context))

@@ -1,0 +1,198 @@
+"""Compiled alert rules and dashboard queries of the example, and ``promtool`` around them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import promql_parser
+import yaml
+
+from compiler.config import RunConfig
+from compiler.pipeline.build import BuildResult, build
+from tests.conftest import REPO, require_tool
+
+State = Literal["none", "pending", "firing"]
+Value = float | int | str | None  # None: no sample; "stale": a staleness marker
+
+
+def compile_root(root: Path = REPO) -> BuildResult:
+    """A compile of ``root``'s policies (nothing is written)."""
+    result = build(RunConfig(policies=root / "policies", output=root / "out"))
+    assert result.outputs is not None, result.diagnostics.sorted()
+    return result
+
+
+def documents(text: str) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+
+
+def rule_objects(outputs: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Path -> the PrometheusRule object of every generated rule file."""
+    found = {}
+    for path, text in sorted(outputs.items()):
+        for doc in documents(text):
+            if doc.get("kind") == "PrometheusRule":
+                found[path] = doc
+    return found
+
+
+def rules_of(outputs: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        r
+        for doc in rule_objects(outputs).values()
+        for g in doc["spec"]["groups"]
+        for r in g["rules"]
+    ]
+
+
+def dashboard_model(outputs: dict[str, str]) -> dict[str, Any]:
+    for text in outputs.values():
+        for doc in documents(text):
+            if doc.get("kind") == "ConfigMap" and "grafana_dashboard" in doc["metadata"]["labels"]:
+                data: dict[str, Any] = json.loads(doc["data"]["backups.json"])
+                return data
+    raise AssertionError("no dashboard ConfigMap")
+
+
+def dashboard_exprs(outputs: dict[str, str]) -> list[str]:
+    return [t["expr"] for p in dashboard_model(outputs)["panels"] for t in p.get("targets", [])]
+
+
+@dataclass(frozen=True)
+class Selector:
+    metric: str
+    labels: tuple[tuple[str, str, str], ...]  # (name, op, value)
+
+
+_OPS = {
+    "MatchOp.Equal": "=",
+    "MatchOp.NotEqual": "!=",
+    "MatchOp.Re": "=~",
+    "MatchOp.NotRe": "!~",
+}
+
+
+def selectors(expr: str) -> list[Selector]:
+    """Every vector selector of a PromQL expression (metric name and label matchers)."""
+    found: list[Selector] = []
+
+    def visit(node: Any) -> bool:
+        if isinstance(node, promql_parser.VectorSelector):
+            matchers = tuple(
+                (m.name, _OPS[str(m.op)], m.value)
+                for m in node.matchers.matchers
+                if m.name != "__name__"
+            )
+            found.append(Selector(node.name or "", matchers))
+        return True
+
+    promql_parser.walk(promql_parser.parse(expr), visit)
+    return found
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, promql_parser.BinaryExpr):
+        return [node.lhs, node.rhs]
+    if isinstance(node, promql_parser.Call):
+        return list(node.args)
+    if isinstance(node, promql_parser.MatrixSelector):
+        return []  # a range: its counter is read through a rate-like function
+    if hasattr(node, "expr"):
+        return [node.expr]
+    return []
+
+
+def instant_counters(node: Any, counters: set[str]) -> list[str]:
+    """Counters read as instant values (not over a range) under ``node``."""
+    if isinstance(node, promql_parser.VectorSelector):
+        return [node.name] if node.name in counters else []
+    return [name for child in _children(node) for name in instant_counters(child, counters)]
+
+
+def ratios_of_instant_counters(expr: str, counters: set[str]) -> list[str]:
+    """Divisions with a counter's lifetime value on either side (they go blind: SPEC §9.6)."""
+    found: list[str] = []
+
+    def visit(node: Any) -> bool:
+        divides = isinstance(node, promql_parser.BinaryExpr) and str(node.op) == "/"
+        if divides and (
+            instant_counters(node.lhs, counters) or instant_counters(node.rhs, counters)
+        ):
+            found.append(str(node))
+        return True
+
+    promql_parser.walk(promql_parser.parse(expr), visit)
+    return found
+
+
+def promtool() -> str:
+    found = shutil.which("promtool")
+    require_tool("promtool (Debian package prometheus)", found is not None)
+    assert found is not None
+    return found
+
+
+def rule_file(obj: dict[str, Any], path: Path) -> Path:
+    """A PrometheusRule's groups as the rule file Prometheus loads."""
+    path.write_text(yaml.safe_dump({"groups": obj["spec"]["groups"]}, sort_keys=False))
+    return path
+
+
+def values(items: Sequence[Value]) -> str:
+    """promtool's input notation, one value per evaluation minute, spelled out."""
+    return " ".join("_" if v is None else str(v) for v in items)
+
+
+@dataclass
+class Scenario:
+    """Input series (one value per minute) and the alert states expected at given minutes."""
+
+    series: dict[str, list[Value]] = field(default_factory=dict)
+    checks: list[tuple[int, str, State, str]] = field(default_factory=list)
+
+    def expect(self, minute: int, alert: str, state: State, **labels: str) -> Scenario:
+        """``alert`` (those of its alerts with ``labels``) is in ``state`` at ``minute``."""
+        matchers = "".join(f',{name}="{value}"' for name, value in labels.items())
+        self.checks.append((minute, alert, state, matchers))
+        return self
+
+    def tests(self) -> Iterator[dict[str, Any]]:
+        for minute, alert, state, matchers in self.checks:
+            for wanted in ("pending", "firing"):
+                expr = f'count(ALERTS{{alertname="{alert}",alertstate="{wanted}"{matchers}}})'
+                samples = [{"labels": "{}", "value": 1}] if state == wanted else []
+                yield {"expr": expr, "eval_time": f"{minute}m", "exp_samples": samples}
+
+
+def run_promtool_test(rules: Path, scenario: Scenario, tmp_path: Path) -> str:
+    """``promtool test rules`` of ``scenario`` against ``rules``; its output on success."""
+    test = {
+        "rule_files": [str(rules)],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [
+                    {"series": name, "values": values(v)} for name, v in scenario.series.items()
+                ],
+                "promql_expr_test": list(scenario.tests()),
+            }
+        ],
+    }
+    path = tmp_path / "test.yaml"
+    path.write_text(yaml.safe_dump(test, sort_keys=False))
+    done = subprocess.run(
+        [promtool(), "test", "rules", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
