@@ -6,9 +6,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from compiler.model.types import MODEL_CONFIG, Date, NonEmpty
+from compiler.model.types import MODEL_CONFIG, Date, Form, NonEmpty
 
-RuleId = Annotated[str, Field(pattern=r"^BP[0-9]{3}$", description="a rule ID, e.g. BP315")]
+RuleId = Annotated[str, Field(pattern=r"^BP[0-9]{3}$"), Form("a rule ID, e.g. BP315")]
 
 
 class Acknowledgement(BaseModel):
@@ -17,10 +17,25 @@ class Acknowledgement(BaseModel):
 
     model_config = MODEL_CONFIG
 
-    id: RuleId
-    item: Annotated[
-        NonEmpty | None,
-        Field(description="a data item: pvc/<claim>, the claim, the volume name or a DB path"),
-    ] = None
-    reason: NonEmpty
-    until: Date | None = None
+    id: RuleId = Field(
+        description="The diagnostic to accept, as printed in brackets by the compiler "
+        "(`backup-policy rules` lists them all).",
+        examples=["BP315", "BP350"],
+    )
+    item: NonEmpty | None = Field(
+        None,
+        description="The data item it is accepted for: pvc/<claim>, the claim, the volume "
+        "name or an SQLite path. Absent: accepted for every item of the policy.",
+        examples=["pvc/paperless-data", "/data/db.sqlite3"],
+    )
+    reason: NonEmpty = Field(
+        description="Why the problem is accepted; shown with the acknowledged problem by "
+        "`--verbose` so a reviewer can judge it.",
+        examples=["media is re-downloadable; a weekly copy is enough"],
+    )
+    until: Date | None = Field(
+        None,
+        description="Last day (YYYY-MM-DD) the acknowledgement holds; from the day after, "
+        "the problem is reported again. Absent: accepted until removed.",
+        examples=["2026-12-31"],
+    )

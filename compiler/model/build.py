@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from pydantic import BaseModel, ValidationError
-from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from compiler.core.diagnostics import Diagnostic
@@ -25,7 +24,7 @@ from compiler.model.errors import (
     UNKNOWN_KEY,
     WRONG_TYPE,
 )
-from compiler.model.types import API_VERSION
+from compiler.model.types import API_VERSION, Form
 
 Kinds = typing.Mapping[str, type[PolicyModel]]
 
@@ -179,7 +178,7 @@ def _convert(doc: Document, model: type[BaseModel], detail: ErrorDetails) -> Dia
     if kind in {"literal_error", "union_tag_invalid", "enum"}:
         return _enum_error(doc, path, is_key, detail, dotted)
     if kind == "string_pattern_mismatch":
-        described = _description(model, path, doc)
+        described = _form(model, path, doc)
         pattern = str(detail.get("ctx", {}).get("pattern", ""))
         return INVALID_VALUE.at(
             doc,
@@ -192,8 +191,8 @@ def _convert(doc: Document, model: type[BaseModel], detail: ErrorDetails) -> Dia
     return INVALID_VALUE.at(doc, path, f"{dotted}: {message}", "", key=is_key)
 
 
-def _description(model: type[BaseModel], path: PathKey, doc: Document) -> str:
-    """The description of the field at ``path`` (the policy author's hint), if it has one."""
+def _form(model: type[BaseModel], path: PathKey, doc: Document) -> str:
+    """How the value at ``path`` is written (its type's :class:`Form`), if the type says."""
     if not path or not isinstance(path[-1], str):
         return ""
     node: Any = doc.data
@@ -204,19 +203,21 @@ def _description(model: type[BaseModel], path: PathKey, doc: Document) -> str:
         return ""
     for name, field in parent.model_fields.items():
         if (field.alias or name) == path[-1]:
-            return field.description or _annotated_description(field.annotation)
+            return _form_in(field.metadata) or _annotated_form(field.annotation)
     return ""
 
 
-def _annotated_description(annotation: Any) -> str:
-    """A description inside ``Annotated[..., Field(description=...)] | None``."""
+def _form_in(metadata: typing.Iterable[Any]) -> str:
+    return next((meta.text for meta in metadata if isinstance(meta, Form)), "")
+
+
+def _annotated_form(annotation: Any) -> str:
+    """The :class:`Form` inside ``Annotated[str, ..., Form(...)] | None``."""
     if typing.get_origin(annotation) is typing.Annotated:
-        for meta in typing.get_args(annotation)[1:]:
-            if isinstance(meta, FieldInfo) and meta.description:
-                return meta.description
+        return _form_in(typing.get_args(annotation)[1:])
     if typing.get_origin(annotation) in (Union, types.UnionType):
         for member in typing.get_args(annotation):
-            if found := _annotated_description(member):
+            if found := _annotated_form(member):
                 return found
     return ""
 

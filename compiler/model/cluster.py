@@ -15,14 +15,16 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from compiler.core.secrets import shown
 from compiler.model.acknowledge import Acknowledgement
+from compiler.model.images import Images
+from compiler.model.targets import LonghornTarget, S3Target, Target, TargetType, VeleroTarget
 from compiler.model.types import (
     API_VERSION,
     MODEL_CONFIG,
     Classification,
     DnsLabel,
     Duration,
+    Form,
     Frequency,
-    NonEmpty,
 )
 
 
@@ -31,84 +33,42 @@ class Base(BaseModel):
 
 
 class Metadata(Base):
-    name: DnsLabel
-
-
-# The name of a key inside a Secret (what Kubernetes allows), never its value.
-SecretDataKey = Annotated[
-    str,
-    Field(
-        pattern=r"^[-._a-zA-Z0-9]{1,253}$",
-        description="the name of a key in the Secret (letters, digits, '-', '_', '.')",
-    ),
-]
-
-
-class SecretKeys(Base):
-    """A Secret holding S3 credentials, and the names of the keys inside it."""
-
-    name: DnsLabel
-    access_key_id_key: SecretDataKey = "access-key-id"
-    secret_access_key_key: SecretDataKey = "secret-access-key"
-
-
-class SecretKeyRef(Base):
-    """A Secret and the name of one key in it."""
-
-    name: DnsLabel
-    key: SecretDataKey
-
-
-_REFUSED = "refused (rule BP365): credentials come from credentialsSecret, never from a policy"
-_OFFSITE = (
-    "true when copies there survive losing the cluster and its site (another building, a "
-    "cloud provider); counted by explain and the 3-2-1 analysis"
-)
-
-
-class S3Target(Base):
-    type: Literal["s3"]
-    endpoint: Annotated[
-        str,
-        Field(
-            pattern=r"^https?://[^\s]+$",
-            description="an http:// or https:// URL, e.g. http://garage.storage.svc:3900",
-        ),
-    ]
-    bucket: NonEmpty
-    region: NonEmpty = "us-east-1"
-    credentials_secret: SecretKeys
-    repo_password_secret: SecretKeyRef | None = None
-    offsite: Annotated[bool, Field(description=_OFFSITE)] = False
-    # Accepted only to be refused by rule BP365 with a clear message: never inline credentials.
-    access_key_id: Annotated[str | None, Field(description=_REFUSED)] = None
-    secret_access_key: Annotated[str | None, Field(description=_REFUSED)] = None
-
-
-class LonghornTarget(Base):
-    type: Literal["longhorn-backup-target"]
-    name: DnsLabel = "default"
-    offsite: Annotated[bool, Field(description=_OFFSITE)] = False
-
-
-class VeleroTarget(Base):
-    type: Literal["velero-storage-location"]
-    name: DnsLabel = "default"
-    offsite: Annotated[bool, Field(description=_OFFSITE)] = False
-
-
-Target = Annotated[S3Target | LonghornTarget | VeleroTarget, Field(discriminator="type")]
-TargetType = Literal["s3", "longhorn-backup-target", "velero-storage-location"]
+    name: DnsLabel = Field(
+        description="Name of the policy repository or cluster; named in generated headers.",
+        examples=["homelab"],
+    )
 
 
 class ClassDefaults(Base):
     """What a classification gets unless a service says otherwise (tools add their blocks)."""
 
-    rpo: Duration
-    rto: Duration
-    restore_test: Frequency = "yearly"
-    methods: list[str] = []
-    acknowledge: list[Acknowledgement] = []
+    rpo: Duration = Field(
+        description="Recovery point objective: the most data, as time, a service of this class "
+        "may lose. Every data item needs a copy on a separate target at least this often.",
+        examples=["1h", "24h", "7d"],
+    )
+    rto: Duration = Field(
+        description="Recovery time objective: how long a restore may take; compared with the "
+        "measured duration of the last passing restore test.",
+        examples=["4h", "24h"],
+    )
+    restore_test: Frequency = Field(
+        "yearly",
+        description="How often services of this class must rehearse a restore. Absent: yearly.",
+        examples=["quarterly", "half-yearly"],
+    )
+    methods: list[str] = Field(
+        [],
+        description="Backup tools that protect services of this class; each needs its block "
+        "in the class (k8up:, longhorn:, ...). A tool with nothing to copy (K8up without a PVC) "
+        "skips the service. Absent: none.",
+        examples=[["longhorn", "k8up"]],
+    )
+    acknowledge: list[Acknowledgement] = Field(
+        [],
+        description="Problems accepted in the policy files of this class's services. Absent: none.",
+        examples=[[{"id": "BP315", "reason": "caches only; rebuilt on start"}]],
+    )
 
 
 # The output root, relative to the folder that holds the policies and never leaving it:
@@ -116,18 +76,29 @@ class ClassDefaults(Base):
 OutputRoot = Annotated[
     str,
     Field(
-        pattern=r"^(\.|[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,15})$",
-        description="the output folder relative to the policies' parent, e.g. out or '.'",
+        pattern=r"^(\.|[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,15})$"
     ),
+    Form("the output folder relative to the policies' parent, e.g. out or '.'"),
 ]
 
 
 class Output(Base):
-    root: OutputRoot = "out"
+    root: OutputRoot = Field(
+        "out",
+        description="Folder the manifests are written to, relative to the folder holding the "
+        "policies folder; a GitOps repository uses '.' so files land in kubernetes/apps/... "
+        "Absent: out.",
+        examples=["out", "."],
+    )
 
 
 class Flux(Base):
-    substitution: bool = True
+    substitution: bool = Field(
+        True,
+        description="true when Flux postBuild substitution runs on the generated files: every "
+        "runtime ${VAR} is then written $${VAR} so Flux does not blank it. Absent: true.",
+        examples=[True, False],
+    )
 
 
 @cache
@@ -146,22 +117,87 @@ class Namespaces(Base):
 
 
 class ClusterSpec(Base):
-    output: Output = Field(default_factory=lambda: Output.model_validate({}))
-    flux: Flux = Field(default_factory=lambda: Flux.model_validate({}))
-    timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
-    namespaces: Namespaces = Field(default_factory=lambda: Namespaces.model_validate({}))
-    targets: dict[DnsLabel, Target]
-    classes: dict[Classification, ClassDefaults]
-    acknowledge: list[Acknowledgement] = []
+    output: Output = Field(
+        {},
+        validate_default=True,
+        description="Where the generated files go. Absent: the folder out.",
+        examples=[{"root": "."}],
+    )
+    flux: Flux = Field(
+        {},
+        validate_default=True,
+        description="How Flux applies the output. Absent: with postBuild substitution.",
+        examples=[{"substitution": True}],
+    )
+    timezone: Annotated[str, AfterValidator(_timezone)] = Field(
+        "UTC",
+        description="IANA time zone of the schedules where the generated object supports one "
+        "(the cleanup CronJob); K8up, Longhorn and Velero use their controller's (UTC). "
+        "Absent: UTC.",
+        examples=["Europe/Zurich", "UTC"],
+    )
+    namespaces: Namespaces = Field(
+        {},
+        validate_default=True,
+        description="Namespaces of the shared objects, one per tool. Absent: each tool's usual.",
+        examples=[{"longhorn": "longhorn-system"}],
+    )
+    images: Images = Field(
+        {},
+        validate_default=True,
+        description="Container images of the generated objects, by role: repository, tag and "
+        "an optional digest (kept current by Renovate, see the README). Absent: pinned defaults.",
+        examples=[{"litestream-0.5": {"repository": "litestream/litestream", "tag": "0.5.17"}}],
+    )
+    targets: dict[DnsLabel, Target] = Field(
+        description="Named places copies go to; tools and databases refer to them by name.",
+        examples=[{"nas": {"type": "longhorn-backup-target", "offsite": True}}],
+    )
+    classes: dict[Classification, ClassDefaults] = Field(
+        description="Defaults per data classification (critical, important, best-effort); a "
+        "service gets its class's RPO, RTO, methods and tool settings unless it overrides them.",
+        examples=[{"best-effort": {"rpo": "7d", "rto": "7d"}}],
+    )
+    acknowledge: list[Acknowledgement] = Field(
+        [],
+        description="Problems accepted wherever they are reported (every policy file and the "
+        "tree). Absent: none.",
+        examples=[
+            [{"id": "BP340", "reason": "check runs in an idle window", "until": "2026-12-31"}]
+        ],
+    )
 
 
 class ClusterPolicy(Base):
     """``kind: ClusterPolicy``: one per policy repository."""
 
-    api_version: Literal["backup-policy/v1alpha1"] = Field(alias="apiVersion")
-    kind: Literal["ClusterPolicy"]
-    metadata: Metadata
-    spec: ClusterSpec
+    api_version: Literal["backup-policy/v1alpha1"] = Field(
+        alias="apiVersion",
+        description="Version of the policy format.",
+        examples=["backup-policy/v1alpha1"],
+    )
+    kind: Literal["ClusterPolicy"] = Field(
+        description="The cluster-wide policy: exactly one per policy folder.",
+        examples=["ClusterPolicy"],
+    )
+    metadata: Metadata = Field(description="Names the policy.", examples=[{"name": "homelab"}])
+    spec: ClusterSpec = Field(
+        description="Output, targets and the defaults of each classification.",
+        examples=[
+            {
+                "targets": {"nas": {"type": "longhorn-backup-target"}},
+                "classes": {"critical": {"rpo": "1h", "rto": "4h"}},
+            }
+        ],
+    )
 
 
-__all__ = ["API_VERSION", "ClusterPolicy"]
+__all__ = [
+    "API_VERSION",
+    "ClusterPolicy",
+    "LonghornTarget",
+    "S3Target",
+    "Target",
+    "TargetType",
+    "VeleroTarget",
+]

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from types import GenericAlias
 from typing import Annotated, Any, Generic, Literal, TypeVar, cast
 
-from pydantic import AfterValidator, BaseModel, create_model
-from pydantic.fields import FieldInfo
+from pydantic import AfterValidator, BaseModel, Field, create_model
 
 from compiler.core.secrets import shown
 from compiler.model.cluster import ClassDefaults, ClusterPolicy, ClusterSpec, Namespaces
@@ -37,6 +36,10 @@ class Slot(Generic[T]):
     attribute: str
     annotation: Any
     default: Any = None
+    # The field's documentation in the JSON Schema (required of every field by the tests):
+    # what it means to an operator, its units, what happens when it is absent.
+    description: str = ""
+    examples: tuple[Any, ...] = ()
 
     @property
     def key(self) -> str:
@@ -83,41 +86,66 @@ def _fields(slots: Sequence[Slot[Any]], place: Place) -> dict[str, Any]:
             continue
         if slot.attribute in fields:
             raise ValueError(f"two tools declare the {place} field {slot.key!r}")
-        fields[slot.attribute] = (slot.annotation, slot.default)
+        fields[slot.attribute] = (
+            slot.annotation,
+            Field(slot.default, description=slot.description, examples=list(slot.examples)),
+        )
     return fields
+
+
+def _retyped(base: type[BaseModel], name: str, annotation: Any) -> tuple[Any, Any]:
+    """Field ``name`` of ``base`` with the type composition gives it; its documentation,
+    default and default validation stay as ``base`` declares them."""
+    field = base.model_fields[name]
+    return annotation, Field(
+        field.default,
+        description=field.description,
+        examples=field.examples,
+        validate_default=field.validate_default,
+    )
 
 
 def _model(name: str, base: type[BaseModel], fields: dict[str, Any]) -> type[BaseModel]:
     return cast(type[BaseModel], create_model(name, __base__=base, **fields))
 
 
-def compose(slots: Sequence[Slot[Any]], methods: Sequence[str]) -> PolicyKinds:
-    """The policy models with every tool's slots; ``methods`` are the values of ``methods:``."""
-    method_list: Any = GenericAlias(list, (_method_type(methods),))
+def _cluster(slots: Sequence[Slot[Any]], method_list: Any) -> type[BaseModel]:
     defaults = _model(
         "ClassDefaults",
         ClassDefaults,
-        {"methods": (method_list, []), **_fields(slots, "class")},
+        {"methods": _retyped(ClassDefaults, "methods", method_list), **_fields(slots, "class")},
     )
     namespaces = _model("Namespaces", Namespaces, _fields(slots, "namespaces"))
-    cluster_spec = _model(
+    classes = GenericAlias(dict, (Classification, defaults))
+    spec = _model(
         "ClusterSpec",
         ClusterSpec,
         {
-            "namespaces": (namespaces, FieldInfo(default_factory=namespaces)),
-            "classes": (GenericAlias(dict, (Classification, defaults)), ...),
+            "namespaces": _retyped(ClusterSpec, "namespaces", namespaces),
+            "classes": _retyped(ClusterSpec, "classes", classes),
             **_fields(slots, "cluster"),
         },
     )
-    cluster = _model("ClusterPolicy", ClusterPolicy, {"spec": (cluster_spec, ...)})
-    service_spec = _model(
+    return _model("ClusterPolicy", ClusterPolicy, {"spec": _retyped(ClusterPolicy, "spec", spec)})
+
+
+def _service(slots: Sequence[Slot[Any]], method_list: Any) -> type[BaseModel]:
+    spec = _model(
         "ServiceSpec",
         ServiceSpec,
-        {"methods": (method_list | None, None), **_fields(slots, "service")},
+        {
+            "methods": _retyped(ServiceSpec, "methods", method_list | None),
+            **_fields(slots, "service"),
+        },
     )
-    service = _model("ServicePolicy", ServicePolicy, {"spec": (service_spec, ...)})
+    return _model("ServicePolicy", ServicePolicy, {"spec": _retyped(ServicePolicy, "spec", spec)})
+
+
+def compose(slots: Sequence[Slot[Any]], methods: Sequence[str]) -> PolicyKinds:
+    """The policy models with every tool's slots; ``methods`` are the values of ``methods:``."""
+    method_list: Any = GenericAlias(list, (_method_type(methods),))
     return PolicyKinds(
-        cast(type[ClusterPolicy], cluster),
-        cast(type[ServicePolicy], service),
+        cast(type[ClusterPolicy], _cluster(slots, method_list)),
+        cast(type[ServicePolicy], _service(slots, method_list)),
         RestoreTestPlan,
     )

@@ -13,6 +13,7 @@ from compiler.model.types import (
     Classification,
     DnsLabel,
     Duration,
+    Form,
     NonEmpty,
     StorageKind,
 )
@@ -23,15 +24,30 @@ class Base(BaseModel):
 
 
 class ServiceMetadata(Base):
-    name: DnsLabel
-    namespace: DnsLabel
+    name: DnsLabel = Field(
+        description="Name of the app; with the namespace, the app folder "
+        "kubernetes/apps/<namespace>/<name> and the prefix of its backup objects.",
+        examples=["paperless"],
+    )
+    namespace: DnsLabel = Field(
+        description="Namespace the app runs in; its backup objects go there too.",
+        examples=["productivity"],
+    )
 
 
 class RenderedWorkload(Base):
     """The Deployment/StatefulSet a HelmRelease's chart renders (the post-renderer's target)."""
 
-    kind: Literal["Deployment", "StatefulSet"] = "Deployment"
-    name: DnsLabel | None = None
+    kind: Literal["Deployment", "StatefulSet"] = Field(
+        "Deployment",
+        description="Kind of the object the chart renders. Absent: Deployment.",
+        examples=["StatefulSet"],
+    )
+    name: DnsLabel | None = Field(
+        None,
+        description="Name of the object the chart renders. Absent: the release's name.",
+        examples=["paperless-main"],
+    )
 
 
 class Workload(Base):
@@ -43,12 +59,37 @@ class Workload(Base):
     the generated post-renderer is appended instead of creating the list.
     """
 
-    kind: Literal["HelmRelease", "Deployment", "StatefulSet"]
-    name: DnsLabel
-    controller: DnsLabel | None = None
-    container: DnsLabel | None = None
-    renders: RenderedWorkload | None = None
-    existing_post_renderers: bool = False
+    kind: Literal["HelmRelease", "Deployment", "StatefulSet"] = Field(
+        description="Kind of the object that runs the app; HelmRelease is a Flux HelmRelease "
+        "(Litestream is then injected through its post-renderers).",
+        examples=["HelmRelease", "Deployment"],
+    )
+    name: DnsLabel = Field(description="Name of that object.", examples=["paperless"])
+    controller: DnsLabel | None = Field(
+        None,
+        description="For a bjw-s app-template release: the controller (key under "
+        "controllers:) whose pods hold the data. Absent: the release's only controller.",
+        examples=["main", "app"],
+    )
+    container: DnsLabel | None = Field(
+        None,
+        description="The app's container in the pod: checked against the chart and kept the "
+        "default container of kubectl logs/exec once the Litestream sidecar is added. "
+        "Absent: not pinned.",
+        examples=["main"],
+    )
+    renders: RenderedWorkload | None = Field(
+        None,
+        description="For a HelmRelease of another chart: the Deployment/StatefulSet it renders. "
+        "Absent: a Deployment named like the release.",
+        examples=[{"kind": "StatefulSet", "name": "gitea"}],
+    )
+    existing_post_renderers: bool = Field(
+        False,
+        description="true when the HelmRelease already has spec.postRenderers: the generated "
+        "one is appended instead of creating the list. Absent: false.",
+        examples=[True],
+    )
 
 
 def _normal_path(value: str) -> str:
@@ -61,60 +102,157 @@ def _normal_path(value: str) -> str:
 
 AbsolutePath = Annotated[
     str,
-    Field(pattern=r"^/[^\s]*$", description="an absolute path, e.g. /data/app.db"),
+    Field(pattern=r"^/[^\s]*$"),
+    Form("an absolute path, e.g. /data/app.db"),
     AfterValidator(_normal_path),
 ]
 # Relative to the output root and never leaving it: no "..", no absolute path, plain segments.
 AppPath = Annotated[
     str,
-    Field(
-        pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,15}$",
-        description="the app folder relative to the output root, e.g. kubernetes/apps/docs/wiki",
-    ),
+    Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,15}$"),
+    Form("the app folder relative to the output root, e.g. kubernetes/apps/docs/wiki"),
 ]
 
 
 class Volume(Base):
     """A pod volume holding data: a PersistentVolumeClaim or an emptyDir."""
 
-    name: DnsLabel
-    claim: DnsLabel | None = None
-    empty_dir: bool = False
-    mount_path: AbsolutePath | None = None
+    name: DnsLabel = Field(
+        description="Name of the volume in the pod spec; sqlite entries refer to it.",
+        examples=["data"],
+    )
+    claim: DnsLabel | None = Field(
+        None,
+        description="The PersistentVolumeClaim behind the volume: it gets the backup labels. "
+        "Exactly one of claim and emptyDir.",
+        examples=["paperless-data"],
+    )
+    empty_dir: bool = Field(
+        False,
+        description="true for an emptyDir volume (nothing to copy but its SQLite databases, "
+        "restored on start). Exactly one of claim and emptyDir. Absent: false.",
+        examples=[True],
+    )
+    mount_path: AbsolutePath | None = Field(
+        None,
+        description="Where the app container mounts the volume; required when an SQLite "
+        "database lives on it (its path must be under it).",
+        examples=["/data"],
+    )
 
 
 class SqliteDatabase(Base):
     """An SQLite file replicated by a Litestream sidecar."""
 
-    path: AbsolutePath
-    volume: DnsLabel
-    targets: list[NonEmpty] | None = None
+    path: AbsolutePath = Field(
+        description="Path of the database file inside the app container.",
+        examples=["/data/db.sqlite3"],
+    )
+    volume: DnsLabel = Field(
+        description="Name of the volume (under volumes:) that holds the file.", examples=["data"]
+    )
+    targets: list[NonEmpty] | None = Field(
+        None,
+        description="S3 targets to replicate to, replacing the cluster's litestream.targets "
+        "for this database. Absent: the cluster's.",
+        examples=[["minio-nas"]],
+    )
 
 
 class ServiceSpec(Base):
     """A service's data and how it runs; tools add their overrides (``litestream:``)."""
 
-    classification: Classification
-    owner: NonEmpty
-    storage: StorageKind
-    rpo: Duration | None = None
-    rto: Duration | None = None
-    app_path: AppPath | None = None
-    methods: list[str] | None = None
-    workload: Workload
-    volumes: list[Volume] = []
-    sqlite: list[SqliteDatabase] = []
-    restore_tests: list[NonEmpty] = []
-    acknowledge: list[Acknowledgement] = []
+    classification: Classification = Field(
+        description="How much the data matters; picks the class defaults of the cluster policy.",
+        examples=["critical", "best-effort"],
+    )
+    owner: NonEmpty = Field(
+        description="Who answers for the service's backups (a person or a role).",
+        examples=["storage-lead"],
+    )
+    storage: StorageKind = Field(
+        description="Where the volumes live; only longhorn volumes get Longhorn recurring jobs.",
+        examples=["longhorn", "synology-csi"],
+    )
+    rpo: Duration | None = Field(
+        None,
+        description="Recovery point objective overriding the class's: the most data, as time, "
+        "the service may lose. Absent: the class's.",
+        examples=["1h"],
+    )
+    rto: Duration | None = Field(
+        None,
+        description="Recovery time objective overriding the class's. Absent: the class's.",
+        examples=["4h"],
+    )
+    app_path: AppPath | None = Field(
+        None,
+        description="The app's folder relative to the output root, where the backup "
+        "Component goes. Absent: kubernetes/apps/<namespace>/<name>.",
+        examples=["kubernetes/apps/docs/wiki"],
+    )
+    methods: list[str] | None = Field(
+        None,
+        description="Backup tools for this service, replacing the class's list as written. "
+        "Absent: the class's methods that have something to copy here.",
+        examples=[["longhorn", "k8up", "velero"]],
+    )
+    workload: Workload = Field(
+        description="The object that runs the app (where Litestream is injected).",
+        examples=[{"kind": "HelmRelease", "name": "paperless", "controller": "main"}],
+    )
+    volumes: list[Volume] = Field(
+        [],
+        description="Pod volumes holding data: PVCs are backed up, emptyDirs only hold "
+        "databases. Absent: none.",
+        examples=[[{"name": "data", "claim": "paperless-data", "mountPath": "/data"}]],
+    )
+    sqlite: list[SqliteDatabase] = Field(
+        [],
+        description="SQLite databases replicated continuously by a Litestream sidecar. "
+        "Absent: none.",
+        examples=[[{"path": "/data/db.sqlite3", "volume": "data"}]],
+    )
+    restore_tests: list[NonEmpty] = Field(
+        [],
+        description="IDs of the restore tests (in the RestoreTestPlan) that cover this service. "
+        "Absent: none.",
+        examples=[["BT-LH-01", "BT-DR-01"]],
+    )
+    acknowledge: list[Acknowledgement] = Field(
+        [],
+        description="Problems accepted in this policy file. Absent: none.",
+        examples=[[{"id": "BP315", "item": "/cache/db.sqlite3", "reason": "a cache"}]],
+    )
 
 
 class ServicePolicy(Base):
     """``kind: ServicePolicy``: how one app's data is protected."""
 
-    api_version: Literal["backup-policy/v1alpha1"] = Field(alias="apiVersion")
-    kind: Literal["ServicePolicy"]
-    metadata: ServiceMetadata
-    spec: ServiceSpec
+    api_version: Literal["backup-policy/v1alpha1"] = Field(
+        alias="apiVersion",
+        description="Version of the policy format.",
+        examples=["backup-policy/v1alpha1"],
+    )
+    kind: Literal["ServicePolicy"] = Field(
+        description="One service's policy: one file per app.", examples=["ServicePolicy"]
+    )
+    metadata: ServiceMetadata = Field(
+        description="The app: its name and namespace.",
+        examples=[{"name": "paperless", "namespace": "productivity"}],
+    )
+    spec: ServiceSpec = Field(
+        description="The service's data, how it runs and how it is protected.",
+        examples=[
+            {
+                "classification": "important",
+                "owner": "apps-lead",
+                "storage": "longhorn",
+                "workload": {"kind": "Deployment", "name": "wiki"},
+                "volumes": [{"name": "data", "claim": "wiki-data"}],
+            }
+        ],
+    )
 
     @property
     def key(self) -> str:

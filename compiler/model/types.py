@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    WithJsonSchema,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from compiler.core import cron
 from compiler.core.durations import parse_duration
@@ -28,6 +37,10 @@ def to_camel(name: str) -> str:
 
 
 # strict: a value has the type its key expects; "48" is not a number, "true" not a boolean.
+# Every field has a description and examples (the JSON Schema's, for editors and
+# tests/model/test_schema.py). A default whose JSON form differs from the Python value (a
+# duration, a nested block) is written as in a policy, "1h" or {keepLast: 5}, and validated
+# (``validate_default=True``), so the schema shows it the way an operator writes it.
 MODEL_CONFIG = ConfigDict(
     extra="forbid",
     alias_generator=to_camel,
@@ -36,6 +49,22 @@ MODEL_CONFIG = ConfigDict(
     validate_default=False,
     strict=True,
 )
+
+
+@dataclass(frozen=True)
+class Form:
+    """How a value of a constrained string type is written, e.g. "an absolute path, e.g.
+    /data/app.db": the hint of a value that does not match (``expected <form>``), and the
+    type's JSON Schema description wherever its field does not describe it."""
+
+    text: str
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema.setdefault("description", self.text)
+        return json_schema
 
 
 GO_DURATION_MAX = (2**63 - 1) // 10**9  # seconds in Go's largest time.Duration

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -14,31 +14,96 @@ class Base(BaseModel):
     model_config = MODEL_CONFIG
 
 
+def _keep(unit: str, example: int) -> Any:
+    """A ``keep<Unit>ly`` rule of restic ``forget``."""
+    return Field(
+        None,
+        description=f"For the last N {unit}s that have snapshots, restic keeps the newest of "
+        f"each {unit} when K8up prunes. Absent: the rule is not used.",
+        examples=[example],
+    )
+
+
 class Retention(Base):
     """restic's ``forget`` policy for the repository (K8up ``prune.retention``)."""
 
-    keep_last: Annotated[int, Field(ge=1)] | None = None
-    keep_hourly: Annotated[int, Field(ge=1)] | None = None
-    keep_daily: Annotated[int, Field(ge=1)] | None = None
-    keep_weekly: Annotated[int, Field(ge=1)] | None = None
-    keep_monthly: Annotated[int, Field(ge=1)] | None = None
-    keep_yearly: Annotated[int, Field(ge=1)] | None = None
+    keep_last: Annotated[int, Field(ge=1)] | None = Field(
+        None,
+        description="How many of the newest snapshots restic keeps whatever their age, when "
+        "K8up prunes. Absent: that rule is not used.",
+        examples=[5],
+    )
+    keep_hourly: Annotated[int, Field(ge=1)] | None = _keep("hour", 24)
+    keep_daily: Annotated[int, Field(ge=1)] | None = _keep("day", 14)
+    keep_weekly: Annotated[int, Field(ge=1)] | None = _keep("week", 8)
+    keep_monthly: Annotated[int, Field(ge=1)] | None = _keep("month", 6)
+    keep_yearly: Annotated[int, Field(ge=1)] | None = _keep("year", 2)
+
+
+_CRON = "; H/H(a-b) in the minute and hour pick a stable spread value."
 
 
 class K8upSettings(Base):
-    target: NonEmpty
-    backup: CronSpec = "H H(0-5) * * *"
-    # Maintenance by day, backups by night: restic check/prune must not hit a backup window.
-    check: CronSpec = "H H(8-20) * * 0"
-    prune: CronSpec = "H H(8-20) * * 6"
-    window: Duration = 3600
-    retention: Retention = Field(
-        default_factory=lambda: Retention.model_validate(
-            {"keepLast": 5, "keepDaily": 14, "keepWeekly": 8, "keepMonthly": 6}
-        )
+    """A class's K8up (restic) backups: one Schedule per service, of the PVCs it labels."""
+
+    target: NonEmpty = Field(
+        description="Name of the s3 target (with a repoPasswordSecret) the restic repository "
+        "lives on.",
+        examples=["garage"],
     )
-    successful_jobs_history_limit: HistoryLimit = 2
-    failed_jobs_history_limit: HistoryLimit = 2
+    backup: CronSpec = Field(
+        "H H(0-5) * * *",
+        description="When the backup runs (cron, or K8up's @daily-random style)"
+        + _CRON
+        + " Absent: daily between 00:00 and 05:59.",
+        examples=["H H(0-5) * * *", "@daily-random"],
+    )
+    # Maintenance by day, backups by night: restic check/prune must not hit a backup window.
+    check: CronSpec = Field(
+        "H H(8-20) * * 0",
+        description="When restic check verifies the repository; must not start inside a backup "
+        "window of the same repository" + _CRON + " Absent: Sundays between 08:00 and 20:59.",
+        examples=["H H(8-20) * * 0"],
+    )
+    prune: CronSpec = Field(
+        "H H(8-20) * * 6",
+        description="When restic prune applies the retention; must not start inside a backup "
+        "window of the same repository" + _CRON + " Absent: Saturdays between 08:00 and 20:59.",
+        examples=["H H(8-20) * * 6"],
+    )
+    window: Duration = Field(
+        "1h",
+        validate_default=True,
+        description="How long a backup may run: check and prune stay out of this window after "
+        "each backup start, and the K8up alerts wait this long past the expected gap. "
+        "Absent: 1h.",
+        examples=["1h", "2h"],
+    )
+    retention: Retention = Field(
+        {"keepLast": 5, "keepDaily": 14, "keepWeekly": 8, "keepMonthly": 6},
+        validate_default=True,
+        description="Which snapshots prune keeps (restic forget). Absent: the last 5, 14 daily, "
+        "8 weekly and 6 monthly.",
+        examples=[{"keepLast": 5, "keepDaily": 14, "keepWeekly": 8, "keepMonthly": 12}],
+    )
+    successful_jobs_history_limit: HistoryLimit = Field(
+        2,
+        description="How many finished successful K8up jobs Kubernetes keeps. Absent: 2.",
+        examples=[2],
+    )
+    failed_jobs_history_limit: HistoryLimit = Field(
+        2,
+        description="How many failed K8up jobs Kubernetes keeps (for their logs). Absent: 2.",
+        examples=[5],
+    )
 
 
-SETTINGS: Slot[K8upSettings | None] = Slot("class", "k8up", K8upSettings | None, None)
+SETTINGS: Slot[K8upSettings | None] = Slot(
+    "class",
+    "k8up",
+    K8upSettings | None,
+    None,
+    "K8up (restic) backups of the PVCs of this class's services, for the method k8up. "
+    "Absent: the class cannot use k8up.",
+    ({"target": "garage", "backup": "H H(0-5) * * *", "window": "1h"},),
+)

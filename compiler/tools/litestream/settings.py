@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from compiler.model.compose import Slot
-from compiler.model.types import MODEL_CONFIG, CronSpec, DnsLabel, Duration, NonEmpty
+from compiler.model.types import MODEL_CONFIG, CronSpec, DnsLabel, Duration, Form, NonEmpty
 
 Version = Literal["0.3", "0.5"]
 
@@ -20,73 +20,207 @@ class Base(BaseModel):
 class LitestreamCleanup(Base):
     """The generation-aware cleanup CronJob for Litestream 0.3 replicas (one per S3 target)."""
 
-    enabled: bool = True
-    schedule: CronSpec = "H H(1-5) * * *"
-    retention: Duration = 7 * 86400
+    enabled: bool = Field(
+        True,
+        description="false to generate no cleanup CronJob; old 0.3 generations then stay in the "
+        "bucket for ever. Absent: true.",
+        examples=[True],
+    )
+    schedule: CronSpec = Field(
+        "H H(1-5) * * *",
+        description="When the cleanup runs (cron, in the cluster's timezone); H/H(a-b) in the "
+        "minute and hour pick a stable spread value. Absent: daily between 01:00 and 05:59.",
+        examples=["H H(1-5) * * *"],
+    )
+    retention: Duration = Field(
+        "7d",
+        validate_default=True,
+        description="Age past which an old generation (not the newest) of a declared database "
+        "is deleted. Absent: 7d.",
+        examples=["7d", "30d"],
+    )
 
 
 Quantity = Annotated[
     str,
-    Field(
-        pattern=r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$",
-        description="Kubernetes quantity, e.g. 10m, 32Mi",
-    ),
+    Field(pattern=r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$"),
+    Form("Kubernetes quantity, e.g. 10m, 32Mi"),
 ]
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
 class Quantities(Base):
-    cpu: Quantity | None = None
-    memory: Quantity | None = None
+    cpu: Quantity | None = Field(
+        None, description="CPU, in cores or millicores (m). Absent: not set.", examples=["10m"]
+    )
+    memory: Quantity | None = Field(
+        None,
+        description="Memory, in bytes with a unit (Mi, Gi). Absent: not set.",
+        examples=["32Mi", "128Mi"],
+    )
 
 
 class ContainerResources(Base):
     """Requests and limits of the Litestream sidecar and restore init container."""
 
     requests: Quantities = Field(
-        default_factory=lambda: Quantities.model_validate({"cpu": "10m", "memory": "32Mi"})
+        {"cpu": "10m", "memory": "32Mi"},
+        validate_default=True,
+        description="What the scheduler reserves for each container. Absent: 10m CPU, 32Mi memory.",
+        examples=[{"cpu": "10m", "memory": "32Mi"}],
     )
     limits: Quantities = Field(
-        default_factory=lambda: Quantities.model_validate({"memory": "128Mi"})
+        {"memory": "128Mi"},
+        validate_default=True,
+        description="The most each container may use. Absent: 128Mi memory, no CPU limit.",
+        examples=[{"memory": "128Mi"}],
     )
+
+
+_VERSION = (
+    "Litestream version whose config format is generated: 0.3 (replicas:, per-replica "
+    "retention) or 0.5 (one replica:, top-level snapshot:); neither reads the other's replicas."
+)
+
+_RESTORE_TIMEOUT = (
+    "How long the restore init container may run before it fails: the pod then does not "
+    "start (the kubelet retries with back-off) rather than wait for ever on an unreachable "
+    "replica; allow for the largest database's download."
+)
 
 
 class LitestreamSettings(Base):
     """Cluster-wide Litestream defaults; a service may override ``version`` and the port."""
 
-    version: Version = "0.3"
-    targets: Annotated[list[NonEmpty], Field(min_length=1)]
-    sync_interval: Duration = 10
-    snapshot_interval: Duration = 3600
-    retention: Duration = 168 * 3600
-    validation_interval: Duration | None = None
-    metrics_port: Port = 9090
-    resources: ContainerResources = Field(
-        default_factory=lambda: ContainerResources.model_validate({})
+    version: Version = Field("0.3", description=_VERSION + " Absent: 0.3.", examples=["0.3", "0.5"])
+    targets: Annotated[list[NonEmpty], Field(min_length=1)] = Field(
+        description="Names of the s3 targets every database replicates to (Litestream 0.5: "
+        "exactly one), unless the database lists its own.",
+        examples=[["garage"]],
     )
-    cleanup: LitestreamCleanup = Field(default_factory=lambda: LitestreamCleanup.model_validate({}))
+    sync_interval: Duration = Field(
+        "10s",
+        validate_default=True,
+        description="How often WAL changes are copied to the replicas: the RPO of a database. "
+        "Absent: 10s.",
+        examples=["10s", "1m"],
+    )
+    snapshot_interval: Duration = Field(
+        "1h",
+        validate_default=True,
+        description="How often a full snapshot is written; bounds the local WAL directory and "
+        "the replay on restore. Absent: 1h.",
+        examples=["1h", "6h"],
+    )
+    retention: Duration = Field(
+        "7d",
+        validate_default=True,
+        description="How long snapshots and WAL stay in the replica (at least the "
+        "snapshotInterval). Absent: 7d (168h).",
+        examples=["168h", "24h"],
+    )
+    validation_interval: Duration | None = Field(
+        None,
+        description="Litestream 0.3: how often a replica is restored and compared with the "
+        "database (failures are counted in its metrics). Absent: never.",
+        examples=["12h"],
+    )
+    restore_timeout: Duration = Field(
+        "10m",
+        validate_default=True,
+        description=_RESTORE_TIMEOUT + " Absent: 10m.",
+        examples=["10m", "1h"],
+    )
+    metrics_port: Port = Field(
+        9090,
+        description="Port of the sidecar's Prometheus metrics, scraped by the PodMonitor. "
+        "Absent: 9090.",
+        examples=[9090],
+    )
+    resources: ContainerResources = Field(
+        {},
+        validate_default=True,
+        description="Requests and limits of the sidecar and the restore init container. "
+        "Absent: the defaults of requests and limits.",
+        examples=[{"limits": {"memory": "256Mi"}}],
+    )
+    cleanup: LitestreamCleanup = Field(
+        {},
+        validate_default=True,
+        description="The Litestream 0.3 cleanup of old generations. Absent: enabled, daily, "
+        "keeping 7d.",
+        examples=[{"schedule": "H H(1-5) * * *", "retention": "7d"}],
+    )
 
 
 class LitestreamClass(Base):
     """Per-class Litestream settings (override the cluster-wide ones)."""
 
-    resources: ContainerResources | None = None
+    resources: ContainerResources | None = Field(
+        None,
+        description="Requests and limits of the Litestream containers of this class's "
+        "services. Absent: the cluster's.",
+        examples=[{"requests": {"cpu": "50m", "memory": "64Mi"}}],
+    )
 
 
 class LitestreamOverride(Base):
     """Per-service Litestream overrides of the cluster settings."""
 
-    version: Version | None = None
-    acknowledge_migration: bool = False
-    metrics_port: Port | None = None
+    version: Version | None = Field(
+        None, description=_VERSION + " Absent: the cluster's.", examples=["0.5"]
+    )
+    acknowledge_migration: bool = Field(
+        False,
+        description="true to accept switching this service between 0.3 and 0.5: the new "
+        "version starts a new replica and cannot read the old one (rule BP368). Absent: false.",
+        examples=[True],
+    )
+    restore_timeout: Duration | None = Field(
+        None,
+        description=_RESTORE_TIMEOUT + " Absent: the cluster's.",
+        examples=["1h"],
+    )
+    metrics_port: Port | None = Field(
+        None,
+        description="Metrics port of this service's sidecar, when the cluster's is taken by "
+        "the app. Absent: the cluster's.",
+        examples=[9091],
+    )
 
 
 CLUSTER: Slot[LitestreamSettings | None] = Slot(
-    "cluster", "litestream", LitestreamSettings | None, None
+    "cluster",
+    "litestream",
+    LitestreamSettings | None,
+    None,
+    "Litestream for the services' SQLite databases: version, replica targets and timings. "
+    "Absent: a policy with sqlite: databases is refused (rule BP360).",
+    ({"version": "0.3", "targets": ["garage"], "syncInterval": "10s"},),
 )
-CLASS: Slot[LitestreamClass | None] = Slot("class", "litestream", LitestreamClass | None, None)
+CLASS: Slot[LitestreamClass | None] = Slot(
+    "class",
+    "litestream",
+    LitestreamClass | None,
+    None,
+    "Litestream settings of this class's services. Absent: the cluster's.",
+    ({"resources": {"limits": {"memory": "256Mi"}}},),
+)
 SERVICE: Slot[LitestreamOverride | None] = Slot(
-    "service", "litestream", LitestreamOverride | None, None
+    "service",
+    "litestream",
+    LitestreamOverride | None,
+    None,
+    "This service's Litestream overrides. Absent: the cluster's settings.",
+    ({"version": "0.5", "acknowledgeMigration": True},),
 )
-CLEANUP_NAMESPACE: Slot[str] = Slot("namespaces", "litestream_cleanup", DnsLabel, "storage")
+CLEANUP_NAMESPACE: Slot[str] = Slot(
+    "namespaces",
+    "litestream_cleanup",
+    DnsLabel,
+    "storage",
+    "Namespace of the Litestream cleanup CronJobs; the S3 credentials Secrets must exist "
+    "there. Absent: storage.",
+    ("storage",),
+)
 SLOTS = (CLUSTER, CLASS, SERVICE, CLEANUP_NAMESPACE)

@@ -15,16 +15,59 @@ class Base(BaseModel):
 
 
 class LonghornJob(Base):
-    schedule: CronSpec
-    retain: Retain
+    """One Longhorn RecurringJob of the class (its volumes join it through a group label)."""
+
+    schedule: CronSpec = Field(
+        description="When the job runs (cron; Longhorn evaluates it in its manager's time zone, "
+        "UTC upstream); H/H(a-b) in the minute and hour pick a stable spread value.",
+        examples=["H * * * *", "H/30 * * * *"],
+    )
+    retain: Retain = Field(
+        description="How many snapshots or backups of each volume the job keeps (1 to 100).",
+        examples=[24, 48],
+    )
 
 
 class LonghornSettings(Base):
-    target: NonEmpty
-    snapshot: LonghornJob | None = None
-    backup: LonghornJob | None = None
-    concurrency: Annotated[int, Field(ge=1, le=100)] = 2
+    """A class's Longhorn RecurringJobs, for the longhorn volumes of its services."""
+
+    target: NonEmpty = Field(
+        description="Name of the longhorn-backup-target target the backups go to.",
+        examples=["nas"],
+    )
+    snapshot: LonghornJob | None = Field(
+        None,
+        description="Local snapshots in the cluster: fast restores, but no copy on a separate "
+        "target (they do not count for the RPO). Absent: no snapshot job.",
+        examples=[{"schedule": "H/30 * * * *", "retain": 48}],
+    )
+    backup: LonghornJob | None = Field(
+        None,
+        description="Backups to the backup target: copies on a separate target. Absent: no "
+        "backup job.",
+        examples=[{"schedule": "H * * * *", "retain": 24}],
+    )
+    concurrency: Annotated[int, Field(ge=1, le=100)] = Field(
+        2,
+        description="How many volumes each job processes at the same time (1 to 100). Absent: 2.",
+        examples=[2, 4],
+    )
 
 
-SETTINGS: Slot[LonghornSettings | None] = Slot("class", "longhorn", LonghornSettings | None, None)
-NAMESPACE: Slot[str] = Slot("namespaces", "longhorn", DnsLabel, "longhorn-system")
+SETTINGS: Slot[LonghornSettings | None] = Slot(
+    "class",
+    "longhorn",
+    LonghornSettings | None,
+    None,
+    "Longhorn recurring snapshots and backups of this class's longhorn volumes, for the method "
+    "longhorn. Absent: the class cannot use longhorn.",
+    ({"target": "nas", "backup": {"schedule": "H * * * *", "retain": 24}},),
+)
+NAMESPACE: Slot[str] = Slot(
+    "namespaces",
+    "longhorn",
+    DnsLabel,
+    "longhorn-system",
+    "Namespace Longhorn runs in: the RecurringJobs go there. Absent: longhorn-system.",
+    ("longhorn-system",),
+)
