@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from compiler import load, policies, verify
+from compiler import load, policies, verify, write_rules
 from compiler.core.rule import Rule
 from compiler.model import errors
 from compiler.model.compose import PolicyKinds
@@ -37,6 +37,7 @@ CORE_RULES: tuple[Rule, ...] = (
     *wiring.RULES,
     *patches.RULES,
     *verify.RULES,
+    *write_rules.RULES,
     root.OUTPUT_ROOT,
     acknowledge.ACKNOWLEDGEMENT,
 )

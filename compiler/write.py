@@ -3,34 +3,49 @@
 Ownership is proven by the header line: a file without it was not generated and is never
 overwritten or deleted (rule BP401 reports it). Generated files that no policy produces any
 more are removed. The tree's text comes from the inventory: nothing is read again here.
+
+Writing is all or nothing (:mod:`compiler.core.staging`, ``journal``, ``recovery``):
+
+1. stage: every changed file, and every app kustomization ``--fix`` edits, is written and
+   fsynced into ``<repository>/.backup-policy.staging-<random>/new/``. The folder is on the
+   output root's filesystem (checked, so a rename is atomic), hidden from the tree reader,
+   ignored by git (its own ``.gitignore``) and locked by its run;
+2. journal: before the first rename, ``journal.json`` (written atomically) lists every
+   target, whether a new file goes there and whether an old one is there;
+3. commit: per target, the old file is moved aside into ``old/`` and the new one renamed
+   into place; the folders are fsynced and the journal is marked committed (the commit
+   point); then folders emptied by removals are pruned and the staging folder is removed;
+4. recovery: ``compile`` and ``check`` first settle what a dead run left (:func:`recover`).
+
+What holds when:
+
+* an exception or I/O error during the run: rolled back before the command returns, the
+  tree byte-identical to before (contents, modes, folders), BP407 at the file that failed;
+* a killed run (SIGKILL, a crash): until the next ``compile`` or ``check`` the tree may be
+  a mix; that run rolls it back (stopped before the commit point) or finishes it (after),
+  so the tree is the previous one or the new one. Recovery is idempotent: a recovery that
+  is killed is recovered by the next run. A folder a live run holds is never touched;
+* a power loss: the same, as far as the filesystem keeps fsynced data and renames;
+* a reader during the commit may miss a file for the moment between its two renames;
+* a rewritten file keeps its mode, a new one gets 0o644 less the umask; every target is
+  below the output root, symbolic links resolved and none on the way (BP106/BP406 report
+  these first; the write checks them again right before staging).
 """
 
 from __future__ import annotations
 
 import difflib
 import os
-import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler.core import recovery
 from compiler.core.diagnostics import Diagnostic
-from compiler.core.paths import inside, symlink_between
-from compiler.core.rule import Rule
+from compiler.core.staging import StagingError, replace_files
 from compiler.plan import Wiring
 from compiler.tree import Inventory
-
-OUT_OF_DATE = Rule(
-    "BP400",
-    "out-of-date",
-    "error",
-    "The committed generated files are a fresh compile of the policies.",
-    "Reported by check, at the first line that differs, for a file that would be written, "
-    "rewritten or removed: a hand edit of a generated file, or a policy change without "
-    "`backup-policy compile`.",
-    passing="backup-policy compile, then commit what it wrote",
-    failing="a hand edit in kubernetes/apps/web/backup/k8up-schedule.yaml",
-    stage="tree",
-)
+from compiler.write_rules import OUT_OF_DATE, WRITE_FAILED
 
 # Where stale generated files are looked for: the compiler writes nowhere else, and a
 # repository may hold other output (another cluster's compile) elsewhere.
@@ -114,57 +129,106 @@ def unified_diff(changes: Changes, shown_root: str) -> str:
     return "".join(chunks)
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` in one step (a reader sees the old or the new file), mode kept."""
-    mode = path.stat().st_mode & 0o777 if path.is_file() else 0o644
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+@dataclass(frozen=True)
+class Written:
+    """What :func:`apply` did: the app kustomizations ``--fix`` rewrote, and BP407 problems
+    (an error: nothing was changed; a warning: the tree is new, a clean-up failed)."""
+
+    fixed: tuple[str, ...] = ()
+    problems: tuple[Diagnostic, ...] = ()
+
+
+def _shown(shown_root: str, rel: str) -> str:
+    if not rel:
+        return shown_root or "."
+    return rel if shown_root in ("", ".") else f"{shown_root}/{rel}"
+
+
+def _fixes(wiring: Sequence[Wiring]) -> dict[str, str]:
+    return {w.file: w.fixed for w in wiring if w.state == "unlisted" and w.fixed}
+
+
+def apply(
+    changes: Changes,
+    *,
+    home: Path | None = None,
+    wiring: Sequence[Wiring] = (),
+    shown_root: str = "",
+) -> Written:
+    """Write changed files, remove stale generated ones (and the folders they leave empty)
+    and, with ``wiring``, the ``--fix`` edits: all together or nothing. The staging folder
+    goes in ``home`` (the repository; the output root when not given)."""
+    fixed = _fixes(wiring)
+    writes = {**changes.writes, **fixed}
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        warning = replace_files(home or changes.root, changes.root, writes, changes.deletes)
+    except StagingError as error:
+        return Written(problems=(_failure(error, shown_root),))
+    problems = (
+        (WRITE_FAILED.diagnostic(_shown(shown_root, ""), 1, 1, warning, level="warning"),)
+        if warning
+        else ()
+    )
+    return Written(tuple(sorted(fixed)), problems)
 
 
-class UnsafeWrite(RuntimeError):
-    """A path to write would leave the output root or pass through a symbolic link."""
-
-
-def preflight(root: Path, paths: list[str]) -> None:
-    """Every path stays below ``root`` without a link on the way (checked before any write:
-    rules BP106/BP406 report these first, this guards the writer itself)."""
-    for rel in paths:
-        target = root / rel
-        if ".." in Path(rel).parts or not inside(target.parent, root):
-            raise UnsafeWrite(f"{rel} leaves the output root")
-        link = symlink_between(root, Path(rel))
-        if link is not None:
-            raise UnsafeWrite(f"{rel} passes through the symbolic link {link}")
-
-
-def apply(changes: Changes) -> None:
-    """Write changed files and remove stale generated ones (and folders they leave empty)."""
-    preflight(changes.root, [*changes.writes, *changes.deletes])
-    for rel, text in sorted(changes.writes.items()):
-        atomic_write(changes.root / rel, text)
-    for rel in changes.deletes:
-        path = changes.root / rel
-        path.unlink()
-        parent = path.parent
-        while parent != changes.root and parent.is_dir() and not any(parent.iterdir()):
-            parent.rmdir()
-            parent = parent.parent
+def _failure(error: StagingError, shown_root: str) -> Diagnostic:
+    outcome = (
+        "nothing was changed: the output tree is as it was"
+        if error.rolled_back
+        else "the output tree is left for the next compile or check to roll back"
+    )
+    return WRITE_FAILED.diagnostic(
+        _shown(shown_root, error.target),
+        1,
+        1,
+        f"cannot write the output: {error.reason}; {outcome}",
+        "fix the cause (disk space, permissions, a link in the way), then compile again",
+    )
 
 
 def apply_wiring(root: Path, wiring: tuple[Wiring, ...]) -> list[str]:
-    """``--fix``: write each app kustomization that lacks its Component; the paths written."""
-    fixed = []
-    preflight(root, [w.file for w in wiring if w.state == "unlisted" and w.fixed])
-    for item in wiring:
-        if item.state == "unlisted" and item.fixed:
-            atomic_write(root / item.file, item.fixed)
-            fixed.append(item.file)
-    return fixed
+    """``--fix`` alone: write each app kustomization that lacks its Component; the paths
+    written (none when the write failed)."""
+    return list(apply(Changes(root), wiring=wiring).fixed)
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """What recovery did (notes for the report) and what stops the run (BP407)."""
+
+    notes: tuple[str, ...] = ()
+    problems: tuple[Diagnostic, ...] = ()
+
+
+_STOPPED = {
+    recovery.BUSY: (
+        "another backup-policy run is writing the output",
+        "wait for it to finish, then run again",
+    ),
+    recovery.REFUSED: (
+        "an interrupted compile cannot be recovered",
+        "its old files are in the folder's old/ (see journal.json): put them back by hand, "
+        "then remove the folder",
+    ),
+}
+
+
+def recover(repository: Path, project_root: Path) -> Recovered:
+    """Settle every write a dead run left in ``repository``, before the tree is read."""
+    notes: list[str] = []
+    problems: list[Diagnostic] = []
+    for found in recovery.recover(repository):
+        shown = Path(os.path.relpath(found.staging, project_root)).as_posix()
+        if found.outcome in _STOPPED:
+            message, hint = _STOPPED[found.outcome]
+            problems.append(
+                WRITE_FAILED.diagnostic(shown, 1, 1, f"{message}: {found.detail}", hint)
+            )
+        elif found.outcome != recovery.DISCARDED:
+            notes.append(
+                f"an interrupted compile of {found.root} was {found.outcome} "
+                f"({found.changes} files): the tree is "
+                + ("as it was before it" if found.outcome == recovery.ROLLED_BACK else "complete")
+            )
+    return Recovered(tuple(notes), tuple(problems))

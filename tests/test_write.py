@@ -1,21 +1,27 @@
-"""Stage 7, write: only changed files are written, hand-written files are never touched,
-stale generated files are removed, and the diff shows exactly what a compile would do."""
+"""Stage 8, write: only changed files are written, hand-written files are never touched,
+stale generated files are removed, modes are kept, nothing leaves the output root, and the
+diff shows exactly what a compile would do. All-or-nothing writes: test_atomic_write.py."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 from pathlib import Path
 
 import pytest
 
 from compiler.core.generated import HEADER_MARK
+from compiler.plan.wiring import with_component
 from compiler.tree.read import read_tree
-from compiler.write import Changes, apply, atomic_write, unified_diff
+from compiler.write import Changes, apply, unified_diff
 from compiler.write import compare as compare_tree
+from tests.conftest import REPO, RunCli
 from tests.support.files import is_generated
 
 HEAD = f"{HEADER_MARK} from:\n#   policies/x.yaml\n# Do not edit.\n"
 APP = "kubernetes/apps/apps/web"
+BASE = REPO / "tests" / "cases" / "base"
 
 
 def gen(body: str) -> str:
@@ -81,19 +87,52 @@ def test_a_fresh_compile_has_no_drift(root: Path) -> None:
     assert unified_diff(changes, "out") == ""
 
 
-def test_atomic_write_leaves_no_temporary_files(tmp_path: Path) -> None:
-    target = tmp_path / "deep" / "dir" / "file.yaml"
-    atomic_write(target, "x: 1\n")
-    atomic_write(target, "x: 2\n")
-    assert target.read_text() == "x: 2\n"
-    assert sorted(p.name for p in target.parent.iterdir()) == ["file.yaml"]
-    assert target.stat().st_mode & 0o777 == 0o644
+def test_a_rewritten_file_keeps_its_mode_and_a_new_one_follows_the_umask(root: Path) -> None:
+    kept = root / APP / "backup" / "a.yaml"
+    _compile(root, {f"{APP}/backup/a.yaml": gen("a: 1\n")})
+    kept.chmod(0o600)
+    previous = os.umask(0o027)
+    try:
+        _compile(root, {f"{APP}/backup/a.yaml": gen("a: 2\n"), f"{APP}/new/b.yaml": gen("b\n")})
+    finally:
+        os.umask(previous)
+    assert kept.read_text() == gen("a: 2\n") and stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert stat.S_IMODE((root / APP / "new" / "b.yaml").stat().st_mode) == 0o640
+    assert stat.S_IMODE((root / APP / "new").stat().st_mode) == 0o750
 
 
-def test_atomic_write_keeps_newlines_unix(tmp_path: Path) -> None:
-    target = tmp_path / "f.yaml"
-    atomic_write(target, "a\nb\n")
-    assert target.read_bytes() == b"a\nb\n"
+def test_files_are_written_with_unix_newlines_and_no_temporary_files(root: Path) -> None:
+    _compile(root, {f"{APP}/backup/a.yaml": gen("a\nb\n")})
+    assert (root / APP / "backup" / "a.yaml").read_bytes() == gen("a\nb\n").encode()
+    assert [p.name for p in (root / APP / "backup").iterdir()] == ["a.yaml"]
+    assert [p.name for p in root.parent.iterdir()] == ["out"]  # no staging folder left
+
+
+@pytest.mark.parametrize(
+    ("into", "reason"),
+    [("outside", "leaves the output root"), ("out/elsewhere", "passes through the symbolic link")],
+)
+def test_a_write_through_a_symbolic_link_is_refused_before_anything_is_written(
+    root: Path, tmp_path: Path, into: str, reason: str
+) -> None:
+    """BP406 reports the link first; the writer checks again right before staging."""
+    (tmp_path / into).mkdir()
+    (root / "kubernetes").mkdir()
+    (root / "kubernetes" / "apps").symlink_to(tmp_path / into)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    changes = Changes(root, {f"{APP}/backup/a.yaml": gen("a\n"), "kubernetes/b.yaml": gen("b\n")})
+    written = apply(changes, home=tmp_path, shown_root="out")
+    assert [(d.file, d.rule) for d in written.problems] == [(f"out/{APP}/backup/a.yaml", "BP407")]
+    assert reason in written.problems[0].message
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize("rel", ["../escape.yaml", "kubernetes/../../escape.yaml", "/etc/x"])
+def test_a_path_that_leaves_the_output_root_is_refused(root: Path, rel: str) -> None:
+    written = apply(Changes(root, {rel: gen("x\n")}), home=root.parent)
+    assert [d.rule for d in written.problems] == ["BP407"]
+    assert "leaves the output root" in written.problems[0].message
+    assert sorted(p.name for p in root.parent.iterdir()) == ["out"]
 
 
 def test_a_hand_written_file_is_never_overwritten(root: Path) -> None:
@@ -207,3 +246,78 @@ def test_unified_diff(root: Path) -> None:
     headers = [line for line in lines if line.startswith("--- ")]
     assert headers == sorted(headers) and len(headers) == 3
     assert _tree(root)[f"{APP}/backup/a.yaml"] == gen("a: 1\nkeep: 1\n")  # diff writes nothing
+
+
+# `compile --fix`: the app's own kustomization gets its Component, and nothing else changes.
+FOUR_SPACES = """\
+# yaml-language-server: $schema=https://json.schemastore.org/kustomization
+---
+# web: the app itself
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: apps
+resources:
+    - ./deployment.yaml  # the workload
+    - ./pvc.yaml
+labels:
+    - pairs:
+          app.kubernetes.io/name: web
+      includeSelectors: false
+"""
+UNINDENTED = """\
+--- # web
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: apps
+resources:
+- ./deployment.yaml
+- ./pvc.yaml
+"""
+LISTED_ELSEWHERE = """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: ["./deployment.yaml", './pvc.yaml']
+components:
+  - ../../components/common  # shared
+
+patches:
+  - path: patch.yaml
+"""
+FLOW_ONLY = """\
+---
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+metadata:
+    name: web
+resources: [./deployment.yaml, ./pvc.yaml]
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (FOUR_SPACES, FOUR_SPACES + "components:\n    - ./backup\n"),
+        (UNINDENTED, UNINDENTED + "components:\n- ./backup\n"),
+        (
+            LISTED_ELSEWHERE,
+            LISTED_ELSEWHERE.replace("# shared\n", "# shared\n  - ./backup\n"),
+        ),
+        (FLOW_ONLY, FLOW_ONLY + "components:\n    - ./backup\n"),
+    ],
+    ids=["four-spaces", "unindented-sequences", "components-listed", "flow-sequences"],
+)
+def test_fix_keeps_the_document_start_comments_and_indentation(text: str, expected: str) -> None:
+    assert with_component(text, "./backup") == expected
+
+
+def test_compile_fix_keeps_the_kustomization_text_and_mode(tmp_path: Path, run_cli: RunCli) -> None:
+    shutil.copytree(BASE, tmp_path, dirs_exist_ok=True)
+    kustomization = tmp_path / "out" / APP / "kustomization.yaml"
+    kustomization.write_text(FOUR_SPACES)
+    kustomization.chmod(0o600)
+    result = run_cli("compile", "--fix", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "1 app kustomizations fixed" in result.output
+    assert kustomization.read_text() == FOUR_SPACES + "components:\n    - ./backup\n"
+    assert stat.S_IMODE(kustomization.stat().st_mode) == 0o600
+    assert run_cli("check", cwd=tmp_path).exit_code == 0

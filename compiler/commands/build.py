@@ -5,6 +5,7 @@ from __future__ import annotations
 from compiler import write
 from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, failed, finish, timings, usage
 from compiler.config import RunConfig
+from compiler.core.diagnostics import Diagnostic
 from compiler.pipeline.build import BuildResult, build, output_option_problem
 from compiler.report import Report
 
@@ -28,13 +29,28 @@ def _summary(result: BuildResult) -> dict[str, int]:
     }
 
 
+def _recover(command: str, config: RunConfig) -> tuple[write.Recovered, Outcome | None]:
+    """Settle what a killed compile left before the tree is read; an Outcome when that
+    stops the run (another live run, or a leftover that cannot be trusted)."""
+    recovered = write.recover(config.repository, config.project_root)
+    if not recovered.problems:
+        return recovered, None
+    notes = ["nothing read or written: the output tree is not settled", *recovered.notes]
+    report = Report(command, EXIT_FAILED, list(recovered.problems), notes=notes)
+    return recovered, finish(report, config)
+
+
 def run_check(config: RunConfig) -> Outcome:
-    """Compile in memory; exit 1 with a unified diff when the tree differs. Writes nothing."""
+    """Compile in memory; exit 1 with a unified diff when the tree differs. Writes nothing
+    (beyond settling what a killed compile left)."""
     if problem := _problem(config):
         return usage(problem)
+    recovered, stopped = _recover("check", config)
+    if stopped is not None:
+        return stopped
     result = build(config)
     diagnostics = result.diagnostics.sorted()
-    notes, body = timings(result, config), ""
+    notes, body = [*recovered.notes, *timings(result, config)], ""
     changes = result.changes
     if changes is not None and changes.drift and not result.diagnostics.has_errors:
         diagnostics += write.drift(changes, result.shown_root)
@@ -50,17 +66,37 @@ def run_check(config: RunConfig) -> Outcome:
 
 
 def run_compile(config: RunConfig) -> Outcome:
-    """Compile and write changed files; on any error nothing is written."""
+    """Compile and write changed files, all or nothing; on any error nothing is written."""
     if problem := _problem(config):
         return usage(problem)
+    recovered, stopped = _recover("compile", config)
+    if stopped is not None:
+        return stopped
     result = build(config)
     changes, plan = result.changes, result.plan
     diagnostics = result.diagnostics.sorted()
     if failed(result, config) or changes is None or plan is None:
-        notes = ["nothing written: fix the errors above", *timings(result, config)]
+        notes = ["nothing written: fix the errors above", *recovered.notes]
+        notes += timings(result, config)
         return finish(Report("compile", EXIT_FAILED, diagnostics, notes=notes), config)
-    write.apply(changes)
-    fixed = write.apply_wiring(changes.root, plan.wiring) if config.fix else []
+    wiring = plan.wiring if config.fix else ()
+    written = write.apply(
+        changes, home=config.repository, wiring=wiring, shown_root=result.shown_root
+    )
+    diagnostics += written.problems
+    if any(d.level == "error" for d in written.problems):
+        notes = ["compile failed while writing: see the error above", *recovered.notes]
+        notes += timings(result, config)
+        return finish(Report("compile", EXIT_FAILED, diagnostics, notes=notes), config)
+    notes = [*recovered.notes, *timings(result, config)]
+    return finish(_compiled(result, written, diagnostics, notes), config)
+
+
+def _compiled(
+    result: BuildResult, written: write.Written, diagnostics: list[Diagnostic], notes: list[str]
+) -> Report:
+    assert result.changes is not None
+    changes, fixed = result.changes, list(written.fixed)
     line = (
         f"compiled {_summary(result)['services']} services into {result.shown_root}: "
         f"{len(changes.writes)} written, {len(changes.unchanged)} unchanged, "
@@ -75,7 +111,4 @@ def run_compile(config: RunConfig) -> Outcome:
         "fixed": len(fixed),
     }
     data = {"written": sorted(changes.writes), "removed": list(changes.deletes), "fixed": fixed}
-    report = Report(
-        "compile", EXIT_OK, diagnostics, "", [line, *timings(result, config)], summary, data
-    )
-    return finish(report, config)
+    return Report("compile", EXIT_OK, diagnostics, "", [line, *notes], summary, data)

@@ -3,13 +3,19 @@
 kustomize builds an app from its kustomization.yaml (``<app>/`` or the flux-template
 ``<app>/app/``); a Component that is not listed under ``components:`` is never applied, so
 the backups it carries silently never exist. ``compile --fix`` writes the ``fixed`` text:
-the same file through ruamel's round trip, comments, ``---`` and indentation kept.
+the same file through ruamel's round trip, with its comments, quotes, a leading ``---`` (and
+what stands above it) and its own mapping and sequence indentation; the write stage keeps
+its file mode.
 """
 
 from __future__ import annotations
 
+import copy
 import io
+import re
 from collections.abc import Sequence
+from itertools import pairwise
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -25,10 +31,73 @@ def _lists(components: Sequence[str], wanted: str) -> bool:
     return any(str(c).removeprefix("./").rstrip("/") == normal for c in components)
 
 
+# A document start marker alone on its line, perhaps with a comment.
+_DOCUMENT_START = re.compile(r"---(?:\s+#.*)?")
+
+
+def _split_start(text: str) -> tuple[str, str]:
+    """(the lines up to and including a leading ``---``, the rest). ruamel drops the marker
+    and the comments above it, so they are kept as written."""
+    lines = text.splitlines(keepends=True)
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if _DOCUMENT_START.fullmatch(stripped):
+            return "".join(lines[: number + 1]), "".join(lines[number + 1 :])
+        if stripped and not stripped.startswith(("#", "%")):
+            break
+    return "", text
+
+
+def _mapping_indent(text: str) -> int | None:
+    """The indent of the first nested mapping: ruamel guesses it only when no block
+    sequence comes before it, and kustomizations start with ``resources:`` lists."""
+    lines = [line for line in text.splitlines() if line.strip() and line.strip()[0] != "#"]
+    for line, following in pairwise(lines):
+        inner = following.lstrip(" ")
+        if not line.rstrip().endswith(":") or inner.startswith("- "):
+            continue
+        key_column = len(line) - len(line.lstrip(" -"))
+        if len(following) - len(inner) > key_column:
+            return len(following) - len(inner) - key_column
+    return None
+
+
+def _dumper(body: str) -> tuple[YAML, Any]:
+    """A round-trip dumper with the file's own indentation and quotes, and its data."""
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    data, sequence, offset = load_yaml_guess_indent(body, yaml=yaml)
+    mapping = _mapping_indent(body) or 2
+    if offset is None or sequence is None:  # no block sequence yet: indent it like yamllint
+        offset, sequence = mapping, mapping + 2
+    yaml.indent(mapping=mapping, sequence=max(sequence, offset + 2), offset=offset)
+    return yaml, data
+
+
+def _append(sequence: CommentedSeq, item: str) -> None:
+    """Append ``item``. ruamel keeps the lines after the last item (blank lines, comments
+    about the next key) in that item's comment: they move below the new one, and only its
+    end-of-line comment stays."""
+    last = len(sequence) - 1
+    sequence.append(item)
+    comment = sequence.ca.items.get(last, [None])[0] if last >= 0 else None
+    if comment is None:
+        return
+    own, newline, following = comment.value.partition("\n")
+    if following:
+        comment.value = own + newline
+        moved = copy.copy(comment)
+        moved.value = "\n" + following
+        sequence.ca.items[last + 1] = [moved, None, None, None]
+
+
 def with_component(text: str, component: str) -> str | None:
-    """``text`` (a kustomization) with ``component`` appended to ``components:``."""
+    """``text`` (a kustomization) with ``component`` appended to ``components:``; comments,
+    ``---`` and indentation kept. None when it is not one YAML mapping."""
+    start, body = _split_start(text)
     try:
-        data, indent, block_seq_indent = load_yaml_guess_indent(text)
+        yaml, data = _dumper(body)
     except YAMLError:
         return None
     if not isinstance(data, CommentedMap):
@@ -37,15 +106,10 @@ def with_component(text: str, component: str) -> str | None:
     if not isinstance(components, CommentedSeq):
         components = CommentedSeq()
         data["components"] = components
-    components.append(component)
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    yaml.indent(mapping=indent or 2, sequence=indent or 2, offset=block_seq_indent or 0)
-    yaml.explicit_start = text.lstrip().startswith("---")
+    _append(components, component)
     buffer = io.StringIO()
     yaml.dump(data, buffer)
-    return buffer.getvalue()
+    return start + buffer.getvalue()
 
 
 def _state(component: ComponentPlan, inventory: Inventory) -> Wiring:

@@ -1,0 +1,227 @@
+"""Stage, then commit: the files below an output root change all together or not at all.
+
+:func:`replace_files` writes every new file into a staging folder of the home (the
+repository, on the output root's filesystem, so that ``rename`` is atomic), fsyncs them and
+writes the journal (:mod:`compiler.core.journal`). Then, for each target in path order, it
+moves the old file aside into the staging folder and renames the new one into place;
+fsyncs the folders; and marks the journal committed. Any exception before that mark rolls
+everything back at once (:func:`compiler.core.recovery.settle`); a killed run is rolled back
+by the next one. The folder is locked (``flock``) while its run lives.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+from typing import NoReturn
+
+from compiler.core.journal import (
+    COMMITTED,
+    STAGING_PREFIX,
+    Journal,
+    JournalError,
+    Operation,
+    fsync_folder,
+    lock,
+    new_file,
+    old_file,
+    unsafe_target,
+    write_journal,
+)
+from compiler.core.recovery import settle
+
+# Ignored by git, so a folder left by a killed run is never committed by accident.
+GITIGNORE = "# backup-policy's staging folder (removed by the next run): never commit it\n*\n"
+NEW_FILE_MODE = 0o644  # the umask applies, as for any file a tool creates
+
+
+class StagingError(Exception):
+    """A write that failed: at which target ('' for the write as a whole), why, and
+    whether the tree is already back as it was (else the next run rolls it back)."""
+
+    def __init__(self, target: str, reason: str, rolled_back: bool = True) -> None:
+        super().__init__(f"{target}: {reason}" if target else reason)
+        self.target, self.reason, self.rolled_back = target, reason, rolled_back
+
+
+def replace_files(home: Path, root: Path, writes: Mapping[str, str], deletes: Sequence[str]) -> str:
+    """Write ``writes`` and remove ``deletes`` (paths relative to ``root``) as one change.
+
+    Raises :class:`StagingError` with the tree as it was. Returns a warning ('' when all is
+    well) when only the clean-up after the commit failed: the tree is new, the next run
+    removes the staging folder.
+    """
+    if not writes and not deletes:
+        return ""
+    staging = _create_staging(home)
+    handle = lock(staging)
+    if handle is None:
+        raise StagingError("", f"another backup-policy run took {staging}")
+    try:
+        try:
+            _commit(staging, root, _stage(staging, home, root, writes, deletes))
+        except BaseException as error:
+            _roll_back(staging, home, error)
+        return _clean_up(staging, home)
+    finally:
+        os.close(handle)
+
+
+@contextmanager
+def _at(target: str) -> Iterator[None]:
+    """An I/O error, told with the target it happened at."""
+    try:
+        yield
+    except OSError as error:
+        raise StagingError(target, error.strerror or str(error)) from error
+
+
+def _create_staging(home: Path) -> Path:
+    with _at(""):
+        return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=home))
+
+
+def _stage(
+    staging: Path, home: Path, root: Path, writes: Mapping[str, str], deletes: Sequence[str]
+) -> Journal:
+    """Every new file in the staging folder, fsynced, and the journal: the tree untouched."""
+    targets = sorted({*writes, *deletes})
+    with _at(""):
+        (staging / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+        _check_targets(staging, root, targets)
+        (staging / "new").mkdir()
+        (staging / "old").mkdir()
+    operations = tuple(
+        _stage_one(staging, root, number, rel, writes.get(rel))
+        for number, rel in enumerate(targets)
+    )
+    journal = Journal(_relative(root, home), operations, _missing_folders(root, writes))
+    with _at(""):
+        fsync_folder(staging / "new")
+        write_journal(staging, journal)
+    return journal
+
+
+def _check_targets(staging: Path, root: Path, targets: Sequence[str]) -> None:
+    """Each target stays in the root, and lands on the staging folder's filesystem."""
+    device = os.stat(staging).st_dev
+    devices: dict[Path, int] = {}
+    for rel in targets:
+        if problem := unsafe_target(root, rel):
+            raise StagingError(rel, problem)
+        folder = _nearest_existing((root / rel).parent)
+        if folder not in devices:
+            devices[folder] = os.stat(folder).st_dev
+        if devices[folder] != device:
+            reason = f"on another filesystem than {staging.parent}: no atomic rename there"
+            raise StagingError(rel, reason)
+
+
+def _nearest_existing(folder: Path) -> Path:
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def _stage_one(staging: Path, root: Path, number: int, rel: str, text: str | None) -> Operation:
+    with _at(rel):
+        mode = _old_mode(root / rel, rel)
+        if text is not None:
+            _write_new(new_file(staging, number), text, mode)
+    return Operation(rel, text is not None, mode is not None)
+
+
+def _old_mode(path: Path, rel: str) -> int | None:
+    """The mode of the file at ``path`` (kept by its new version), None when there is none."""
+    try:
+        status = path.lstat()
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(status.st_mode):
+        raise StagingError(rel, "not a regular file: never replaced")
+    return stat.S_IMODE(status.st_mode)
+
+
+def _write_new(path: Path, text: str, mode: int | None) -> None:
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, NEW_FILE_MODE)
+    with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+        stream.write(text)
+        stream.flush()
+        if mode is not None:
+            os.fchmod(stream.fileno(), mode)
+        os.fsync(stream.fileno())
+
+
+def _relative(root: Path, home: Path) -> str:
+    try:
+        return root.relative_to(home).as_posix()
+    except ValueError:
+        raise StagingError("", f"the output root {root} is not inside {home}") from None
+
+
+def _missing_folders(root: Path, rels: Mapping[str, str]) -> tuple[str, ...]:
+    """The folders new files need that do not exist yet, parents first."""
+    missing: set[str] = set()
+    for rel in rels:
+        parts = PurePosixPath(rel).parts[:-1]
+        for depth in range(1, len(parts) + 1):
+            folder = "/".join(parts[:depth])
+            if folder not in missing and not (root / folder).is_dir():
+                missing.add(folder)
+    return tuple(sorted(missing))
+
+
+def _commit(staging: Path, root: Path, journal: Journal) -> None:
+    """Every rename, then the commit point: the journal marked committed."""
+    for rel in journal.created:
+        with _at(rel):
+            (root / rel).mkdir()
+    for number, operation in enumerate(journal.operations):
+        with _at(operation.target):
+            _rename(staging, root, number, operation)
+    with _at(""):
+        _sync_folders(staging, root, journal)
+        write_journal(staging, replace(journal, state=COMMITTED))
+
+
+def _rename(staging: Path, root: Path, number: int, operation: Operation) -> None:
+    target = root / operation.target
+    if operation.old:
+        os.rename(target, old_file(staging, number))  # moved aside, kept for a roll back
+    if operation.new:
+        os.rename(new_file(staging, number), target)
+
+
+def _sync_folders(staging: Path, root: Path, journal: Journal) -> None:
+    folders = {(root / op.target).parent for op in journal.operations}
+    folders |= {(root / rel).parent for rel in journal.created}
+    for folder in sorted({*folders, staging / "old"}):
+        fsync_folder(folder)
+
+
+def _roll_back(staging: Path, home: Path, error: BaseException) -> NoReturn:
+    """Put the tree back at once, then raise what went wrong."""
+    target, cause = (error.target, error.reason) if isinstance(error, StagingError) else ("", error)
+    try:
+        settle(staging, home)
+    except (OSError, JournalError) as failure:
+        reason = f"{cause}; rolling back failed too ({failure}): the next run rolls it back"
+        raise StagingError(target, reason, rolled_back=False) from error
+    if isinstance(error, OSError):
+        raise StagingError("", error.strerror or str(error)) from error
+    raise error
+
+
+def _clean_up(staging: Path, home: Path) -> str:
+    """Prune folders emptied by removals, remove the staging folder; a failure here leaves
+    the new tree complete, and the next run's recovery finishes the clean-up."""
+    try:
+        settle(staging, home)
+    except (OSError, JournalError) as error:
+        return f"the new tree is complete, but {staging} could not be removed: {error}"
+    return ""
