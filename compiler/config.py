@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -39,7 +40,14 @@ class RunConfig:
 
     @property
     def date(self) -> dt.date:
-        return self.today or dt.date.today()
+        """``--today``, else the day of SOURCE_DATE_EPOCH (reproducible builds and docs),
+        else today."""
+        if self.today is not None:
+            return self.today
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+        if epoch.isdigit():
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+        return dt.date.today()
 
     @cached_property
     def repository(self) -> Path:

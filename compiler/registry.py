@@ -16,6 +16,7 @@ from compiler.model.compose import PolicyKinds
 from compiler.rules import (
     acknowledge,
     patches,
+    proof,
     protection,
     restore_tests,
     services,
@@ -36,6 +37,7 @@ CORE_RULES: tuple[Rule, ...] = (
     *protection.RULES,
     *wiring.RULES,
     *patches.RULES,
+    *proof.RULES,
     *verify.RULES,
     *write_rules.RULES,
     root.OUTPUT_ROOT,

@@ -15,6 +15,10 @@ from tests.support.validation.schemas import SchemaRegistry
 
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI") == "true"
+# Restore-test deadlines are judged on one fixed day, in this process and in every command
+# the tests start (SOURCE_DATE_EPOCH, like --today): the suite does not change with the date.
+TODAY = "2026-12-06"
+os.environ["SOURCE_DATE_EPOCH"] = "1796515200"  # 2026-12-06T00:00:00Z
 
 
 def require_tool(name: str, found: bool) -> None:

@@ -10,7 +10,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from compiler.analyse.coverage import Copy, Coverage, DataItem, policy_items, with_target_flags
+from compiler.analyse.coverage import (
+    Copy,
+    Coverage,
+    DataItem,
+    file_level,
+    policy_items,
+    with_target_flags,
+)
 from compiler.analyse.effective import EffectiveService, effective_services
 from compiler.analyse.schedule import Job, ScheduleBook, resolve_all
 from compiler.core.rule import PathKey
@@ -29,6 +36,7 @@ __all__ = [
     "TargetRef",
     "ToolAnalysis",
     "analyse",
+    "file_level",
 ]
 
 

@@ -4,6 +4,12 @@ Each tool says which copies it makes of an item and how far apart they can be (t
 gap between consecutive scheduled copies over a year of cron firings). A copy is local (a
 snapshot on the volume itself) or on a separate target; the target's ``offsite`` flag says
 whether it survives losing the site. Only copies on a separate target meet the RPO.
+
+A file-level copy of a live database (restic of the PVC, a Longhorn snapshot of a volume
+being written) is not a consistent copy of the database: it counts for the database's RPO
+only when the database is quiesced for it (e.g. a K8up backup command that streams a
+dump). Tools mark such copies with :func:`file_level`; the copy stays listed with why it
+does not count.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from compiler.core.rule import PathKey
 from compiler.model.cluster import ClusterSpec
 
 ItemKind = Literal["pvc", "sqlite", "postgres"]
+LIVE_DATABASES: frozenset[str] = frozenset({"sqlite", "postgres"})
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,15 @@ class Copy:
     gap: int
     schedule: str
     offsite: bool = False
+    consistent: bool = True
+    """False for a file-level copy of a live database: it does not count for the RPO."""
+    note: str = ""
+    """Why the copy does not count, or how it is made consistent."""
+
+    @property
+    def counts(self) -> bool:
+        """It meets the RPO: consistent and on a separate target."""
+        return self.separate and self.consistent
 
 
 @dataclass(frozen=True)
@@ -52,8 +68,27 @@ class Coverage:
 
     @property
     def effective_rpo(self) -> int | None:
-        gaps = [c.gap for c in self.copies if c.separate]
+        gaps = [c.gap for c in self.copies if c.counts]
         return min(gaps) if gaps else None
+
+    @property
+    def separate_targets(self) -> frozenset[str]:
+        return frozenset(c.target for c in self.copies if c.counts)
+
+    @property
+    def offsite_targets(self) -> frozenset[str]:
+        return frozenset(c.target for c in self.copies if c.counts and c.offsite)
+
+    @property
+    def three_two_one(self) -> str:
+        """The 3-2-1 count: copies (the live data and each counting copy), separate
+        targets, offsite targets."""
+        counted = {(c.method, c.target) for c in self.copies if c.counts}
+        targets = len(self.separate_targets)
+        return (
+            f"{1 + len(counted)} copies, {targets} separate target{'' if targets == 1 else 's'}, "
+            f"{len(self.offsite_targets)} offsite"
+        )
 
     @property
     def local_rpo(self) -> int | None:
@@ -92,6 +127,19 @@ def policy_items(service: EffectiveService) -> list[DataItem]:
         for index, db in enumerate(spec.sqlite)
     ]
     return items
+
+
+def file_level(copy: Copy, item: DataItem, quiesced: str = "") -> Copy:
+    """A copy of the files under ``item``: not consistent for a live database unless
+    ``quiesced`` says how the database is made consistent for it."""
+    if item.kind not in LIVE_DATABASES:
+        return copy
+    if quiesced:
+        return replace(copy, note=quiesced)
+    why = (
+        f"does not count: a file-level copy of a live {item.kind} database is not a consistent copy"
+    )
+    return replace(copy, consistent=False, note=why)
 
 
 def with_target_flags(copy: Copy, cluster: ClusterSpec) -> Copy:

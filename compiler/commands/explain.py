@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from compiler.analyse import Analysis, Copy, Coverage, EffectiveService
+from compiler.analyse.evidence import RtoEvidence, Standing, covers, rto_evidence, standings
 from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, failed, finish, usage
 from compiler.config import RunConfig
 from compiler.core.durations import humanize
 from compiler.core.text import did_you_mean
-from compiler.model.restore import RestoreTest
-from compiler.model.types import FREQUENCY_DAYS
 from compiler.pipeline.validate import validate
 from compiler.report import Report
 
@@ -19,9 +18,10 @@ def _copy_line(copy: Copy) -> str:
     where = (
         "offsite target" if copy.offsite else "separate target" if copy.separate else "local copy"
     )
+    note = f"; {copy.note}" if copy.note else ""
     return (
         f"    - {copy.method} -> {copy.target} ({where}): "
-        f"schedule {copy.schedule!r}, worst gap {humanize(copy.gap)}"
+        f"schedule {copy.schedule!r}, worst gap {humanize(copy.gap)}{note}"
     )
 
 
@@ -30,47 +30,46 @@ def _item_lines(item: Coverage) -> list[str]:
     rpo = item.effective_rpo
     achieved = humanize(rpo) if rpo is not None else "none"
     line = f"  {item.item.key}: effective RPO {achieved} {verdict} {humanize(item.service.rpo)}"
-    return [line, *(_copy_line(copy) for copy in item.copies)]
+    copies = [_copy_line(copy) for copy in item.copies]
+    return [line, *copies, f"    3-2-1: {item.three_two_one}"]
 
 
-def _last_run(test: RestoreTest) -> str:
-    """The latest run when it did not pass, with its follow-ups."""
-    runs = sorted(test.protocol, key=lambda r: r.date)
-    if not runs or runs[-1].result == "passed":
-        return ""
-    last = runs[-1]
-    follow = f" (follow-ups: {'; '.join(last.follow_ups)})" if last.follow_ups else ""
-    return f"; last run {last.date} {last.result} by {last.owner}{follow}"
-
-
-def _test_line(test: RestoreTest, service: EffectiveService, grace: int) -> str:
+def _standing_line(standing: Standing, service: EffectiveService) -> str:
+    test = standing.test
     head = f"    - {test.id} {test.title!r} ({test.type}, {test.frequency}, {test.responsible})"
-    passed = sorted((run for run in test.protocol if run.result == "passed"), key=lambda r: r.date)
-    if not passed:
-        return f"{head}: never passed{_last_run(test)}"
-    last = passed[-1]
-    took = ""
-    if last.duration is not None:
-        fits = "within" if last.duration <= service.rto else "OVER"
-        took = f", took {humanize(last.duration)} ({fits} RTO {humanize(service.rto)})"
-    due = last.date + dt.timedelta(days=FREQUENCY_DAYS[test.frequency], seconds=grace)
+    last, passed = standing.last_run, standing.last_pass
+    state = "never passed" if passed is None else f"last passed {passed.date} by {passed.owner}"
+    if passed is not None and passed.duration is not None:
+        fits = "within" if passed.duration <= service.rto else "OVER"
+        state += f", took {humanize(passed.duration)} ({fits} RTO {humanize(service.rto)})"
+    if standing.due is not None:
+        state += f"; {'OVERDUE since' if standing.overdue else 'next due by'} {standing.due}"
+    if standing.failing and last is not None:
+        follow = f" (follow-ups: {'; '.join(last.follow_ups)})" if last.follow_ups else ""
+        state += f"; last run {last.date} {last.result} by {last.owner}{follow}"
+    return f"{head}: {state}"
+
+
+def _rto_line(evidence: RtoEvidence | None, service: EffectiveService) -> str:
+    rto = humanize(service.rto)
+    if evidence is None:
+        return f"  RTO {rto}: unproven (no passing restore test covering it recorded a duration)"
+    verdict = "EXCEEDED" if evidence.exceeds(service.rto) else "proven"
     return (
-        f"{head}: last passed {last.date} by {last.owner}{took}; next due by {due}{_last_run(test)}"
+        f"  RTO {rto}: {verdict} by {evidence.test.id} on {evidence.run.date} "
+        f"(took {humanize(evidence.duration)})"
     )
 
 
-def _restore_lines(analysis: Analysis, service: EffectiveService) -> list[str]:
-    plan = analysis.policies.restore_plan
+def _restore_lines(analysis: Analysis, service: EffectiveService, today: dt.date) -> list[str]:
     wanted = service.defaults.restore_test
     lines = [f"  restore tests (class {service.classification} asks for {wanted}):"]
-    tests = {t.id: t for t in plan.policy.spec.tests} if plan is not None else {}
-    grace = plan.policy.spec.grace_period if plan is not None else 0
-    ids = service.source.policy.spec.restore_tests
-    lines += [_test_line(tests[i], service, grace) for i in ids if i in tests]
-    return lines if ids else [*lines, "    none"]
+    covering = [s for s in standings(analysis.policies, today) if covers(s.test, service)]
+    lines += [_standing_line(standing, service) for standing in covering] or ["    none"]
+    return [*lines, _rto_line(rto_evidence(analysis.policies, service), service)]
 
 
-def _service_lines(analysis: Analysis, service: EffectiveService) -> list[str]:
+def _service_lines(analysis: Analysis, service: EffectiveService, today: dt.date) -> list[str]:
     spec = service.source.policy.spec
     lines = [
         f"{service.key} ({service.source.file})",
@@ -81,7 +80,7 @@ def _service_lines(analysis: Analysis, service: EffectiveService) -> list[str]:
     ]
     for item in (c for c in analysis.coverage if c.service is service):
         lines += _item_lines(item)
-    return lines + _restore_lines(analysis, service)
+    return lines + _restore_lines(analysis, service, today)
 
 
 def _copy_data(copy: Copy) -> dict[str, object]:
@@ -92,17 +91,42 @@ def _copy_data(copy: Copy) -> dict[str, object]:
         "offsite": copy.offsite,
         "schedule": copy.schedule,
         "worstGapSeconds": copy.gap,
+        "consistent": copy.consistent,
+        "note": copy.note,
     }
 
 
-def _service_data(analysis: Analysis, service: EffectiveService) -> dict[str, object]:
+def _evidence_data(evidence: RtoEvidence | None) -> dict[str, object] | None:
+    if evidence is None:
+        return None
+    run = evidence.run
+    return {"test": evidence.test.id, "date": str(run.date), "durationSeconds": evidence.duration}
+
+
+def _standing_data(standing: Standing) -> dict[str, object]:
+    last = standing.last_run
+    return {
+        "id": standing.test.id,
+        "lastPassed": str(standing.last_pass.date) if standing.last_pass else None,
+        "due": str(standing.due) if standing.due else None,
+        "overdue": standing.overdue,
+        "lastResult": last.result if last is not None else None,
+    }
+
+
+def _service_data(
+    analysis: Analysis, service: EffectiveService, today: dt.date
+) -> dict[str, object]:
     spec = service.source.policy.spec
+    covering = [s for s in standings(analysis.policies, today) if covers(s.test, service)]
     items = [
         {
             "item": c.item.key,
             "effectiveRpoSeconds": c.effective_rpo,
             "met": c.met,
             "copies": [_copy_data(copy) for copy in c.copies],
+            "separateTargets": sorted(c.separate_targets),
+            "offsiteTargets": sorted(c.offsite_targets),
         }
         for c in analysis.coverage
         if c.service is service
@@ -117,7 +141,8 @@ def _service_data(analysis: Analysis, service: EffectiveService) -> dict[str, ob
         "rtoSeconds": service.rto,
         "methods": list(service.methods),
         "items": items,
-        "restoreTests": list(spec.restore_tests),
+        "restoreTests": [_standing_data(standing) for standing in covering],
+        "rtoEvidence": _evidence_data(rto_evidence(analysis.policies, service)),
     }
 
 
@@ -141,7 +166,8 @@ def run_explain(config: RunConfig, service: str) -> Outcome:
     # Warnings about other services are noise here; errors anywhere still fail the run.
     files = {s.source.file for s in matches} | {analysis.policies.cluster.doc.file}
     shown = [d for d in diagnostics if d.file in files or d.level == "error"]
-    lines = [line for chosen in matches for line in _service_lines(analysis, chosen)]
-    data = {"services": [_service_data(analysis, chosen) for chosen in matches]}
+    today = config.date
+    lines = [line for chosen in matches for line in _service_lines(analysis, chosen, today)]
+    data = {"services": [_service_data(analysis, chosen, today) for chosen in matches]}
     code = EXIT_FAILED if failed(result, config) else EXIT_OK
     return finish(Report("explain", code, shown, "\n".join(lines) + "\n", data=data), config)

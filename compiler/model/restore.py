@@ -18,7 +18,12 @@ from compiler.model.types import (
 
 TestType = Literal["longhorn-snapshot", "k8up-restic", "velero-namespace", "full-dr"]
 Result = Literal["passed", "failed", "partial"]
-TestId = Annotated[str, Field(pattern=r"^BT-[A-Z0-9]+-[0-9]{2,}$"), Form("an ID like BT-LH-01")]
+# Any DNS-label-like ID (upper case allowed): BT-LH-01, restore-paperless, dr-2027.
+TestId = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"),
+    Form("letters, digits and '-', like BT-LH-01 or restore-paperless"),
+]
 ServiceKey = Annotated[
     str, Field(pattern=r"^[a-z0-9-]+/[a-z0-9-]+$"), Form("namespace/name, e.g. apps/web")
 ]
@@ -64,7 +69,8 @@ class Run(Base):
 
 class RestoreTest(Base):
     id: TestId = Field(
-        description="Unique ID, BT-<area>-<number>; services list it under restoreTests.",
+        description="Unique ID (letters, digits and -, up to 63); services list it under "
+        "restoreTests.",
         examples=["BT-LH-01", "BT-DR-01"],
     )
     title: NonEmpty = Field(

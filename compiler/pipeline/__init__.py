@@ -22,7 +22,11 @@ from compiler.rules.acknowledge import Acknowledged, acknowledge
 
 @dataclass
 class Timings:
-    """Seconds spent per stage (reported by the benchmark and ``--verbose``)."""
+    """Seconds spent per stage (reported by the benchmark and ``--verbose``).
+
+    Each stage ends with :meth:`add`, which returns the start of the next one: a subclass
+    that measures more at a stage's end (the benchmark's memory figures) overrides it.
+    """
 
     stages: dict[str, float] = field(default_factory=dict)
 

@@ -70,15 +70,21 @@ def _plan_stage(config: RunConfig, result: BuildResult, toolset: Toolset) -> Non
     assert result.analysis is not None and result.inventory is not None
     started = time.perf_counter()
     result.plan = build_plan(PlanContext(result.analysis, result.inventory), toolset.tools)
+    started = result.timings.add("plan", started)
     context = TreeContext(result.analysis, result.inventory, result.plan, config.fix)
     result.diagnostics.extend(run_tree_rules(toolset.rules, context))
     result.accept_acknowledged(toolset.rules, config.date)
-    result.timings.add("plan", started)
+    result.timings.add("tree rules", started)
 
 
-def build(config: RunConfig, toolset: Toolset = DEFAULT) -> BuildResult:
-    """Everything up to (not including) writing, in data order."""
-    result = BuildResult(timings=Timings(progress=config.progress))
+def build(
+    config: RunConfig, toolset: Toolset = DEFAULT, timings: Timings | None = None
+) -> BuildResult:
+    """Everything up to (not including) writing, in data order. ``timings`` receives the
+    stage times (by default a new :class:`Timings` reporting to ``config.progress``)."""
+    if timings is None:
+        timings = Timings(progress=config.progress)
+    result = BuildResult(timings=timings)
     policies = load_stage(config, result, toolset)
     root = _root_stage(config, result, policies) if policies is not None else None
     if policies is None or root is None:
@@ -86,7 +92,7 @@ def build(config: RunConfig, toolset: Toolset = DEFAULT) -> BuildResult:
     started = time.perf_counter()
     result.inventory = read_tree(root, result.shown_root, skip=(config.policies,))
     result.timings.add("tree", started)
-    analyse_stage(result, policies, toolset)
+    analyse_stage(result, policies, toolset, config.date)
     result.accept_acknowledged(toolset.rules, config.date)
     if result.diagnostics.has_errors or result.analysis is None:
         return result

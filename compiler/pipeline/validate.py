@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from compiler.analyse import analyse
@@ -25,20 +26,26 @@ def load_stage(config: RunConfig, result: Result, toolset: Toolset) -> Policies 
     return policies
 
 
-def analyse_stage(result: Result, policies: Policies, toolset: Toolset) -> None:
-    """Stage 4 and the policy rules over its result."""
+def analyse_stage(result: Result, policies: Policies, toolset: Toolset, today: dt.date) -> None:
+    """Stage 4 and the policy rules over its result (deadlines judged on ``today``)."""
     started = time.perf_counter()
     result.analysis = analyse(policies, toolset.tools)
-    context = PolicyContext(result.analysis, toolset.tools)
+    started = result.timings.add("analyse", started)
+    context = PolicyContext(result.analysis, toolset.tools, today)
     result.diagnostics.extend(run_policy_rules(toolset.rules, context))
-    result.timings.add("analyse", started)
+    result.timings.add("policy rules", started)
 
 
-def validate(config: RunConfig, toolset: Toolset = DEFAULT) -> Result:
-    """The policies alone: the fast path for pre-commit."""
-    result = Result(timings=Timings(progress=config.progress))
+def validate(
+    config: RunConfig, toolset: Toolset = DEFAULT, timings: Timings | None = None
+) -> Result:
+    """The policies alone: the fast path for pre-commit. ``timings`` receives the stage
+    times (by default a new :class:`Timings` reporting to ``config.progress``)."""
+    if timings is None:
+        timings = Timings(progress=config.progress)
+    result = Result(timings=timings)
     policies = load_stage(config, result, toolset)
     if policies is not None:
-        analyse_stage(result, policies, toolset)
+        analyse_stage(result, policies, toolset, config.date)
         result.accept_acknowledged(toolset.rules, config.date)
     return result

@@ -18,8 +18,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from compiler.analyse.evidence import standing
 from compiler.model.restore import RestoreTest
-from compiler.model.types import FREQUENCY_DAYS
 from compiler.plan.alerts import Panel, PanelQuery
 from compiler.plan.k8s import managed, metadata
 from compiler.plan.types import OutputFile, PlanContext, SharedFolder, ToolPlanning
@@ -67,13 +67,14 @@ def _epoch(day: dt.date) -> int:
 
 
 def _restore_query(test: RestoreTest, grace: int) -> PanelQuery:
-    runs = sorted(test.protocol, key=lambda r: r.date)
-    passed = [r for r in runs if r.result == "passed"]
+    # the due date does not depend on the day: the panel counts down to it in Prometheus
+    where = standing(test, 0, grace, dt.date.min)
     legend = f"{test.id} {test.title}"
-    if not passed or runs[-1].result != "passed":
-        state = "never passed" if not passed else f"last run {runs[-1].result}"
+    if where.due is None or where.failing:
+        last = where.last_run
+        state = "never passed" if where.due is None or last is None else f"last run {last.result}"
         return PanelQuery(RESTORE_TESTS, "vector(-1)", f"{legend} ({state})")
-    due = _epoch(passed[-1].date) + FREQUENCY_DAYS[test.frequency] * 86400 + grace
+    due = _epoch(where.due) + grace
     return PanelQuery(RESTORE_TESTS, f"({due} - time()) / 86400", legend)
 
 

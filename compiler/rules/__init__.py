@@ -10,6 +10,7 @@ every rule explicitly.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -26,6 +27,8 @@ class PolicyContext:
 
     analysis: Analysis
     tools: Sequence[ToolAnalysis] = ()
+    today: dt.date = field(default_factory=dt.date.today)
+    """The day restore-test deadlines are judged on (``--today``, SOURCE_DATE_EPOCH)."""
 
 
 @dataclass(frozen=True)

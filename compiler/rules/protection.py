@@ -13,7 +13,8 @@ from compiler.rules import PolicyContext, policy_rule
 
 def describe(copy: Copy) -> str:
     where = "offsite" if copy.offsite else "separate target" if copy.separate else "local"
-    return f"{copy.method} to {copy.target} every {humanize(copy.gap)} ({where})"
+    counted = "" if copy.consistent else ", not consistent"
+    return f"{copy.method} to {copy.target} every {humanize(copy.gap)} ({where}{counted})"
 
 
 @policy_rule(
@@ -44,6 +45,33 @@ def rpo_not_met(context: PolicyContext) -> Iterator[Diagnostic]:
             f"{item.item.key}: RPO {humanize(service.rpo)} not met; worst gap on a separate "
             f"target is {achieved} [{methods}]",
             "schedule a more frequent backup to a separate target or relax the RPO",
+            subjects=(item.item.key, *item.item.names),
+        )
+
+
+@policy_rule(
+    "BP351",
+    "no-offsite-copy",
+    "warning",
+    passing="a critical PVC backed up by Longhorn to nas (offsite: true)",
+    failing="a critical PVC copied only to garage (offsite: false) and local snapshots",
+)
+def no_offsite_copy(context: PolicyContext) -> Iterator[Diagnostic]:
+    """Every data item of a critical service has a copy on an offsite target (3-2-1).
+
+    3-2-1: three copies (the live data counts), on two separate targets, one offsite. The
+    cluster policy says which targets are offsite (``offsite: true``): they survive losing
+    the site. Only consistent copies count.
+    """
+    for item in context.analysis.coverage:
+        service = item.service
+        if service.classification != "critical" or item.offsite_targets:
+            continue
+        yield no_offsite_copy.at(
+            service.source.doc,
+            ("spec", "classification"),
+            f"{item.item.key}: no offsite copy ({item.three_two_one}); losing the site loses it",
+            "add a method whose target is offsite: true, or mark the target offsite",
             subjects=(item.item.key, *item.item.names),
         )
 
@@ -87,4 +115,4 @@ WEAKENED = Rule(
     stage="diff",
 )
 
-RULES = (rpo_not_met, backup_start_collision, WEAKENED)
+RULES = (rpo_not_met, no_offsite_copy, backup_start_collision, WEAKENED)

@@ -154,3 +154,35 @@ def test_met_logic(analysed: Analyse) -> None:
     assert _with_copies(template, two_days, daily).met  # the best separate copy counts
     assert _with_copies(template, two_days, daily, local).effective_rpo == DAY
     assert _with_copies(template, two_days, daily, local).local_rpo == HOUR
+
+
+def test_file_level_copies_of_a_live_database_do_not_count(analysed: Analyse) -> None:
+    analysis = analysed(service("web", extra=SQLITE, volumes=VOLUMES))
+    on_pvc = _coverage(analysis, "sqlite:/data/app.db")
+    consistent = {c.method: c.consistent for c in on_pvc.copies}
+    assert consistent == {"longhorn-backup": False, "k8up": False, "litestream": True}
+    assert all("not a consistent copy" in c.note for c in on_pvc.copies if not c.consistent)
+    assert on_pvc.effective_rpo == 10  # Litestream's, not the daily file copies'
+    assert on_pvc.separate_targets == {"garage"}  # nas only holds a file-level copy
+    # the PVC itself is copied consistently (as files) by the same methods
+    pvc = _coverage(analysis, "pvc/web-data")
+    assert all(c.consistent for c in pvc.copies)
+
+
+def test_without_litestream_a_database_on_a_backed_up_pvc_has_no_rpo(
+    analysed: Analyse,
+) -> None:
+    cluster = CLUSTER.replace("  litestream:\n    targets: [garage]\n", "")
+    extra = "  sqlite:\n    - {path: /data/app.db, volume: data}\n"
+    analysis = analysed(service("web", extra=extra, volumes=VOLUMES), cluster=cluster)
+    coverage = _coverage(analysis, "sqlite:/data/app.db")
+    assert coverage.copies and not any(c.counts for c in coverage.copies)
+    assert coverage.effective_rpo is None and not coverage.met
+
+
+def test_three_two_one(analysed: Analyse) -> None:
+    analysis = analysed(service("web", classification="critical"))
+    coverage = _coverage(analysis, "pvc/web-data")
+    # the live data, longhorn-backup to nas (offsite), k8up to garage; the snapshot is local
+    assert coverage.three_two_one == "3 copies, 2 separate targets, 1 offsite"
+    assert coverage.offsite_targets == {"nas"}

@@ -62,8 +62,9 @@ BROKEN = {
     ),
     "RestoreTestPlan": (
         "restore-tests.yaml",
-        ("- id: BT-LH-01", "- id: LH-01"),
-        "$.spec.tests[0].id: 'LH-01' does not match '^BT-[A-Z0-9]+-[0-9]{2,}$'",
+        ("- id: BT-LH-01", "- id: BT_LH_01"),
+        "$.spec.tests[0].id: 'BT_LH_01' does not match "
+        "'^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$'",
     ),
 }
 

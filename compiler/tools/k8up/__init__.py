@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope
+from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, file_level
 from compiler.core import cron
 from compiler.model.cluster import S3Target
 from compiler.plan import AlertRule, AppContribution, AppObject, PanelQuery, PlanContext, PvcLabels
@@ -60,7 +60,8 @@ class K8up(ClassBlockTool):
         if settings is None or item.claim is None:
             return ()
         expr = book.cron_for(seed(service, "backup"))
-        return (Copy("k8up", settings.target, True, cron.max_gap_seconds(expr), expr),)
+        copy = Copy("k8up", settings.target, True, cron.max_gap_seconds(expr), expr)
+        return (file_level(copy, item),)
 
     def plan_app(self, context: PlanContext, service: EffectiveService) -> AppContribution | None:
         settings = _settings(service)

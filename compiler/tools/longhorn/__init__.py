@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope
+from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, file_level
 from compiler.core import cron
 from compiler.plan import (
     AlertRule,
@@ -95,7 +95,8 @@ class Longhorn(ClassBlockTool):
         for task, _, _ in _jobs(settings):
             expr = book.cron_for(seed(service.classification, task))
             gap = cron.max_gap_seconds(expr)
-            found.append(Copy(f"longhorn-{task}", settings.target, task == "backup", gap, expr))
+            copy = Copy(f"longhorn-{task}", settings.target, task == "backup", gap, expr)
+            found.append(file_level(copy, item))
         return found
 
     def plan_app(self, context: PlanContext, service: EffectiveService) -> AppContribution | None:

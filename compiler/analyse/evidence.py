@@ -1,0 +1,102 @@
+"""What the restore-test plan proves: which tests cover a service, when each is due, and the
+RTO evidence (the last passing run that covers a service, and how long it took).
+
+A test covers a service when its scope names the service or the service's namespace, or
+when the service lists the test under ``restoreTests``. A test is due its frequency after
+its last passing run; it is overdue once the plan's grace period has passed as well. A test
+that never passed is due from the start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from compiler.analyse.effective import EffectiveService
+from compiler.model.restore import RestoreTest, Run
+from compiler.model.types import FREQUENCY_DAYS
+from compiler.policies import Policies
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one restore test stands on a day."""
+
+    test: RestoreTest
+    index: int
+    """The test's position in the plan (for the diagnostics' positions)."""
+    last_pass: Run | None
+    last_run: Run | None
+    last_run_index: int
+    """The last run's position in the protocol (-1: never run)."""
+    due: dt.date | None
+    """The day the test must have passed again by (None: it never passed)."""
+    overdue: bool
+
+    @property
+    def failing(self) -> bool:
+        """The last run failed or was partial, and no later run passed."""
+        return self.last_run is not None and self.last_run.result != "passed"
+
+
+@dataclass(frozen=True)
+class RtoEvidence:
+    """The last passing run that covers a service, with a measured duration."""
+
+    test: RestoreTest
+    run: Run
+    duration: int
+
+    def exceeds(self, rto: int) -> bool:
+        return self.duration > rto
+
+
+def covers(test: RestoreTest, service: EffectiveService) -> bool:
+    return (
+        service.key in test.scope.services
+        or service.namespace in test.scope.namespaces
+        or test.id in service.source.policy.spec.restore_tests
+    )
+
+
+def _latest(runs: list[Run], passed_only: bool) -> tuple[int, Run | None]:
+    """The newest run (and its index): the date decides, a later entry breaks a tie."""
+    chosen = [(i, r) for i, r in enumerate(runs) if r.result == "passed" or not passed_only]
+    if not chosen:
+        return -1, None
+    return max(chosen, key=lambda entry: (entry[1].date, entry[0]))
+
+
+def standing(test: RestoreTest, index: int, grace: int, today: dt.date) -> Standing:
+    """Where ``test`` stands on ``today`` with the plan's ``grace`` (seconds)."""
+    _, last_pass = _latest(test.protocol, passed_only=True)
+    due = None
+    if last_pass is not None:
+        due = last_pass.date + dt.timedelta(days=FREQUENCY_DAYS[test.frequency])
+    overdue = due is None or due + dt.timedelta(seconds=grace) < today
+    last_index, last_run = _latest(test.protocol, passed_only=False)
+    return Standing(test, index, last_pass, last_run, last_index, due, overdue)
+
+
+def standings(policies: Policies, today: dt.date) -> list[Standing]:
+    """Every test of the plan as it stands on ``today``."""
+    plan = policies.restore_plan
+    if plan is None:
+        return []
+    grace = plan.policy.spec.grace_period
+    return [standing(test, i, grace, today) for i, test in enumerate(plan.policy.spec.tests)]
+
+
+def rto_evidence(policies: Policies, service: EffectiveService) -> RtoEvidence | None:
+    """The newest passing run, among the tests covering ``service``, that measured a duration."""
+    plan = policies.restore_plan
+    best: RtoEvidence | None = None
+    for test in plan.policy.spec.tests if plan is not None else ():
+        if not covers(test, service):
+            continue
+        for run in test.protocol:
+            if run.result != "passed" or run.duration is None:
+                continue
+            if best is None or run.date > best.run.date:
+                best = RtoEvidence(test, run, run.duration)
+    return best
