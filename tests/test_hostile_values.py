@@ -7,6 +7,7 @@ Bounded for CI: a few examples per field (``max_examples``), every field its own
 from __future__ import annotations
 
 import copy
+import os
 import re
 import shutil
 from pathlib import Path
@@ -82,7 +83,10 @@ def _check_outputs(outputs: dict[str, str]) -> None:
     ("file", "field"), FIELDS, ids=[f"{f}:{'.'.join(map(str, p))}" for f, p in FIELDS]
 )
 @settings(
-    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=3,
+    deadline=None,
+    derandomize=bool(os.environ.get("CI")),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(value=HOSTILE)
 def test_a_hostile_value_is_refused_at_its_line_or_inert(
@@ -105,7 +109,12 @@ def test_a_hostile_value_is_refused_at_its_line_or_inert(
     errors = [d for d in result.diagnostics.items if d.level == "error"]
     assert not [d for d in errors if d.rule.startswith("BP49")], "the compiler wrote broken YAML"
     if errors:
-        assert any((d.file, d.line) == (file, line) for d in errors), [d.render() for d in errors]
+        # Refused: at the value's line when the value itself is wrong; a valid but different
+        # value (another namespace, mount path or name) may break a reference elsewhere.
+        own = [d for d in errors if (d.file, d.line) == (file, line)]
+        assert own or all(d.rule[:3] in ("BP3", "BP4") for d in errors), [
+            d.render() for d in errors
+        ]
     else:
         assert result.outputs is not None
         _check_outputs(result.outputs)

@@ -120,7 +120,7 @@ def parse(expression: str) -> Cron:
             f"{expression!r} has {len(fields)} fields; cron needs 5 "
             "(minute hour day-of-month month day-of-week) or a macro like @daily"
         )
-    if any(_HASH.match(f) for f in fields if f.startswith("H")):
+    if any(_HASH.fullmatch(f) for f in fields if f.startswith("H")):
         raise CronError(f"{expression!r} still contains H; resolve it before use")
     minutes, hours, days, months, weekdays = (_field_values(f, i) for i, f in enumerate(fields))
     return Cron(
@@ -139,12 +139,12 @@ def validate(expression: str) -> None:
     fields = normalise(expression).split(" ")
     if len(fields) == 5:
         for index in (0, 1):
-            match = _HASH.match(fields[index])
+            match = _HASH.fullmatch(fields[index])
             if match:
                 _check_hash_range(match, index)
                 fields[index] = "0"
         for index in (2, 3, 4):
-            if _HASH.match(fields[index]):
+            if _HASH.fullmatch(fields[index]):
                 raise CronError("H is only supported in the minute and hour fields")
     concrete = " ".join(fields) if len(fields) == 5 else expression
     parse(concrete)
@@ -163,7 +163,7 @@ def _check_hash_range(match: re.Match[str], index: int) -> None:
 
 
 def is_hashed(expression: str) -> bool:
-    return any(_HASH.match(f) for f in normalise(expression).split(" "))
+    return any(_HASH.fullmatch(f) for f in normalise(expression).split(" "))
 
 
 @lru_cache(maxsize=65536)
@@ -180,7 +180,7 @@ def _hashed_fields(
     fields = tuple(normalise(expression).split(" "))
     hashed = []
     for index in (0, 1) if len(fields) == 5 else ():
-        match = _HASH.match(fields[index])
+        match = _HASH.fullmatch(fields[index])
         if match:
             _, low, high = FIELDS[index]
             start, end = (
@@ -204,7 +204,7 @@ def resolve(expression: str, seed: str, offset: int = 0) -> str:
         value = start + pick % span
         if step:
             last = FIELDS[index][2]
-            match = _HASH.match(fields[index])
+            match = _HASH.fullmatch(fields[index])
             if match and match.group(2):
                 last = int(match.group(2))
             out[index] = f"{value}-{last}/{step}"

@@ -17,7 +17,7 @@ class DurationError(ValueError):
 
 def parse_duration(text: str) -> int:
     """Seconds in ``text``; a bare number is refused because its unit is ambiguous."""
-    if not _WHOLE.match(text):
+    if not _WHOLE.fullmatch(text):
         raise DurationError(
             f"{shown(text)} is not a duration; use a number with a unit s, m, h, d or w, e.g. '1h'"
         )

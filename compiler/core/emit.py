@@ -50,7 +50,7 @@ def plain_ok(text: str) -> bool:
     """True when ``text`` reads back as this same string from a plain scalar, everywhere."""
     if not text or text[0] in _INDICATORS or text[0].isdigit() or text[0] in "+.":
         return False
-    if text != text.strip() or not _PRINTABLE.match(text) or text.lower() in _WORDS:
+    if text != text.strip() or not _PRINTABLE.fullmatch(text) or text.lower() in _WORDS:
         return False
     if ": " in text or " #" in text or text.endswith(":") or "${" in text:
         return False

@@ -119,7 +119,7 @@ _INT = re.compile(r"^[-+]?[0-9]+$")
 
 def _number(tag: str, value: str) -> Any:
     if tag.endswith(":int"):
-        return int(value, 10) if _INT.match(value) else int(value, 0)
+        return int(value, 10) if _INT.fullmatch(value) else int(value, 0)
     lowered = value.lower().lstrip("+")
     if lowered in {".inf", "-.inf", ".nan"}:
         return float(lowered.replace(".", ""))

@@ -144,7 +144,7 @@ _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def _dns_label(value: str) -> str:
-    if len(value) > 63 or not _DNS_LABEL.match(value):
+    if len(value) > 63 or not _DNS_LABEL.fullmatch(value):
         raise ValueError(
             f"{shown(value)} is not a DNS label (lowercase letters, digits and '-', "
             "at most 63 characters, starting and ending alphanumeric)"
