@@ -13,6 +13,9 @@ from click.testing import CliRunner, Result
 from compiler.cli.main import cli
 from tests.support.validation.schemas import SchemaRegistry
 
+# The session's SeaweedFS and per-test buckets: s3_server, s3_bucket, s3_buckets.
+pytest_plugins = ["tests.support.fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI") == "true"
 # Restore-test deadlines are judged on one fixed day, in this process and in every command

