@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from compiler.model.compose import PolicyKinds, compose
 from compiler.tools.base import Tool
+from compiler.tools.cnpg import Cnpg
 from compiler.tools.k8up import K8up
 from compiler.tools.litestream import Litestream
 from compiler.tools.longhorn import Longhorn
 from compiler.tools.velero import Velero
+from compiler.tools.volsync import VolSync
 
 TOOLS: tuple[Tool, ...] = (
     Longhorn(),
     K8up(),
     Velero(),
     Litestream(),
+    VolSync(),
+    Cnpg(),
 )
 
 

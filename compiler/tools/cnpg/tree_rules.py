@@ -1,0 +1,122 @@
+"""Tree rules of CloudNativePG: hand-written ScheduledBackups, and what the user's Cluster
+already says about WAL archiving."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from compiler.core import cron
+from compiler.core.data import mapping_at
+from compiler.core.diagnostics import Diagnostic
+from compiler.core.durations import humanize
+from compiler.rules import TreeContext, tree_rule
+from compiler.tools.cnpg.cron6 import as_five_fields, is_five_fields
+from compiler.tools.cnpg.names import CNPG_GROUP, PLUGIN
+from compiler.tools.cnpg.resolve import Postgres, all_clusters, cluster_manifest
+from compiler.tree import Manifest
+
+
+def _runs_like(spec: str) -> str:
+    five = as_five_fields(spec)
+    try:
+        every = humanize(cron.max_gap_seconds(five)) if five else ""
+    except cron.CronError:
+        return "robfig/cron refuses it"
+    return f"robfig/cron runs it like {five!r}, at most {every} apart"
+
+
+@tree_rule(
+    "BP390",
+    "cnpg-schedule-five-fields",
+    "error",
+    passing='kind: ScheduledBackup\nspec: {schedule: "0 30 2 * * *"}  # 02:30:00 daily',
+    failing='kind: ScheduledBackup\nspec: {schedule: "30 2 * * *"}  # hourly, at :02:30',
+)
+def schedule_five_fields(context: TreeContext) -> Iterator[Diagnostic]:
+    """A hand-written ScheduledBackup's schedule has six fields, seconds first.
+
+    CloudNativePG parses it with robfig/cron v1, whose optional sixth field is the day of
+    week: a Kubernetes-style ``30 2 * * *`` is read as second 30 of minute 2 of every hour,
+    so "daily at 02:30" becomes hourly backups (the webhook only warns). Write
+    ``0 30 2 * * *``.
+    """
+    for manifest in context.inventory.manifests:
+        if manifest.kind != "ScheduledBackup" or manifest.group != CNPG_GROUP:
+            continue
+        spec = mapping_at(manifest.body, "spec").get("schedule")
+        if not isinstance(spec, str) or not is_five_fields(spec):
+            continue
+        line, col = manifest.at
+        yield schedule_five_fields.diagnostic(
+            context.inventory.shown(manifest.file),
+            line,
+            col,
+            f"ScheduledBackup {manifest.name!r} has the five-field schedule {spec!r}: "
+            f"CloudNativePG reads the first field as seconds, and {_runs_like(spec)}",
+            f"write six fields, seconds first: '0 {' '.join(spec.split())}'",
+        )
+
+
+def _walarchivers(body: Mapping[str, Any]) -> list[str]:
+    """Names of the enabled plugins the Cluster marks as its WAL archiver."""
+    plugins = mapping_at(body, "spec").get("plugins")
+    entries = [p for p in plugins if isinstance(p, Mapping)] if isinstance(plugins, list) else []
+    return [
+        str(p.get("name"))
+        for p in entries
+        if p.get("isWALArchiver") is True and p.get("enabled") is not False
+    ]
+
+
+def _conflict(pg: Postgres, manifest: Manifest) -> str:
+    """What in the user's Cluster the generated patch would clash with ('' if nothing)."""
+    body, name = manifest.body, manifest.name
+    in_tree = bool(mapping_at(body, "spec", "backup").get("barmanObjectStore"))
+    archivers = _walarchivers(body)
+    if pg.settings.method == "plugin" and in_tree:
+        return (
+            f"Cluster {name!r} has spec.backup.barmanObjectStore: CloudNativePG refuses a WAL "
+            "archiver plugin beside it"
+        )
+    if pg.settings.method == "plugin" and archivers:
+        return (
+            f"Cluster {name!r} already has the WAL archiver plugin {archivers[0]!r}: the "
+            f"generated {PLUGIN} entry would be a second one, which CloudNativePG refuses"
+        )
+    if pg.settings.method == "barmanObjectStore" and archivers:
+        return (
+            f"Cluster {name!r} has the WAL archiver plugin {archivers[0]!r}: CloudNativePG "
+            "refuses it beside the generated spec.backup.barmanObjectStore"
+        )
+    return ""
+
+
+@tree_rule(
+    "BP394",
+    "cnpg-wal-archiver-conflict",
+    "error",
+    passing="# cluster.yaml: a Cluster without backup.barmanObjectStore or plugins",
+    failing="# cluster.yaml: spec.backup.barmanObjectStore set, the class uses the plugin",
+)
+def wal_archiver_conflict(context: TreeContext) -> Iterator[Diagnostic]:
+    """The user's Cluster leaves WAL archiving to the Component.
+
+    CloudNativePG accepts one WAL archiver: no plugin beside ``spec.backup.barmanObjectStore``
+    and at most one plugin with ``isWALArchiver``. A Cluster that configures archiving by
+    hand would be refused once patched: remove that part, the Component adds it.
+    """
+    for pg in all_clusters(context.analysis.scope):
+        manifest = cluster_manifest(context.inventory, pg.service.app_dir, pg.cluster)
+        problem = _conflict(pg, manifest) if manifest is not None else ""
+        if problem:
+            yield wal_archiver_conflict.at(
+                pg.service.source.doc,
+                (*pg.path, "cluster"),
+                f"{problem} ({context.inventory.shown(manifest.file) if manifest else ''})",
+                "remove the hand-written archiving from the Cluster: the backup Component "
+                "configures it",
+            )
+
+
+RULES = (schedule_five_fields, wal_archiver_conflict)
