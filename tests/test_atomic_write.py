@@ -112,7 +112,7 @@ def stale_base(repo: Path) -> None:
 
 def run_compile_in(repo: Path) -> int:
     """An uninterrupted compile, in this process (the setup, not what is tested)."""
-    return run_compile(RunConfig(policies=repo / "policies")).exit_code
+    return run_compile(RunConfig(policies=repo / "policies", fix=True)).exit_code
 
 
 def steps(repo: Path) -> int:
@@ -253,7 +253,7 @@ def _both_trees(repo: Path) -> tuple[dict[str, Snapshot], float]:
 
 def _compile_process(repo: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "compiler", "compile"],
+        [sys.executable, "-m", "compiler", "compile", "--fix"],
         cwd=repo,
         env=ENV,
         stdout=subprocess.DEVNULL,
@@ -347,7 +347,7 @@ def test_a_file_the_kernel_refuses_rolls_back(stale: tuple[Path, Snapshot, Snaps
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     done = subprocess.run(
-        [sys.executable, "-m", "compiler", "compile"],
+        [sys.executable, "-m", "compiler", "compile", "--fix"],
         cwd=repo,
         env=ENV,
         capture_output=True,

@@ -117,9 +117,14 @@ def test_removed_policy_removes_only_its_generated_files(example: Path, run_cli:
     (example / "policies/restore-tests.yaml").write_text(
         text.replace(", automation/n8n", "").replace("automation, ", "")
     )
-    result = run_cli("compile", cwd=example)
-    assert result.exit_code == 0, result.output
     app = example / "out/kubernetes/apps/automation/n8n"
+    before = tree_digest(example / "out")
+    refused = run_cli("compile", cwd=example)  # the app still lists the Component
+    assert refused.exit_code == 1 and "[BP409]" in refused.output
+    assert tree_digest(example / "out") == before
+    result = run_cli("compile", "--fix", cwd=example)
+    assert result.exit_code == 0, result.output
+    assert "backup" not in (app / "kustomization.yaml").read_text()
     assert not (app / "backup").exists()
     assert sorted(p.name for p in app.iterdir()) == [
         "kustomization.yaml",
@@ -263,7 +268,7 @@ def test_explain_shows_only_the_services_own_warnings(repo: Path, run_cli: RunCl
 def test_explain_of_an_unknown_service_names_the_known_ones(repo: Path, run_cli: RunCli) -> None:
     assert "did you mean 'linkding'?" in run_cli("explain", "linkdin", cwd=repo).output
     unknown = run_cli("explain", "zzz", cwd=repo).output
-    assert "known services: automation/n8n, media/overseerr" in unknown
+    assert "known services: automation/n8n, media/audiobookshelf, media/jellyfin" in unknown
 
 
 def _in_terminal(command: str, cwd: Path, env: dict[str, str]) -> str:

@@ -1,19 +1,25 @@
 """What a Flux HelmRelease of bjw-s app-template renders, worked out from its values.
 
-A post-renderer patch targets the workload by kind and name. If nothing in the chart's
-output has that name, kustomize applies the patch to nothing and says nothing. For
-app-template (3.x and 4.x) the names follow fixed rules, so they can be worked out from the
-release's merged values (:mod:`compiler.tree.helm`) and compared. When the values are not
-all in the tree, or use Helm templating, the render is unknown and nothing is claimed.
+A post-renderer patch targets the workload by kind and name, and a label patch targets a PVC
+by name. If nothing in the chart's output has that name, kustomize applies the patch to
+nothing and says nothing. For app-template (3.x, 4.x and 5.x, whose naming is 4.x's) the names
+follow fixed rules (:mod:`compiler.tree.chartnames`), so the compiler works them out from the
+release's merged values (:mod:`compiler.tree.helm`): the controllers with their containers and
+pod volumes, the PVCs the chart creates (``persistence.<key>`` of type
+``persistentVolumeClaim`` without ``existingClaim``) and the StatefulSets'
+``volumeClaimTemplates``. When the values are not all in the tree, use Helm templating in a
+name, or the release name is long enough for Flux to shorten it, the render is unknown and
+nothing is claimed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.core.data import mapping_at
+from compiler.tree import chartnames as names
 from compiler.tree.records import HelmRelease
 
 KINDS = {
@@ -23,105 +29,182 @@ KINDS = {
     "cronjob": "CronJob",
     "job": "Job",
 }
+MAJORS = frozenset({3, 4, 5})
+MAX_RELEASE_NAME = 53  # Flux shortens longer names with a hash
+
+
+@dataclass(frozen=True)
+class ClaimTemplate:
+    """A StatefulSet ``volumeClaimTemplates`` entry (``index`` in the list): the StatefulSet
+    controller creates the PVCs ``<name>-<statefulset>-<ordinal>``."""
+
+    name: str
+    index: int
+    statefulset: str
+    replicas: int = 1
+    storage_class: str = ""
+
+    @property
+    def claims(self) -> tuple[str, ...]:
+        return tuple(f"{self.name}-{self.statefulset}-{n}" for n in range(self.replicas))
 
 
 @dataclass(frozen=True)
 class Controller:
+    """A rendered workload: ``containers`` and ``init_containers`` are container names (an
+    item's ``nameOverride`` applied), ``volumes`` the pod volumes (persistence keys)."""
+
     identifier: str
     kind: str
     name: str
     containers: tuple[str, ...]
+    init_containers: tuple[str, ...] = ()
+    volumes: tuple[str, ...] = ()
+    claim_templates: tuple[ClaimTemplate, ...] = ()
+
+    @property
+    def mountable(self) -> tuple[str, ...]:
+        """What a container of its pods can mount: pod volumes and claim template names."""
+        return (*self.volumes, *(t.name for t in self.claim_templates))
+
+
+@dataclass(frozen=True)
+class ChartPvc:
+    """A PVC the chart creates for ``persistence.<key>``."""
+
+    key: str
+    name: str
+    storage_class: str = ""
+    labels: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class ChartRender:
-    """The workloads and pod volumes app-template renders for one release."""
+    """The workloads, pod volumes and PVCs app-template renders for one release."""
 
     chart: str
     controllers: tuple[Controller, ...]
     volumes: tuple[str, ...]
+    """Every enabled persistence key."""
+    pvcs: tuple[ChartPvc, ...] = ()
+    claims: Mapping[str, str] = field(default_factory=dict)
+    """``claimName`` of each PVC-type persistence key (``existingClaim`` or a chart PVC)."""
 
     def controller(self, identifier: str) -> Controller | None:
         return next((c for c in self.controllers if c.identifier == identifier), None)
 
+    @property
+    def claim_templates(self) -> tuple[ClaimTemplate, ...]:
+        return tuple(t for c in self.controllers for t in c.claim_templates)
 
-def _app_template_major(release: HelmRelease) -> int | None:
+
+def app_template_major(release: HelmRelease) -> int | None:
+    """The app-template major version the release installs (None: another chart)."""
     if release.chart.chart != "app-template":
         return None
     major = release.chart.version.lstrip("v").split(".")[0]
-    return int(major) if major in {"3", "4"} else None
+    return int(major) if major.isdigit() and int(major) in MAJORS else None
 
 
-def _trunc(name: str) -> str:
-    return name[:63].rstrip("-")
+@dataclass(frozen=True)
+class _Naming:
+    major: int
+    fullname: str
+    always: bool
+
+    def name(self, identifier: str, spec: Mapping[str, Any], count: int) -> str:
+        if self.major == 3:
+            return names.controller_name_v3(self.fullname, identifier, spec, count)
+        return names.resource_name_v4(self.fullname, identifier, spec, count, self.always)
+
+    def pvc_name(self, identifier: str, spec: Mapping[str, Any], count: int) -> str:
+        if self.major == 3:
+            return names.pvc_name_v3(self.fullname, identifier, spec)
+        return names.resource_name_v4(self.fullname, identifier, spec, count, self.always)
 
 
-def _fullname(release_name: str, values: Mapping[str, Any]) -> str:
-    """app-template sets global.nameOverride to the release name unless the user set one."""
-    global_values = mapping_at(values, "global")
-    override = global_values.get("fullnameOverride") or values.get("fullnameOverride")
-    if override:
-        return _trunc(str(override))
-    name = _trunc(str(global_values.get("nameOverride") or release_name))
-    return _trunc(release_name if name in release_name else f"{release_name}-{name}")
+def _container_names(spec: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    items = names.enabled(spec.get(key))
+    return tuple(sorted(names.container_name(k, v) for k, v in items.items()))
 
 
-def _enabled(items: Any) -> dict[str, Mapping[str, Any]]:
-    if not isinstance(items, dict):
-        return {}
-    return {
-        str(key): value
-        for key, value in items.items()
-        if isinstance(value, dict) and value.get("enabled", True) is not False
-    }
+def _claim_templates(spec: Mapping[str, Any], kind: str, name: str) -> tuple[ClaimTemplate, ...]:
+    """Every template is rendered, ``enabled: false`` ones too (only their mounts go)."""
+    templates = mapping_at(spec, "statefulset").get("volumeClaimTemplates")
+    if kind != "StatefulSet" or not isinstance(templates, list):
+        return ()
+    replicas = spec.get("replicas", 1)
+    count = replicas if isinstance(replicas, int) and not isinstance(replicas, bool) else 1
+    return tuple(
+        ClaimTemplate(str(t.get("name")), i, name, count, names.storage_class(t))
+        for i, t in enumerate(templates)
+        if isinstance(t, Mapping)
+    )
 
 
-def _name_v3(fullname: str, identifier: str, values: Mapping[str, Any], count: int) -> str:
-    override = values.get("nameOverride")
-    if override:
-        return fullname if override == fullname else f"{fullname}-{override}"
-    if count > 1 and identifier != fullname:
-        return f"{fullname}-{identifier}"
-    return fullname
+def _controllers(values: Mapping[str, Any], naming: _Naming) -> tuple[Controller, ...]:
+    controllers = names.enabled(values.get("controllers"))
+    persistence = dict(sorted(names.enabled(values.get("persistence")).items()))
+    rendered = []
+    for identifier, spec in sorted(controllers.items()):
+        name = naming.name(identifier, spec, len(controllers))
+        kind = KINDS.get(str(spec.get("type") or "deployment"), str(spec.get("type")))
+        volumes = tuple(k for k, v in persistence.items() if names.mounted_in(v, identifier))
+        rendered.append(
+            Controller(
+                identifier,
+                kind,
+                name,
+                _container_names(spec, "containers"),
+                _container_names(spec, "initContainers"),
+                volumes,
+                _claim_templates(spec, kind, name),
+            )
+        )
+    return tuple(rendered)
 
 
-def _name_v4(
-    fullname: str, identifier: str, values: Mapping[str, Any], count: int, always: bool
-) -> str:
-    if values.get("forceRename"):
-        return str(values["forceRename"]).lower()
-    name = fullname
-    prefix = values.get("prefix")
-    if prefix and prefix != name:
-        name = f"{prefix}-{name}"
-    if (count > 1 or always) and not name.endswith(f"-{identifier}") and identifier != name:
-        name = f"{name}-{identifier}"
-    suffix = values.get("suffix")
-    if suffix and not name.endswith(f"-{suffix}"):
-        name = f"{name}-{suffix}"
-    return name.lower()
+def _pvcs(values: Mapping[str, Any], naming: _Naming) -> tuple[ChartPvc, ...]:
+    enabled = names.enabled(values.get("persistence"))
+    items = {k: v for k, v in enabled.items() if names.is_chart_pvc(v)}
+    return tuple(
+        ChartPvc(
+            key,
+            naming.pvc_name(key, item, len(items)),
+            names.storage_class(item),
+            mapping_at(item, "labels"),
+        )
+        for key, item in sorted(items.items())
+    )
+
+
+def _claims(values: Mapping[str, Any], pvcs: tuple[ChartPvc, ...]) -> dict[str, str]:
+    found = {p.key: p.name for p in pvcs}
+    for key, item in names.enabled(values.get("persistence")).items():
+        kind = item.get("type") or "persistentVolumeClaim"
+        if kind == "persistentVolumeClaim" and item.get("existingClaim"):
+            found[key] = str(item["existingClaim"])
+    return dict(sorted(found.items()))
 
 
 def app_template_render(release: HelmRelease) -> ChartRender | None:
-    """The controllers and volumes app-template renders, or None when it cannot be known."""
-    major = _app_template_major(release)
-    values = release.values
-    if major is None or values is None or "{{" in str(values.get("global") or ""):
+    """What app-template renders for ``release``, or None when it cannot be known."""
+    major = app_template_major(release)
+    name = release.release_name
+    if major is None or release.values is None:
         return None
-    release_name = release.release_name
-    if len(release_name) > 53:
-        return None  # Flux shortens such names with a hash
-    fullname = _fullname(release_name, values)
-    controllers = _enabled(values.get("controllers"))
+    if len(name) > MAX_RELEASE_NAME or "${" in name:
+        return None
+    values = names.rendered_names(release.values, name, major)
+    if values is None:
+        return None
     always = bool(mapping_at(values, "global").get("alwaysAppendIdentifierToResourceName"))
-    rendered = []
-    for identifier, spec in sorted(controllers.items()):
-        if major == 3:
-            name = _name_v3(fullname, identifier, spec, len(controllers))
-        else:
-            name = _name_v4(fullname, identifier, spec, len(controllers), always)
-        kind = KINDS.get(str(spec.get("type") or "deployment"), str(spec.get("type")))
-        containers = tuple(sorted(_enabled(spec.get("containers"))))
-        rendered.append(Controller(identifier, kind, name, containers))
-    chart = f"app-template {major}.x"
-    return ChartRender(chart, tuple(rendered), tuple(sorted(_enabled(values.get("persistence")))))
+    naming = _Naming(major, names.fullname(name, values), always)
+    pvcs = _pvcs(values, naming)
+    return ChartRender(
+        f"app-template {major}.x",
+        _controllers(values, naming),
+        tuple(sorted(names.enabled(values.get("persistence")))),
+        pvcs,
+        _claims(values, pvcs),
+    )

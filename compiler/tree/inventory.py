@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from compiler.tree.apptemplate import ChartRender, app_template_render
 from compiler.tree.records import (
     FluxKustomization,
     HelmRelease,
@@ -110,15 +111,23 @@ class Inventory:
     def build_objects(self, folder: str, skip: str = "") -> frozenset[ObjectKey]:
         """(kind, name) of what ``kustomize build folder`` emits, leaving out ``skip``.
         Raises UnknownBuild when that cannot be known from the tree."""
-        return frozenset(self._build(posixpath.normpath(folder), skip, 0))
+        objects: set[ObjectKey] = set()
+        for path in self.build_files(folder, skip):
+            objects |= self._objects_in_file(path)
+        return frozenset(objects)
 
-    def _build(self, folder: str, skip: str, depth: int) -> set[ObjectKey]:
+    def build_files(self, folder: str, skip: str = "") -> tuple[str, ...]:
+        """The files whose objects ``kustomize build folder`` emits, leaving out ``skip``.
+        Raises UnknownBuild when that cannot be known from the tree."""
+        return tuple(dict.fromkeys(self._build(posixpath.normpath(folder), skip, 0)))
+
+    def _build(self, folder: str, skip: str, depth: int) -> list[str]:
         kustomization = self.kustomization_in(folder)
         if kustomization is None or kustomization.error or kustomization.opaque:
             raise UnknownBuild(folder)
         if depth > MAX_BUILD_DEPTH:
             raise UnknownBuild(folder)
-        objects: set[ObjectKey] = set()
+        files: list[str] = []
         for entry in (*kustomization.resources, *kustomization.components):
             target = _join(folder, entry)
             if target is None:
@@ -126,12 +135,12 @@ class Inventory:
             if target == skip:
                 continue
             if target in self.kustomizations:
-                objects |= self._build(target, skip, depth + 1)
+                files += self._build(target, skip, depth + 1)
             elif target in self.files and self.files[target].text is not None:
-                objects |= self._objects_in_file(target)
+                files.append(target)
             else:
                 raise UnknownBuild(target)  # kustomize fails loudly on a missing entry
-        return objects
+        return files
 
     def _objects_in_file(self, path: str) -> set[ObjectKey]:
         found = set()
@@ -142,6 +151,18 @@ class Inventory:
         return found
 
     # -- objects ---------------------------------------------------------------------------
+
+    @cached_property
+    def _renders(self) -> dict[tuple[str, int], tuple[HelmRelease, ChartRender | None]]:
+        return {
+            (r.manifest.file, r.manifest.index): (r, app_template_render(r))
+            for r in self.helm_releases
+        }
+
+    def release_at(self, manifest: Manifest) -> tuple[HelmRelease, ChartRender | None] | None:
+        """The HelmRelease record of a manifest and what its chart renders (None: unknown),
+        or None when the manifest is no HelmRelease."""
+        return self._renders.get((manifest.file, manifest.index))
 
     def helm_release(self, app_dir: str, name: str) -> HelmRelease | None:
         """The hand-written HelmRelease ``name`` under ``app_dir`` (not in its backup/)."""

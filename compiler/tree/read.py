@@ -1,8 +1,10 @@
 """Stage 3, tree: read the output root's GitOps tree once into an :class:`Inventory`.
 
 Every ``*.yaml``/``*.yml`` file under the root is read (hidden folders, the policy folder
-and symbolic links are not followed). A file that starts with the generated header is kept
-as text for the write stage; every other file is parsed leniently (:mod:`.nodes`) and its
+and symbolic links are not followed), and every ``*.md`` file, which is only ever kept (the
+generated docs are compared as text; a hand-written page is never overwritten). A file that
+starts with the generated header is kept as text for the write stage; every other YAML
+file is parsed leniently (:mod:`.nodes`) and its
 documents become records: kustomizations, objects, workloads, HelmReleases with their
 merged values, PVCs and Flux Kustomizations. Nothing here raises on content.
 """
@@ -37,11 +39,13 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"})
 _OPAQUE_KEYS = ("helmCharts", "helmChartInflationGenerator", "bases")
 _YAML = (".yaml", ".yml")
+_TEXT = (".md",)
 
 
 def _walk(root: Path, skip: frozenset[Path], folders: set[str], links: set[str]) -> Iterator[Path]:
-    """YAML files under ``root`` in a stable order, without following links; every folder
-    seen is added to ``folders``, every symbolic link (folder or file) to ``links``."""
+    """YAML and Markdown files under ``root`` in a stable order, without following links;
+    every folder seen is added to ``folders``, every symbolic link (folder or file) to
+    ``links``."""
     for folder, dirs, files in os.walk(root):
         base = Path(folder)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and base / d not in skip)
@@ -53,7 +57,7 @@ def _walk(root: Path, skip: frozenset[Path], folders: set[str], links: set[str])
         )
         for name in sorted(files):
             path = base / name
-            if name in KUSTOMIZATION_NAMES or name.endswith(_YAML):
+            if name in KUSTOMIZATION_NAMES or name.endswith(_YAML + _TEXT):
                 yield path
 
 
@@ -197,11 +201,12 @@ def _flux_kustomization(manifest: Manifest) -> FluxKustomization:
             for s in (sources if isinstance(sources, list) else [])
             if isinstance(s, Mapping)
         ),
+        _strings(spec.get("components")),
     )
 
 
 def read_tree(root: Path, shown: str, skip: tuple[Path, ...] = ()) -> Inventory:
-    """Read every YAML file under ``root`` (a missing root is an empty tree)."""
+    """Read every YAML and Markdown file under ``root`` (a missing root is an empty tree)."""
     files: dict[str, TreeFile] = {}
     parsed: dict[str, list[YamlDocument]] = {}
     kustomizations: dict[str, Kustomization] = {}
@@ -214,6 +219,8 @@ def read_tree(root: Path, shown: str, skip: tuple[Path, ...] = ()) -> Inventory:
         found = _read(path, rel)
         files[rel] = found
         is_kustomization = path.name in KUSTOMIZATION_NAMES
+        if path.name.endswith(_TEXT) and not is_kustomization:
+            continue  # text: kept to compare or to protect, never parsed
         if found.text is None or (found.generated and not is_kustomization):
             continue  # generated manifests are compared as text; their folders are followed
         read = read_documents(found.text)

@@ -131,3 +131,5 @@ class FluxKustomization:
     depends_on: tuple[str, ...] = ()
     substitute: Mapping[str, str] = field(default_factory=dict)
     substitute_from: tuple[tuple[str, str], ...] = ()
+    components: tuple[str, ...] = ()
+    """``spec.components``: Kustomize Components added to the build, relative to ``path``."""

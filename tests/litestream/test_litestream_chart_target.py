@@ -15,7 +15,8 @@ from tests.litestream.example import compile_tree, copy_example, edit_yaml, erro
 REPO = Path(__file__).resolve().parents[2]
 PAPERLESS_RELEASE = "out/kubernetes/apps/productivity/paperless/app/helmrelease.yaml"
 PAPERLESS_POLICY = "policies/services/paperless.yaml"
-NO_VOLUME = "/data/db.sqlite3 is on volume 'data', which the release's persistence does not define"
+NO_VOLUME = "/data/db.sqlite3 is on volume 'data', which is not a volume"
+WHERE = "(persistence, with its globalMounts/advancedMounts, and claim templates)"
 
 
 def test_the_seed_repos_values_from_layout() -> None:
@@ -66,6 +67,13 @@ def test_a_second_controller_renames_the_target(tmp_path: Path) -> None:
     assert bp372(root) == []
 
 
+def _sqlite_line(root: Path) -> int:
+    """The line of the database's ``volume:`` in the paperless policy."""
+    lines = (root / PAPERLESS_POLICY).read_text().splitlines()
+    start = lines.index("  sqlite:")
+    return next(n for n, line in enumerate(lines, 1) if n > start and "volume: data" in line)
+
+
 def test_controller_container_and_volume_must_exist(tmp_path: Path) -> None:
     root = copy_example(tmp_path)
 
@@ -82,11 +90,7 @@ def test_controller_container_and_volume_must_exist(tmp_path: Path) -> None:
     edit_yaml(root / PAPERLESS_RELEASE, rename_data)
     assert [(line, col, m.split(":")[0]) for line, col, m in bp372(root)] == [
         (17, 17, "HelmRelease 'paperless' has no enabled controller 'web'"),
-        (
-            28,
-            13,
-            "/data/db.sqlite3 is on volume 'data', which the release's persistence does not define",
-        ),
+        (_sqlite_line(root), 13, f"{NO_VOLUME} of the release {WHERE}"),
     ]
 
     def right_controller(data: Any) -> None:
@@ -95,11 +99,7 @@ def test_controller_container_and_volume_must_exist(tmp_path: Path) -> None:
     edit_yaml(root / PAPERLESS_POLICY, right_controller)
     assert [(line, col, m.split(":")[0]) for line, col, m in bp372(root)] == [
         (18, 16, "controller 'app' has no container 'app'"),
-        (
-            28,
-            13,
-            "/data/db.sqlite3 is on volume 'data', which the release's persistence does not define",
-        ),
+        (_sqlite_line(root), 13, f"{NO_VOLUME} of the pods of controller 'app' {WHERE}"),
     ]
 
 
@@ -121,3 +121,33 @@ def test_odd_hand_written_releases_are_read_without_crashing(tmp_path: Path, tex
     if found is not None:
         render = app_template_render(found)
         assert render is None or render.controllers == ()
+
+
+AUDIOBOOKSHELF_RELEASE = "out/kubernetes/apps/media/audiobookshelf/app/helmrelease.yaml"
+AUDIOBOOKSHELF_POLICY = "policies/services/audiobookshelf.yaml"
+
+
+def test_a_chart_ref_release_is_checked(tmp_path: Path) -> None:
+    """app-template 4.1.1 through spec.chartRef (an OCIRepository of the tree) is judged too:
+    a second controller renames the target, and a volume mounted only into the other
+    controller's pods cannot hold the database."""
+    root = copy_example(tmp_path)
+
+    def second_controller(data: Any) -> None:
+        values = data["spec"]["values"]
+        values["controllers"]["worker"] = {"containers": {"main": {"image": {}}}}
+        values["persistence"]["config"]["advancedMounts"] = {
+            "worker": {"main": [{"path": "/config"}]}
+        }
+        del values["persistence"]["config"]["globalMounts"]
+
+    edit_yaml(root / AUDIOBOOKSHELF_RELEASE, second_controller)
+    found = [d for d in errors(compile_tree(root)) if d.rule == "BP372"]
+    assert {d.file for d in found} == {AUDIOBOOKSHELF_POLICY}
+    messages = sorted(d.message.split(":")[0] for d in found)
+    assert messages == [
+        "/config/absdatabase.sqlite is on volume 'config', which is not a volume of the pods "
+        f"of controller 'app' {WHERE}",
+        "the post-renderer targets Deployment 'audiobookshelf', but app-template 4.x renders "
+        "Deployment 'audiobookshelf-app' for controller 'app'",
+    ]

@@ -1,6 +1,8 @@
 """A synthetic repository of many services: plain Deployment apps with one PVC each, their
 hand-written kustomizations and one ServicePolicy per service (tests/cases/base's cluster).
 
+The app kustomizations list no Component: `compile --fix` adds `./backup` to the apps that
+have a policy and takes it out of those that lose theirs, as a user's tree is kept.
 Two policy sets over the same apps differ in every kind of write a compile does: services
 only in the first lose their generated files, services only in the second gain theirs, and
 a changed classification rewrites the files of the services in both.
@@ -34,8 +36,6 @@ namespace: ns-{ns}
 resources:
   - ./deployment.yaml
   - ./pvc.yaml
-components:
-  - ./backup
 """
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -60,7 +60,9 @@ LONGHORN_ONLY = "\n  methods: [longhorn]"
 
 
 def write_apps(root: Path, services: range) -> None:
-    """The hand-written app folders of ``services`` below ``root/out``."""
+    """The hand-written app folders of ``services`` below ``root/out``, and the Flux entry
+    that applies them (the base case's)."""
+    shutil.copytree(BASE / "out/kubernetes/flux", root / "out/kubernetes/flux", dirs_exist_ok=True)
     for i in services:
         ns = i % NAMESPACES
         app = root / "out" / "kubernetes" / "apps" / f"ns-{ns}" / f"svc-{i}"

@@ -1,4 +1,5 @@
-"""Tree rules of Litestream: what the committed tree says about a service's databases."""
+"""Tree rules of Litestream: the release the sidecar is injected into, and the format the
+committed generated config uses (migrations: :mod:`compiler.tools.litestream.tree_migration`)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ from compiler.core.diagnostics import Diagnostic
 from compiler.rules import TreeContext, tree_rule
 from compiler.tools.litestream.chart import chart_problems
 from compiler.tools.litestream.names import CONFIG_FILE, CONFIG_KEY, VERSION_LABEL
-from compiler.tools.litestream.resolve import service_version
-from compiler.tools.litestream.settings import SERVICE
 from compiler.tree import Inventory
 from compiler.tree.nodes import read_documents
 
@@ -43,40 +42,6 @@ def committed_version(inventory: Inventory, app_dir: str) -> str | None:
 
 def _with_sqlite(context: TreeContext) -> Iterator[EffectiveService]:
     return (s for s in context.analysis.services if s.source.policy.spec.sqlite)
-
-
-@tree_rule(
-    "BP368",
-    "litestream-migration",
-    "error",
-    passing="spec:\n  litestream: {version: '0.5', acknowledgeMigration: true}",
-    failing="spec:\n  litestream: {version: '0.5'}  # the committed config is 0.3",
-)
-def migration(context: TreeContext) -> Iterator[Diagnostic]:
-    """A service keeps its Litestream format unless the policy acknowledges the switch.
-
-    0.5 cannot read 0.3 replicas (nor back): the restore init container finds no replica,
-    ``-if-replica-exists`` lets the app start on whatever is on disk, an empty database on
-    an emptyDir. The committed ConfigMap tells the format in use.
-    """
-    cluster = context.analysis.policies.cluster.policy.spec
-    for service in _with_sqlite(context):
-        new = service_version(cluster, service)
-        old = committed_version(context.inventory, service.app_dir)
-        override = SERVICE.of(service.source.policy.spec)
-        if old is None or new is None or old == new:
-            continue
-        if override is not None and override.acknowledge_migration:
-            continue
-        yield migration.at(
-            service.source.doc,
-            ("spec", "litestream", "version"),
-            f"Litestream format changes from {old} to {new} for {service.key}: {new} cannot "
-            f"read the {old} replicas, so a restore before the first {new} sync finds no "
-            "replica and the app starts on what is on disk (an empty database on an emptyDir)",
-            "keep the version, or migrate deliberately and set "
-            "spec.litestream.acknowledgeMigration: true",
-        )
 
 
 @tree_rule(
@@ -143,4 +108,4 @@ def chart_target(context: TreeContext) -> Iterator[Diagnostic]:
                 yield chart_target.at(service.source.doc, path, message, hint)
 
 
-RULES = (migration, post_renderers, chart_target)
+RULES = (post_renderers, chart_target)

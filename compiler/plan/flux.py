@@ -1,0 +1,94 @@
+"""The Flux Kustomization (``ks.yaml``) that applies a generated shared folder.
+
+It sits in the folder beside the objects, and the folder's kustomization.yaml does not list
+it, so a build of the folder never applies it twice. The user lists it where their Flux
+applies their apps (``kubernetes/apps/<namespace>/kustomization.yaml``), like the ``ks.yaml``
+of an app; rule BP408 says where when nothing reaches the folder.
+
+- ``sourceRef``: the source most of the tree's Flux Kustomizations use (flux-system's
+  GitRepository when there are none); ``path``: the folder, from the repository root.
+- ``dependsOn``: the Flux Kustomization that installs the tool's operator (its HelmRelease
+  of the operator's chart), when the tree has one: the objects need its CRDs.
+- ``postBuild.substitute``: with ``flux.substitution``, one variable of its own, because
+  kustomize-controller substitutes only when some variable is set (fluxcd/pkg
+  ``kustomize_varsub.go``); without it the escaped ``$${VAR}`` of the objects would stay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from typing import Any
+
+from compiler.core.data import mapping_at
+from compiler.tree import Inventory
+from compiler.tree.fluxreach import installer
+
+API_VERSION = "kustomize.toolkit.fluxcd.io/v1"
+KS_FILE = "ks.yaml"
+PREFIX = "backup-policy-"
+SUBSTITUTE = "BACKUP_POLICY_FOLDER"
+INTERVAL = "1h"
+DEFAULT_SOURCE = ("GitRepository", "flux-system", "flux-system")
+
+
+def source(inventory: Inventory) -> tuple[str, str, str]:
+    """(kind, name, namespace) of the source most Flux Kustomizations of the tree use."""
+    counted: Counter[tuple[str, str, str]] = Counter()
+    for found in inventory.flux_kustomizations:
+        ref = mapping_at(found.manifest.body, "spec", "sourceRef")
+        kind, name = ref.get("kind"), ref.get("name")
+        namespace = ref.get("namespace") or found.manifest.namespace or "flux-system"
+        if isinstance(kind, str) and isinstance(name, str) and isinstance(namespace, str):
+            counted[(kind, name, namespace)] += 1
+    if not counted:
+        return DEFAULT_SOURCE
+    return min(counted, key=lambda key: (-counted[key], key))
+
+
+def name_of(folder: str) -> str:
+    """``backup-policy-<folder below kubernetes/apps>``, at most 63 characters."""
+    stem = folder.removeprefix("kubernetes/apps/").removeprefix("kubernetes/")
+    name = (PREFIX + stem.replace("/", "-").replace(".", "-").replace("_", "-")).lower()
+    if len(name) <= 63:
+        return name
+    digest = hashlib.sha256(folder.encode()).hexdigest()[:8]
+    return f"{name[:54].rstrip('-')}-{digest}"
+
+
+def depends_on(inventory: Inventory, operators: tuple[str, ...]) -> list[dict[str, str]]:
+    """The Flux Kustomizations installing the operators, as ``dependsOn`` entries."""
+    found: list[dict[str, str]] = []
+    for chart in operators:
+        flux = installer(inventory, chart)
+        if flux is None:
+            continue
+        entry = {"name": flux.manifest.name}
+        if flux.manifest.namespace:
+            entry["namespace"] = flux.manifest.namespace
+        if entry not in found:
+            found.append(entry)
+    return found
+
+
+def flux_kustomization(
+    inventory: Inventory, folder: str, operators: tuple[str, ...], substitution: bool
+) -> dict[str, Any]:
+    kind, name, namespace = source(inventory)
+    spec: dict[str, Any] = {
+        "interval": INTERVAL,
+        "path": f"./{folder}",
+        "prune": True,
+        "sourceRef": {"kind": kind, "name": name, "namespace": namespace},
+    }
+    dependencies = depends_on(inventory, operators)
+    if dependencies:
+        spec["dependsOn"] = dependencies
+    if substitution:
+        spec["postBuild"] = {"substitute": {SUBSTITUTE: folder}}
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "Kustomization",
+        "metadata": {"name": name_of(folder), "namespace": namespace},
+        "spec": spec,
+    }

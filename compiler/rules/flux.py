@@ -1,0 +1,122 @@
+"""Flux wiring: every generated shared folder is applied by a Flux Kustomization that the
+cluster's entry reaches, and ``output.shared`` names tools that exist."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from compiler.core.diagnostics import Diagnostic
+from compiler.core.text import did_you_mean
+from compiler.plan import SharedPlan
+from compiler.rules import PolicyContext, TreeContext, policy_rule, tree_rule
+from compiler.rules.overlay import after_compile
+from compiler.tree import Inventory
+from compiler.tree.fluxreach import Reach, exists, normal, reach
+
+DASHBOARD = "dashboard"
+
+
+def _nearest(folder: str, found: Reach) -> str | None:
+    """The closest folder above ``folder`` whose kustomization.yaml Flux builds."""
+    parent = posixpath.dirname(folder)
+    while parent:
+        if parent in found.folders:
+            return parent
+        parent = posixpath.dirname(parent)
+    return "." if "." in found.folders else None
+
+
+def _hint(inventory: Inventory, shared: SharedPlan, found: Reach) -> str:
+    what = shared.flux_file or shared.folder
+    above = _nearest(shared.folder, found)
+    if above is None:
+        return f"list {what} in a kustomization that the Flux entry reaches"
+    kustomization = inventory.kustomizations[above].file
+    entry = "./" + posixpath.relpath(what, above)
+    return f"add {entry} to the resources of {inventory.shown(kustomization)}"
+
+
+def _owners(shared: SharedPlan) -> str:
+    return ", ".join(shared.owners)
+
+
+@tree_rule(
+    "BP408",
+    "flux-unreached",
+    "error",
+    passing="resources: [./longhorn/recurring-jobs/ks.yaml]  # kubernetes/apps/storage/",
+    failing="no kustomization Flux applies lists the generated recurring-jobs/ks.yaml",
+)
+def unreached(context: TreeContext) -> Iterator[Diagnostic]:
+    """Flux applies every generated shared folder.
+
+    A folder that no Flux Kustomization applies is never applied: the RecurringJobs, the
+    Velero Schedules, the Litestream cleanup silently do not exist while every check
+    passes. From the cluster's entry (``spec.flux.entry``, the folder Flux's sync applies)
+    every Flux Kustomization is followed the way kustomize-controller builds its path (a
+    folder without kustomization.yaml gets every YAML file below it, a sub-folder with one
+    as a whole); the generated ``ks.yaml`` beside each folder is counted once something
+    lists it.
+    """
+    if not context.plan.shared:
+        return
+    cluster = context.analysis.policies.cluster
+    entry = normal(cluster.policy.spec.flux.entry)
+    after = after_compile(context.inventory, context.plan)
+    if not exists(after, entry):
+        yield _no_entry(context, entry)
+        return
+    found = reach(after, entry)
+    for shared in context.plan.shared:
+        if shared.folder in found.folders:
+            continue
+        yield unreached.diagnostic(
+            context.inventory.shown(f"{shared.folder}/kustomization.yaml"),
+            1,
+            1,
+            f"no Flux Kustomization reached from {entry} applies this generated folder "
+            f"({_owners(shared)}): its objects would never reach the cluster",
+            _hint(after, shared, found),
+        )
+
+
+def _no_entry(context: TreeContext, entry: str) -> Diagnostic:
+    folders = ", ".join(s.folder for s in context.plan.shared)
+    return unreached.at(
+        context.analysis.policies.cluster.doc,
+        ("spec", "flux", "entry"),
+        f"no Flux entry {context.inventory.shown(entry)}: nothing shows that Flux applies "
+        f"the generated folders ({folders})",
+        "set spec.flux.entry to the folder your cluster's Flux sync applies "
+        "(flux bootstrap --path)",
+    )
+
+
+@policy_rule(
+    "BP411",
+    "output-shared-name",
+    "error",
+    passing="output: {shared: {longhorn: kubernetes/apps/storage/longhorn/app/bp}}",
+    failing="output: {shared: {longhron: kubernetes/apps/storage/longhorn/app/bp}}",
+)
+def shared_name(context: PolicyContext) -> Iterator[Diagnostic]:
+    """``output.shared`` names backup tools (or ``dashboard``).
+
+    A misspelt name places nothing: the tool's objects stay in their own folder, which the
+    user's Flux may not apply.
+    """
+    cluster = context.analysis.policies.cluster
+    names = sorted({t.name for t in context.tools} | {DASHBOARD})
+    for name in cluster.policy.spec.output.shared:
+        if name not in names:
+            yield shared_name.at(
+                cluster.doc,
+                ("spec", "output", "shared", name),
+                f"output.shared names {name!r}, which is no backup tool",
+                did_you_mean(name, names) or f"use one of: {', '.join(names)}",
+                key=True,
+            )
+
+
+RULES = (unreached, shared_name)

@@ -1,0 +1,110 @@
+"""What the tree already runs of Litestream for an app: images, configs and replicas.
+
+- Hand-wired containers: every container of the app's hand-written workloads and release
+  values whose image is Litestream's (``.../litestream:<tag>``), with the version its tag
+  names (``0.5.16@sha256:...`` runs 0.5).
+- Replicas: every Litestream config written in the app's folder (a ConfigMap's data, a
+  chart's values, a file a ``configMapGenerator`` ships; found by their ``dbs:``), and the
+  config the compiler committed in the app's backup Component: per database path, where its
+  replica lives (bucket and path).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from compiler.tree import Inventory
+from compiler.tree.containers import AppContainer, app_containers
+from compiler.tree.nodes import read_documents
+
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.|$)")
+
+
+def is_litestream(container: AppContainer) -> bool:
+    return container.repository.rpartition("/")[2] == "litestream"
+
+
+def version_of(tag: str) -> str | None:
+    """``0.5`` for a tag like ``0.5.16`` (None when the tag names no version: ``latest``)."""
+    match = _VERSION.match(tag)
+    return f"{match.group(1)}.{match.group(2)}" if match else None
+
+
+def hand_wired(inventory: Inventory, app_dir: str) -> list[AppContainer]:
+    """The Litestream containers the app's own files run."""
+    return [c for c in app_containers(inventory, app_dir) if is_litestream(c)]
+
+
+@dataclass(frozen=True)
+class ExistingReplica:
+    """An S3 replica of database ``db`` in a config of the tree (``generated``: the config
+    the compiler committed). A bucket written as a variable is kept as written."""
+
+    db: str
+    bucket: str
+    path: str
+    file: str
+    generated: bool = False
+
+
+def _replicas(db: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    found = db.get("replicas") if "replicas" in db else [db.get("replica")]
+    return [r for r in found if isinstance(r, Mapping)] if isinstance(found, list) else []
+
+
+def _location(replica: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(bucket, path) of an S3 replica, written as keys or as ``url: s3://bucket/path``."""
+    url = replica.get("url")
+    if isinstance(url, str) and url.startswith("s3://"):
+        parsed = urlparse(url)
+        return parsed.netloc, parsed.path.strip("/")
+    if replica.get("type", "s3") != "s3" or not isinstance(replica.get("path"), str):
+        return None
+    return str(replica.get("bucket") or ""), str(replica["path"]).strip("/")
+
+
+def _config_replicas(config: Any, file: str, generated: bool) -> Iterator[ExistingReplica]:
+    dbs = config.get("dbs") if isinstance(config, Mapping) else None
+    for db in dbs if isinstance(dbs, list) else []:
+        if not isinstance(db, Mapping) or not isinstance(db.get("path"), str):
+            continue
+        for replica in _replicas(db):
+            location = _location(replica)
+            if location is not None:
+                yield ExistingReplica(db["path"], *location, file, generated)
+
+
+def _configs(node: Any) -> Iterator[Any]:
+    """Litestream configs in a document: the document itself, or a string in it."""
+    if isinstance(node, Mapping):
+        if isinstance(node.get("dbs"), list):
+            yield node
+        for value in node.values():
+            yield from _configs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _configs(item)
+    elif isinstance(node, str) and "dbs:" in node:
+        read = read_documents(node)
+        for document in read if isinstance(read, list) else []:
+            if isinstance(document.data, Mapping) and isinstance(document.data.get("dbs"), list):
+                yield document.data
+
+
+def existing_replicas(inventory: Inventory, app_dir: str) -> list[ExistingReplica]:
+    """Every replica a config in the app's folder declares, hand-written or generated."""
+    found: list[ExistingReplica] = []
+    for path, tree_file in sorted(inventory.files.items()):
+        if not path.startswith(f"{app_dir}/") or tree_file.text is None:
+            continue
+        if "dbs" not in tree_file.text:
+            continue
+        read = read_documents(tree_file.text)
+        for document in read if isinstance(read, list) else []:
+            for config in _configs(document.data):
+                found += _config_replicas(config, path, tree_file.generated)
+    return list(dict.fromkeys(found))

@@ -1,0 +1,100 @@
+"""Every PVC and replicated SQLite database of the tree, with the app it belongs to.
+
+Where an item belongs, without the policies: the Flux Kustomization that applies its file
+(its name, and its ``targetNamespace``), else its folder (``.../<namespace>/<app>/`` with an
+optional ``app/`` below). A Component that Flux Kustomizations add with
+``spec.components`` gives one item per Kustomization, its ``${VAR}`` names substituted.
+A HelmRelease of app-template whose render is unknown, and whose values ask for a PVC, is an
+item of its own (kind ``release``): it may create PVCs nobody can name.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from compiler.tree import chartnames
+from compiler.tree.claims import Claim, file_claims
+from compiler.tree.fluxapps import FluxIndex, flux_index, substitute, target_namespace
+from compiler.tree.inventory import Inventory
+from compiler.tree.records import FluxKustomization, HelmRelease
+from compiler.tree.replicated import replicated_databases
+
+ItemKind = Literal["pvc", "sqlite", "release"]
+
+
+@dataclass(frozen=True)
+class TreeItem:
+    """A PVC (by name), a database (by path) or an unknowable release, and where it is."""
+
+    kind: ItemKind
+    name: str
+    namespace: str
+    app: str
+    storage_class: str = ""
+    file: str = ""
+    at: tuple[int, int] = (1, 1)
+    source: str = ""
+
+
+def _by_folder(file: str, namespace: str) -> tuple[str, str]:
+    folder = posixpath.dirname(file)
+    if posixpath.basename(folder) == "app":
+        folder = posixpath.dirname(folder)
+    parent = posixpath.basename(posixpath.dirname(folder))
+    return namespace or parent, posixpath.basename(folder) or "."
+
+
+def _placed(flux: FluxKustomization | None, file: str, namespace: str) -> tuple[str, str]:
+    """(namespace, app) of an object written in ``file``."""
+    if flux is None:
+        return _by_folder(file, namespace)
+    return target_namespace(flux) or namespace or flux.manifest.namespace, flux.manifest.name
+
+
+def _may_claim(release: HelmRelease) -> bool:
+    """An app-template release (or one whose chart is not in the tree) asking for a PVC."""
+    if release.chart.chart not in ("app-template", ""):
+        return False
+    if release.values is None:
+        return release.chart.chart == "app-template"
+    items = chartnames.enabled(release.values.get("persistence"))
+    return any(chartnames.is_chart_pvc(item) for item in items.values())
+
+
+def _applied(claim: Claim, index: FluxIndex) -> Iterator[tuple[FluxKustomization | None, str]]:
+    """Each Kustomization applying the claim's file, with the claim's name there (a
+    Component's claim once per Kustomization that adds it; ``${VAR}`` substituted)."""
+    file = claim.owner.file
+    users = index.components.get(file) if "${" in claim.name else None
+    for flux in users or (index.applying(file),):
+        variables = flux.substitute if flux is not None else {}
+        yield flux, substitute(claim.name, variables) or claim.name
+
+
+def _claim_items(claim: Claim, index: FluxIndex) -> Iterator[TreeItem]:
+    owner = claim.owner
+    for flux, name in _applied(claim, index):
+        variables = flux.substitute if flux is not None else {}
+        storage = substitute(claim.storage_class, variables) or claim.storage_class
+        where = _placed(flux, owner.file, owner.namespace)
+        yield TreeItem("pvc", name, *where, storage, owner.file, owner.at, claim.described)
+
+
+def tree_items(inventory: Inventory) -> Iterator[TreeItem]:
+    """Every PVC, unknowable release and replicated database of the tree, in file order."""
+    index = flux_index(inventory)
+    for path in sorted({m.file for m in inventory.manifests}):
+        found = file_claims(inventory, path)
+        for claim in found.claims:
+            yield from _claim_items(claim, index)
+        for release in found.unknown:
+            if _may_claim(release):
+                where = _placed(index.applying(path), path, release.manifest.namespace)
+                what = f"HelmRelease {release.manifest.name}"
+                yield TreeItem("release", what, *where, "", path, release.manifest.at, "")
+    for db in replicated_databases(inventory):
+        where = _placed(index.applying(db.file), db.file, "")
+        yield TreeItem("sqlite", db.path, *where, "", db.file, db.at)

@@ -1,0 +1,115 @@
+"""Which Flux Kustomization applies a file of the tree (its app), and with which substitutions.
+
+A Flux ``Kustomization`` builds ``spec.path`` (relative to the repository root, the output
+root here) plus its ``spec.components`` (relative to that path), then replaces ``${VAR}``
+with ``postBuild.substitute`` (``${VAR:=default}``/``${VAR:-default}`` give a default). A
+Component shared by many apps (a VolSync template naming its PVC ``${APP}-data``) becomes
+one object per Kustomization that adds it. Used to say which app an item of the tree
+belongs to (:mod:`compiler.tree.census`).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from compiler.core.data import mapping_at
+from compiler.tree.inventory import Inventory, UnknownBuild
+from compiler.tree.records import FluxKustomization
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[=-])([^}]*))?\}")
+
+
+def substitute(text: str, variables: Mapping[str, str]) -> str | None:
+    """``text`` with Flux's post-build substitution; None when a variable stays unknown."""
+    unknown = False
+
+    def value(match: re.Match[str]) -> str:
+        nonlocal unknown
+        name, operator, default = match.group(1), match.group(2), match.group(3)
+        found = variables.get(name)
+        if found is not None and (found or not (operator or "").startswith(":")):
+            return found
+        if operator is not None:
+            return default or ""
+        unknown = True
+        return match.group(0)
+
+    result = _VARIABLE.sub(value, text)
+    return None if unknown else result
+
+
+def _folder(path: str) -> str:
+    normal = posixpath.normpath(path.removeprefix("./")) if path else "."
+    return "" if normal == "." else normal
+
+
+def target_namespace(flux: FluxKustomization) -> str:
+    return str(mapping_at(flux.manifest.body, "spec").get("targetNamespace") or "")
+
+
+@dataclass(frozen=True)
+class FluxIndex:
+    """Which Flux Kustomization applies each file: through its path's build, or (a path
+    without a kustomization.yaml, where Flux builds every file below it) by folder."""
+
+    builds: Mapping[str, FluxKustomization] = field(default_factory=dict)
+    components: Mapping[str, tuple[FluxKustomization, ...]] = field(default_factory=dict)
+    by_folder: tuple[FluxKustomization, ...] = ()
+    folders: Mapping[str, FluxKustomization] = field(default_factory=dict)
+    """Folders of built files: a file there that no build lists (a configMapGenerator's
+    file) belongs to the same Kustomization."""
+    kustomized: frozenset[str] = frozenset()
+    """Folders with a kustomization.yaml."""
+
+    def applying(self, file: str) -> FluxKustomization | None:
+        """The Kustomization that applies ``file``."""
+        found = self.builds.get(file) or self.folders.get(posixpath.dirname(file))
+        return found if found is not None else self._by_folder(file)
+
+    def _by_folder(self, file: str) -> FluxKustomization | None:
+        """The deepest Kustomization whose path holds ``file``, unless a kustomization.yaml
+        below that path makes the file part of an app whose own Kustomization is elsewhere."""
+        best: tuple[int, FluxKustomization] | None = None
+        for flux in self.by_folder:
+            folder = _folder(flux.path)
+            if folder and not file.startswith(f"{folder}/"):
+                continue
+            if best is None or len(folder) > best[0]:
+                best = (len(folder), flux)
+        if best is None:
+            return None
+        parts = posixpath.dirname(file).split("/")
+        depth = len(_folder(best[1].path).split("/")) if best[0] else 0
+        inner = ("/".join(parts[:end]) for end in range(depth + 1, len(parts) + 1))
+        return None if any(f in self.kustomized for f in inner) else best[1]
+
+
+def _files(inventory: Inventory, folder: str) -> tuple[str, ...] | None:
+    try:
+        return inventory.build_files(folder)
+    except UnknownBuild:
+        return None
+
+
+def flux_index(inventory: Inventory) -> FluxIndex:
+    builds: dict[str, FluxKustomization] = {}
+    components: dict[str, list[FluxKustomization]] = {}
+    by_folder: list[FluxKustomization] = []
+    for flux in inventory.flux_kustomizations:
+        folder = _folder(flux.path)
+        files = _files(inventory, folder or ".")
+        if files is None:
+            by_folder.append(flux)
+        for path in files or ():
+            builds.setdefault(path, flux)
+        for component in flux.components:
+            added = posixpath.normpath(posixpath.join(folder, component))
+            for path in _files(inventory, added) or ():
+                components.setdefault(path, []).append(flux)
+    frozen = {k: tuple(v) for k, v in components.items()}
+    folders = {posixpath.dirname(path): flux for path, flux in reversed(builds.items())}
+    kustomized = frozenset(inventory.kustomizations)
+    return FluxIndex(builds, frozen, tuple(by_folder), folders, kustomized)

@@ -1,0 +1,157 @@
+"""What Flux applies: the build of a Flux Kustomization's path, and what the entry reaches.
+
+kustomize-controller builds ``spec.path`` through its kustomization.yaml. A path without one
+gets a generated kustomization (fluxcd/pkg ``kustomize_generator.go``): every YAML file below
+it, except that a sub-folder with a kustomization.yaml of its own is taken as one resource
+and not descended into. The cluster's entry (the folder ``flux bootstrap --path`` syncs) is
+built the same way; each Flux Kustomization a build holds applies its own path in turn.
+A path that cannot be followed (a Flux ``${VAR}``, a remote base) is kept as unknown.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from compiler.tree.inventory import Inventory
+from compiler.tree.records import FluxKustomization
+
+_YAML = (".yaml", ".yml")
+MAX_DEPTH = 40
+
+
+@dataclass
+class Build:
+    """What one build applies: kustomize folders built, files applied, what is unknown."""
+
+    folders: set[str] = field(default_factory=set)
+    files: set[str] = field(default_factory=set)
+    unknown: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Reach:
+    """Everything the entry leads Flux to apply, and the Flux Kustomizations on the way."""
+
+    folders: set[str] = field(default_factory=set)
+    files: set[str] = field(default_factory=set)
+    kustomizations: list[FluxKustomization] = field(default_factory=list)
+    unknown: set[str] = field(default_factory=set)
+
+
+def normal(path: str) -> str:
+    """A Flux or kustomize path relative to the repository root: ``./a/b`` -> ``a/b``."""
+    cleaned = posixpath.normpath(path.strip().lstrip("/") or ".")
+    return "." if cleaned in ("", ".") else cleaned
+
+
+def join(folder: str, entry: str) -> str | None:
+    """``entry`` of a kustomization in ``folder``, from the root (None: remote or outside)."""
+    if "://" in entry or entry.startswith(("git@", "github.com/")):
+        return None
+    joined = posixpath.normpath(posixpath.join(folder, entry))
+    return None if joined == ".." or joined.startswith(("../", "/")) else joined
+
+
+def exists(inventory: Inventory, path: str) -> bool:
+    """Whether ``path`` is a file or folder of the tree (the root always is)."""
+    return (
+        path == "."
+        or path in inventory.files
+        or path in inventory.folders
+        or path in inventory.kustomizations
+    )
+
+
+def _kustomize(inventory: Inventory, folder: str, build: Build, depth: int) -> None:
+    if folder in build.folders:
+        return
+    build.folders.add(folder)
+    kustomization = inventory.kustomizations[folder]
+    if kustomization.error or depth > MAX_DEPTH:
+        build.unknown.add(folder)
+        return
+    for entry in (*kustomization.resources, *kustomization.components):
+        target = join(folder, entry)
+        if target is not None and target in inventory.kustomizations:
+            _kustomize(inventory, target, build, depth + 1)
+        elif target is not None and target in inventory.files:
+            build.files.add(target)
+        else:
+            build.unknown.add(target or entry)
+
+
+def _under(path: str, folder: str) -> bool:
+    return folder == "." or path.startswith(f"{folder}/")
+
+
+def _generated(inventory: Inventory, folder: str, build: Build) -> None:
+    """The kustomization Flux generates for a folder that has none."""
+    nested = sorted(k for k in inventory.kustomizations if k != folder and _under(k, folder))
+    tops = [k for k in nested if not any(_under(k, other) for other in nested if other != k)]
+    for top in tops:
+        _kustomize(inventory, top, build, 1)
+    for path in inventory.files:
+        inside = _under(path, folder) and path.endswith(_YAML)
+        if inside and not any(_under(path, top) for top in tops):
+            build.files.add(path)
+
+
+def flux_build(inventory: Inventory, path: str) -> Build:
+    """What Flux applies for ``path`` (a folder, or a single file)."""
+    build = Build()
+    if path in inventory.kustomizations:
+        _kustomize(inventory, path, build, 0)
+    elif path in inventory.files:
+        build.files.add(path)
+    elif exists(inventory, path):
+        _generated(inventory, path, build)
+    else:
+        build.unknown.add(path)
+    return build
+
+
+def _in(found: Iterable[FluxKustomization], files: set[str]) -> list[FluxKustomization]:
+    return [k for k in found if k.manifest.file in files]
+
+
+def reach(inventory: Inventory, entry: str) -> Reach:
+    """Everything Flux applies from ``entry``, following every Flux Kustomization it meets."""
+    result = Reach()
+    queue, seen = [normal(entry)], set()
+    while queue:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        build = flux_build(inventory, path)
+        result.folders |= build.folders
+        result.files |= build.files
+        result.unknown |= build.unknown
+        for found in _in(inventory.flux_kustomizations, build.files):
+            if found in result.kustomizations:
+                continue
+            result.kustomizations.append(found)
+            if "${" in found.path:
+                result.unknown.add(found.path)
+            else:
+                queue.append(normal(found.path))
+    return result
+
+
+def installer(inventory: Inventory, chart: str) -> FluxKustomization | None:
+    """The Flux Kustomization that installs a HelmRelease of ``chart`` (else the one named
+    like the chart), None when the tree has none."""
+    ordered = sorted(
+        inventory.flux_kustomizations, key=lambda k: (k.manifest.file, k.manifest.name)
+    )
+    for found in ordered:
+        if "${" in found.path:
+            continue
+        files = flux_build(inventory, normal(found.path)).files
+        if any(
+            r.chart.chart == chart and r.manifest.file in files for r in inventory.helm_releases
+        ):
+            return found
+    return next((k for k in ordered if k.manifest.name == chart), None)
