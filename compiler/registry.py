@@ -15,6 +15,10 @@ from compiler.model import errors
 from compiler.model.compose import PolicyKinds
 from compiler.rules import (
     acknowledge,
+    claims,
+    components,
+    coverage,
+    flux,
     patches,
     proof,
     protection,
@@ -36,7 +40,11 @@ CORE_RULES: tuple[Rule, ...] = (
     *restore_tests.RULES,
     *protection.RULES,
     *wiring.RULES,
+    *components.RULES,
+    *flux.RULES,
     *patches.RULES,
+    *claims.RULES,
+    *coverage.RULES,
     *proof.RULES,
     *verify.RULES,
     *write_rules.RULES,

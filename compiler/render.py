@@ -1,18 +1,22 @@
 """Stage 6, render: planned files to text, every YAML document through the one writer.
 
 Each file starts with a header naming every policy it came from, one per line, so its owner
-is obvious and ownership can be proven (a file without the header is never touched).
+is obvious and ownership can be proven (a file without the header is never touched). A
+Markdown file (the generated docs) gets it as an HTML comment and is never Flux-escaped:
+Flux does not read it, and its commands are for people to run.
 """
 
 from __future__ import annotations
 
 from compiler.core.emit import dump_documents, flux_escaped
-from compiler.core.generated import header
+from compiler.core.generated import header, markdown_header
 from compiler.plan import OutputFile, Plan
 
 
 def render_file(planned: OutputFile, flux: bool = False) -> str:
     """Header and content; with Flux substitution on, every ``${`` is escaped (emit.py)."""
+    if planned.text is not None and planned.path.endswith(".md"):
+        return markdown_header(planned.sources) + planned.text
     if planned.text is not None:
         shebang = "#!/bin/sh\n" if planned.path.endswith(".sh") else ""
         text = flux_escaped(planned.text) if flux else planned.text

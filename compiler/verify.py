@@ -2,6 +2,11 @@
 
 Problems here are compiler bugs; they still surface as diagnostics, never as tracebacks or
 as files written.
+
+The check walks each file's node graph (the C parser's) instead of loading it into Python
+data, which takes twice as long. A file the walk does not vouch for (a key that is not a
+plain string, a key twice, a merge key or an alias) is loaded and checked as data: that
+path holds every rule, the walk only a fast common case.
 """
 
 from __future__ import annotations
@@ -9,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import yaml
+
 from compiler.core.diagnostics import Diagnostic
 from compiler.core.rule import Rule
-from compiler.core.yamlread import YAMLDocumentError, load_documents
+from compiler.core.yamlread import YAMLDocumentError, compose_documents, load_documents
 
 BROKEN_OUTPUT = Rule(
     "BP490",
@@ -32,6 +39,14 @@ NULL_OUTPUT = Rule(
     stage="output",
 )
 RULES = (BROKEN_OUTPUT, NULL_OUTPUT)
+_NULL = "tag:yaml.org,2002:null"
+_STR = "tag:yaml.org,2002:str"
+_NO_PATCH = "generated JSON patch has an operation without op/path"
+_NO_KIND = "generated document has no kind"
+
+
+class _Unusual(Exception):
+    """The node graph has something only loading it as data settles."""
 
 
 def _nulls(node: Any, path: str) -> Iterator[str]:
@@ -48,27 +63,87 @@ def _nulls(node: Any, path: str) -> Iterator[str]:
 def _shape(path: str, document: Any) -> Iterator[Diagnostic]:
     if isinstance(document, list):  # a JSON6902 patch: a list of operations
         if not all(isinstance(op, dict) and {"op", "path"} <= op.keys() for op in document):
-            message = "generated JSON patch has an operation without op/path"
-            yield BROKEN_OUTPUT.diagnostic(path, 1, 1, message)
+            yield BROKEN_OUTPUT.diagnostic(path, 1, 1, _NO_PATCH)
     elif not isinstance(document, dict) or "kind" not in document:
-        yield BROKEN_OUTPUT.diagnostic(path, 1, 1, "generated document has no kind")
+        yield BROKEN_OUTPUT.diagnostic(path, 1, 1, _NO_KIND)
+
+
+def _loaded(path: str, text: str) -> list[Diagnostic]:
+    """The file loaded as data and checked: the reference for what the walk finds."""
+    try:
+        documents = [d for d in load_documents(text) if d is not None]
+    except YAMLDocumentError as error:
+        return [BROKEN_OUTPUT.diagnostic(path, 1, 1, f"generated YAML does not parse: {error}")]
+    problems: list[Diagnostic] = []
+    for document in documents:
+        problems.extend(_shape(path, document))
+        for where in _nulls(document, ""):
+            problems.append(NULL_OUTPUT.diagnostic(path, 1, 1, f"generated field {where} is null"))
+    return problems
+
+
+def _keys(node: yaml.MappingNode) -> set[str]:
+    """The keys of a mapping whose keys the walk has vouched for (plain, distinct strings)."""
+    return {key.value for key, _ in node.value}
+
+
+def _operation(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.MappingNode) and {"op", "path"} <= _keys(node)
+
+
+def _walk(node: yaml.Node, path: str, seen: set[int], nulls: list[str]) -> None:
+    """Null values below ``node`` into ``nulls``; raises _Unusual where loading must judge."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == _NULL:
+            nulls.append(path or "(document)")
+        return
+    if id(node) in seen:  # an alias
+        raise _Unusual
+    seen.add(id(node))
+    if isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, f"{path}[{index}]", seen, nulls)
+        return
+    keys: set[str] = set()
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag != _STR or key.value in keys:
+            raise _Unusual
+        keys.add(key.value)
+        _walk(value, f"{path}.{key.value}" if path else key.value, seen, nulls)
+
+
+def _document(path: str, node: yaml.Node) -> list[Diagnostic]:
+    nulls: list[str] = []
+    _walk(node, "", set(), nulls)
+    problems = []
+    if isinstance(node, yaml.SequenceNode):
+        operations = node.value
+        if not all(
+            isinstance(op, yaml.MappingNode) and {"op", "path"} <= _keys(op) for op in operations
+        ):
+            problems.append(BROKEN_OUTPUT.diagnostic(path, 1, 1, _NO_PATCH))
+    elif not isinstance(node, yaml.MappingNode) or "kind" not in _keys(node):
+        problems.append(BROKEN_OUTPUT.diagnostic(path, 1, 1, _NO_KIND))
+    nulled = [f"generated field {where} is null" for where in nulls]
+    return problems + [NULL_OUTPUT.diagnostic(path, 1, 1, message) for message in nulled]
+
+
+def _checked(path: str, text: str) -> list[Diagnostic]:
+    try:
+        documents = compose_documents(text)
+        return [
+            problem
+            for node in documents
+            if not (isinstance(node, yaml.ScalarNode) and node.tag == _NULL)
+            for problem in _document(path, node)
+        ]
+    except (YAMLDocumentError, _Unusual):
+        return _loaded(path, text)
 
 
 def verify_rendered(outputs: dict[str, str]) -> list[Diagnostic]:
     problems = []
     for path, text in sorted(outputs.items()):
-        if not path.endswith((".yaml", ".yml")):
-            continue
-        try:
-            documents = [d for d in load_documents(text) if d is not None]
-        except YAMLDocumentError as error:
-            message = f"generated YAML does not parse: {error}"
-            problems.append(BROKEN_OUTPUT.diagnostic(path, 1, 1, message))
-            continue
-        for document in documents:
-            problems.extend(_shape(path, document))
-            for where in _nulls(document, ""):
-                problems.append(
-                    NULL_OUTPUT.diagnostic(path, 1, 1, f"generated field {where} is null")
-                )
+        if path.endswith((".yaml", ".yml")):
+            problems.extend(_checked(path, text))
     return problems

@@ -43,13 +43,14 @@ from pathlib import Path
 from compiler.core import recovery
 from compiler.core.diagnostics import Diagnostic
 from compiler.core.staging import StagingError, replace_files
-from compiler.plan import Wiring
+from compiler.plan import Unwiring, Wiring
 from compiler.tree import Inventory
 from compiler.write_rules import OUT_OF_DATE, WRITE_FAILED
 
-# Where stale generated files are looked for: the compiler writes nowhere else, and a
-# repository may hold other output (another cluster's compile) elsewhere.
-SCANNED_DIRS = ("kubernetes/", "docs/backup-policy/")
+# Where stale generated files are looked for (the default docs folder among them; the caller
+# adds the configured one): the compiler writes nowhere else, and a repository may hold
+# other output (another cluster's compile) elsewhere.
+SCANNED_DIRS = ("kubernetes/", "docs/")
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,16 @@ class Changes:
         return bool(self.writes or self.deletes)
 
 
-def compare(root: Path, inventory: Inventory, outputs: dict[str, str]) -> Changes:
-    """Classify every output path as write or unchanged, and find stale generated files."""
+def compare(
+    root: Path,
+    inventory: Inventory,
+    outputs: dict[str, str],
+    scanned: tuple[str, ...] = SCANNED_DIRS,
+    kept: tuple[str, ...] = (),
+) -> Changes:
+    """Classify every output path as write or unchanged, and find stale generated files
+    (in the ``scanned`` folders, each ending in ``/``; never in the ``kept`` ones: the
+    restore drills, which no compile produces)."""
     writes: dict[str, str] = {}
     unchanged: list[str] = []
     old: dict[str, str] = {}
@@ -85,7 +94,7 @@ def compare(root: Path, inventory: Inventory, outputs: dict[str, str]) -> Change
     stale = tuple(
         rel
         for rel in inventory.generated_paths
-        if rel not in outputs and rel.startswith(SCANNED_DIRS)
+        if rel not in outputs and rel.startswith(scanned) and not rel.startswith(kept)
     )
     old |= {rel: inventory.generated_text(rel) or "" for rel in stale}
     return Changes(root, writes, stale, tuple(unchanged), old)
@@ -144,8 +153,9 @@ def _shown(shown_root: str, rel: str) -> str:
     return rel if shown_root in ("", ".") else f"{shown_root}/{rel}"
 
 
-def _fixes(wiring: Sequence[Wiring]) -> dict[str, str]:
-    return {w.file: w.fixed for w in wiring if w.state == "unlisted" and w.fixed}
+def _fixes(wiring: Sequence[Wiring], unwiring: Sequence[Unwiring]) -> dict[str, str]:
+    added = {w.file: w.fixed for w in wiring if w.state == "unlisted" and w.fixed}
+    return {**added, **{u.file: u.fixed for u in unwiring if u.fixed}}
 
 
 def apply(
@@ -153,12 +163,14 @@ def apply(
     *,
     home: Path | None = None,
     wiring: Sequence[Wiring] = (),
+    unwiring: Sequence[Unwiring] = (),
     shown_root: str = "",
 ) -> Written:
     """Write changed files, remove stale generated ones (and the folders they leave empty)
-    and, with ``wiring``, the ``--fix`` edits: all together or nothing. The staging folder
-    goes in ``home`` (the repository; the output root when not given)."""
-    fixed = _fixes(wiring)
+    and, with ``wiring`` and ``unwiring``, the ``--fix`` edits (a Component added to, or a
+    removed one taken out of, an app's kustomization): all together or nothing. The staging
+    folder goes in ``home`` (the repository; the output root when not given)."""
+    fixed = _fixes(wiring, unwiring)
     writes = {**changes.writes, **fixed}
     try:
         warning = replace_files(home or changes.root, changes.root, writes, changes.deletes)

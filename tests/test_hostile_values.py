@@ -72,6 +72,8 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _check_outputs(outputs: dict[str, str]) -> None:
     for path, text in outputs.items():
+        if path.endswith(".md"):
+            continue  # the generated docs: Markdown, never applied by Flux
         list(yaml.safe_load_all(text))  # parses back
         assert not UNESCAPED.search(text), f"{path}: a substitution Flux would expand"
         if path.endswith("cleanup-script.yaml"):

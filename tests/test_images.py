@@ -1,5 +1,6 @@
-"""Images: every image of the output comes from ``spec.images``, and the README's Renovate
-regex finds each of them in the example's ``policies/cluster.yaml``."""
+"""Images: every image of the output (and of the restore drills, which are not in ``out/``)
+comes from ``spec.images``, and the README's Renovate regex finds each of them in the
+example's ``policies/cluster.yaml``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from compiler.config import RunConfig
+from compiler.pipeline.drill import drill
 from tests.litestream.example import compile_tree, copy_example, edit_yaml, errors, load_all
 
 REPO = Path(__file__).resolve().parent.parent
@@ -106,13 +109,28 @@ def test_the_renovate_manager_reads_the_cluster_policy_with_the_docker_datasourc
         assert set(python_regex(pattern).groupindex) == {"depName", "currentValue", "currentDigest"}
 
 
+def drilled(root: Path) -> dict[str, str]:
+    """The files of a drill of every restore test of the example (not in out/)."""
+    copy_example(root)
+    config = RunConfig(policies=root / "policies", output=root / "out")
+    plan = YAML(typ="safe", pure=True).load((root / "policies/restore-tests.yaml").read_text())
+    files = {}
+    for test in plan["spec"]["tests"]:
+        result = drill(config, test["id"])
+        assert not result.problems, result.problems
+        files |= {rel: (root / "out" / rel).read_text(encoding="utf-8") for rel in result.files}
+    return files
+
+
 def test_renovate_finds_every_image_of_the_example_output(tmp_path: Path) -> None:
     found = renovate_images((REPO / "policies/cluster.yaml").read_text(encoding="utf-8"))
     used = images_of(committed_out())
     assert used == {"litestream/litestream:0.3.13", "rclone/rclone:1.69.1"}
-    used_by_05 = images_of(compiled(with_a_05_service(tmp_path)))
+    used_by_05 = images_of(compiled(with_a_05_service(tmp_path / "05")))
     assert "litestream/litestream:0.5.17" in used_by_05
-    assert found == used | used_by_05
+    used_by_drills = images_of(drilled(tmp_path / "drills"))
+    assert "keinos/sqlite3:3.47.2" in used_by_drills  # the smoke test of every drill
+    assert found == used | used_by_05 | used_by_drills
 
 
 def test_a_digest_pins_the_rendered_image_and_renovate_reads_it(tmp_path: Path) -> None:
@@ -165,6 +183,11 @@ def test_the_example_policy_keeps_repository_tag_and_digest_adjacent() -> None:
     """The shape the regex needs: each role is repository, then tag (then digest)."""
     data = YAML(typ="safe", pure=True).load((REPO / "policies/cluster.yaml").read_text())
     roles = data["spec"]["images"]
-    assert set(roles) == {"litestream-0.3", "litestream-0.5", "litestream-cleanup"}
+    assert set(roles) == {
+        "litestream-0.3",
+        "litestream-0.5",
+        "litestream-cleanup",
+        "restore-check",
+    }
     for image in roles.values():
         assert list(image)[:2] == ["repository", "tag"]

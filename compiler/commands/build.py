@@ -29,7 +29,7 @@ def _summary(result: BuildResult) -> dict[str, int]:
     }
 
 
-def _recover(command: str, config: RunConfig) -> tuple[write.Recovered, Outcome | None]:
+def settle(command: str, config: RunConfig) -> tuple[write.Recovered, Outcome | None]:
     """Settle what a killed compile left before the tree is read; an Outcome when that
     stops the run (another live run, or a leftover that cannot be trusted)."""
     recovered = write.recover(config.repository, config.project_root)
@@ -45,7 +45,7 @@ def run_check(config: RunConfig) -> Outcome:
     (beyond settling what a killed compile left)."""
     if problem := _problem(config):
         return usage(problem)
-    recovered, stopped = _recover("check", config)
+    recovered, stopped = settle("check", config)
     if stopped is not None:
         return stopped
     result = build(config)
@@ -69,7 +69,7 @@ def run_compile(config: RunConfig) -> Outcome:
     """Compile and write changed files, all or nothing; on any error nothing is written."""
     if problem := _problem(config):
         return usage(problem)
-    recovered, stopped = _recover("compile", config)
+    recovered, stopped = settle("compile", config)
     if stopped is not None:
         return stopped
     result = build(config)
@@ -79,9 +79,13 @@ def run_compile(config: RunConfig) -> Outcome:
         notes = ["nothing written: fix the errors above", *recovered.notes]
         notes += timings(result, config)
         return finish(Report("compile", EXIT_FAILED, diagnostics, notes=notes), config)
-    wiring = plan.wiring if config.fix else ()
+    wiring, unwiring = (plan.wiring, plan.unwiring) if config.fix else ((), ())
     written = write.apply(
-        changes, home=config.repository, wiring=wiring, shown_root=result.shown_root
+        changes,
+        home=config.repository,
+        wiring=wiring,
+        unwiring=unwiring,
+        shown_root=result.shown_root,
     )
     diagnostics += written.problems
     if any(d.level == "error" for d in written.problems):

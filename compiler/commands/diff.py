@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, finish, usage
+from compiler.commands.build import settle
 from compiler.config import RunConfig
 from compiler.core.durations import humanize
 from compiler.pipeline.diff import BaseUnavailable, ItemChange, Protection, protection_diff
@@ -89,6 +90,9 @@ def _protection(protection: Protection | None) -> dict[str, object] | None:
 def run_diff(config: RunConfig, base: str, markdown: bool = False) -> Outcome:
     if not config.policies.is_dir():
         return usage(f"no policy folder at {config.policies}")
+    _, stopped = settle("diff", config)  # the work tree is read: settle a killed compile first
+    if stopped is not None:
+        return stopped
     try:
         diff, current = protection_diff(config, base)
     except BaseUnavailable as error:

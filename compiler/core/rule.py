@@ -40,6 +40,8 @@ class Rule:
     passing: str = ""
     failing: str = ""
     stage: str = "input"
+    acknowledgeable: bool = True
+    """False for a problem no acknowledgement may accept (a restore that cannot work)."""
 
     def diagnostic(
         self,

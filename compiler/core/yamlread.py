@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["YAMLDocumentError", "load_documents"]
+__all__ = ["YAMLDocumentError", "compose_documents", "load_documents"]
 
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -30,6 +30,15 @@ def load_documents(text: str) -> list[Any]:
     """Every document of ``text`` in order, empty documents included as ``None``."""
     try:
         return list(yaml.load_all(text, Loader=_strict_loader()))
+    except yaml.YAMLError as exc:
+        raise YAMLDocumentError(str(exc)) from exc
+
+
+def compose_documents(text: str) -> list[yaml.Node]:
+    """Every document's node graph, tags resolved as :func:`load_documents` resolves them
+    (duplicate keys are found only when the nodes are loaded)."""
+    try:
+        return list(yaml.compose_all(text, Loader=_strict_loader()))
     except yaml.YAMLError as exc:
         raise YAMLDocumentError(str(exc)) from exc
 

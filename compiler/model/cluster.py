@@ -82,6 +82,38 @@ OutputRoot = Annotated[
 ]
 
 
+def _not_applied_by_flux(value: str) -> str:
+    if value == "kubernetes" or value.startswith("kubernetes/"):
+        raise ValueError(
+            f"{value} is under kubernetes/, where Flux would apply the drill manifests: "
+            "use a folder outside it, e.g. restore-drills"
+        )
+    return value
+
+
+# One-off manifests (restore drills, pre-upgrade backups), relative to the output root.
+DrillsFolder = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,15}$"),
+    Form("a folder relative to the output root, outside kubernetes/, e.g. restore-drills"),
+    AfterValidator(_not_applied_by_flux),
+]
+
+
+# A shared folder the user names: below kubernetes/ (where stale generated files are found).
+SharedFolderPath = Annotated[
+    str,
+    Field(pattern=r"^kubernetes(/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){1,15}$"),
+    Form("a folder below kubernetes/, e.g. kubernetes/apps/storage/longhorn/app/backup-policy"),
+]
+# What the cluster's Flux sync applies, relative to the output root.
+FluxEntry = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,15}$"),
+    Form("a folder or file relative to the output root, e.g. kubernetes/flux"),
+]
+
+
 class Output(Base):
     root: OutputRoot = Field(
         "out",
@@ -89,6 +121,22 @@ class Output(Base):
         "policies folder; a GitOps repository uses '.' so files land in kubernetes/apps/... "
         "Absent: out.",
         examples=["out", "."],
+    )
+    drills: DrillsFolder = Field(
+        "restore-drills",
+        description="Folder, relative to the output root, of one-off manifests applied by hand: "
+        "`backup-policy drill` writes each run under <date>-<test id>/ and `velero pre-upgrade "
+        "--write` its Backup under <date>-pre-<topic>/. Never under kubernetes/ (Flux would "
+        "apply them); check does not compare it. Absent: restore-drills.",
+        examples=["restore-drills", "ops/drills"],
+    )
+    shared: dict[DnsLabel, SharedFolderPath] = Field(
+        {},
+        description="Per tool (longhorn, velero, litestream, ...; dashboard for the Grafana "
+        "dashboard), a folder Flux already applies where its shared objects go instead of "
+        "their own folder; no ks.yaml is generated for it (rule BP411 checks the names, "
+        "BP408 that Flux reaches it). Absent: each tool's own folder with a generated ks.yaml.",
+        examples=[{"longhorn": "kubernetes/apps/storage/longhorn/app/backup-policy"}],
     )
 
 
@@ -98,6 +146,50 @@ class Flux(Base):
         description="true when Flux postBuild substitution runs on the generated files: every "
         "runtime ${VAR} is then written $${VAR} so Flux does not blank it. Absent: true.",
         examples=[True, False],
+    )
+    entry: FluxEntry = Field(
+        "kubernetes/flux",
+        description="The folder (or file), relative to the output root, that the cluster's "
+        "Flux sync applies (`flux bootstrap --path`): every generated shared folder must be "
+        "reached from it through Flux Kustomizations (rule BP408). Absent: kubernetes/flux.",
+        examples=["kubernetes/flux", "kubernetes/main/flux", "clusters/home"],
+    )
+
+
+# A folder under the output root: plain segments, no "..", no absolute path.
+DocsFolder = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,15}$"),
+    Form("a folder relative to the output root, e.g. docs or docs/backups"),
+]
+DocsUrl = Annotated[
+    str,
+    Field(pattern=r"^https?://[^\s#?]+$"),
+    Form("an http:// or https:// URL without query or fragment"),
+]
+
+
+class Docs(Base):
+    """The generated Markdown: backups.md, disaster-recovery.md and alerts.md."""
+
+    folder: DocsFolder = Field(
+        "docs",
+        description="Folder of the generated docs, relative to the output root (written by "
+        "compile and checked by check like the manifests). Absent: docs.",
+        examples=["docs", "docs/backups"],
+    )
+    language: Literal["en", "de"] = Field(
+        "en",
+        description="Language of the docs' headings and labels (the values from the policies "
+        "and the commands stay as written). Absent: en.",
+        examples=["en", "de"],
+    )
+    url: DocsUrl | None = Field(
+        None,
+        description="Where the docs folder is published (e.g. the folder in the repository's "
+        "web view): alert rules link their runbook_url there. Absent: the docs' path relative "
+        "to the repository root.",
+        examples=["https://github.com/me/home-ops/blob/main/docs"],
     )
 
 
@@ -141,6 +233,13 @@ class ClusterSpec(Base):
         validate_default=True,
         description="Namespaces of the shared objects, one per tool. Absent: each tool's usual.",
         examples=[{"longhorn": "longhorn-system"}],
+    )
+    docs: Docs = Field(
+        {},
+        validate_default=True,
+        description="The generated docs: folder, language and published URL. Absent: English "
+        "docs in the folder docs of the output root.",
+        examples=[{"folder": "docs", "language": "de"}],
     )
     images: Images = Field(
         {},

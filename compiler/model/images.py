@@ -8,7 +8,11 @@ Every image the output runs is named here by its role, with a pinned default:
   alpine``: busybox; 0.5.17 is the Dockerfile's ``default`` target, ``FROM
   debian:bookworm-slim``: coreutils), so the ``-scratch`` tags of 0.5 do not fit;
 - ``litestream-cleanup``: the 0.3 generation cleanup CronJob, ``rclone/rclone`` (its script
-  needs ``/bin/sh``).
+  needs ``/bin/sh``);
+- ``restore-check``: the smoke test of a restore drill (``backup-policy drill``): a file
+  check and ``PRAGMA integrity_check`` on the restored copy, ``keinos/sqlite3`` (Alpine:
+  busybox ``/bin/sh`` and the ``sqlite3`` shell). The Litestream drill restores with the
+  version's ``litestream-0.3``/``litestream-0.5`` image.
 
 A role is written as ``repository``, ``tag`` and an optional ``digest`` on adjacent lines of
 ``policies/cluster.yaml``: the shape the README's Renovate regex manager reads and updates. The
@@ -106,4 +110,13 @@ class Images(Base):
         description="The Litestream 0.3 generation cleanup CronJob: rclone with /bin/sh. "
         "Absent: rclone/rclone:1.69.1.",
         examples=[_pinned("rclone/rclone", "1.69.1")],
+    )
+    restore_check: Image = Field(
+        _pinned("keinos/sqlite3", "3.47.2"),
+        alias="restore-check",
+        validate_default=True,
+        description="The smoke test of a restore drill (backup-policy drill): needs /bin/sh and "
+        "sqlite3 (it checks files and runs PRAGMA integrity_check on the restored copy). "
+        "Absent: keinos/sqlite3:3.47.2.",
+        examples=[_pinned("keinos/sqlite3", "3.47.2")],
     )

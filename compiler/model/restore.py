@@ -16,7 +16,7 @@ from compiler.model.types import (
     NonEmpty,
 )
 
-TestType = Literal["longhorn-snapshot", "k8up-restic", "velero-namespace", "full-dr"]
+TestType = Literal["longhorn-snapshot", "k8up-restic", "velero-namespace", "litestream", "full-dr"]
 Result = Literal["passed", "failed", "partial"]
 # Any DNS-label-like ID (upper case allowed): BT-LH-01, restore-paperless, dr-2027.
 TestId = Annotated[
@@ -78,9 +78,13 @@ class RestoreTest(Base):
         examples=["Restore a Longhorn volume from its latest backup into a new PVC"],
     )
     type: TestType = Field(
-        description="What is restored: a Longhorn snapshot or backup, a K8up restic "
-        "repository, a Velero namespace, or the full disaster recovery.",
-        examples=["longhorn-snapshot", "full-dr"],
+        description="What is restored, and how `backup-policy drill` rehearses it: "
+        "longhorn-snapshot, a CSI snapshot of each PVC cloned into <namespace>-restore-test; "
+        "k8up-restic, the K8up restic repository restored into fresh PVCs there; "
+        "velero-namespace, the Velero namespace backup restored under a namespace mapping; "
+        "litestream, the SQLite databases restored from their Litestream replicas into a "
+        "Job's emptyDir and checked; full-dr, the ordered runbook of a cold start.",
+        examples=["longhorn-snapshot", "litestream", "full-dr"],
     )
     scope: Scope = Field(
         description="The services and namespaces the test covers.",

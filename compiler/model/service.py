@@ -106,12 +106,53 @@ AbsolutePath = Annotated[
     Form("an absolute path, e.g. /data/app.db"),
     AfterValidator(_normal_path),
 ]
+# A key prefix inside a bucket: plain segments, none starting with "." (no "..").
+ReplicaPath = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}){0,15}$"),
+    Form("a path inside the bucket without leading '/', e.g. linkding or apps/linkding/db"),
+]
 # Relative to the output root and never leaving it: no "..", no absolute path, plain segments.
 AppPath = Annotated[
     str,
     Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,15}$"),
     Form("the app folder relative to the output root, e.g. kubernetes/apps/docs/wiki"),
 ]
+
+
+def _relative_path(value: str) -> str:
+    """A path inside a volume, written plainly: no '..', '.', '//' or leading '/'."""
+    parts = value.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise ValueError("write the path relative to the volume, without '..', '.' or '//'")
+    return value
+
+
+RelativePath = Annotated[
+    str,
+    Field(pattern=r"^[^/\x00-\x1f][^\x00-\x1f]{0,254}$"),
+    Form("a path relative to the volume, e.g. media/documents"),
+    AfterValidator(_relative_path),
+]
+
+
+class RestoreCheck(Base):
+    """What a restore drill checks on a restored copy of a volume (its smoke test)."""
+
+    files: list[RelativePath] = Field(
+        [],
+        description="Files or folders that must exist in the restored copy, relative to the "
+        "volume's root (its mountPath): the drill's smoke test fails without any of them. "
+        "Absent: none; the copy must only not be empty.",
+        examples=[["index/MAIN_1.toc", "documents/originals"]],
+    )
+    sqlite: Literal["integrity", "quick", "none"] = Field(
+        "integrity",
+        description="How the smoke test checks the SQLite databases (sqlite: entries) on the "
+        "volume: integrity runs PRAGMA integrity_check, quick PRAGMA quick_check (faster, "
+        "skips index checks), none skips them. Absent: integrity.",
+        examples=["integrity", "quick"],
+    )
 
 
 class Volume(Base):
@@ -139,6 +180,14 @@ class Volume(Base):
         "database lives on it (its path must be under it).",
         examples=["/data"],
     )
+    restore_check: RestoreCheck = Field(
+        {},
+        validate_default=True,
+        description="What `backup-policy drill` checks on a restored copy of the volume: files "
+        "that must exist and how its SQLite databases are checked. Absent: the copy must not "
+        "be empty and its databases must pass PRAGMA integrity_check.",
+        examples=[{"files": ["documents/originals"], "sqlite": "integrity"}],
+    )
 
 
 class SqliteDatabase(Base):
@@ -156,6 +205,36 @@ class SqliteDatabase(Base):
         description="S3 targets to replicate to, replacing the cluster's litestream.targets "
         "for this database. Absent: the cluster's.",
         examples=[["minio-nas"]],
+    )
+    replica_path: ReplicaPath | None = Field(
+        None,
+        description="Prefix of the replica inside each target's bucket. Set it to the path the "
+        "existing replica uses (a hand-written Litestream config, an earlier compile) so the "
+        "restore finds it; a change of it is refused (rule BP373). Absent: "
+        "<namespace>/<name>/<database file name>.",
+        examples=["linkding", "productivity/paperless/db.sqlite3"],
+    )
+
+
+class Exemption(Base):
+    """A PVC or SQLite database of the app deliberately not backed up, and why."""
+
+    claim: DnsLabel | None = Field(
+        None,
+        description="A PersistentVolumeClaim of the app's build (written in the tree or "
+        "created by its chart) that is not backed up. Exactly one of claim and sqlite.",
+        examples=["immich-ml-cache"],
+    )
+    sqlite: AbsolutePath | None = Field(
+        None,
+        description="An SQLite database the tree's own Litestream config replicates that no "
+        "policy covers. Exactly one of claim and sqlite.",
+        examples=["/cache/thumbnails.db"],
+    )
+    reason: NonEmpty = Field(
+        description="Why losing it is acceptable: a cache, a search index, media that can be "
+        "downloaded again. Shown by backup-policy coverage.",
+        examples=["machine-learning model cache, downloaded again on start"],
     )
 
 
@@ -212,6 +291,13 @@ class ServiceSpec(Base):
         description="SQLite databases replicated continuously by a Litestream sidecar. "
         "Absent: none.",
         examples=[[{"path": "/data/db.sqlite3", "volume": "data"}]],
+    )
+    exempt: list[Exemption] = Field(
+        [],
+        description="PVCs and SQLite databases of the app that are deliberately not backed up, "
+        "each with its reason; every other PVC of the app's build must be under volumes "
+        "(backup-policy coverage). Absent: none.",
+        examples=[[{"claim": "immich-ml-cache", "reason": "model cache, downloaded again"}]],
     )
     restore_tests: list[NonEmpty] = Field(
         [],

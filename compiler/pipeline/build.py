@@ -10,6 +10,7 @@ from compiler.config import RunConfig
 from compiler.pipeline import Result, Timings
 from compiler.pipeline.validate import analyse_stage, load_stage
 from compiler.plan import Plan, PlanContext, build_plan
+from compiler.plan.docs import with_docs
 from compiler.policies import Policies
 from compiler.registry import DEFAULT, Toolset
 from compiler.render import render
@@ -18,7 +19,7 @@ from compiler.tree import Inventory
 from compiler.tree.read import read_tree
 from compiler.tree.root import OUTPUT_ROOT, root_problem
 from compiler.verify import verify_rendered
-from compiler.write import Changes, compare
+from compiler.write import SCANNED_DIRS, Changes, compare
 
 
 @dataclass
@@ -69,7 +70,8 @@ def _root_stage(config: RunConfig, result: BuildResult, policies: Policies) -> P
 def _plan_stage(config: RunConfig, result: BuildResult, toolset: Toolset) -> None:
     assert result.analysis is not None and result.inventory is not None
     started = time.perf_counter()
-    result.plan = build_plan(PlanContext(result.analysis, result.inventory), toolset.tools)
+    planning = PlanContext(result.analysis, result.inventory, config.date)
+    result.plan = with_docs(build_plan(planning, toolset.tools), planning, toolset.tools)
     started = result.timings.add("plan", started)
     context = TreeContext(result.analysis, result.inventory, result.plan, config.fix)
     result.diagnostics.extend(run_tree_rules(toolset.rules, context))
@@ -102,6 +104,8 @@ def build(
     started = result.timings.add("render", started)
     result.diagnostics.extend(verify_rendered(result.outputs))
     started = result.timings.add("verify", started)
-    result.changes = compare(root, result.inventory, result.outputs)
+    docs = f"{policies.cluster.policy.spec.docs.folder}/"
+    drills = (f"{policies.cluster.policy.spec.output.drills}/",)
+    result.changes = compare(root, result.inventory, result.outputs, (*SCANNED_DIRS, docs), drills)
     result.timings.add("compare", started)
     return result

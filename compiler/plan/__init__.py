@@ -1,12 +1,14 @@
 """Stage 5, plan: every file one compile produces, as data, and the app wiring it needs.
 
 Tools contribute through :class:`ToolPlanning`: objects and patches for an app's backup
-Component (:class:`AppContribution`) and shared folders (:class:`SharedFolder`); and through
+Component (:class:`AppContribution`) and shared folders (:class:`SharedFolder`); through
 :class:`ToolMonitoring` alert rules (:class:`AlertRule`, :class:`SharedAlerts`) and dashboard
-queries (:class:`PanelQuery`). The stage assembles the Components (one label patch per PVC,
-whichever tools asked for labels; one ``PrometheusRule`` per app), the folders'
-kustomizations (with a ``PrometheusRule`` where shared objects have alerts), the Grafana
-dashboard, and the edits that wire a Component into its app.
+queries (:class:`PanelQuery`); and through :class:`ToolDocs` the restore steps of the
+generated runbook (:class:`RunbookStep`). The stage assembles the Components (one label
+patch per PVC, whichever tools asked for labels; one ``PrometheusRule`` per app), the
+folders' kustomizations (with a ``PrometheusRule`` where shared objects have alerts), the
+Grafana dashboard, the generated docs (``docs/``), and the edits that wire a Component into
+its app.
 """
 
 from compiler.plan.alerts import (
@@ -19,6 +21,7 @@ from compiler.plan.alerts import (
     ToolMonitoring,
 )
 from compiler.plan.assemble import build_plan
+from compiler.plan.runbook import RunbookStep, ToolDocs
 from compiler.plan.types import (
     CLASS_LABEL,
     MANAGED_BY,
@@ -33,7 +36,9 @@ from compiler.plan.types import (
     PlanContext,
     PvcLabels,
     SharedFolder,
+    SharedPlan,
     ToolPlanning,
+    Unwiring,
     Wiring,
 )
 
@@ -55,10 +60,14 @@ __all__ = [
     "Plan",
     "PlanContext",
     "PvcLabels",
+    "RunbookStep",
     "SharedAlerts",
     "SharedFolder",
+    "SharedPlan",
+    "ToolDocs",
     "ToolMonitoring",
     "ToolPlanning",
+    "Unwiring",
     "Wiring",
     "build_plan",
 ]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from compiler.analyse import Copy, Coverage, EffectiveService
+from compiler.model.cluster import ClusterSpec
 
 if TYPE_CHECKING:
     from compiler.plan.types import PlanContext
@@ -32,8 +33,8 @@ SEVERITIES: dict[str, str] = {"critical": "critical", "important": "warning", "b
 # Shared maintenance (e.g. the Litestream generation cleanup): no copy is lost when it fails.
 MAINTENANCE_SEVERITY = "warning"
 
-DOCS_PAGE = "docs/backups.md"
-"""The generated protection report that the runbook links point into."""
+DOCS_PAGE = "backups.md"
+"""The generated protection report that the runbook links point into (in the docs folder)."""
 
 # Labels every Prometheus target gets from the Prometheus Operator (ServiceMonitor and
 # PodMonitor), besides what the exporter sets: prometheus-operator@v0.93.0
@@ -57,7 +58,23 @@ def anchor(*parts: str) -> str:
 
 
 def runbook_url(*parts: str) -> str:
+    """``backups.md#<anchor>``: relative to the docs folder until :func:`runbook_link`."""
     return f"{DOCS_PAGE}#{anchor(*parts)}"
+
+
+def docs_location(cluster: ClusterSpec) -> str:
+    """Where the docs folder is read: its ``url``, else its path from the repository root
+    (the output root and the folder as the policy writes them, never ``--output``)."""
+    docs = cluster.docs
+    if docs.url is not None:
+        return docs.url.rstrip("/")
+    root = cluster.output.root
+    return docs.folder if root == "." else f"{root}/{docs.folder}"
+
+
+def runbook_link(cluster: ClusterSpec, runbook: str) -> str:
+    """A rule's ``runbook`` (relative to the docs folder) as its ``runbook_url``."""
+    return f"{docs_location(cluster)}/{runbook}"
 
 
 def service_runbook(service: EffectiveService) -> str:

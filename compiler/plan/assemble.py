@@ -1,7 +1,9 @@
 """Assembling the plan from the tools' contributions (no tool is named here).
 
 Alert rules join the Components (one ``PrometheusRule`` per app) and the shared folders
-whose objects they watch; the dashboard is a shared folder of its own.
+whose objects they watch; the dashboard is a shared folder of its own. The docs are added
+to the plan afterwards (``compiler/plan/docs``, by the build pipeline: ``validate``, which
+imports the plan's types through the tools, never loads their templates).
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from compiler.analyse import EffectiveService
-from compiler.plan.dashboard import dashboard_folder
-from compiler.plan.k8s import kustomization
-from compiler.plan.prometheusrule import app_rules, shared_rules
+from compiler.plan.labels import label_patch
+from compiler.plan.prometheusrule import app_rules
+from compiler.plan.shared import shared_folders
 from compiler.plan.types import (
     CLASS_LABEL,
     SERVICE_LABEL,
@@ -23,16 +25,18 @@ from compiler.plan.types import (
     OutputFile,
     Plan,
     PlanContext,
-    SharedFolder,
     ToolPlanning,
 )
+from compiler.plan.unwiring import unwiring
 from compiler.plan.wiring import wiring
+from compiler.tree.claims import app_claims
 
 
 def _pvc_patches(
-    service: EffectiveService, contributions: list[AppContribution]
+    context: PlanContext, service: EffectiveService, contributions: list[AppContribution]
 ) -> list[ComponentPatch]:
-    """One label patch per PVC, with the labels of every tool that asked for it."""
+    """One label patch per PVC, with the labels of every tool that asked for it, on the
+    object that makes the PVC (:mod:`compiler.plan.labels`)."""
     merged: dict[str, dict[str, str]] = {}
     origins: dict[str, Any] = {}
     users: dict[str, list[str]] = {}
@@ -45,17 +49,15 @@ def _pvc_patches(
             origins.setdefault(request.claim, request.origin)
             users.setdefault(request.claim, []).append(contribution.tool)
     patches = []
+    found = app_claims(context.inventory, service.app_dir) if merged else None
     for claim, labels in merged.items():
-        document = {
-            "apiVersion": "v1",
-            "kind": "PersistentVolumeClaim",
-            "metadata": {"name": claim, "labels": dict(sorted(labels.items()))},
-        }
+        made_by = found.named(claim) if found is not None else None
+        target, document = label_patch(claim, made_by, dict(sorted(labels.items())))
         tools = " and ".join(dict.fromkeys(users[claim]))
         patches.append(
             ComponentPatch(
                 f"patches/pvc-{claim}.yaml",
-                ObjectRef("PersistentVolumeClaim", claim, version="v1"),
+                target,
                 (document,),
                 origins[claim],
                 f"the PVC gets no backup labels, so {tools} would back up nothing",
@@ -78,7 +80,8 @@ def _component(
     folder = f"{service.app_dir}/backup"
     own = (service.source.file, context.cluster_file)
     objects = [o for c in contributions for o in c.objects]
-    patches = [p for c in contributions for p in c.patches] + _pvc_patches(service, contributions)
+    patches = [p for c in contributions for p in c.patches]
+    patches += _pvc_patches(context, service, contributions)
     if not objects and not patches:
         return None  # kustomize refuses an empty Component
     patches.sort(key=lambda p: p.file)
@@ -96,30 +99,6 @@ def _component(
     return ComponentPlan(service, service.app_dir, tuple(patches)), files
 
 
-def _shared(context: PlanContext, tools: Sequence[ToolPlanning]) -> list[OutputFile]:
-    """Every shared folder's files with their kustomization.yaml: the tools' folders, the
-    rules about their objects, and the dashboard."""
-    folders: dict[str, list[OutputFile]] = {}
-    dashboard = dashboard_folder(context, tools)
-    planned: list[SharedFolder] = [f for t in tools for f in t.plan_shared(context)]
-    for folder in [*planned, *([dashboard] if dashboard is not None else [])]:
-        folders.setdefault(folder.path, []).extend(folder.files)
-    for rules in shared_rules(context, tools):
-        folders.setdefault(rules.path.rpartition("/")[0], []).append(rules)
-    files: list[OutputFile] = []
-    for path, found in folders.items():
-        if not found:
-            continue
-        files.extend(found)
-        names = sorted(f.path.rpartition("/")[2] for f in found)
-        files.append(
-            OutputFile(
-                f"{path}/kustomization.yaml", (context.cluster_file,), (kustomization(names),)
-            )
-        )
-    return files
-
-
 def build_plan(context: PlanContext, tools: Sequence[ToolPlanning]) -> Plan:
     """Every file of every tool, sorted by path (two files on one path are a bug)."""
     files: list[OutputFile] = []
@@ -133,9 +112,16 @@ def build_plan(context: PlanContext, tools: Sequence[ToolPlanning]) -> Plan:
         if assembled is not None:
             components.append(assembled[0])
             files.extend(assembled[1])
-    files.extend(_shared(context, tools))
+    shared, folders = shared_folders(context, tools)
+    files.extend(shared)
     files.sort(key=lambda f: f.path)
     paths = [f.path for f in files]
     if len(paths) != len(set(paths)):
         raise RuntimeError("two planned files share a path")
-    return Plan(tuple(files), tuple(components), wiring(components, context.inventory))
+    return Plan(
+        tuple(files),
+        tuple(components),
+        wiring(components, context.inventory),
+        tuple(folders),
+        unwiring(files, context.inventory),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -9,6 +10,7 @@ from typing import Any, Literal, Protocol
 from compiler.analyse import Analysis, EffectiveService
 from compiler.core.rule import PathKey
 from compiler.plan.alerts import ToolMonitoring
+from compiler.plan.runbook import ToolDocs
 from compiler.tree import Inventory
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "backup-policy"}
@@ -84,10 +86,36 @@ class AppContribution:
 @dataclass(frozen=True)
 class SharedFolder:
     """Objects of a shared folder (e.g. the Longhorn RecurringJobs); the plan adds its
-    kustomization.yaml."""
+    kustomization.yaml and the Flux Kustomization that applies it. ``operator`` is the Helm
+    chart that installs the tool (its Flux Kustomization is a dependency), '' for none."""
 
     path: str
     files: tuple[OutputFile, ...]
+    operator: str = ""
+
+
+@dataclass(frozen=True)
+class SharedPlan:
+    """A planned shared folder: who put objects there (tools, ``dashboard``), which of them
+    ``output.shared`` placed there, and the generated Flux Kustomization ('' when every
+    owner was placed in a folder the user's Flux applies)."""
+
+    folder: str
+    owners: tuple[str, ...]
+    placed: tuple[str, ...] = ()
+    flux_file: str = ""
+
+
+@dataclass(frozen=True)
+class Unwiring:
+    """A kustomization that lists the backup Component this compile removes: ``fixed`` is
+    its text without the entry (what ``compile --fix`` writes; '' when it cannot)."""
+
+    file: str
+    entry: str
+    component: str
+    at: tuple[int, int] = (1, 1)
+    fixed: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,23 +152,28 @@ class Plan:
     files: tuple[OutputFile, ...]
     components: tuple[ComponentPlan, ...] = ()
     wiring: tuple[Wiring, ...] = ()
+    shared: tuple[SharedPlan, ...] = ()
+    unwiring: tuple[Unwiring, ...] = ()
 
 
 @dataclass(frozen=True)
 class PlanContext:
-    """What a tool plans from: the analysis and the user's tree."""
+    """What a tool plans from: the analysis and the user's tree; ``today`` is the day of
+    the run (``--today``); None plans no docs (a drill's one-off plan)."""
 
     analysis: Analysis
     inventory: Inventory
+    today: dt.date | None = None
 
     @property
     def cluster_file(self) -> str:
         return self.analysis.policies.cluster.file
 
 
-class ToolPlanning(ToolMonitoring, Protocol):
-    """What the plan asks of a backup tool: Component parts, shared folders, and (through
-    :class:`ToolMonitoring`) alert rules and dashboard queries."""
+class ToolPlanning(ToolMonitoring, ToolDocs, Protocol):
+    """What the plan asks of a backup tool: Component parts, shared folders, (through
+    :class:`ToolMonitoring`) alert rules and dashboard queries, and (through
+    :class:`ToolDocs`) the restore steps of the generated runbook."""
 
     @property
     def name(self) -> str: ...

@@ -112,6 +112,57 @@ def with_component(text: str, component: str) -> str | None:
     return start + buffer.getvalue()
 
 
+def _following(sequence: CommentedSeq) -> str:
+    """The lines after a sequence's end (blank lines, comments about the next key), which
+    ruamel keeps in its last item's comment."""
+    comment = sequence.ca.items.get(len(sequence) - 1, [None])[0]
+    if comment is None:
+        return ""
+    own, newline, following = comment.value.partition("\n")
+    comment.value = own + newline
+    return str(following)
+
+
+def _carry(sequence: CommentedSeq, following: str) -> None:
+    """Put ``following`` back after the (new) last item of ``sequence``."""
+    last = len(sequence) - 1
+    comment = sequence.ca.items.get(last, [None])[0]
+    if comment is None:
+        sequence.yaml_add_eol_comment("x", last)
+        comment = sequence.ca.items[last][0]
+        comment.value = "\n"
+    comment.value = comment.value.rstrip("\n") + "\n" + following
+
+
+def without_components(text: str, entries: Sequence[str]) -> str | None:
+    """``text`` (a kustomization) without the ``components:`` items ``entries`` (the key
+    goes when it is left empty); comments, ``---`` and indentation kept. None when it is
+    not one YAML mapping with such items."""
+    start, body = _split_start(text)
+    try:
+        yaml, data = _dumper(body)
+    except YAMLError:
+        return None
+    components = data.get("components") if isinstance(data, CommentedMap) else None
+    if not isinstance(components, CommentedSeq):
+        return None
+    doomed = [i for i, item in enumerate(components) if _lists(entries, str(item))]
+    if not doomed:
+        return None
+    following = _following(components)
+    for index in reversed(doomed):
+        del components[index]
+    if not components:
+        before = list(data).index("components") - 1
+        del data["components"]
+        components = data[list(data)[before]] if before >= 0 else None
+    if following and isinstance(components, CommentedSeq) and components:
+        _carry(components, following)
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    return start + buffer.getvalue()
+
+
 def _state(component: ComponentPlan, inventory: Inventory) -> Wiring:
     found = inventory.app_kustomization(component.app_dir)
     if found is None:

@@ -78,13 +78,29 @@ def policy_rule(
 
 
 def tree_rule(
-    rule_id: str, name: str, level: Level, *, passing: str, failing: str
+    rule_id: str,
+    name: str,
+    level: Level,
+    *,
+    passing: str,
+    failing: str,
+    acknowledgeable: bool = True,
 ) -> Callable[[TreeCheck], TreeRule]:
     """Make the decorated check a TreeRule documented by its docstring."""
 
     def make(check: TreeCheck) -> TreeRule:
         summary, doc = docstring_parts(check)
-        return TreeRule(rule_id, name, level, summary, doc, passing, failing, check=check)
+        return TreeRule(
+            rule_id,
+            name,
+            level,
+            summary,
+            doc,
+            passing,
+            failing,
+            acknowledgeable=acknowledgeable,
+            check=check,
+        )
 
     return make
 

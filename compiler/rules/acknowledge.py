@@ -75,6 +75,9 @@ def _problem(scope: _Scope, rules: dict[str, Rule], today: dt.date) -> Diagnosti
     if rule.stage not in _ACKNOWLEDGEABLE:
         message = f"{rule.id} ({rule.name}) is a reading or output check; it cannot be accepted"
         return ACKNOWLEDGEMENT.at(scope.doc, (*scope.path, "id"), message)
+    if not rule.acknowledgeable:
+        message = f"{rule.id} ({rule.name}) is a problem no policy can accept"
+        return ACKNOWLEDGEMENT.at(scope.doc, (*scope.path, "id"), message)
     if scope.ack.until is not None and scope.ack.until < today:
         message = f"the acknowledgement of {rule.id} expired on {scope.ack.until}: reported again"
         hint = "fix the problem, or renew the acknowledgement with a new until date"

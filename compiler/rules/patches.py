@@ -8,6 +8,7 @@ from compiler.core.diagnostics import Diagnostic
 from compiler.plan import Wiring
 from compiler.rules import TreeContext, tree_rule
 from compiler.tree import UnknownBuild
+from compiler.tree.claims import app_claims
 
 
 def _problems(context: TreeContext, wiring: Wiring) -> Iterator[Diagnostic]:
@@ -27,8 +28,28 @@ def _problems(context: TreeContext, wiring: Wiring) -> Iterator[Diagnostic]:
             patch.origin,
             f"{target.kind} {target.name!r} is not in the build of {shown}: kustomize skips "
             f"a patch whose target is missing, without a word; {patch.consequence}",
-            "fix the name here, or add the object to the app's kustomization",
+            _hint(context, wiring) if target.kind == "PersistentVolumeClaim" else _FIX,
         )
+
+
+_FIX = "fix the name here, or add the object to the app's kustomization"
+
+
+def _hint(context: TreeContext, wiring: Wiring) -> str:
+    """The PVCs the build does hold (written, a chart's, a StatefulSet's), and those it
+    may hold without the tree saying which (a HelmRelease whose render is unknown)."""
+    found = app_claims(context.inventory, wiring.component.app_dir)
+    if found is None:
+        return _FIX
+    claims = [f"{c.name} ({c.described})" for c in found.claims]
+    hint = f"PVCs of the build: {', '.join(claims) or 'none'}"
+    unknown = [r.manifest.name for r in found.unknown]
+    if unknown:
+        hint += (
+            f"; HelmRelease {', '.join(unknown)} may create more, but only the PVCs of a bjw-s "
+            "app-template release with its values in the tree are known"
+        )
+    return hint
 
 
 @tree_rule(
@@ -45,9 +66,12 @@ def patch_target_missing(context: TreeContext) -> Iterator[Diagnostic]:
     says nothing. A PVC name that is off by one letter then gets no backup labels: the
     K8up Schedule selects no volume, Longhorn ignores it, and every tool reports success.
     The app's kustomization is followed the way kustomize would (local ``resources``
-    files and folders, other ``components``). When the build cannot be known from the
-    tree (a remote base, a Helm chart inflated by kustomize, a name written as a Flux
-    ``${VAR}``) the app is not judged.
+    files and folders, other ``components``). A PVC the app's bjw-s app-template
+    HelmRelease creates (``persistence.<key>``, 3.x to 5.x) or a StatefulSet's
+    ``volumeClaimTemplates`` make is judged like one written in the tree: its labels are
+    patched onto the release's values or the template, which are in the build. When the
+    build cannot be known from the tree (a remote base, a Helm chart inflated by
+    kustomize, a name written as a Flux ``${VAR}``) the app is not judged.
     """
     for wiring in context.plan.wiring:
         if wiring.state in ("listed", "unlisted"):

@@ -122,6 +122,7 @@ def symlink_in_output(context: TreeContext) -> Iterator[Diagnostic]:
     inventory = context.inventory
     paths = [f.path for f in context.plan.files]
     paths += [w.file for w in context.plan.wiring if w.state == "unlisted" and context.fix]
+    paths += [u.file for u in context.plan.unwiring if context.fix]
     first: dict[str, str] = {}
     for path in sorted(set(paths)):
         link = inventory.through_link(path)

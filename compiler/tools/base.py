@@ -9,16 +9,20 @@ A tool contributes, through the slots of :class:`Tool`:
   backup Component, and shared folders; and (:class:`compiler.plan.ToolMonitoring`) the
   kinds of alert it raises, its alert rules per app and per shared object, and the queries
   of the Grafana dashboard;
+- to the docs (:class:`compiler.plan.ToolDocs`): the restore steps of each service
+  (``runbook``), written into the generated disaster-recovery page;
 - its rules (policy rules and tree rules), listed by ``compiler/registry.py``;
-- and the slots the next stages fill (restore-drill steps, documentation rows, import of
-  existing manifests), empty until a tool fills them.
+- to restore drills (:class:`compiler.plan.drills.ToolDrills`): for a restore test of its
+  type, the manifests and checklist steps of one run (``drill``);
+- and the slots the next stages fill (import of existing manifests), empty until a tool
+  fills them.
 
 :class:`ToolBase` returns nothing from every slot: a new tool overrides what it does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from compiler.analyse import (
@@ -34,16 +38,19 @@ from compiler.analyse import (
 from compiler.core.rule import Rule
 from compiler.model.cluster import ClassDefaults, ClusterSpec, TargetType
 from compiler.model.compose import Slot
+from compiler.model.restore import RestoreTest
 from compiler.plan import (
     AlertKind,
     AlertRule,
     AppContribution,
     PanelQuery,
     PlanContext,
+    RunbookStep,
     SharedAlerts,
     SharedFolder,
     ToolPlanning,
 )
+from compiler.plan.drills import DrillContext, DrillPart
 from compiler.policies import ServiceSource
 from compiler.tree import Inventory
 
@@ -62,12 +69,11 @@ class Tool(ToolAnalysis, ToolPlanning, Protocol):
     @property
     def rules(self) -> tuple[Rule, ...]: ...
 
-    def drill_steps(self, context: PlanContext, test_id: str) -> Iterable[Any]:
-        """Steps of a restore drill of the tool's copies (filled by the drills issue)."""
-        ...
-
-    def doc_rows(self, context: PlanContext) -> Iterable[Any]:
-        """Rows of the generated protection report (filled by the docs issue)."""
+    def drill(
+        self, context: DrillContext, test: RestoreTest, services: Sequence[EffectiveService]
+    ) -> DrillPart | None:
+        """The tool's part of a restore drill of ``test`` over ``services`` (its scope):
+        manifests, checklist steps, test namespaces; None when the test is not the tool's."""
         ...
 
     def imported(self, inventory: Inventory) -> Iterable[Any]:
@@ -120,10 +126,12 @@ class ToolBase:
     def panels(self, context: PlanContext) -> Iterable[PanelQuery]:
         return ()
 
-    def drill_steps(self, context: PlanContext, test_id: str) -> Iterable[Any]:
-        return ()
+    def drill(
+        self, context: DrillContext, test: RestoreTest, services: Sequence[EffectiveService]
+    ) -> DrillPart | None:
+        return None
 
-    def doc_rows(self, context: PlanContext) -> Iterable[Any]:
+    def runbook(self, context: PlanContext, service: EffectiveService) -> Iterable[RunbookStep]:
         return ()
 
     def imported(self, inventory: Inventory) -> Iterable[Any]:

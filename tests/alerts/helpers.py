@@ -36,6 +36,8 @@ def rule_objects(outputs: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Path -> the PrometheusRule object of every generated rule file."""
     found = {}
     for path, text in sorted(outputs.items()):
+        if path.endswith(".md"):
+            continue  # the generated docs
         for doc in documents(text):
             if doc.get("kind") == "PrometheusRule":
                 found[path] = doc
@@ -52,7 +54,9 @@ def rules_of(outputs: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def dashboard_model(outputs: dict[str, str]) -> dict[str, Any]:
-    for text in outputs.values():
+    for path, text in outputs.items():
+        if path.endswith(".md"):
+            continue
         for doc in documents(text):
             if doc.get("kind") == "ConfigMap" and "grafana_dashboard" in doc["metadata"]["labels"]:
                 data: dict[str, Any] = json.loads(doc["data"]["backups.json"])

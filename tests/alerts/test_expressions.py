@@ -84,7 +84,7 @@ def test_the_ratio_check_catches_a_lifetime_ratio() -> None:
 def test_rules_have_for_severity_and_a_runbook() -> None:
     for rule in RULES:
         assert rule["for"] and rule["labels"]["severity"] in {"critical", "warning", "info"}
-        assert rule["annotations"]["runbook_url"].startswith("docs/backups.md#")
+        assert rule["annotations"]["runbook_url"].startswith("out/docs/backups.md#")
         assert rule["annotations"]["summary"] and rule["annotations"]["description"]
 
 
@@ -99,9 +99,13 @@ def _stale_thresholds(outputs: dict[str, str]) -> dict[str, set[str]]:
 
 def test_no_fixed_staleness_threshold() -> None:
     thresholds = _stale_thresholds(RESULT.outputs or {})
-    assert thresholds["LonghornBackupStale"] == {"3600"}  # hourly Longhorn backups
+    # hourly Longhorn backups for the critical class, daily for the important one (audiobookshelf)
+    assert thresholds["LonghornBackupStale"] == {"3600", "86400"}
     assert thresholds["VeleroBackupStale"] == {"86400"}
-    assert {"1d"} <= thresholds["K8upBackupStale"] and "604800" not in str(thresholds)
+    assert {"1d"} <= thresholds["K8upBackupStale"] and "604800" not in str(
+        {alert: found for alert, found in thresholds.items() if alert != "BackupPolicyCronJobStale"}
+    )
+    assert thresholds["BackupPolicyCronJobStale"] == {"604800"}  # the cleanup: Sundays, 2 am
     assert not any("90000" in t or "25h" in t for t in map(str, thresholds.values()))
 
 
@@ -118,7 +122,7 @@ def test_thresholds_follow_the_schedules(tmp_path: Path) -> None:
     result = compile_root(root)
     assert result.outputs is not None and result.analysis is not None
     thresholds = _stale_thresholds(result.outputs)
-    assert thresholds["LonghornBackupStale"] == {"1800"}
+    assert thresholds["LonghornBackupStale"] == {"1800", "86400"}  # important stays daily
     weekly = [
         rule["expr"]
         for rule in rules_of(result.outputs)

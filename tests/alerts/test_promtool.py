@@ -204,6 +204,26 @@ def test_litestream_sync_errors_fire(app_rules: Path, tmp_path: Path) -> None:
     run_promtool_test(app_rules, scenario, tmp_path)
 
 
+def test_a_failing_litestream_restore_fires_for_its_app_only(
+    app_rules: Path, tmp_path: Path
+) -> None:
+    restarts = (
+        'kube_pod_init_container_status_restarts_total{{namespace="productivity",'
+        'pod="{pod}",container="litestream-restore",job="kube-state-metrics"}}'
+    )
+    scenario = Scenario(
+        {
+            restarts.format(pod="paperless-7d9c-x2"): timeline(60, (0, 0), (30, 1)),
+            # another app's pod in the namespace: not paperless's alert
+            restarts.format(pod="paperlessng-5b-q1"): timeline(60, (0, 0), (10, 3)),
+        }
+    )
+    scenario.expect(20, "LitestreamRestoreFailing", "none")
+    scenario.expect(32, "LitestreamRestoreFailing", "firing")
+    scenario.expect(50, "LitestreamRestoreFailing", "none")  # no new failure for 15m
+    run_promtool_test(app_rules, scenario, tmp_path)
+
+
 VELERO_TS = 'velero_backup_last_successful_timestamp{schedule="bp-productivity",job="velero"}'
 VELERO_ATTEMPTS = 'velero_backup_attempt_total{schedule="bp-productivity",job="velero"}'
 

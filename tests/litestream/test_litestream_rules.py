@@ -69,6 +69,7 @@ def test_example_compiles_clean_and_protects_every_database(tree: Path) -> None:
     assert result.outputs is not None
     apps = litestream_apps(result.outputs)
     assert {a.removeprefix("kubernetes/apps/") for a in apps} == {
+        "media/audiobookshelf",
         "productivity/paperless",
         "productivity/linkding",
         "tools/spoolman",
@@ -109,7 +110,7 @@ def test_duplicate_replica_path_is_an_error(tree: Path) -> None:
 
     result = compile_with(tree, services__paperless=second_db)
     assert [r for r in rules_of(result) if r[0] == "BP363"] == [
-        ("BP363", f"{SERVICES}/paperless.yaml", 29)
+        ("BP363", f"{SERVICES}/paperless.yaml", 32)
     ]
 
 
@@ -146,10 +147,10 @@ def test_dollar_in_a_database_path_is_an_error(tree: Path) -> None:
 
 
 def test_a_dollar_in_a_target_is_reported_once_at_the_target(tree: Path) -> None:
-    """Four services replicate to garage: the bad bucket is one problem, at its own line."""
+    """Every Litestream service replicates to garage: the bad bucket is one problem, at its line."""
     result = compile_with(tree, cluster=set_in("spec", "targets", "garage", "bucket", value="k$x"))
     found = [r for r in rules_of(result) if r[0] == "BP367"]
-    assert found == [("BP367", "policies/cluster.yaml", 18)]
+    assert found == [("BP367", "policies/cluster.yaml", 22)]
 
 
 def test_retention_below_snapshot_interval_is_an_error(tree: Path) -> None:
@@ -212,7 +213,8 @@ def test_cluster_wide_format_change_names_every_service(tree: Path) -> None:
     found = errors(result)
     assert {d.rule for d in found} == {"BP368"}
     assert sorted(d.file for d in found) == sorted(
-        f"{SERVICES}/{s}.yaml" for s in ("linkding", "paperless", "python-ipam", "spoolman")
+        f"{SERVICES}/{s}.yaml"
+        for s in ("audiobookshelf", "linkding", "paperless", "python-ipam", "spoolman")
     )
 
 
@@ -266,6 +268,7 @@ def test_cleanup_jobs_declare_only_03_databases(tree: Path) -> None:
     container = garage["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     env = {e["name"]: e.get("value", e.get("valueFrom")) for e in container["env"]}
     assert env["DECLARED_PATHS"].split("\n") == [
+        "media/audiobookshelf/absdatabase.sqlite",
         "network/python-ipam/ipam.db",
         "productivity/linkding/db.sqlite3",
         "tools/spoolman/spoolman.db",
@@ -293,7 +296,7 @@ def test_no_cleanup_without_03_databases(tree: Path) -> None:
     def acknowledged(data: Any) -> None:
         data["spec"].setdefault("litestream", {})["acknowledgeMigration"] = True
 
-    for service in ("linkding", "paperless", "python_ipam", "spoolman"):
+    for service in ("audiobookshelf", "linkding", "paperless", "python_ipam", "spoolman"):
         compile_with(tree, **{f"services__{service}": acknowledged})
     result = compile_with(tree, cluster=set_in("spec", "litestream", "version", value="0.5"))
     assert result.outputs is not None and not errors(result)

@@ -150,7 +150,7 @@ def test_unknown_key_points_at_the_key_with_did_you_mean() -> None:
 def test_unknown_key_without_a_close_match_lists_allowed_keys() -> None:
     *_, message, hint = _one(SERVICE.replace("      claim: web-data", "      zzz: 1"))
     assert message == "unknown key 'zzz' in spec.volumes.0"
-    assert hint == "allowed keys: claim, emptyDir, mountPath, name"
+    assert hint == "allowed keys: claim, emptyDir, mountPath, name, restoreCheck"
 
 
 def test_unknown_key_in_a_union_member_uses_that_members_keys() -> None:

@@ -6,16 +6,27 @@ service's PVCs by the ``backup-policy.io/service`` label the Component patches o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, file_level
 from compiler.core import cron
 from compiler.model.cluster import S3Target
-from compiler.plan import AlertRule, AppContribution, AppObject, PanelQuery, PlanContext, PvcLabels
+from compiler.model.restore import RestoreTest
+from compiler.plan import (
+    AlertRule,
+    AppContribution,
+    AppObject,
+    PanelQuery,
+    PlanContext,
+    PvcLabels,
+    RunbookStep,
+)
+from compiler.plan.drills import DrillContext, DrillPart
 from compiler.policies import ServiceSource
 from compiler.tools.base import ClassBlockTool
 from compiler.tools.k8up import alerts as monitoring
-from compiler.tools.k8up import rules
+from compiler.tools.k8up import drill, rules, tree_rules
+from compiler.tools.k8up.runbook import steps as restore_steps
 from compiler.tools.k8up.schedule import schedule, seed
 from compiler.tools.k8up.settings import SETTINGS, K8upSettings
 
@@ -32,7 +43,7 @@ class K8up(ClassBlockTool):
     settings = SETTINGS
     target_type = "s3"
     slots = (SETTINGS,)
-    rules = rules.RULES
+    rules = (*rules.RULES, *tree_rules.RULES)
     alert_kinds = monitoring.KINDS
 
     def applies_by_default(self, source: ServiceSource) -> bool:
@@ -85,3 +96,16 @@ class K8up(ClassBlockTool):
 
     def panels(self, context: PlanContext) -> Iterable[PanelQuery]:
         return monitoring.panels(context)
+
+    def drill(
+        self, context: DrillContext, test: RestoreTest, services: Sequence[EffectiveService]
+    ) -> DrillPart | None:
+        return drill.drill_part(context, test, services)
+
+    def runbook(self, context: PlanContext, service: EffectiveService) -> Iterable[RunbookStep]:
+        settings = _settings(service)
+        if settings is None:
+            return ()
+        target = context.analysis.policies.cluster.policy.spec.targets[settings.target]
+        assert isinstance(target, S3Target)  # BP300/BP301 refuse anything else
+        return restore_steps(service, target, settings.target)

@@ -8,21 +8,34 @@ is not a ``methods:`` value: a service's ``sqlite:`` databases turn it on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, TargetRef
 from compiler.model.cluster import ClusterSpec
+from compiler.model.restore import RestoreTest
 from compiler.plan import (
     AlertRule,
     AppContribution,
     PanelQuery,
     PlanContext,
+    RunbookStep,
     SharedAlerts,
     SharedFolder,
 )
+from compiler.plan.drills import DrillContext, DrillPart
 from compiler.tools.base import ToolBase
 from compiler.tools.litestream import alerts as monitoring
-from compiler.tools.litestream import cleanup, inject, rules, rules_config, tree_rules
+from compiler.tools.litestream import (
+    cleanup,
+    drill,
+    inject,
+    rules,
+    rules_config,
+    tree_migration,
+    tree_pod,
+    tree_rules,
+)
+from compiler.tools.litestream.runbook import steps as restore_steps
 from compiler.tools.litestream.settings import CLUSTER, SLOTS
 
 
@@ -30,7 +43,13 @@ class Litestream(ToolBase):
     name = "litestream"
     title = "Litestream"
     slots = SLOTS
-    rules = (*rules.RULES, *rules_config.RULES, *tree_rules.RULES)
+    rules = (
+        *rules.RULES,
+        *rules_config.RULES,
+        *tree_rules.RULES,
+        *tree_migration.RULES,
+        *tree_pod.RULES,
+    )
     alert_kinds = monitoring.KINDS
 
     def target_refs(self, cluster: ClusterSpec) -> Iterator[TargetRef]:
@@ -69,3 +88,11 @@ class Litestream(ToolBase):
 
     def panels(self, context: PlanContext) -> Iterable[PanelQuery]:
         return monitoring.panels(context)
+
+    def runbook(self, context: PlanContext, service: EffectiveService) -> Iterable[RunbookStep]:
+        return restore_steps(context.analysis.policies.cluster.policy.spec, service)
+
+    def drill(
+        self, context: DrillContext, test: RestoreTest, services: Sequence[EffectiveService]
+    ) -> DrillPart | None:
+        return drill.drill_part(context, test, services)

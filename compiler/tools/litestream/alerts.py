@@ -27,8 +27,10 @@ from compiler.plan.alerts import (
 from compiler.plan.dashboard import FAILURES, STALE_RATIO
 from compiler.plan.kube_jobs import KINDS as CRONJOB_KINDS
 from compiler.plan.kube_jobs import CronJobWatch, cronjob_alerts
-from compiler.plan.promql import duration, one_of, selector
+from compiler.plan.promql import Regex, duration, one_of, selector
 from compiler.tools.litestream.cleanup import CLEANUP_DIR, declared_paths, job_name, seed
+from compiler.tools.litestream.inject import rendered_target
+from compiler.tools.litestream.names import RESTORE
 from compiler.tools.litestream.resolve import ServiceLitestream, resolve
 from compiler.tools.litestream.settings import CLEANUP_NAMESPACE
 
@@ -81,7 +83,26 @@ INVALID = AlertKind(
     "0s: a failed validation is an event",
     labels_used=(*_USED, "status"),
 )
-KINDS = (MISSING, SYNC_FAILED, INVALID, *CRONJOB_KINDS)
+INIT_RESTARTS = Metric(
+    "kube_pod_init_container_status_restarts_total",
+    "counter",
+    ("namespace", "pod", "container"),
+    "kubernetes/kube-state-metrics@v2.20.0:internal/store/pod.go "
+    "(kube_pod_init_container_status_restarts_total)",
+)
+RESTORE_FAILING = AlertKind(
+    "LitestreamRestoreFailing",
+    "Litestream",
+    "The restore init container of a pod failed (the replica is unreachable, or the restore "
+    "ran past restoreTimeout): the pod does not start, rather than start on an empty "
+    "database.",
+    'increase(kube_pod_init_container_status_restarts_total{namespace="<namespace>",'
+    'pod=~"<workload>-.+",container=~"litestream-restore(-[0-9]+)?"}[15m]) > 0',
+    (INIT_RESTARTS,),
+    "0s: a failed restore is an event (the kubelet retries with back-off)",
+    labels_used=("namespace", "pod", "container"),
+)
+KINDS = (MISSING, SYNC_FAILED, INVALID, RESTORE_FAILING, *CRONJOB_KINDS)
 WAL = Panel(
     "Litestream WAL size",
     "Size of each database's WAL file: it grows while Litestream cannot checkpoint.",
@@ -146,11 +167,33 @@ def _db_rules(spec: ServiceLitestream, service: EffectiveService, path: str) -> 
     return rules
 
 
+def _restore_rule(spec: ServiceLitestream, service: EffectiveService) -> AlertRule:
+    _, workload = rendered_target(service.source.policy.spec.workload)
+    restarts = selector(
+        INIT_RESTARTS.name,
+        namespace=spec.namespace,
+        pod=Regex(f"{one_of([workload])}-.+"),  # the workload's pods
+        container=Regex(f"{RESTORE}(-[0-9]+)?"),
+    )
+    labels = {"namespace": spec.namespace, "backup_policy_service": service.key}
+    subject = Subject(severity(service.classification), service_runbook(service), labels)
+    return subject.rule(
+        RESTORE_FAILING,
+        f"sum by (namespace, pod) (increase({restarts}[{duration(SYNC_WINDOW)}])) > 0",
+        0,
+        f"Litestream restore of {service.key} fails: the pod does not start",
+        "The restore init container exited non-zero (replica unreachable or restoreTimeout "
+        "passed); see its log. The pod waits rather than start on an empty database.",
+    )
+
+
 def alerts(context: PlanContext, service: EffectiveService) -> Iterator[AlertRule]:
     spec = resolve(context.analysis.policies.cluster.policy.spec, service)
-    for db in spec.databases if spec is not None else ():
-        assert spec is not None
+    if spec is None:
+        return
+    for db in spec.databases:
         yield from _db_rules(spec, service, db.path)
+    yield _restore_rule(spec, service)
 
 
 def _cleanups(context: PlanContext) -> list[CronJobWatch]:

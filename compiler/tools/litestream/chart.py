@@ -66,14 +66,21 @@ def _target_problems(
         yield ("spec", "workload", "container"), message, hint
 
 
-def _volume_problems(render: ChartRender, service: EffectiveService) -> Iterator[Problem]:
+def _volume_problems(
+    render: ChartRender, controller: Controller | None, service: EffectiveService
+) -> Iterator[Problem]:
+    """The sidecar mounts each database's volume: a pod volume of the chosen controller (a
+    persistence item mounted there) or one of its StatefulSet's claim templates."""
+    volumes = controller.mountable if controller is not None else render.volumes
+    whose = f"the pods of controller {controller.identifier!r}" if controller else "the release"
     for index, db in enumerate(service.source.policy.spec.sqlite):
-        if db.volume not in render.volumes:
+        if db.volume not in volumes:
             message = (
-                f"{db.path} is on volume {db.volume!r}, which the release's persistence does "
-                "not define: the sidecar could not mount the database"
+                f"{db.path} is on volume {db.volume!r}, which is not a volume of {whose} "
+                "(persistence, with its globalMounts/advancedMounts, and claim templates): "
+                "the sidecar could not mount the database"
             )
-            hint = f"persistence keys: {', '.join(render.volumes) or 'none'}"
+            hint = f"volumes there: {', '.join(volumes) or 'none'}"
             yield ("spec", "sqlite", index, "volume"), message, hint
 
 
@@ -88,4 +95,4 @@ def chart_problems(release: HelmRelease, service: EffectiveService) -> Iterator[
         yield problem
     if controller is not None:
         yield from _target_problems(render, controller, service)
-    yield from _volume_problems(render, service)
+    yield from _volume_problems(render, controller, service)

@@ -91,7 +91,8 @@ class ServiceLitestream:
 
 
 def replica_path(namespace: str, app: str, db_path: str) -> str:
-    """``<namespace>/<app>/<db file name>``: the replica's prefix inside the bucket."""
+    """``<namespace>/<app>/<db file name>``: the replica's default prefix inside the bucket
+    (a database's ``replicaPath`` replaces it)."""
     return f"{namespace}/{app}/{posixpath.basename(db_path)}"
 
 
@@ -101,9 +102,7 @@ def credential_env(target: str) -> tuple[str, str]:
     return f"S3_{stem}_ACCESS_KEY_ID", f"S3_{stem}_SECRET_ACCESS_KEY"
 
 
-def _replica(
-    cluster: ClusterSpec, name: str, namespace: str, app: str, db_path: str
-) -> Replica | None:
+def _replica(cluster: ClusterSpec, name: str, path: str) -> Replica | None:
     target = cluster.targets.get(name)
     if not isinstance(target, S3Target):
         return None  # unknown or wrong type: reported by rules
@@ -111,7 +110,7 @@ def _replica(
     return Replica(
         name,
         target.bucket,
-        replica_path(namespace, app, db_path),
+        path,
         target.endpoint,
         target.region,
         Credentials(secret.name, secret.access_key_id_key, secret.secret_access_key_key),
@@ -132,10 +131,8 @@ def _database(
     db = spec.sqlite[index]
     volume = next((v for v in spec.volumes if v.name == db.volume), None)
     mount = volume.mount_path if volume is not None and volume.mount_path else None
-    replicas = (
-        _replica(cluster, name, service.namespace, service.name, db.path)
-        for name in db.targets or settings.targets
-    )
+    path = db.replica_path or replica_path(service.namespace, service.name, db.path)
+    replicas = (_replica(cluster, name, path) for name in db.targets or settings.targets)
     return Database(
         index,
         db.path,

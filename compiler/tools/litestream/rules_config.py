@@ -86,7 +86,8 @@ _NO_DOLLAR = "remove the '$' (Litestream would expand it as an environment varia
     failing="sqlite: [{path: /data/db.sqlite3, ...}, {path: /config/db.sqlite3, ...}]",
 )
 def duplicate_replica_path(context: PolicyContext) -> Iterator[Diagnostic]:
-    """Every database has its own replica path (``<namespace>/<app>/<file>``) per bucket.
+    """Every database has its own replica path (``replicaPath``, else
+    ``<namespace>/<app>/<file>``) per bucket.
 
     Two databases writing one path mix their generations and restore each other's data.
     """
@@ -104,7 +105,8 @@ def duplicate_replica_path(context: PolicyContext) -> Iterator[Diagnostic]:
                         ("spec", "sqlite", db.index),
                         f"replica path {replica.path!r} in bucket {replica.bucket!r} of "
                         f"target {replica.target!r} is already used by {first}",
-                        "rename one database file (the replica path is its file name)",
+                        "give one of them its own sqlite[].replicaPath (the default path "
+                        "ends in the database's file name)",
                     )
 
 

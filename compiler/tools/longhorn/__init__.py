@@ -8,10 +8,11 @@ to the backup target (a separate target).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, file_level
 from compiler.core import cron
+from compiler.model.restore import RestoreTest
 from compiler.plan import (
     AlertRule,
     AppContribution,
@@ -19,13 +20,16 @@ from compiler.plan import (
     PanelQuery,
     PlanContext,
     PvcLabels,
+    RunbookStep,
     SharedFolder,
 )
+from compiler.plan.drills import DrillContext, DrillPart
 from compiler.plan.k8s import managed, metadata
 from compiler.policies import ServiceSource
 from compiler.tools.base import ClassBlockTool
 from compiler.tools.longhorn import alerts as monitoring
-from compiler.tools.longhorn import rules
+from compiler.tools.longhorn import drill, rules, tree_rules
+from compiler.tools.longhorn.runbook import steps as restore_steps
 from compiler.tools.longhorn.settings import NAMESPACE, SETTINGS, LonghornSettings
 
 FOLDER = "kubernetes/apps/storage/longhorn/recurring-jobs"
@@ -68,7 +72,7 @@ class Longhorn(ClassBlockTool):
     settings = SETTINGS
     target_type = "longhorn-backup-target"
     slots = (SETTINGS, NAMESPACE)
-    rules = rules.RULES
+    rules = (*rules.RULES, *tree_rules.RULES)
     alert_kinds = monitoring.KINDS
 
     def applies_by_default(self, source: ServiceSource) -> bool:
@@ -142,10 +146,22 @@ class Longhorn(ClassBlockTool):
                 }
                 path = f"{FOLDER}/{name}.yaml"
                 files.append(OutputFile(path, (context.cluster_file, *users), (job,)))
-        yield SharedFolder(FOLDER, tuple(files))
+        yield SharedFolder(FOLDER, tuple(files), operator="longhorn")
 
     def alerts(self, context: PlanContext, service: EffectiveService) -> Iterable[AlertRule]:
         return monitoring.alerts(context, service)
 
     def panels(self, context: PlanContext) -> Iterable[PanelQuery]:
         return monitoring.panels(context)
+
+    def drill(
+        self, context: DrillContext, test: RestoreTest, services: Sequence[EffectiveService]
+    ) -> DrillPart | None:
+        return drill.drill_part(context, test, services)
+
+    def runbook(self, context: PlanContext, service: EffectiveService) -> Iterable[RunbookStep]:
+        settings = _settings(service)
+        if settings is None:
+            return ()
+        cluster = context.analysis.policies.cluster.policy.spec
+        return restore_steps(service, settings.target, NAMESPACE.of(cluster.namespaces))

@@ -6,16 +6,27 @@ Velero-protected services'; ``ttl`` sits on the Schedule's template, where Veler
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from compiler.analyse import EffectiveService, Job, Scope
 from compiler.core import cron
 from compiler.core.durations import format_duration
 from compiler.model.cluster import VeleroTarget
-from compiler.plan import OutputFile, PanelQuery, PlanContext, SharedAlerts, SharedFolder
+from compiler.model.restore import RestoreTest
+from compiler.plan import (
+    OutputFile,
+    PanelQuery,
+    PlanContext,
+    RunbookStep,
+    SharedAlerts,
+    SharedFolder,
+)
+from compiler.plan.drills import DrillContext, DrillPart
 from compiler.plan.k8s import managed, metadata
 from compiler.tools.base import ClassBlockTool
 from compiler.tools.velero import alerts as monitoring
+from compiler.tools.velero import drill
+from compiler.tools.velero.runbook import steps as restore_steps
 from compiler.tools.velero.settings import NAMESPACE, SETTINGS, VeleroSettings
 
 FOLDER = "kubernetes/apps/storage/velero/schedules"
@@ -100,7 +111,7 @@ class Velero(ClassBlockTool):
             document = _schedule(context, namespace, settings, location)
             path = f"{FOLDER}/bp-{namespace}.yaml"
             files.append(OutputFile(path, (context.cluster_file, *users), (document,)))
-        yield SharedFolder(FOLDER, tuple(files))
+        yield SharedFolder(FOLDER, tuple(files), operator="velero")
 
     def _scheduled(self, context: PlanContext) -> list[monitoring.Scheduled]:
         """The generated Schedules as the alerts see them (name, gap, class, location)."""
@@ -135,3 +146,16 @@ class Velero(ClassBlockTool):
 
     def panels(self, context: PlanContext) -> Iterable[PanelQuery]:
         return monitoring.panels(self._scheduled(context))
+
+    def drill(
+        self, context: DrillContext, test: RestoreTest, services: Sequence[EffectiveService]
+    ) -> DrillPart | None:
+        scheduled = list(namespaces(context.analysis.services))
+        return drill.drill_part(context, test, services, scheduled)
+
+    def runbook(self, context: PlanContext, service: EffectiveService) -> Iterable[RunbookStep]:
+        if "velero" not in service.methods or SETTINGS.of(service.defaults) is None:
+            return ()  # the namespace's Schedule exists exactly then (namespaces())
+        cluster = context.analysis.policies.cluster.policy.spec
+        velero = NAMESPACE.of(cluster.namespaces)
+        return restore_steps(service, f"bp-{service.namespace}", velero)

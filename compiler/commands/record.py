@@ -1,0 +1,71 @@
+"""record TEST-ID: append a run to the restore test's protocol (comments, order, quotes kept)."""
+
+from __future__ import annotations
+
+from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, finish
+from compiler.commands.drill import usage_report
+from compiler.config import RunConfig
+from compiler.core.durations import DurationError, parse_duration
+from compiler.model.restore import RestoreTest
+from compiler.pipeline import Result
+from compiler.pipeline.drill import find_test
+from compiler.pipeline.record import Entry, appended, check_plan, replace_atomically, run_mapping
+from compiler.pipeline.validate import load_stage
+from compiler.registry import DEFAULT
+from compiler.report import Report
+
+__all__ = ["Entry", "run_record"]
+
+
+def _duration_problem(text: str) -> str:
+    try:
+        seconds = parse_duration(text)
+    except DurationError as error:
+        return f"--duration: {error}"
+    return "" if seconds > 0 else f"--duration: {text!r} is not a positive duration"
+
+
+def _failed(config: RunConfig, result: Result) -> Outcome:
+    return finish(Report("record", EXIT_FAILED, result.diagnostics.sorted()), config)
+
+
+def _find(config: RunConfig, entry: Entry, result: Result) -> tuple[RestoreTest, str] | Outcome:
+    """The test and the plan file it is in, or the outcome that says why not."""
+    policies = load_stage(config, result, DEFAULT)
+    if policies is None:
+        return _failed(config, result)
+    if policies.restore_plan is None:
+        return usage_report("record", config, "the policies have no RestoreTestPlan")
+    test = find_test(policies, entry.test_id)
+    if isinstance(test, str):
+        return usage_report("record", config, test)
+    file = policies.restore_plan.file
+    if (config.project_root / file).is_symlink():
+        return usage_report("record", config, f"{file} is a symbolic link: record into its target")
+    return test, file
+
+
+def run_record(config: RunConfig, entry: Entry) -> Outcome:
+    """Append ``entry`` to the protocol of its test in the plan file."""
+    if not config.policies.is_dir():
+        return usage_report("record", config, f"no policy folder at {config.policies}")
+    problem = _duration_problem(entry.duration) or ("--owner is empty" if not entry.owner else "")
+    if problem:
+        return usage_report("record", config, problem)
+    result = Result()
+    found = _find(config, entry, result)
+    if isinstance(found, Outcome):
+        return found
+    test, file = found
+    path, day = config.project_root / file, entry.day or config.date
+    text = appended(path.read_text(encoding="utf-8"), test.id, run_mapping(entry, day))
+    assert text is not None  # the test was found in the same file
+    result.diagnostics.extend(check_plan(text, file, DEFAULT.kinds.by_kind))
+    if result.diagnostics.has_errors:
+        return _failed(config, result)
+    replace_atomically(path, text)
+    run: dict[str, object] = {"test": test.id, "date": str(day), "result": entry.result}
+    run |= {"owner": entry.owner, "duration": entry.duration, "followUps": list(entry.notes)}
+    run["file"] = file
+    line = f"recorded {test.id}: {day} {entry.result} in {entry.duration} by {entry.owner} ({file})"
+    return finish(Report("record", EXIT_OK, (), line + "\n", data={"recorded": run}), config)
