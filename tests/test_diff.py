@@ -54,6 +54,21 @@ def test_a_removed_method_is_a_weakened_protection(repo: Path, run_cli: RunCli) 
     assert comment.output.count("⚠️ weakened: method k8up removed") == 3
 
 
+def test_a_side_with_errors_reports_only_the_items_that_changed(
+    repo: Path, run_cli: RunCli
+) -> None:
+    """Without Longhorn paperless misses its RPO (BP350): no files, so no alerts to compare;
+    the other services' items are unchanged and must not be listed."""
+    _edit(repo, "methods: [longhorn, k8up, velero]", "methods: [k8up, velero]")
+    document = json.loads(run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo).output)
+    assert "BP350" in {d["rule"] for d in document["diagnostics"]}
+    assert {(i["service"], i["item"]) for i in document["items"]} == {
+        ("productivity/paperless", "pvc/paperless-data"),
+        ("productivity/paperless", "pvc/paperless-media"),
+        ("productivity/paperless", "sqlite:/data/db.sqlite3"),
+    }
+
+
 def test_a_shorter_rpo_is_stronger_and_passes(repo: Path, run_cli: RunCli) -> None:
     path = repo / "policies/services/python-ipam.yaml"
     path.write_text(

@@ -161,8 +161,10 @@ def _changes(old: Found, new: Found) -> Iterator[ItemChange]:
         elif after is None:
             yield ItemChange(*key, names, where, before, None, ("protection removed",))
         elif before != after:
+            # alerts known on one side only (the other has errors) are no change
             weaker, stronger = _compare(before, after)
-            yield ItemChange(*key, names, where, before, after, tuple(weaker), tuple(stronger))
+            if weaker or stronger:
+                yield ItemChange(*key, names, where, before, after, tuple(weaker), tuple(stronger))
 
 
 def protection_diff(config: RunConfig, ref: str) -> tuple[ProtectionDiff, BuildResult]:
