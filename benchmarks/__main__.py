@@ -1,0 +1,100 @@
+"""Benchmark: ``python -m benchmarks`` (or ``python benchmarks/run.py``) prints Markdown.
+
+1. ``backup-policy validate`` and ``check`` on the example homelab as whole processes (the
+   pre-commit hook's view): median, min and max of ``--cold`` runs after one warm-up.
+2. For each ``--sizes`` N: a synthetic homelab (:mod:`benchmarks.generate`), compiled
+   ``--repeat`` times, each in a fresh process on a fresh copy (:mod:`benchmarks.stages`):
+   wall time and peak RSS per stage; then ``kubectl kustomize`` building the compiled tree.
+3. The targets of SPEC §8 and issue 10, met or not (:mod:`benchmarks.targets`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks import kustomize, measure, table
+from benchmarks.figures import Figures
+from benchmarks.generate import generate
+from benchmarks.targets import targets
+
+
+def _compile(policies: Path, tracemalloc: bool) -> Figures:
+    command = [sys.executable, "-m", "benchmarks.stages", str(policies)]
+    command += ["--tracemalloc"] if tracemalloc else []
+    done = measure.run([*command, "--spawned", repr(time.time())])
+    if done.code != 0:
+        raise SystemExit(f"compile of {policies} failed:\n{done.stdout[-3000:]}")
+    return Figures(**json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def size(count: int, options: argparse.Namespace) -> table.Size:
+    """Generate ``count`` services once; compile fresh copies; kustomize the compiled tree."""
+    result = table.Size(count)
+    with tempfile.TemporaryDirectory(prefix=f"bp-bench-{count}-") as tmp:
+        template = Path(tmp) / "template"
+        generate(template, count)
+        for attempt in range(options.repeat):
+            copy = Path(tmp) / f"run-{attempt}"
+            shutil.copytree(template, copy)
+            result.runs.append(_compile(copy / "policies", options.tracemalloc))
+            if attempt == 0 and options.kustomize_runs:
+                result.kustomize = kustomize.measure(
+                    copy / "out",
+                    Path(tmp) / "kustomize",
+                    options.kustomize_runs,
+                    options.kustomize_max,
+                    options.sample,
+                )
+            shutil.rmtree(copy)
+    _progress(f"{count:,} services: compile {result.compile():.2f} s (median)")
+    return result
+
+
+def _progress(line: str) -> None:
+    """A line on stderr as each part ends: the table comes only at the end of a long run."""
+    print(time.strftime("%H:%M:%S"), line, file=sys.stderr, flush=True)
+
+
+def _options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10, 100, 1000, 5000])
+    parser.add_argument("--repeat", type=int, default=3, help="compiles per size")
+    parser.add_argument("--cold", type=int, default=10, help="runs of validate and check")
+    parser.add_argument(
+        "--kustomize-runs", type=int, default=3, help="whole-tree builds per size (0: none)"
+    )
+    parser.add_argument(
+        "--kustomize-max", type=int, default=1000, help="most services built in one go"
+    )
+    parser.add_argument("--sample", type=int, default=50, help="app paths built one by one")
+    parser.add_argument(
+        "--tracemalloc", action="store_true", help="also trace Python allocations (slower)"
+    )
+    return parser.parse_args()
+
+
+def main() -> None:
+    options = _options()
+    started_load = table.load()
+    validate = measure.cold(["validate"], options.cold)
+    check = measure.cold(["check"], options.cold)
+    imports = measure.import_seconds(options.cold)
+    _progress(f"example: validate {validate.median:.2f} s, check {check.median:.2f} s")
+    sizes = [size(n, options) for n in options.sizes]
+    lines = table.header(started_load)
+    lines += table.example(validate, check, imports)
+    lines += table.stages(sizes) if sizes else []
+    lines += targets(validate, check, sizes)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
