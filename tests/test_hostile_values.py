@@ -43,14 +43,24 @@ def _strings(node: Any, path: PathKey) -> list[PathKey]:
     return [path] if isinstance(node, str) and path[-1] not in ("apiVersion", "kind") else []
 
 
+def _shape(file: str, field: PathKey) -> tuple[str, PathKey]:
+    """The model field a value is: the kind of file and the path without list indices."""
+    kind = "services" if "/services/" in file else file
+    return kind, tuple("*" if isinstance(step, int) else step for step in field)
+
+
 def _fields() -> list[tuple[str, PathKey]]:
-    found = []
+    """One value per model field (the first in file order): the fifth protocol entry's
+    owner or another service's owner is the same field through the same code, and a
+    build per value is what the suite's time goes on."""
+    found: dict[tuple[str, PathKey], tuple[str, PathKey]] = {}
     for path in sorted((REPO / "policies").rglob("*.yaml")):
         rel = path.relative_to(REPO).as_posix()
         doc, _ = load_file(path, rel)
         assert doc is not None
-        found += [(rel, field) for field in _strings(doc.data, ())]
-    return found
+        for field in _strings(doc.data, ()):
+            found.setdefault(_shape(rel, field), (rel, field))
+    return list(found.values())
 
 
 FIELDS = _fields()
