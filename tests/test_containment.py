@@ -128,3 +128,16 @@ def test_a_symlinked_policy_inside_is_read(world: tuple[Path, Path]) -> None:
     (services / "web.yaml").symlink_to(repo / "shared" / "web.yaml")
     assert run(repo, "compile").returncode == 0
     assert run(repo, "check").returncode == 0
+
+
+def test_the_repository_itself_may_be_the_output_root(world: tuple[Path, Path]) -> None:
+    """`output.root: .`: the apps beside the policies, as many homelab repos keep them."""
+    repo, _ = world
+    for child in (repo / "out").iterdir():
+        child.rename(repo / child.name)
+    (repo / "out").rmdir()
+    _set_root(repo, ".")
+    done = run(repo, "compile", "--fix")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (repo / APP / "backup" / "kustomization.yaml").is_file()
+    assert run(repo, "check").returncode == 0

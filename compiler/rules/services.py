@@ -88,6 +88,36 @@ def duplicate_service(context: PolicyContext) -> Iterator[Diagnostic]:
 
 
 @policy_rule(
+    "BP318",
+    "shared-app-folder",
+    "error",
+    passing="media/overseerr in kubernetes/apps/media/overseerr, media/jellyfin in its own",
+    failing="two services with appPath: kubernetes/apps/media/shared",
+)
+def shared_app_folder(context: PolicyContext) -> Iterator[Diagnostic]:
+    """Each service has an app folder of its own: its backup Component goes there.
+
+    Two services in one folder would each write ``backup/kustomization.yaml`` there, and
+    the kustomization lists one Component: one service's backups would not be applied.
+    """
+    seen: dict[str, str] = {}
+    for service in context.analysis.services:
+        folder, key = service.app_dir, service.key
+        if folder not in seen:
+            seen[folder] = key
+            continue
+        if seen[folder] == key:
+            continue  # the same service twice: BP310 says so
+        path = ("spec", "appPath") if service.source.policy.spec.app_path else ("metadata",)
+        yield shared_app_folder.at(
+            service.source.doc,
+            path,
+            f"service {key} shares the app folder {folder} with {seen[folder]}",
+            "give each service its own folder (spec.appPath), or merge the two policies",
+        )
+
+
+@policy_rule(
     "BP312",
     "volume-kind",
     "error",
@@ -204,6 +234,7 @@ RULES = (
     method_without_settings,
     unknown_class,
     duplicate_service,
+    shared_app_folder,
     volume_kind,
     sqlite_volume,
     duplicate_volume,

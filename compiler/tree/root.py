@@ -21,7 +21,10 @@ OUTPUT_ROOT = Rule(
 
 
 def root_problem(repository: Path, root: Path) -> str:
-    """Why ``root`` may not be written to ('' when it may)."""
+    """Why ``root`` may not be written to ('' when it may): the repository itself may be
+    the root (``output.root: .``, the apps beside the policies)."""
+    if root.resolve() == repository.resolve():
+        return ""
     if not inside(root.parent, repository) or (root.is_symlink() and not inside(root, repository)):
         return f"{root} is outside the repository {repository}"
     link = symlink_between(repository, root.parent.resolve() / root.name)
