@@ -125,7 +125,8 @@ def drilled(root: Path) -> dict[str, str]:
 def test_renovate_finds_every_image_of_the_example_output(tmp_path: Path) -> None:
     found = renovate_images((REPO / "policies/cluster.yaml").read_text(encoding="utf-8"))
     used = images_of(committed_out())
-    assert used == {"litestream/litestream:0.3.13", "rclone/rclone:1.69.1"}
+    # keinos/sqlite3: the check container of the restore verification CronJobs
+    assert used == {"litestream/litestream:0.3.13", "rclone/rclone:1.69.1", "keinos/sqlite3:3.47.2"}
     used_by_05 = images_of(compiled(with_a_05_service(tmp_path / "05")))
     assert "litestream/litestream:0.5.17" in used_by_05
     used_by_drills = images_of(drilled(tmp_path / "drills"))

@@ -129,9 +129,10 @@ def policy_items(service: EffectiveService) -> list[DataItem]:
     return items
 
 
-def file_level(copy: Copy, item: DataItem, quiesced: str = "") -> Copy:
+def file_level(copy: Copy, item: DataItem, quiesced: str = "", remedy: str = "") -> Copy:
     """A copy of the files under ``item``: not consistent for a live database unless
-    ``quiesced`` says how the database is made consistent for it."""
+    ``quiesced`` says how the database is made consistent for it; ``remedy`` says how the
+    policy could make it so."""
     if item.kind not in LIVE_DATABASES:
         return copy
     if quiesced:
@@ -139,7 +140,7 @@ def file_level(copy: Copy, item: DataItem, quiesced: str = "") -> Copy:
     why = (
         f"does not count: a file-level copy of a live {item.kind} database is not a consistent copy"
     )
-    return replace(copy, consistent=False, note=why)
+    return replace(copy, consistent=False, note=f"{why} ({remedy})" if remedy else why)
 
 
 def with_target_flags(copy: Copy, cluster: ClusterSpec) -> Copy:

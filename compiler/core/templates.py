@@ -6,8 +6,10 @@ it is the repository's ``templates/``.
 
 from __future__ import annotations
 
+import shlex
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 
 @cache
@@ -22,3 +24,20 @@ def templates_root() -> Path:
 def template_text(name: str) -> str:
     """The text of ``templates/<name>`` (``name`` uses '/' between folders)."""
     return (templates_root() / name).read_text(encoding="utf-8")
+
+
+def render_script(name: str, **values: Any) -> str:
+    """``templates/<name>``, a Jinja2 template of a shell script, rendered with ``values``;
+    the ``sh`` filter quotes a value as one shell word. jinja2 is imported here, not at the
+    top: ``validate`` (the pre-commit fast path) never renders a script."""
+    import jinja2
+
+    env = jinja2.Environment(
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
+    )
+    env.filters["sh"] = lambda value: shlex.quote(str(value))
+    return env.from_string(template_text(name)).render(**values)

@@ -190,6 +190,20 @@ class Volume(Base):
     )
 
 
+class RowCheck(Base):
+    """What a restored copy of a database must hold (the restore verification's check)."""
+
+    query: NonEmpty = Field(
+        description="An SQL query printing one integer, run with sqlite3 on the restored copy.",
+        examples=["SELECT count(*) FROM documents"],
+    )
+    min_rows: Annotated[int, Field(ge=0)] = Field(
+        1,
+        description="The least the query must print, or the check fails. Absent: 1.",
+        examples=[1, 100],
+    )
+
+
 class SqliteDatabase(Base):
     """An SQLite file replicated by a Litestream sidecar."""
 
@@ -213,6 +227,13 @@ class SqliteDatabase(Base):
         "restore finds it; a change of it is refused (rule BP373). Absent: "
         "<namespace>/<name>/<database file name>.",
         examples=["linkding", "productivity/paperless/db.sqlite3"],
+    )
+    row_check: RowCheck | None = Field(
+        None,
+        description="The query a restored copy must pass when its class verifies restores "
+        "(litestream.verify), after PRAGMA integrity_check. Absent: the copy must hold at "
+        "least one table (SELECT count(*) FROM sqlite_master >= 1).",
+        examples=[{"query": "SELECT count(*) FROM documents", "minRows": 1}],
     )
 
 

@@ -96,6 +96,8 @@ class CronJobWatch:
     severity: str
     runbook: str
     what: str
+    labels: tuple[tuple[str, str], ...] = ()
+    """More labels of its alerts (an app's CronJob: ``backup_policy_service``)."""
 
 
 def _failed_expr(watch: CronJobWatch) -> str:
@@ -119,7 +121,7 @@ def cronjob_alerts(watch: CronJobWatch) -> list[AlertRule]:
     where = {"namespace": watch.namespace, "cronjob": watch.name}
     last = selector(LAST_SUCCESS.name, **where)
     suspended = selector(SUSPENDED.name, **where)
-    subject = Subject(watch.severity, watch.runbook, {"cronjob": watch.name})
+    subject = Subject(watch.severity, watch.runbook, {**dict(watch.labels), "cronjob": watch.name})
     what = f"{watch.what} (CronJob {watch.namespace}/{watch.name})"
     every = duration(watch.gap)
     return [

@@ -21,11 +21,13 @@
 #   DRY_RUN            optional; unless empty, 0, false or no: print what would be deleted
 #
 # Output: one line per decision: "keep newest", "keep recent", "delete expired",
-# "report undeclared", plus "warn ..." lines for declared paths without generations and for
-# objects under a declared path that are not part of a generation.
+# "report undeclared", plus "error no generations" for a declared path without any generation
+# (its database has no replica at all: a sidecar that never ran, a wrong path) and "warn ..."
+# for objects under a declared path that are not part of a generation.
 #
-# Exit codes: 0 ok; 1 listing or deletion failed (nothing is deleted when listing fails);
-# 2 invalid configuration.
+# Exit codes: 0 ok; 1 listing or deletion failed (nothing is deleted when listing fails), or a
+# declared path has no generation (the other paths are still cleaned up); 2 invalid
+# configuration.
 
 set -u
 
@@ -169,7 +171,7 @@ END {
 	for (i = 1; i <= ndeclared; i++) {
 		d = declared[i]
 		if (!(d in gens)) {
-			printf "warn no generations path=%s\n", d
+			printf "error no generations path=%s (no replica of this database)\n", d
 			continue
 		}
 		n = split(substr(gens[d], 2), list, " ")
@@ -227,6 +229,11 @@ if [ "$dry_run" = 1 ]; then
 	printf 'done (dry run): nothing deleted\n'
 else
 	printf 'done: %d generation(s) deleted, %d failure(s)\n' "$deleted" "$failures"
+fi
+missing=$(grep -c '^error no generations ' "$work/decisions")
+if [ "$missing" -gt 0 ]; then
+	printf 'cleanup: %d declared path(s) without any generation\n' "$missing" >&2
+	exit 1
 fi
 [ "$failures" -eq 0 ] || exit 1
 exit 0

@@ -105,7 +105,8 @@ def test_no_fixed_staleness_threshold() -> None:
     assert {"1d"} <= thresholds["K8upBackupStale"] and "604800" not in str(
         {alert: found for alert, found in thresholds.items() if alert != "BackupPolicyCronJobStale"}
     )
-    assert thresholds["BackupPolicyCronJobStale"] == {"604800"}  # the cleanup: Sundays, 2 am
+    # the cleanup: Sundays, 2 am; the restore verification of the important class: daily
+    assert thresholds["BackupPolicyCronJobStale"] == {"604800", "86400"}
     assert not any("90000" in t or "25h" in t for t in map(str, thresholds.values()))
 
 

@@ -426,6 +426,17 @@ def test_dry_run_same_decisions_under_each_shell(scenario: Scenario, kind: str) 
     assert scenario.keys(SPARE) == scenario.before[SPARE]
 
 
+def test_a_declared_path_without_any_generation_fails_the_run(scenario: Scenario) -> None:
+    env = scenario.script_env(SPARE, 3600, DRY_RUN="1")
+    env["DECLARED_PATHS"] += "\nhome/never-replicated/db.sqlite3"
+    result = scenario.shell.run(env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "error no generations path=home/never-replicated/db.sqlite3" in result.stdout
+    assert "1 declared path(s) without any generation" in result.stderr
+    assert len(decisions(result.stdout)) == 7  # the other paths are still decided
+    assert scenario.keys(SPARE) == scenario.before[SPARE]
+
+
 # -- (e) failures delete nothing and exit non-zero ---------------------------------------------
 
 

@@ -70,6 +70,11 @@ def one(documents: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     return found[0]
 
 
+def configs(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The documents but the restore verification's script ConfigMap (litestream.verify)."""
+    return [d for d in documents if not d["metadata"]["name"].endswith("-litestream-verify")]
+
+
 def container(pod: dict[str, Any], name: str) -> dict[str, Any]:
     return dict(next(c for c in pod["containers"] if c["name"] == name))
 
@@ -106,7 +111,7 @@ def test_deployment_app_is_patched_and_valid(tree: Path, registry: SchemaRegistr
     pod = deployment["spec"]["template"]
     assert pod["metadata"]["labels"]["backup-policy.io/litestream"] == "python-ipam"
     assert_injected(pod, "python-ipam", "/data")
-    assert one(docs, "ConfigMap")["metadata"]["name"] == "python-ipam-litestream"
+    assert one(configs(docs), "ConfigMap")["metadata"]["name"] == "python-ipam-litestream"
     monitor = one(docs, "PodMonitor")
     assert monitor["spec"]["selector"]["matchLabels"] == {
         "backup-policy.io/litestream": "python-ipam"
@@ -180,7 +185,7 @@ def test_helmrelease_app_gets_a_post_renderer_that_injects_litestream(
     problems = validate_stream("\n---\n".join(json.dumps(d) for d in rendered), registry)
     assert not problems, [p.render() for p in problems]
     deployment = one(rendered, "Deployment")
-    config = one(docs, "ConfigMap")
+    config = one(configs(docs), "ConfigMap")
     db_path = load_all(flux_substitute(config["data"]["litestream.yml"]))[0]["dbs"][0]["path"]
     template = deployment["spec"]["template"]
     mount = next(
@@ -224,7 +229,7 @@ def test_cleanup_folder_builds_and_ships_the_script(tree: Path, registry: Schema
     docs = build(tree / "out" / CLEANUP_DIR, registry)
     jobs = sorted(d["metadata"]["name"] for d in docs if d["kind"] == "CronJob")
     assert jobs == ["litestream-cleanup-garage", "litestream-cleanup-minio-nas"]
-    script = one(docs, "ConfigMap")["data"]["cleanup.sh"]
+    script = one(configs(docs), "ConfigMap")["data"]["cleanup.sh"]
     assert flux_substitute(script) == script_text()
 
 

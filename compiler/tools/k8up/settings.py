@@ -7,7 +7,15 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from compiler.model.compose import Slot
-from compiler.model.types import MODEL_CONFIG, CronSpec, Duration, HistoryLimit, NonEmpty
+from compiler.model.types import (
+    MODEL_CONFIG,
+    CronSpec,
+    DnsLabel,
+    Duration,
+    Form,
+    HistoryLimit,
+    NonEmpty,
+)
 
 
 class Base(BaseModel):
@@ -106,4 +114,52 @@ SETTINGS: Slot[K8upSettings | None] = Slot(
     "K8up (restic) backups of the PVCs of this class's services, for the method k8up. "
     "Absent: the class cannot use k8up.",
     ({"target": "garage", "backup": "H H(0-5) * * *", "window": "1h"},),
+)
+
+
+DatabasePath = Annotated[
+    str, Field(pattern=r"^/[^\s]*$"), Form("the path of one of the service's sqlite: databases")
+]
+
+
+class SqliteDump(Base):
+    """K8up quiesces one SQLite database: its pod streams ``sqlite3 <db> .dump`` to restic."""
+
+    database: DatabasePath = Field(
+        description="Path of the SQLite database (one of the service's sqlite: entries) whose "
+        "consistent SQL dump K8up stores: the pod template gets the annotations "
+        "k8up.io/backupcommand (sqlite3 <database> .dump, run without a shell), "
+        "k8up.io/file-extension (.sql) and k8up.io/backupcommand-container. The container "
+        "must have the sqlite3 command line tool. The K8up copy then counts for the "
+        "database's RPO.",
+        examples=["/data/ipam.db"],
+    )
+    container: DnsLabel | None = Field(
+        None,
+        description="The container K8up runs the dump in (it must have sqlite3 and mount the "
+        "database). Absent: the workload's container.",
+        examples=["main"],
+    )
+
+
+class K8upService(Base):
+    """A service's K8up options."""
+
+    sqlite_dump: SqliteDump | None = Field(
+        None,
+        description="Make the K8up copy of one SQLite database consistent: K8up runs "
+        "sqlite3 <database> .dump in the app's pod (a K8up backup command) and stores the "
+        "dump. Absent: K8up copies only the database file of the PVC, which does not count "
+        "for the database's RPO (a file-level copy of a live database is not consistent).",
+        examples=[{"database": "/data/ipam.db", "container": "python-ipam"}],
+    )
+
+
+SERVICE: Slot[K8upService | None] = Slot(
+    "service",
+    "k8up",
+    K8upService | None,
+    None,
+    "This service's K8up options. Absent: none (PVC file-level backups only).",
+    ({"sqliteDump": {"database": "/data/ipam.db"}},),
 )

@@ -28,6 +28,7 @@ from compiler.plan.dashboard import FAILURES, STALE_RATIO
 from compiler.plan.kube_jobs import KINDS as CRONJOB_KINDS
 from compiler.plan.kube_jobs import CronJobWatch, cronjob_alerts
 from compiler.plan.promql import Regex, duration, one_of, selector
+from compiler.tools.litestream import verify
 from compiler.tools.litestream.cleanup import CLEANUP_DIR, declared_paths, job_name, seed
 from compiler.tools.litestream.inject import rendered_target
 from compiler.tools.litestream.names import RESTORE
@@ -238,7 +239,7 @@ def panels(context: PlanContext) -> Iterator[PanelQuery]:
         errors = selector(SYNC_ERRORS.name, job=scraped)
         yield PanelQuery(SYNC, f"sum by (job, db) (increase({errors}[15m]))", "{{job}} {{db}}")
         yield PanelQuery(WAL, selector(WAL_SIZE.name, job=scraped), "{{job}} {{db}}")
-    for watch in _cleanups(context):
+    for watch in [*_cleanups(context), *verify.watches(context)]:
         last = selector(
             "kube_cronjob_status_last_successful_time",
             namespace=watch.namespace,

@@ -153,8 +153,37 @@ class LitestreamSettings(Base):
     )
 
 
+class LitestreamVerify(Base):
+    """A CronJob per service restores its databases' latest replicas and checks them."""
+
+    schedule: CronSpec = Field(
+        "H H(6-9) * * *",
+        description="When the restore verification runs (cron, in the cluster's timezone); "
+        "H/H(a-b) in the minute and hour pick a stable spread value. Absent: daily between "
+        "06:00 and 09:59.",
+        examples=["H H(6-9) * * *", "H H(6-9) * * 1"],
+    )
+    deadline: Duration = Field(
+        "1h",
+        validate_default=True,
+        description="How long one run may take (the Job's activeDeadlineSeconds): allow for "
+        "downloading the largest database. Absent: 1h.",
+        examples=["1h", "3h"],
+    )
+
+
 class LitestreamClass(Base):
     """Per-class Litestream settings (override the cluster-wide ones)."""
+
+    verify: LitestreamVerify | None = Field(
+        None,
+        description="Automated restore verification of this class's databases: a CronJob in "
+        "the app's backup Component restores the latest replica of each database (from "
+        "every replica with 0.3) into an emptyDir, with the sidecar's image and config, and "
+        "runs PRAGMA integrity_check and the database's rowCheck; it fails on an unreadable, "
+        "empty or corrupt replica (alerts through kube-state-metrics). Absent: none.",
+        examples=[{"schedule": "H H(6-9) * * *"}],
+    )
 
     resources: ContainerResources | None = Field(
         None,
