@@ -16,7 +16,15 @@ from compiler.model.types import (
     NonEmpty,
 )
 
-TestType = Literal["longhorn-snapshot", "k8up-restic", "velero-namespace", "litestream", "full-dr"]
+TestType = Literal[
+    "longhorn-snapshot",
+    "k8up-restic",
+    "velero-namespace",
+    "litestream",
+    "volsync",
+    "cnpg",
+    "full-dr",
+]
 Result = Literal["passed", "failed", "partial"]
 # Any DNS-label-like ID (upper case allowed): BT-LH-01, restore-paperless, dr-2027.
 TestId = Annotated[
@@ -83,7 +91,10 @@ class RestoreTest(Base):
         "k8up-restic, the K8up restic repository restored into fresh PVCs there; "
         "velero-namespace, the Velero namespace backup restored under a namespace mapping; "
         "litestream, the SQLite databases restored from their Litestream replicas into a "
-        "Job's emptyDir and checked; full-dr, the ordered runbook of a cold start.",
+        "Job's emptyDir and checked; volsync, each PVC's VolSync restic repository restored "
+        "through a ReplicationDestination into a fresh PVC there; cnpg, each CloudNativePG "
+        "cluster recovered from its barman-cloud object store as a new Cluster there and "
+        "queried; full-dr, the ordered runbook of a cold start.",
         examples=["longhorn-snapshot", "litestream", "full-dr"],
     )
     scope: Scope = Field(

@@ -20,6 +20,8 @@ EXAMPLE_TESTS = {
     "k8up-restic": "BT-K8-01",
     "velero-namespace": "BT-VL-01",
     "litestream": "BT-LS-01",
+    "volsync": "BT-VS-01",
+    "cnpg": "BT-PG-01",
     "full-dr": "BT-DR-01",
 }
 

@@ -37,7 +37,11 @@ SAMPLES = {
     "$SIZE": "10Gi",
     "$CLASS": "longhorn",
     "$SNAPSHOT": "5c3fc641",
+    "$MOVER": '{"fsGroup":568,"runAsGroup":568,"runAsUser":568}',
+    "$IMAGE": "ghcr.io/cloudnative-pg/postgresql:17.5",
 }
+# The test types whose checklist merges values known only at run time into its files.
+PATCHED = ["longhorn-snapshot", "k8up-restic", "volsync", "cnpg"]
 
 
 @pytest.fixture(scope="module")
@@ -78,12 +82,13 @@ def test_every_drill_manifest_validates(
     assert found == []
 
 
-@pytest.mark.parametrize("kind", ["longhorn-snapshot", "k8up-restic"])
+@pytest.mark.parametrize("kind", PATCHED)
 def test_the_run_time_values_merged_in_still_validate(
     kind: str, drilled: Drilled, schema_registry: SchemaRegistry
 ) -> None:
     """The checklist's `kubectl patch --local` lines are JSON merge patches that keep the
-    objects valid (snapshot handle, size and class of the live PVC, restic snapshot ID)."""
+    objects valid (snapshot handle, size and class of the live PVC, restic snapshot ID, the
+    VolSync mover's identity, the Postgres image)."""
     _, results = drilled
     patches = [match for c in commands(results[kind]) if (match := PATCH.match(c))]
     assert patches

@@ -70,6 +70,26 @@ class CnpgSettings(Base):
     )
 
 
+class PostgresRestoreCheck(Base):
+    """What a restore drill asks of a recovered copy of the cluster (its smoke query)."""
+
+    database: DnsLabel = Field(
+        "app",
+        description="The application database in the cluster (its bootstrap's database): the "
+        "recovered Cluster names it as its recovery database (the owner is the role of the "
+        "same name, CloudNativePG's default), and the query runs in it. Absent: app "
+        "(CloudNativePG's default).",
+        examples=["miniflux"],
+    )
+    query: NonEmpty = Field(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' LIMIT 1",
+        description="SQL the drill runs in the recovered database with psql: it must succeed "
+        "and return at least one row (e.g. a table the app always has rows in). Absent: the "
+        "database has a table in schema public.",
+        examples=["SELECT 1 FROM users LIMIT 1"],
+    )
+
+
 class PostgresCluster(Base):
     """A CloudNativePG ``Cluster`` of the app: a data item whose copies barman-cloud makes."""
 
@@ -84,6 +104,14 @@ class PostgresCluster(Base):
         "parameter); a cluster restored from a backup must archive under a new name. "
         "Absent: the cluster's name.",
         examples=["immich-db-2"],
+    )
+    restore_check: PostgresRestoreCheck = Field(
+        {},
+        validate_default=True,
+        description="What `backup-policy drill` checks on a recovered copy: the database "
+        "and a query that must return a row. Absent: database app, and it has a table in "
+        "schema public.",
+        examples=[{"database": "miniflux", "query": "SELECT 1 FROM users LIMIT 1"}],
     )
 
 
