@@ -218,6 +218,33 @@ def coverage(**options: Any) -> None:
     _emit(lambda: run_coverage(_config(**options)))
 
 
+@cli.command(name="import")
+@_common
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The tree to import (default: the cluster policy's output root, else '.').",
+)
+@click.option(
+    "--output",
+    "-o",
+    "target",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder the policies are written to (default: the policies folder).",
+)
+def import_(root: Path | None, target: Path | None, **options: Any) -> None:
+    """Write policies that reproduce the protection the tree's backup objects give today.
+
+    Never writes over a policy file with content; prints what it could not map.
+    """
+    from compiler.commands.imports import run_import
+    from compiler.pipeline.importer import ImportRequest
+
+    _emit(lambda: run_import(_config(**options), ImportRequest(root, target)))
+
+
 @cli.command()
 @click.option(
     "--kind",

@@ -14,8 +14,9 @@ A tool contributes, through the slots of :class:`Tool`:
 - its rules (policy rules and tree rules), listed by ``compiler/registry.py``;
 - to restore drills (:class:`compiler.plan.drills.ToolDrills`): for a restore test of its
   type, the manifests and checklist steps of one run (``drill``);
-- and the slots the next stages fill (import of existing manifests), empty until a tool
-  fills them.
+- to ``backup-policy import`` (:mod:`compiler.tools.importing`): the protection its objects
+  already in the tree give, as policy blocks, and what of them it cannot map
+  (``import_existing``).
 
 :class:`ToolBase` returns nothing from every slot: a new tool overrides what it does.
 """
@@ -52,11 +53,12 @@ from compiler.plan import (
 )
 from compiler.plan.drills import DrillContext, DrillPart
 from compiler.policies import ServiceSource
+from compiler.tools.importing import EMPTY, ImportedPart
 from compiler.tree import Inventory
 
 
 class Tool(ToolAnalysis, ToolPlanning, Protocol):
-    """A backup tool: its settings, analysis, plan and rules, and the slots to come."""
+    """A backup tool: its settings, analysis, plan, rules, drills and import."""
 
     @property
     def title(self) -> str:
@@ -76,8 +78,9 @@ class Tool(ToolAnalysis, ToolPlanning, Protocol):
         manifests, checklist steps, test namespaces; None when the test is not the tool's."""
         ...
 
-    def imported(self, inventory: Inventory) -> Iterable[Any]:
-        """The protection existing manifests give today (filled by the adoption issue)."""
+    def import_existing(self, inventory: Inventory) -> ImportedPart:
+        """The protection the tree's own objects of this tool give today, in the terms of
+        the policy format, and what of them cannot be mapped (``backup-policy import``)."""
         ...
 
 
@@ -134,8 +137,8 @@ class ToolBase:
     def runbook(self, context: PlanContext, service: EffectiveService) -> Iterable[RunbookStep]:
         return ()
 
-    def imported(self, inventory: Inventory) -> Iterable[Any]:
-        return ()
+    def import_existing(self, inventory: Inventory) -> ImportedPart:
+        return EMPTY
 
 
 class ClassBlockTool(ToolBase):

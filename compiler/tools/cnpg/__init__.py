@@ -20,11 +20,12 @@ why).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope
 from compiler.core import cron
 from compiler.core.durations import humanize
+from compiler.model.restore import RestoreTest
 from compiler.plan import (
     AlertRule,
     AppContribution,
@@ -33,11 +34,13 @@ from compiler.plan import (
     ObjectRef,
     PanelQuery,
     PlanContext,
+    RunbookStep,
 )
+from compiler.plan.drills import DrillContext, DrillPart
 from compiler.policies import ServiceSource
 from compiler.tools.base import ClassBlockTool
 from compiler.tools.cnpg import alerts as monitoring
-from compiler.tools.cnpg import rules, tree_rules
+from compiler.tools.cnpg import drill, importer, rules, runbook, tree_rules
 from compiler.tools.cnpg.cron6 import to_robfig
 from compiler.tools.cnpg.names import (
     CNPG_GROUP,
@@ -57,6 +60,8 @@ from compiler.tools.cnpg.resolve import (
     instance_claim,
 )
 from compiler.tools.cnpg.settings import CLASS, POSTGRES, SLOTS
+from compiler.tools.importing import ImportedPart
+from compiler.tree import Inventory
 
 SKIPPED = "the Cluster archives no WAL and its ScheduledBackup fails: no copy is made"
 
@@ -143,3 +148,14 @@ class Cnpg(ClassBlockTool):
 
     def panels(self, context: PlanContext) -> Iterable[PanelQuery]:
         return monitoring.panels(context)
+
+    def drill(
+        self, context: DrillContext, test: RestoreTest, services: Sequence[EffectiveService]
+    ) -> DrillPart | None:
+        return drill.drill_part(context, test, services)
+
+    def runbook(self, context: PlanContext, service: EffectiveService) -> Iterable[RunbookStep]:
+        return runbook.steps(context.analysis.policies.cluster.policy.spec, service)
+
+    def import_existing(self, inventory: Inventory) -> ImportedPart:
+        return importer.import_existing(inventory)

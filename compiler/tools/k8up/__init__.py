@@ -24,11 +24,13 @@ from compiler.plan import (
 from compiler.plan.drills import DrillContext, DrillPart
 from compiler.policies import ServiceSource
 from compiler.tools.base import ClassBlockTool
+from compiler.tools.importing import ImportedPart
 from compiler.tools.k8up import alerts as monitoring
-from compiler.tools.k8up import drill, rules, tree_rules
+from compiler.tools.k8up import drill, dump, importer, rules, tree_rules
 from compiler.tools.k8up.runbook import steps as restore_steps
 from compiler.tools.k8up.schedule import schedule, seed
-from compiler.tools.k8up.settings import SETTINGS, K8upSettings
+from compiler.tools.k8up.settings import SERVICE, SETTINGS, K8upSettings
+from compiler.tree import Inventory
 
 
 def _settings(service: EffectiveService) -> K8upSettings | None:
@@ -42,8 +44,8 @@ class K8up(ClassBlockTool):
     method = "k8up"
     settings = SETTINGS
     target_type = "s3"
-    slots = (SETTINGS,)
-    rules = (*rules.RULES, *tree_rules.RULES)
+    slots = (SETTINGS, SERVICE)
+    rules = (*rules.RULES, *dump.RULES, *tree_rules.RULES)
     alert_kinds = monitoring.KINDS
 
     def applies_by_default(self, source: ServiceSource) -> bool:
@@ -68,11 +70,17 @@ class K8up(ClassBlockTool):
         self, scope: Scope, service: EffectiveService, item: DataItem, book: ScheduleBook
     ) -> Iterable[Copy]:
         settings = _settings(service)
-        if settings is None or item.claim is None:
+        sqlite = dump.sqlite_dump(service)
+        dumped = sqlite is not None and item.kind == "sqlite" and sqlite.database in item.names
+        if settings is None or (item.claim is None and not dumped):
             return ()
         expr = book.cron_for(seed(service, "backup"))
         copy = Copy("k8up", settings.target, True, cron.max_gap_seconds(expr), expr)
-        return (file_level(copy, item),)
+        if dumped:
+            assert sqlite is not None
+            return (file_level(copy, item, quiesced=dump.quiesced(sqlite)),)
+        remedy = dump.REMEDY if item.kind == "sqlite" else ""
+        return (file_level(copy, item, remedy=remedy),)
 
     def plan_app(self, context: PlanContext, service: EffectiveService) -> AppContribution | None:
         settings = _settings(service)
@@ -87,8 +95,12 @@ class K8up(ClassBlockTool):
             for index, volume in enumerate(spec.volumes)
             if volume.claim
         )
+        patch = dump.patch(service)
         return AppContribution(
-            self.title, (AppObject("k8up-schedule.yaml", (document,)),), pvc_labels=labels
+            self.title,
+            (AppObject("k8up-schedule.yaml", (document,)),),
+            (patch,) if patch is not None else (),
+            pvc_labels=labels,
         )
 
     def alerts(self, context: PlanContext, service: EffectiveService) -> Iterable[AlertRule]:
@@ -109,3 +121,6 @@ class K8up(ClassBlockTool):
         target = context.analysis.policies.cluster.policy.spec.targets[settings.target]
         assert isinstance(target, S3Target)  # BP300/BP301 refuse anything else
         return restore_steps(service, target, settings.target)
+
+    def import_existing(self, inventory: Inventory) -> ImportedPart:
+        return importer.import_existing(inventory)

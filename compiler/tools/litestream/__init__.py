@@ -9,6 +9,7 @@ is not a ``methods:`` value: a service's ``sqlite:`` databases turn it on.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, TargetRef
 from compiler.model.cluster import ClusterSpec
@@ -24,19 +25,23 @@ from compiler.plan import (
 )
 from compiler.plan.drills import DrillContext, DrillPart
 from compiler.tools.base import ToolBase
+from compiler.tools.importing import ImportedPart
 from compiler.tools.litestream import alerts as monitoring
 from compiler.tools.litestream import (
     cleanup,
     drill,
+    importer,
     inject,
     rules,
     rules_config,
     tree_migration,
     tree_pod,
     tree_rules,
+    verify,
 )
 from compiler.tools.litestream.runbook import steps as restore_steps
 from compiler.tools.litestream.settings import CLUSTER, SLOTS
+from compiler.tree import Inventory
 
 
 class Litestream(ToolBase):
@@ -58,7 +63,8 @@ class Litestream(ToolBase):
             yield TargetRef(self.name, ("spec", "litestream", "targets", index), target, "s3")
 
     def jobs(self, scope: Scope) -> Iterator[Job]:
-        return cleanup.jobs(scope)
+        yield from cleanup.jobs(scope)
+        yield from verify.jobs(scope)
 
     def copies(
         self, scope: Scope, service: EffectiveService, item: DataItem, book: ScheduleBook
@@ -75,13 +81,18 @@ class Litestream(ToolBase):
         ]
 
     def plan_app(self, context: PlanContext, service: EffectiveService) -> AppContribution | None:
-        return inject.contribution(context, service)
+        contribution = inject.contribution(context, service)
+        checks = verify.objects(context, service)
+        if contribution is None or not checks:
+            return contribution
+        return replace(contribution, objects=(*contribution.objects, *checks))
 
     def plan_shared(self, context: PlanContext) -> Iterator[SharedFolder]:
         return cleanup.shared_folder(context)
 
     def alerts(self, context: PlanContext, service: EffectiveService) -> Iterable[AlertRule]:
-        return monitoring.alerts(context, service)
+        yield from monitoring.alerts(context, service)
+        yield from verify.alerts(context, service)
 
     def shared_alerts(self, context: PlanContext) -> Iterable[SharedAlerts]:
         return monitoring.shared_alerts(context)
@@ -96,3 +107,6 @@ class Litestream(ToolBase):
         self, context: DrillContext, test: RestoreTest, services: Sequence[EffectiveService]
     ) -> DrillPart | None:
         return drill.drill_part(context, test, services)
+
+    def import_existing(self, inventory: Inventory) -> ImportedPart:
+        return importer.import_existing(inventory)

@@ -27,10 +27,12 @@ from compiler.plan.drills import DrillContext, DrillPart
 from compiler.plan.k8s import managed, metadata
 from compiler.policies import ServiceSource
 from compiler.tools.base import ClassBlockTool
+from compiler.tools.importing import ImportedPart
 from compiler.tools.longhorn import alerts as monitoring
-from compiler.tools.longhorn import drill, rules, tree_rules
+from compiler.tools.longhorn import drill, importer, rules, tree_rules
 from compiler.tools.longhorn.runbook import steps as restore_steps
 from compiler.tools.longhorn.settings import NAMESPACE, SETTINGS, LonghornSettings
+from compiler.tree import Inventory
 
 FOLDER = "kubernetes/apps/storage/longhorn/recurring-jobs"
 TASKS = ("snapshot", "backup")
@@ -165,3 +167,6 @@ class Longhorn(ClassBlockTool):
             return ()
         cluster = context.analysis.policies.cluster.policy.spec
         return restore_steps(service, settings.target, NAMESPACE.of(cluster.namespaces))
+
+    def import_existing(self, inventory: Inventory) -> ImportedPart:
+        return importer.import_existing(inventory)

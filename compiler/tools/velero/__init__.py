@@ -24,10 +24,12 @@ from compiler.plan import (
 from compiler.plan.drills import DrillContext, DrillPart
 from compiler.plan.k8s import managed, metadata
 from compiler.tools.base import ClassBlockTool
+from compiler.tools.importing import ImportedPart
 from compiler.tools.velero import alerts as monitoring
-from compiler.tools.velero import drill
+from compiler.tools.velero import drill, importer
 from compiler.tools.velero.runbook import steps as restore_steps
 from compiler.tools.velero.settings import NAMESPACE, SETTINGS, VeleroSettings
+from compiler.tree import Inventory
 
 FOLDER = "kubernetes/apps/storage/velero/schedules"
 _PRECEDENCE = {"critical": 0, "important": 1, "best-effort": 2}
@@ -159,3 +161,6 @@ class Velero(ClassBlockTool):
         cluster = context.analysis.policies.cluster.policy.spec
         velero = NAMESPACE.of(cluster.namespaces)
         return restore_steps(service, f"bp-{service.namespace}", velero)
+
+    def import_existing(self, inventory: Inventory) -> ImportedPart:
+        return importer.import_existing(inventory)

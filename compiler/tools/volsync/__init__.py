@@ -10,22 +10,26 @@ kube-state-metrics: :mod:`.state_metrics`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope
 from compiler.core import cron
+from compiler.model.restore import RestoreTest
 from compiler.plan import (
     AlertRule,
     AppContribution,
     AppObject,
     PanelQuery,
     PlanContext,
+    RunbookStep,
     SharedFolder,
 )
+from compiler.plan.drills import DrillContext, DrillPart
 from compiler.policies import ServiceSource
 from compiler.tools.base import ClassBlockTool
+from compiler.tools.importing import ImportedPart
 from compiler.tools.volsync import alerts as monitoring
-from compiler.tools.volsync import rules, state_metrics
+from compiler.tools.volsync import drill, importer, rules, runbook, state_metrics
 from compiler.tools.volsync.claims import (
     Claim,
     bootstrap,
@@ -56,6 +60,7 @@ from compiler.tools.volsync.settings import (
     SETTINGS,
     VolSyncSettings,
 )
+from compiler.tree import Inventory
 
 
 class VolSync(ClassBlockTool):
@@ -121,6 +126,22 @@ class VolSync(ClassBlockTool):
 
     def panels(self, context: PlanContext) -> Iterable[PanelQuery]:
         return monitoring.panels(context)
+
+    def drill(
+        self, context: DrillContext, test: RestoreTest, services: Sequence[EffectiveService]
+    ) -> DrillPart | None:
+        return drill.drill_part(context, test, services)
+
+    def runbook(self, context: PlanContext, service: EffectiveService) -> Iterable[RunbookStep]:
+        settings = settings_of(service)
+        cluster = context.analysis.policies.cluster.policy.spec
+        target = target_of(cluster, settings) if settings is not None else None
+        if settings is None or target is None:
+            return ()
+        return runbook.steps(service, settings, target)
+
+    def import_existing(self, inventory: Inventory) -> ImportedPart:
+        return importer.import_existing(inventory)
 
 
 def _claim_plan(

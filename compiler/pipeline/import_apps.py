@@ -1,0 +1,76 @@
+"""What the import knows of an app beyond its copies: the tools' app records merged, its
+folder, the object that runs it, its storage kind; and the cluster's Flux entry."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Sequence
+
+from compiler.tools.importing import AppKey, ImportedApp, ImportedPart
+from compiler.tree import Inventory
+from compiler.tree.census import TreeItem
+
+
+def storage_kind(classes: Sequence[str], tools: set[str]) -> str:
+    if "longhorn" in tools or any("longhorn" in c for c in classes):
+        return "longhorn"
+    return "synology-csi" if any("synology" in c for c in classes) else "external"
+
+
+def merge_apps(parts: Sequence[ImportedPart]) -> dict[AppKey, ImportedApp]:
+    merged: dict[AppKey, ImportedApp] = {}
+    for app in (a for part in parts for a in part.apps):
+        old = merged.get(app.app)
+        if old is None:
+            merged[app.app] = app
+            continue
+        merged[app.app] = ImportedApp(
+            app.app,
+            old.app_path or app.app_path,
+            old.sqlite + app.sqlite,
+            old.volumes + app.volumes,
+            old.postgres + app.postgres,
+            {**old.blocks, **app.blocks},
+            old.workload or app.workload,
+        )
+    return merged
+
+
+def find_workload(
+    inventory: Inventory, key: AppKey, claims: set[str], app_dir: str
+) -> dict[str, str] | None:
+    for workload in inventory.workloads:
+        kind = workload.manifest.kind
+        if kind in ("Deployment", "StatefulSet") and claims & {v.claim for v in workload.volumes}:
+            return {"kind": kind, "name": workload.manifest.name}
+    for release in inventory.helm_releases:
+        render = inventory.release_at(release.manifest)
+        chart_claims = set(render[1].claims.values()) if render and render[1] else set()
+        mine = release.manifest.file.startswith(f"{app_dir}/") and release.manifest.name == key[1]
+        if claims & chart_claims or mine:
+            return {"kind": "HelmRelease", "name": release.manifest.name}
+    named = [
+        r
+        for r in inventory.helm_releases
+        if r.manifest.name == key[1] and r.manifest.namespace in ("", key[0])
+    ]
+    return {"kind": "HelmRelease", "name": key[1]} if len(named) == 1 else None
+
+
+def app_dir_of(app: ImportedApp | None, items: Sequence[TreeItem], key: AppKey) -> str:
+    if app is not None and app.app_path:
+        return app.app_path
+    for item in items:
+        if item.file and not item.file.startswith(("components/", "kubernetes/components/")):
+            folder = posixpath.dirname(item.file)
+            return posixpath.dirname(folder) if posixpath.basename(folder) == "app" else folder
+    return f"kubernetes/apps/{key[0]}/{key[1]}"
+
+
+def flux_entry(inventory: Inventory) -> str:
+    if "kubernetes/flux" in inventory.folders:
+        return "kubernetes/flux"
+    found = sorted(
+        (f for f in inventory.folders if f.endswith("/flux")), key=lambda f: (f.count("/"), f)
+    )
+    return found[0] if found else "kubernetes/flux"

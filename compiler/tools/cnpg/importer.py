@@ -1,0 +1,170 @@
+"""Import of existing CloudNativePG ``Cluster`` objects with their ObjectStore and
+ScheduledBackup.
+
+A Cluster that archives WAL (through the barman-cloud plugin's ``barmanObjectName`` or the
+in-tree ``spec.backup.barmanObjectStore``) is a ``postgres:`` entry of its app, with a
+``cnpg`` copy whose gap is the archive timeout; the ObjectStore gives the target and the
+retention, the ScheduledBackup (six fields, seconds first) the base-backup schedule. The
+generated ObjectStore writes below its own destination path: the old one is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlparse
+
+from compiler.core.data import mapping_at
+from compiler.core.durations import parse_duration
+from compiler.tools.cnpg.cron6 import as_five_fields
+from compiler.tools.cnpg.names import METHOD, item_key
+from compiler.tools.importing import (
+    ImportedApp,
+    ImportedCopy,
+    ImportedPart,
+    app_folder,
+    dns_label,
+    merged,
+    note,
+    of_kind,
+    place_of,
+    s3_target,
+)
+from compiler.tree import Inventory, Manifest
+from compiler.tree.fluxapps import FluxIndex, flux_index
+
+ARCHIVE_TIMEOUT = "5m"
+
+
+def _store(inventory: Inventory, cluster: Manifest) -> Mapping[str, Any] | None:
+    """The barman configuration the Cluster archives to (plugin ObjectStore or in-tree)."""
+    spec = mapping_at(cluster.body, "spec")
+    for plugin in spec.get("plugins") or []:
+        name = mapping_at(plugin, "parameters").get("barmanObjectName")
+        for store in of_kind(inventory, "barmancloud.cnpg.io", "ObjectStore"):
+            if store.name == name:
+                return {
+                    **mapping_at(store.body, "spec", "configuration"),
+                    "retentionPolicy": mapping_at(store.body, "spec").get("retentionPolicy"),
+                    "at": store,
+                }
+    in_tree = mapping_at(spec, "backup", "barmanObjectStore")
+    if in_tree:
+        return {
+            **in_tree,
+            "retentionPolicy": mapping_at(spec, "backup").get("retentionPolicy"),
+            "at": cluster,
+        }
+    return None
+
+
+def _target(store: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    url = urlparse(str(store.get("destinationPath") or ""))
+    keys = mapping_at(store, "s3Credentials")
+    access, secret = mapping_at(keys, "accessKeyId"), mapping_at(keys, "secretAccessKey")
+    endpoint = str(store.get("endpointURL") or "")
+    if url.scheme != "s3" or not endpoint.startswith("http") or not access.get("name"):
+        return None
+    credentials = {
+        "name": access["name"],
+        "accessKeyIdKey": access.get("key", "access-key-id"),
+        "secretAccessKeyKey": secret.get("key", "secret-access-key"),
+    }
+    return dns_label("cnpg", url.netloc, str(access["name"])), s3_target(
+        endpoint, url.netloc, "", credentials
+    )
+
+
+def _schedule(inventory: Inventory, cluster: Manifest) -> tuple[str, Manifest] | None:
+    for backup in of_kind(inventory, "postgresql.cnpg.io", "ScheduledBackup"):
+        if mapping_at(backup.body, "spec", "cluster").get("name") == cluster.name:
+            five = as_five_fields(str(mapping_at(backup.body, "spec").get("schedule", "")))
+            return (five, backup) if five else None
+    return None
+
+
+def _archive_timeout(cluster: Manifest) -> str:
+    parameters = mapping_at(cluster.body, "spec", "postgresql", "parameters")
+    value = str(parameters.get("archive_timeout") or ARCHIVE_TIMEOUT).strip()
+    return value if value[:-1].isdigit() and value[-1] in "smh" else ARCHIVE_TIMEOUT
+
+
+def _cluster(inventory: Inventory, index: FluxIndex, cluster: Manifest) -> ImportedPart:
+    store = _store(inventory, cluster)
+    if store is None:
+        return ImportedPart(
+            unmapped=(
+                note(
+                    cluster,
+                    "archives no WAL (no barman-cloud ObjectStore or barmanObjectStore): "
+                    "nothing to import",
+                ),
+            )
+        )
+    target = _target(store)
+    if target is None:
+        return ImportedPart(
+            unmapped=(
+                note(store["at"], "no s3:// destinationPath with endpointURL and s3Credentials"),
+            )
+        )
+    timeout = _archive_timeout(cluster)
+    block: dict[str, Any] = {"target": target[0], "archiveTimeout": timeout}
+    if "backup" in mapping_at(cluster.body, "spec") and not mapping_at(cluster.body, "spec").get(
+        "plugins"
+    ):
+        block["method"] = "barmanObjectStore"
+    retention = str(store.get("retentionPolicy") or "")
+    if retention:
+        block["retention"] = retention
+    notes = [
+        note(
+            store["at"],
+            f"the WAL archive and base backups at {store.get('destinationPath')} stay there "
+            "for restores; the generated ObjectStore writes below its own path",
+        )
+    ]
+    scheduled = _schedule(inventory, cluster)
+    if scheduled is not None:
+        block["schedule"] = scheduled[0]
+    else:
+        notes.append(
+            note(
+                cluster,
+                "no ScheduledBackup with a readable schedule: the class's base-backup "
+                "schedule is used",
+            )
+        )
+    key = place_of(index, cluster.file, cluster.namespace)
+    copy = ImportedCopy(
+        "cnpg",
+        METHOD,
+        key,
+        item_key(cluster.name),
+        parse_duration(timeout),
+        True,
+        block,
+        cluster.file,
+        cluster.at,
+    )
+    entry: dict[str, Any] = {"cluster": cluster.name}
+    server = next(
+        (
+            mapping_at(p, "parameters").get("serverName")
+            for p in mapping_at(cluster.body, "spec").get("plugins") or []
+        ),
+        None,
+    )
+    if isinstance(server, str) and server != cluster.name:
+        entry["serverName"] = server
+    app = ImportedApp(key, app_folder(cluster.file), postgres=(entry,))
+    return ImportedPart((copy,), (app,), {target[0]: target[1]}, {}, (), tuple(notes))
+
+
+def import_existing(inventory: Inventory) -> ImportedPart:
+    """Every CloudNativePG Cluster of the tree that archives its WAL."""
+    index = flux_index(inventory)
+    clusters = list(of_kind(inventory, "postgresql.cnpg.io", "Cluster"))
+    patched = {m.name for m in clusters if inventory.generated_text(m.file) is not None}
+    kept = [m for m in clusters if m.name not in patched or inventory.generated_text(m.file)]
+    return merged([_cluster(inventory, index, m) for m in kept])
