@@ -28,6 +28,8 @@ def test_the_example_is_covered(example: Path, run_cli: RunCli) -> None:
     config = rows["pvc/audiobookshelf-config"]
     assert config[3:5] == ["longhorn", "covered"] and config[-1] == "1d"
     assert rows["sqlite:/config/absdatabase.sqlite"][-1] == "10s"
+    # a CloudNativePG cluster, declared in the tool's own block: WAL archived every 5m
+    assert rows["postgres:miniflux-db"][3:] == ["-", "covered", "cnpg", "5m"]
     assert lines[-1].startswith("covered ") and ", exempt 1, uncovered 0, unknown 0" in lines[-1]
 
 

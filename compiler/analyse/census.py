@@ -66,7 +66,7 @@ def _coverage_of(
     for found in coverage:
         if found.service is not service or found.item.kind != kind:
             continue
-        if (kind == "pvc" and found.item.claim == name) or found.item.key == f"sqlite:{name}":
+        if (kind == "pvc" and found.item.claim == name) or found.item.key == f"{kind}:{name}":
             return found
     return None
 
@@ -100,6 +100,17 @@ def _declared(service: EffectiveService) -> Iterator[TreeItem]:
             yield TreeItem("sqlite", exemption.sqlite, *where, source="declared by the policy")
 
 
+def _tool_items(service: EffectiveService, coverage: Sequence[Coverage]) -> Iterator[TreeItem]:
+    """Items a tool's own policy block declares (a CloudNativePG cluster): the analysis
+    knows them, the policy's volumes and sqlite lists do not."""
+    where = (service.namespace, service.name)
+    for found in coverage:
+        item = found.item
+        if found.service is service and item.kind not in ("pvc", "sqlite"):
+            name = item.key.partition(":")[2] or item.key
+            yield TreeItem(item.kind, name, *where, source="declared by the policy")
+
+
 def _placed(item: TreeItem, service: EffectiveService | None) -> TreeItem:
     if service is None:
         return item
@@ -129,7 +140,7 @@ def census(
         key = (service.key if service else f"{item.namespace}/{item.app}", item.kind, item.name)
         rows.setdefault(key, row)
     for service in services:
-        for item in _declared(service):
+        for item in (*_declared(service), *_tool_items(service, coverage)):
             rows.setdefault((service.key, item.kind, item.name), _judge(item, service, coverage))
     order = sorted(rows.values(), key=lambda r: (r.item.namespace, r.item.app, r.item.name))
     return tuple(order)

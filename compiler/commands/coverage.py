@@ -18,7 +18,9 @@ HEADER = ("NAMESPACE", "APP", "ITEM", "STORAGE CLASS", "STATE", "METHODS", "RPO 
 
 def _item(row: Row) -> str:
     kind, name = row.item.kind, row.item.name
-    return name if kind == "release" else f"sqlite:{name}" if kind == "sqlite" else f"pvc/{name}"
+    if kind == "release":
+        return name
+    return f"pvc/{name}" if kind == "pvc" else f"{kind}:{name}"  # as explain names them
 
 
 def _rpo(row: Row) -> str:

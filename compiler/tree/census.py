@@ -22,7 +22,7 @@ from compiler.tree.inventory import Inventory
 from compiler.tree.records import FluxKustomization, HelmRelease
 from compiler.tree.replicated import replicated_databases
 
-ItemKind = Literal["pvc", "sqlite", "release"]
+ItemKind = Literal["pvc", "sqlite", "postgres", "release"]
 
 
 @dataclass(frozen=True)
