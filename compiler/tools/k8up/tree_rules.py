@@ -15,7 +15,7 @@ from compiler.core.diagnostics import Diagnostic
 from compiler.rules import TreeContext, tree_rule
 from compiler.rules.pvcs import LabelledPvc, labelled_pvcs, selects
 from compiler.tree import Inventory, Manifest
-from compiler.tree.flux import flux_index, target_namespace
+from compiler.tree.fluxapps import flux_index, target_namespace
 
 BACKUP_ANNOTATION = "k8up.io/backup"
 
