@@ -6,15 +6,17 @@ more are removed. The tree's text comes from the inventory: nothing is read agai
 
 Writing is all or nothing (:mod:`compiler.core.staging`, ``journal``, ``recovery``):
 
-1. stage: every changed file, and every app kustomization ``--fix`` edits, is written and
-   fsynced into ``<repository>/.backup-policy.staging-<random>/new/``. The folder is on the
+1. stage: every changed file, and every app kustomization ``--fix`` edits, is written
+   into ``<repository>/.backup-policy.staging-<random>/new/`` and flushed to disk (one
+   ``sync`` for all of them, see :mod:`compiler.core.staging`). The folder is on the
    output root's filesystem (checked, so a rename is atomic), hidden from the tree reader,
    ignored by git (its own ``.gitignore``) and locked by its run;
 2. journal: before the first rename, ``journal.json`` (written atomically) lists every
    target, whether a new file goes there and whether an old one is there;
 3. commit: per target, the old file is moved aside into ``old/`` and the new one renamed
-   into place; the folders are fsynced and the journal is marked committed (the commit
-   point); then folders emptied by removals are pruned and the staging folder is removed;
+   into place; the renames are flushed to disk and the journal is marked committed (the
+   commit point); then folders emptied by removals are pruned and the staging folder is
+   removed;
 4. recovery: ``compile`` and ``check`` first settle what a dead run left (:func:`recover`).
 
 What holds when:

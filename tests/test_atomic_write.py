@@ -293,7 +293,8 @@ def _journal(args: tuple[Any, ...]) -> bool:
 @pytest.mark.parametrize(
     ("call", "at", "when"),
     [
-        ("fsync", 3, _any),  # while staging the new files
+        ("fsync", 1, _any),  # the new files staged (and synced), writing the journal
+        ("fsync", 3, _any),  # every rename done, marking the journal committed
         ("replace", 1, _journal),  # writing the journal
         ("rename", 1, _any),  # the first old file moved aside
         ("rename", 6, _any),  # in the middle of the renames

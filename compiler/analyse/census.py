@@ -60,11 +60,19 @@ def _owners(
     return owners
 
 
-def _coverage_of(
-    coverage: Sequence[Coverage], service: EffectiveService, kind: str, name: str
-) -> Coverage | None:
+def _by_service(coverage: Sequence[Coverage]) -> dict[int, list[Coverage]]:
+    """Each service's coverage (keyed by the service object's identity, as the analysis
+    made it), so that judging one item looks at its service's few, not at every item."""
+    found: dict[int, list[Coverage]] = {}
+    for one in coverage:
+        found.setdefault(id(one.service), []).append(one)
+    return found
+
+
+def _coverage_of(coverage: Sequence[Coverage], kind: str, name: str) -> Coverage | None:
+    """The item ``kind``/``name`` among one service's ``coverage``."""
     for found in coverage:
-        if found.service is not service or found.item.kind != kind:
+        if found.item.kind != kind:
             continue
         if (kind == "pvc" and found.item.claim == name) or found.item.key == f"{kind}:{name}":
             return found
@@ -72,6 +80,7 @@ def _coverage_of(
 
 
 def _judge(item: TreeItem, service: EffectiveService | None, coverage: Sequence[Coverage]) -> Row:
+    """``coverage``: the service's own."""
     if item.kind == "release":
         return Row(item, "unknown", service)
     if service is None:
@@ -80,7 +89,7 @@ def _judge(item: TreeItem, service: EffectiveService | None, coverage: Sequence[
     for exemption in spec.exempt:
         if item.name in (exemption.claim, exemption.sqlite):
             return Row(item, "exempt", service, exemption.reason)
-    found = _coverage_of(coverage, service, item.kind, item.name)
+    found = _coverage_of(coverage, item.kind, item.name)
     return Row(item, "covered" if found else "uncovered", service, coverage=found)
 
 
@@ -102,11 +111,11 @@ def _declared(service: EffectiveService) -> Iterator[TreeItem]:
 
 def _tool_items(service: EffectiveService, coverage: Sequence[Coverage]) -> Iterator[TreeItem]:
     """Items a tool's own policy block declares (a CloudNativePG cluster): the analysis
-    knows them, the policy's volumes and sqlite lists do not."""
+    knows them, the policy's volumes and sqlite lists do not. ``coverage``: the service's."""
     where = (service.namespace, service.name)
     for found in coverage:
         item = found.item
-        if found.service is service and item.kind not in ("pvc", "sqlite"):
+        if item.kind not in ("pvc", "sqlite"):
             name = item.key.partition(":")[2] or item.key
             yield TreeItem(item.kind, name, *where, source="declared by the policy")
 
@@ -133,15 +142,18 @@ def census(
 ) -> tuple[Row, ...]:
     """Every item of the tree and of the policies, judged; sorted by namespace, app, item."""
     owners = _owners(inventory, services)
+    by_service = _by_service(coverage)
     rows: dict[tuple[str, str, str], Row] = {}
     for item in tree_items(inventory):
         service = owners.get(item.file)
-        row = _judge(_placed(item, service), service, coverage)
+        mine = by_service.get(id(service), []) if service is not None else []
+        row = _judge(_placed(item, service), service, mine)
         key = (service.key if service else f"{item.namespace}/{item.app}", item.kind, item.name)
         rows.setdefault(key, row)
     for service in services:
-        for item in (*_declared(service), *_tool_items(service, coverage)):
-            rows.setdefault((service.key, item.kind, item.name), _judge(item, service, coverage))
+        mine = by_service.get(id(service), [])
+        for item in (*_declared(service), *_tool_items(service, mine)):
+            rows.setdefault((service.key, item.kind, item.name), _judge(item, service, mine))
     order = sorted(rows.values(), key=lambda r: (r.item.namespace, r.item.app, r.item.name))
     return tuple(order)
 

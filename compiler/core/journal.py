@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from compiler.core.paths import inside, symlink_between
+from compiler.core.paths import LinkWalk, inside, symlink_between
 
 STAGING_PREFIX = ".backup-policy.staging-"
 JOURNAL_NAME = "journal.json"
@@ -62,16 +62,33 @@ def output_root(home: Path, journal: Journal) -> Path:
     return home / journal.root
 
 
+class TargetCheck:
+    """:func:`unsafe_target` for the many targets of one write, each folder on the way
+    looked at once. Holds only while the folders below ``root`` do not change."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._links = LinkWalk(root)
+
+    def problem(self, rel: str) -> str:
+        """Why ``rel`` may not be written below the root ('' when it may): it must stay
+        below the root, symbolic links resolved, and not pass through a link on the way."""
+        path = PurePosixPath(rel)
+        if not path.parts or path.is_absolute() or ".." in path.parts:
+            return "leaves the output root"
+        link = self._links.first_link(path.parts)
+        if link is None:
+            # No "..", and no link from the root down to rel (or to its first missing
+            # part): rel resolves lexically, below the root. Nothing to resolve.
+            return ""
+        if not inside((self.root / rel).parent, self.root):
+            return "leaves the output root"
+        return f"passes through the symbolic link {link}"
+
+
 def unsafe_target(root: Path, rel: str) -> str:
-    """Why ``rel`` may not be written below ``root`` ('' when it may): it must stay below
-    the root, symbolic links resolved, and not pass through a link on the way."""
-    parts = PurePosixPath(rel).parts
-    if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
-        return "leaves the output root"
-    if not inside((root / rel).parent, root):
-        return "leaves the output root"
-    link = symlink_between(root, Path(rel))
-    return f"passes through the symbolic link {link}" if link is not None else ""
+    """Why ``rel`` may not be written below ``root`` ('' when it may): see TargetCheck."""
+    return TargetCheck(root).problem(rel)
 
 
 def lock(staging: Path) -> int | None:
@@ -157,6 +174,7 @@ def _check_paths(home: Path, journal: Journal) -> None:
     root = output_root(home, journal)
     if not inside(root, home) or symlink_between(home, Path(journal.root)) is not None:
         raise JournalError(f"the journal's output root {journal.root} leaves {home}")
+    targets = TargetCheck(root)
     for rel in (*(op.target for op in journal.operations), *journal.created):
-        if problem := unsafe_target(root, rel):
+        if problem := targets.problem(rel):
             raise JournalError(f"the journal names {rel}, which {problem}")

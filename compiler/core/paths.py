@@ -8,6 +8,9 @@ redirected out of the tree between the check and the write.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from pathlib import Path
 
 
@@ -36,3 +39,46 @@ def symlink_between(root: Path, path: Path) -> Path | None:
         if not current.exists():
             return None
     return None
+
+
+_LINK, _MISSING, _PLAIN = "link", "missing", "plain"
+_ABSENT = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # what pathlib reads as absent
+
+
+class LinkWalk:
+    """:func:`symlink_between` for many paths below one root, each folder on the way
+    looked at once: a write checks thousands of files that share a few hundred folders.
+    Holds only while those folders do not change (a new walk after the renames)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._folders: dict[str, str] = {}
+
+    def first_link(self, parts: tuple[str, ...]) -> Path | None:
+        """The first symbolic link from the root down to the relative path of ``parts``
+        (itself included), or None; like :func:`symlink_between`, it stops at a missing
+        part."""
+        for end in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:end])
+            state = self._folders.get(prefix) if end < len(parts) else None
+            if state is None:
+                state = self._look(os.path.join(self.root, prefix))
+                if end < len(parts):
+                    self._folders[prefix] = state
+            if state == _LINK:
+                return self.root / prefix
+            if state == _MISSING:
+                return None
+        return None
+
+    @staticmethod
+    def _look(path: str) -> str:
+        """One ``lstat``: what ``is_symlink()`` then ``exists()`` tell of a path that is
+        not a link."""
+        try:
+            status = os.lstat(path)
+        except OSError as error:
+            if error.errno in _ABSENT:
+                return _MISSING
+            raise
+        return _LINK if stat.S_ISLNK(status.st_mode) else _PLAIN

@@ -1,11 +1,25 @@
 """Stage, then commit: the files below an output root change all together or not at all.
 
 :func:`replace_files` writes every new file into a staging folder of the home (the
-repository, on the output root's filesystem, so that ``rename`` is atomic), fsyncs them and
-writes the journal (:mod:`compiler.core.journal`). Then, for each target in path order, it
-moves the old file aside into the staging folder and renames the new one into place;
-fsyncs the folders; and marks the journal committed. Any exception before that mark rolls
-everything back at once (:func:`compiler.core.recovery.settle`); a killed run is rolled back
+repository, on the output root's filesystem, so that ``rename`` is atomic), flushes them to
+disk and writes the journal (:mod:`compiler.core.journal`). Then, for each target in path
+order, it moves the old file aside into the staging folder and renames the new one into
+place; flushes the renames to disk; and marks the journal committed.
+
+Durability: the disk is flushed with one ``os.sync()`` where each file and each folder
+used to get its own ``fsync`` (thousands of them for a large tree): once after staging,
+before the journal exists, so every new file's data is on disk before any rename; and
+once after the renames, before the journal is marked committed, so the renames and the
+created folders are on disk before the commit point. Linux's ``sync`` returns when the
+data is written. The journal itself is still fsynced (file and folder) each time it is
+written. So after a power loss the journal is absent (nothing was touched), pending (the
+next run rolls back: each old file is at its place or in ``old/``, a rename being atomic) or
+committed (every new file's data and every rename already on disk), as with one fsync per
+file. The price: ``sync`` waits for every dirty file of the machine, not only ours,
+but it is one wait where there were thousands.
+
+Any exception before the commit mark rolls everything back at once
+(:func:`compiler.core.recovery.settle`); a killed run is rolled back
 by the next one. The folder is locked (``flock``) while its run lives.
 """
 
@@ -26,11 +40,10 @@ from compiler.core.journal import (
     Journal,
     JournalError,
     Operation,
-    fsync_folder,
+    TargetCheck,
     lock,
     new_file,
     old_file,
-    unsafe_target,
     write_journal,
 )
 from compiler.core.recovery import settle
@@ -89,7 +102,7 @@ def _create_staging(home: Path) -> Path:
 def _stage(
     staging: Path, home: Path, root: Path, writes: Mapping[str, str], deletes: Sequence[str]
 ) -> Journal:
-    """Every new file in the staging folder, fsynced, and the journal: the tree untouched."""
+    """Every new file in the staging folder, on disk, and the journal: the tree untouched."""
     targets = sorted({*writes, *deletes})
     with _at(""):
         (staging / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
@@ -102,7 +115,7 @@ def _stage(
     )
     journal = Journal(_relative(root, home), operations, _missing_folders(root, writes))
     with _at(""):
-        fsync_folder(staging / "new")
+        os.sync()  # every staged file's data and name, at once (module docstring)
         write_journal(staging, journal)
     return journal
 
@@ -110,13 +123,14 @@ def _stage(
 def _check_targets(staging: Path, root: Path, targets: Sequence[str]) -> None:
     """Each target stays in the root, and lands on the staging folder's filesystem."""
     device = os.stat(staging).st_dev
-    devices: dict[Path, int] = {}
+    devices: dict[str, int] = {}  # per target folder: most targets share one
+    check = TargetCheck(root)
     for rel in targets:
-        if problem := unsafe_target(root, rel):
+        if problem := check.problem(rel):
             raise StagingError(rel, problem)
-        folder = _nearest_existing((root / rel).parent)
+        folder = rel.rpartition("/")[0]
         if folder not in devices:
-            devices[folder] = os.stat(folder).st_dev
+            devices[folder] = os.stat(_nearest_existing(root / folder)).st_dev
         if devices[folder] != device:
             reason = f"on another filesystem than {staging.parent}: no atomic rename there"
             raise StagingError(rel, reason)
@@ -154,7 +168,7 @@ def _write_new(path: Path, text: str, mode: int | None) -> None:
         stream.flush()
         if mode is not None:
             os.fchmod(stream.fileno(), mode)
-        os.fsync(stream.fileno())
+    # not fsynced one by one: _stage flushes every staged file with one sync
 
 
 def _relative(root: Path, home: Path) -> str:
@@ -167,12 +181,15 @@ def _relative(root: Path, home: Path) -> str:
 def _missing_folders(root: Path, rels: Mapping[str, str]) -> tuple[str, ...]:
     """The folders new files need that do not exist yet, parents first."""
     missing: set[str] = set()
+    looked: set[str] = set()  # each folder is asked once, not once per file in it
     for rel in rels:
         parts = PurePosixPath(rel).parts[:-1]
         for depth in range(1, len(parts) + 1):
             folder = "/".join(parts[:depth])
-            if folder not in missing and not (root / folder).is_dir():
-                missing.add(folder)
+            if folder not in looked:
+                looked.add(folder)
+                if not (root / folder).is_dir():
+                    missing.add(folder)
     return tuple(sorted(missing))
 
 
@@ -185,7 +202,7 @@ def _commit(staging: Path, root: Path, journal: Journal) -> None:
         with _at(operation.target):
             _rename(staging, root, number, operation)
     with _at(""):
-        _sync_folders(staging, root, journal)
+        os.sync()  # every rename and created folder, before the commit point
         write_journal(staging, replace(journal, state=COMMITTED))
 
 
@@ -195,13 +212,6 @@ def _rename(staging: Path, root: Path, number: int, operation: Operation) -> Non
         os.rename(target, old_file(staging, number))  # moved aside, kept for a roll back
     if operation.new:
         os.rename(new_file(staging, number), target)
-
-
-def _sync_folders(staging: Path, root: Path, journal: Journal) -> None:
-    folders = {(root / op.target).parent for op in journal.operations}
-    folders |= {(root / rel).parent for rel in journal.created}
-    for folder in sorted({*folders, staging / "old"}):
-        fsync_folder(folder)
 
 
 def _roll_back(staging: Path, home: Path, error: BaseException) -> NoReturn:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from compiler.analyse import Analysis, ToolAnalysis
 from compiler.core.diagnostics import Diagnostic, Level
 from compiler.core.rule import Rule, docstring_parts
 from compiler.plan import Plan
+from compiler.rules.overlay import after_compile
 from compiler.tree import Inventory
 
 
@@ -39,6 +41,12 @@ class TreeContext:
     inventory: Inventory
     plan: Plan
     fix: bool = False
+
+    @cached_property
+    def tree_after(self) -> Inventory:
+        """The tree as this compile leaves it (:func:`after_compile`), made once for every
+        rule that asks (with its own indexes, built once too)."""
+        return after_compile(self.inventory, self.plan)
 
 
 PolicyCheck = Callable[[PolicyContext], Iterable[Diagnostic]]

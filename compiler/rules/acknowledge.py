@@ -93,6 +93,30 @@ def _matches(scope: _Scope, diagnostic: Diagnostic) -> bool:
     return scope.ack.item is None or scope.ack.item in diagnostic.subjects
 
 
+class _ScopeIndex:
+    """The active scopes by rule, and by file for those of one file (a service's): each
+    diagnostic is tried against the few that can match it, not against every
+    acknowledgement of every policy; the first in the policies' order still wins."""
+
+    def __init__(self, scopes: Sequence[_Scope]) -> None:
+        self._wide: dict[str, list[tuple[int, _Scope]]] = {}
+        self._one_file: dict[tuple[str, str], list[tuple[int, _Scope]]] = {}
+        for number, scope in enumerate(scopes):
+            if scope.files is not None and len(scope.files) == 1:
+                (file,) = scope.files
+                self._one_file.setdefault((scope.ack.id, file), []).append((number, scope))
+            else:
+                self._wide.setdefault(scope.ack.id, []).append((number, scope))
+
+    def first_match(self, diagnostic: Diagnostic) -> _Scope | None:
+        wide = self._wide.get(diagnostic.rule, [])
+        mine = self._one_file.get((diagnostic.rule, diagnostic.file), [])
+        for _, scope in sorted((*wide, *mine), key=lambda placed: placed[0]):
+            if _matches(scope, diagnostic):
+                return scope
+        return None
+
+
 def acknowledge(
     diagnostics: Sequence[Diagnostic], policies: Policies, rules: Sequence[Rule], today: dt.date
 ) -> tuple[list[Diagnostic], list[Acknowledged]]:
@@ -107,8 +131,9 @@ def acknowledge(
         else:
             kept.append(problem)
     accepted: list[Acknowledged] = []
+    index = _ScopeIndex(active)
     for diagnostic in diagnostics:
-        match = next((s for s in active if _matches(s, diagnostic)), None)
+        match = index.first_match(diagnostic)
         if match is None:
             kept.append(diagnostic)
         else:

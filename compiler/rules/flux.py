@@ -10,7 +10,6 @@ from compiler.core.diagnostics import Diagnostic
 from compiler.core.text import did_you_mean
 from compiler.plan import SharedPlan
 from compiler.rules import PolicyContext, TreeContext, policy_rule, tree_rule
-from compiler.rules.overlay import after_compile
 from compiler.tree import Inventory
 from compiler.tree.fluxreach import Reach, exists, normal, reach
 
@@ -63,7 +62,7 @@ def unreached(context: TreeContext) -> Iterator[Diagnostic]:
         return
     cluster = context.analysis.policies.cluster
     entry = normal(cluster.policy.spec.flux.entry)
-    after = after_compile(context.inventory, context.plan)
+    after = context.tree_after
     if not exists(after, entry):
         yield _no_entry(context, entry)
         return

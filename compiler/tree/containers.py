@@ -166,7 +166,7 @@ def _release_containers(inventory: Inventory, release: HelmRelease) -> Iterator[
 def app_containers(inventory: Inventory, app_dir: str) -> list[AppContainer]:
     """Every container the app's hand-written workloads and HelmRelease values run."""
     found = []
-    for workload in inventory.workloads:
+    for workload in inventory.workloads_under(app_dir):
         manifest = workload.manifest
         if not _mine(app_dir, manifest.file):
             continue
@@ -183,7 +183,7 @@ def app_containers(inventory: Inventory, app_dir: str) -> list[AppContainer]:
                     ports=container.ports,
                 )
             )
-    for release in inventory.helm_releases:
+    for release in inventory.helm_releases_under(app_dir):
         if _mine(app_dir, release.manifest.file):
             found.extend(_release_containers(inventory, release))
     return found

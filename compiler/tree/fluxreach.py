@@ -11,7 +11,8 @@ A path that cannot be followed (a Flux ``${VAR}``, a remote base) is kept as unk
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from compiler.tree.inventory import Inventory
@@ -82,19 +83,25 @@ def _kustomize(inventory: Inventory, folder: str, build: Build, depth: int) -> N
             build.unknown.add(target or entry)
 
 
-def _under(path: str, folder: str) -> bool:
-    return folder == "." or path.startswith(f"{folder}/")
+def _below_one_of(path: str, folders: set[str]) -> bool:
+    """Whether a folder above ``path`` is one of ``folders``: a walk up its own parents,
+    so the cost is the path's depth, not the number of folders."""
+    parent = path.rpartition("/")[0]
+    while parent:
+        if parent in folders:
+            return True
+        parent = parent.rpartition("/")[0]
+    return False
 
 
 def _generated(inventory: Inventory, folder: str, build: Build) -> None:
     """The kustomization Flux generates for a folder that has none."""
-    nested = sorted(k for k in inventory.kustomizations if k != folder and _under(k, folder))
-    tops = [k for k in nested if not any(_under(k, other) for other in nested if other != k)]
-    for top in tops:
+    nested = set(inventory.kustomizations_under(folder))
+    tops = {k for k in nested if not _below_one_of(k, nested)}
+    for top in sorted(tops):
         _kustomize(inventory, top, build, 1)
-    for path in inventory.files:
-        inside = _under(path, folder) and path.endswith(_YAML)
-        if inside and not any(_under(path, top) for top in tops):
+    for path in inventory.files_under(folder):
+        if path.endswith(_YAML) and not _below_one_of(path, tops):
             build.files.add(path)
 
 
@@ -112,16 +119,32 @@ def flux_build(inventory: Inventory, path: str) -> Build:
     return build
 
 
-def _in(found: Iterable[FluxKustomization], files: set[str]) -> list[FluxKustomization]:
-    return [k for k in found if k.manifest.file in files]
+Placed = list[tuple[int, FluxKustomization]]
+
+
+def _by_file(inventory: Inventory) -> dict[str, Placed]:
+    """Each file's Flux Kustomizations with their place in the inventory."""
+    found: dict[str, Placed] = {}
+    for number, flux in enumerate(inventory.flux_kustomizations):
+        found.setdefault(flux.manifest.file, []).append((number, flux))
+    return found
+
+
+def _in(by_file: Mapping[str, Placed], files: set[str]) -> list[FluxKustomization]:
+    """The Flux Kustomizations written in ``files``, in the inventory's order."""
+    placed = [one for file in files for one in by_file.get(file, ())]
+    placed.sort(key=lambda one: one[0])
+    return [flux for _, flux in placed]
 
 
 def reach(inventory: Inventory, entry: str) -> Reach:
-    """Everything Flux applies from ``entry``, following every Flux Kustomization it meets."""
+    """Everything Flux applies from ``entry``, following every Flux Kustomization it meets.
+    Linear in the tree: the Kustomizations are looked up by file, and each is taken once."""
     result = Reach()
-    queue, seen = [normal(entry)], set()
+    by_file, taken = _by_file(inventory), set[int]()
+    queue, seen = deque([normal(entry)]), set()
     while queue:
-        path = queue.pop(0)
+        path = queue.popleft()
         if path in seen:
             continue
         seen.add(path)
@@ -129,9 +152,10 @@ def reach(inventory: Inventory, entry: str) -> Reach:
         result.folders |= build.folders
         result.files |= build.files
         result.unknown |= build.unknown
-        for found in _in(inventory.flux_kustomizations, build.files):
-            if found in result.kustomizations:
+        for found in _in(by_file, build.files):
+            if id(found) in taken:
                 continue
+            taken.add(id(found))
             result.kustomizations.append(found)
             if "${" in found.path:
                 result.unknown.add(found.path)
@@ -146,12 +170,10 @@ def installer(inventory: Inventory, chart: str) -> FluxKustomization | None:
     ordered = sorted(
         inventory.flux_kustomizations, key=lambda k: (k.manifest.file, k.manifest.name)
     )
-    for found in ordered:
+    release_files = {r.manifest.file for r in inventory.helm_releases if r.chart.chart == chart}
+    for found in ordered if release_files else ():
         if "${" in found.path:
             continue
-        files = flux_build(inventory, normal(found.path)).files
-        if any(
-            r.chart.chart == chart and r.manifest.file in files for r in inventory.helm_releases
-        ):
+        if not release_files.isdisjoint(flux_build(inventory, normal(found.path)).files):
             return found
     return next((k for k in ordered if k.manifest.name == chart), None)

@@ -7,10 +7,12 @@ Tests build an ``Inventory`` directly from records.
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 from compiler.tree.apptemplate import ChartRender, app_template_render
 from compiler.tree.records import (
@@ -26,6 +28,7 @@ from compiler.tree.records import (
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MAX_BUILD_DEPTH = 20
 ObjectKey = tuple[str, str]
+_Record = TypeVar("_Record", Workload, HelmRelease)
 
 
 class UnknownBuild(Exception):
@@ -38,6 +41,33 @@ def _join(folder: str, entry: str) -> str | None:
         return None
     joined = posixpath.normpath(posixpath.join(folder, entry))
     return None if joined == ".." or joined.startswith("../") or joined.startswith("/") else joined
+
+
+def _below(ordered: tuple[str, ...], folder: str) -> tuple[str, ...]:
+    """The paths of ``ordered`` (sorted) below ``folder``: one contiguous run of it."""
+    if folder == ".":
+        return tuple(p for p in ordered if p != ".")
+    prefix = f"{folder}/"
+    start = bisect.bisect_left(ordered, prefix)
+    end = bisect.bisect_left(ordered, f"{folder}0")  # "0" sorts right after "/"
+    return ordered[start:end]
+
+
+def _placed_by_file(records: tuple[_Record, ...]) -> dict[str, list[tuple[int, _Record]]]:
+    """Each file's records with their place in ``records``."""
+    found: dict[str, list[tuple[int, _Record]]] = {}
+    for number, record in enumerate(records):
+        found.setdefault(record.manifest.file, []).append((number, record))
+    return found
+
+
+def _in_order(
+    by_file: Mapping[str, list[tuple[int, _Record]]], files: tuple[str, ...]
+) -> list[_Record]:
+    """The records of ``files``, in the inventory's order (what a scan of it would give)."""
+    picked = [placed for file in files for placed in by_file.get(file, ())]
+    picked.sort(key=lambda placed: placed[0])
+    return [record for _, record in picked]
 
 
 @dataclass(frozen=True)
@@ -83,6 +113,40 @@ class Inventory:
     @cached_property
     def generated_paths(self) -> tuple[str, ...]:
         return tuple(sorted(p for p, f in self.files.items() if f.generated))
+
+    # Sorted once, so that what lies below a folder is one slice (a bisection), not a scan
+    # of the whole tree per app: per-app questions stay linear in the size of the tree.
+    @cached_property
+    def _sorted_files(self) -> tuple[str, ...]:
+        return tuple(sorted(self.files))
+
+    @cached_property
+    def _sorted_kustomizations(self) -> tuple[str, ...]:
+        return tuple(sorted(self.kustomizations))
+
+    def files_under(self, folder: str) -> tuple[str, ...]:
+        """The files below ``folder`` (every file for ``.``), sorted."""
+        return _below(self._sorted_files, folder)
+
+    def kustomizations_under(self, folder: str) -> tuple[str, ...]:
+        """The folders with a kustomization below ``folder`` (not ``folder`` itself), sorted."""
+        return _below(self._sorted_kustomizations, folder)
+
+    @cached_property
+    def _workloads_by_file(self) -> dict[str, list[tuple[int, Workload]]]:
+        return _placed_by_file(self.workloads)
+
+    @cached_property
+    def _releases_by_file(self) -> dict[str, list[tuple[int, HelmRelease]]]:
+        return _placed_by_file(self.helm_releases)
+
+    def workloads_under(self, folder: str) -> list[Workload]:
+        """The workloads written below ``folder``, in the inventory's order."""
+        return _in_order(self._workloads_by_file, self.files_under(folder))
+
+    def helm_releases_under(self, folder: str) -> list[HelmRelease]:
+        """The HelmReleases written below ``folder``, in the inventory's order."""
+        return _in_order(self._releases_by_file, self.files_under(folder))
 
     @cached_property
     def _by_file(self) -> dict[str, list[Manifest]]:
@@ -166,10 +230,8 @@ class Inventory:
 
     def helm_release(self, app_dir: str, name: str) -> HelmRelease | None:
         """The hand-written HelmRelease ``name`` under ``app_dir`` (not in its backup/)."""
-        prefix, generated = f"{app_dir}/", f"{app_dir}/backup/"
-        for release in self.helm_releases:
-            path = release.manifest.file
-            mine = path.startswith(prefix) and not path.startswith(generated)
-            if mine and release.manifest.name == name:
+        generated = f"{app_dir}/backup/"
+        for release in self.helm_releases_under(app_dir):
+            if release.manifest.name == name and not release.manifest.file.startswith(generated):
                 return release
         return None

@@ -98,9 +98,10 @@ def _configs(node: Any) -> Iterator[Any]:
 def existing_replicas(inventory: Inventory, app_dir: str) -> list[ExistingReplica]:
     """Every replica a config in the app's folder declares, hand-written or generated."""
     found: list[ExistingReplica] = []
-    for path, tree_file in sorted(inventory.files.items()):
+    for path in inventory.files_under(app_dir):
+        tree_file = inventory.files[path]
         if not path.startswith(f"{app_dir}/") or tree_file.text is None:
-            continue
+            continue  # (an app folder "." holds no file by this test)
         if "dbs" not in tree_file.text:
             continue
         read = read_documents(tree_file.text)

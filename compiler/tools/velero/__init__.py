@@ -55,6 +55,18 @@ def namespaces(services: Iterable[EffectiveService]) -> dict[str, EffectiveServi
     return dict(sorted(chosen.items()))
 
 
+def _files_by_namespace(
+    services: Iterable[EffectiveService], method: str = ""
+) -> dict[str, set[str]]:
+    """Each namespace's policy files (only of the services with ``method``, when given):
+    one pass over the services, not one per namespace."""
+    found: dict[str, set[str]] = {}
+    for service in services:
+        if not method or method in service.methods:
+            found.setdefault(service.namespace, set()).add(service.source.file)
+    return found
+
+
 def _schedule(
     context: PlanContext, namespace: str, settings: VeleroSettings, location: str
 ) -> dict[str, object]:
@@ -98,18 +110,13 @@ class Velero(ClassBlockTool):
         analysis = context.analysis
         targets = analysis.policies.cluster.policy.spec.targets
         files = []
+        users_by_namespace = _files_by_namespace(analysis.services, "velero")
         for namespace, representative in namespaces(analysis.services).items():
             settings = SETTINGS.of(representative.defaults)
             assert settings is not None
             target = targets[settings.target]
             location = target.name if isinstance(target, VeleroTarget) else "default"
-            users = sorted(
-                {
-                    s.source.file
-                    for s in analysis.services
-                    if s.namespace == namespace and "velero" in s.methods
-                }
-            )
+            users = sorted(users_by_namespace.get(namespace, ()))
             document = _schedule(context, namespace, settings, location)
             path = f"{FOLDER}/bp-{namespace}.yaml"
             files.append(OutputFile(path, (context.cluster_file, *users), (document,)))
@@ -120,13 +127,14 @@ class Velero(ClassBlockTool):
         analysis = context.analysis
         targets = analysis.policies.cluster.policy.spec.targets
         found = []
+        users_by_namespace = _files_by_namespace(analysis.services)
         for namespace, representative in namespaces(analysis.services).items():
             settings = SETTINGS.of(representative.defaults)
             assert settings is not None
             target = targets[settings.target]
             location = target.name if isinstance(target, VeleroTarget) else "default"
             expr = analysis.schedules.cron_for(seed(namespace))
-            users = sorted({s.source.file for s in analysis.services if s.namespace == namespace})
+            users = sorted(users_by_namespace.get(namespace, ()))
             found.append(
                 monitoring.Scheduled(
                     namespace,

@@ -1,0 +1,83 @@
+"""The inventory's indexes answer per-app questions as a scan of the whole tree would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from compiler.tree import Inventory
+from compiler.tree.fluxreach import Build, flux_build
+from compiler.tree.records import Kustomization, TreeFile
+from tests.tree.helpers import tree_of
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}}}
+spec:
+  template:
+    spec:
+      containers: [{{name: {name}, image: "ghcr.io/x/{name}:1.0"}}]
+"""
+
+
+def _inventory(paths: list[str], kustomized: list[str]) -> Inventory:
+    files = {p: TreeFile(p, "") for p in paths}
+    kustomizations = {f: Kustomization(f, f"{f}/kustomization.yaml") for f in kustomized}
+    folders = {p.rpartition("/")[0] for p in paths} - {""}
+    return Inventory(files=files, kustomizations=kustomizations, folders=frozenset(folders))
+
+
+def test_what_is_under_a_folder_is_its_slice_and_never_a_sibling_with_a_longer_name() -> None:
+    paths = ["a/x.yaml", "a-b/y.yaml", "a/b/z.yaml", "a.yaml", "ab/w.yaml", "b/v.yaml"]
+    inventory = _inventory(paths, [".", "a", "a/b", "a-b"])
+    assert inventory.files_under("a") == ("a/b/z.yaml", "a/x.yaml")
+    assert inventory.files_under(".") == tuple(sorted(paths))
+    assert inventory.files_under("c") == ()
+    assert inventory.kustomizations_under("a") == ("a/b",)
+    assert inventory.kustomizations_under(".") == ("a", "a-b", "a/b")
+
+
+def _generated_by_scan(inventory: Inventory, folder: str) -> Build:
+    """The generated kustomization by comparing every pair, as it was first written."""
+
+    def under(path: str, top: str) -> bool:
+        return top == "." or path.startswith(f"{top}/")
+
+    build = Build()
+    nested = sorted(k for k in inventory.kustomizations if k != folder and under(k, folder))
+    tops = [k for k in nested if not any(under(k, o) for o in nested if o != k)]
+    for top in tops:
+        build.folders.add(top)
+    for path in inventory.files:
+        loose = not any(under(path, top) for top in tops)
+        if under(path, folder) and path.endswith((".yaml", ".yml")) and loose:
+            build.files.add(path)
+    return build
+
+
+def test_a_folder_without_kustomization_builds_its_top_kustomizations_and_loose_files() -> None:
+    paths = [
+        "apps/ns.yaml",
+        "apps/a/kustomization.yaml",
+        "apps/a/app/kustomization.yaml",
+        "apps/a-b/deploy.yaml",
+        "apps/c/d/kustomization.yaml",
+        "apps/c/d/e/kustomization.yaml",
+        "apps/c/loose.yml",
+        "apps/c/readme.md",
+        "other/x.yaml",
+    ]
+    inventory = _inventory(paths, ["apps/a", "apps/a/app", "apps/c/d", "apps/c/d/e"])
+    for folder in ("apps", ".", "apps/c"):
+        expected = _generated_by_scan(inventory, folder)
+        built = flux_build(inventory, folder)
+        assert expected.files == built.files, folder
+        assert expected.folders <= built.folders, folder  # tops, and what they pull in
+        assert not any(f.startswith("apps/a/app") for f in expected.folders)
+
+
+def test_an_apps_workloads_come_in_the_inventorys_order(tmp_path: Path) -> None:
+    names = {"apps/web/b.yaml": "b", "apps/web/a.yaml": "a", "apps/web-2/c.yaml": "c"}
+    inventory = tree_of(tmp_path, {p: DEPLOYMENT.format(name=n) for p, n in names.items()})
+    scanned = [w for w in inventory.workloads if w.manifest.file.startswith("apps/web/")]
+    assert inventory.workloads_under("apps/web") == scanned
+    assert [w.manifest.name for w in scanned] == ["a", "b"]
