@@ -358,6 +358,18 @@ def batch_gc() -> None:
     gc.set_threshold(50_000, 20, 20)
 
 
+def no_pydantic_plugins() -> None:
+    """Skip pydantic's search for plugins, unless the environment asks for them.
+
+    The first validator pydantic builds looks for plugins in the entry points of every
+    installed distribution (about 15 ms of a 0.3 s ``validate`` in a large environment);
+    the compiler uses none. ``PYDANTIC_DISABLE_PLUGINS`` set to anything (empty included)
+    is left as it is, so plugins can still be had.
+    """
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+
 def main() -> None:
     batch_gc()
+    no_pydantic_plugins()
     cli()

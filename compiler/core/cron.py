@@ -216,14 +216,33 @@ def resolve(expression: str, seed: str, offset: int = 0) -> str:
 _REFERENCE_YEAR = 2027  # a common year; the span below also covers a leap year (2028)
 
 
-def _fires_on(cron: Cron, year: int, month: int, day: int) -> bool:
-    if month not in cron.months:
-        return False
-    weekday = (calendar.weekday(year, month, day) + 1) % 7  # cron: Sunday is 0
+def _fires_on(cron: Cron, day: int, weekday: int) -> bool:
+    """Whether ``cron`` fires on a day of one of its months (``weekday``: Sunday is 0)."""
     in_days, in_weekdays = day in cron.days, weekday in cron.weekdays
     if cron.day_restricted and cron.weekday_restricted:
         return in_days or in_weekdays  # classic cron: either field may match
     return in_days and in_weekdays
+
+
+def _firing_days(cron: Cron) -> list[int]:
+    """The days ``cron`` fires on over three years from the reference year, numbered from
+    its 1 January. Months it skips are skipped whole; weekdays are counted on, not looked up
+    per day (this ran for every schedule of every ``validate``)."""
+    found: list[int] = []
+    ordinal = 0
+    weekday = (calendar.weekday(_REFERENCE_YEAR, 1, 1) + 1) % 7  # cron: Sunday is 0
+    for year in (_REFERENCE_YEAR, _REFERENCE_YEAR + 1, _REFERENCE_YEAR + 2):
+        for month in range(1, 13):
+            length = calendar.monthrange(year, month)[1]
+            if month in cron.months:
+                found += [
+                    ordinal + day - 1
+                    for day in range(1, length + 1)
+                    if _fires_on(cron, day, (weekday + day - 1) % 7)
+                ]
+            ordinal += length
+            weekday = (weekday + length) % 7
+    return found
 
 
 @lru_cache(maxsize=4096)
@@ -236,14 +255,7 @@ def max_gap_seconds(expression: str) -> int:
     cron = parse(expression)
     times = sorted(h * 60 + m for h in cron.hours for m in cron.minutes)
     within_day = max((b - a for a, b in itertools.pairwise(times)), default=0)
-    day_numbers = []
-    ordinal = 0
-    for year in (_REFERENCE_YEAR, _REFERENCE_YEAR + 1, _REFERENCE_YEAR + 2):
-        for month in range(1, 13):
-            for day in range(1, calendar.monthrange(year, month)[1] + 1):
-                if _fires_on(cron, year, month, day):
-                    day_numbers.append(ordinal)
-                ordinal += 1
+    day_numbers = _firing_days(cron)
     if len(day_numbers) < 2:
         raise CronError(f"{expression!r} fires less than once a year")
     first_span = 365 + 366  # gaps that start in the first two years count

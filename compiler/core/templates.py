@@ -9,7 +9,10 @@ from __future__ import annotations
 import shlex
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 @cache
@@ -28,11 +31,19 @@ def template_text(name: str) -> str:
 
 def render_script(name: str, **values: Any) -> str:
     """``templates/<name>``, a Jinja2 template of a shell script, rendered with ``values``;
-    the ``sh`` filter quotes a value as one shell word. jinja2 is imported here, not at the
+    the ``sh`` filter quotes a value as one shell word."""
+    return _script_environment().get_template(name).render(**values)
+
+
+@cache
+def _script_environment() -> jinja2.Environment:
+    """One environment per process (each template compiled once; never cached on disk:
+    a run writes nothing outside its output root). jinja2 is imported here, not at the
     top: ``validate`` (the pre-commit fast path) never renders a script."""
     import jinja2
 
     env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_root()),
         autoescape=False,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -40,4 +51,4 @@ def render_script(name: str, **values: Any) -> str:
         keep_trailing_newline=True,
     )
     env.filters["sh"] = lambda value: shlex.quote(str(value))
-    return env.from_string(template_text(name)).render(**values)
+    return env

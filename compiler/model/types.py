@@ -41,6 +41,9 @@ def to_camel(name: str) -> str:
 # tests/model/test_schema.py). A default whose JSON form differs from the Python value (a
 # duration, a nested block) is written as in a policy, "1h" or {keepLast: 5}, and validated
 # (``validate_default=True``), so the schema shows it the way an operator writes it.
+# ``defer_build``: a model's validator is built on its first use, not at import. A run
+# validates only the composed models (``model/compose.py``), which build the schemas of the
+# models they nest; building every base model at import too was most of the import time.
 MODEL_CONFIG = ConfigDict(
     extra="forbid",
     alias_generator=to_camel,
@@ -48,6 +51,7 @@ MODEL_CONFIG = ConfigDict(
     frozen=True,
     validate_default=False,
     strict=True,
+    defer_build=True,
 )
 
 

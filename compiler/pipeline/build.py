@@ -9,7 +9,8 @@ from pathlib import Path
 from compiler.config import RunConfig
 from compiler.pipeline import Result, Timings
 from compiler.pipeline.validate import analyse_stage, load_stage
-from compiler.plan import Plan, PlanContext, build_plan
+from compiler.plan import Plan, PlanContext
+from compiler.plan.assemble import build_plan
 from compiler.plan.docs import with_docs
 from compiler.policies import Policies
 from compiler.registry import DEFAULT, Toolset

@@ -9,6 +9,10 @@ patch per PVC, whichever tools asked for labels; one ``PrometheusRule`` per app)
 folders' kustomizations (with a ``PrometheusRule`` where shared objects have alerts), the
 Grafana dashboard, the generated docs (``docs/``), and the edits that wire a Component into
 its app.
+
+``build_plan`` is imported from :mod:`compiler.plan.assemble`, not from here: the types
+below are what ``validate`` (the pre-commit fast path) needs of this package, and
+assembling a plan pulls in the kustomization editor (ruamel.yaml) and every planner.
 """
 
 from compiler.plan.alerts import (
@@ -20,7 +24,6 @@ from compiler.plan.alerts import (
     SharedAlerts,
     ToolMonitoring,
 )
-from compiler.plan.assemble import build_plan
 from compiler.plan.runbook import RunbookStep, ToolDocs
 from compiler.plan.types import (
     CLASS_LABEL,
@@ -69,5 +72,4 @@ __all__ = [
     "ToolPlanning",
     "Unwiring",
     "Wiring",
-    "build_plan",
 ]

@@ -11,22 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from compiler.plan.stale import removed_components
 from compiler.plan.types import OutputFile, Unwiring
 from compiler.plan.wiring import without_components
 from compiler.tree import Inventory
 from compiler.tree.fluxreach import join
-
-
-def removed_components(files: Sequence[OutputFile], inventory: Inventory) -> list[str]:
-    """Folders of generated Components in the tree that no policy plans any more."""
-    planned = {f.path for f in files}
-    found = []
-    for folder, kustomization in inventory.kustomizations.items():
-        tree_file = inventory.files.get(kustomization.file)
-        generated = tree_file is not None and tree_file.generated
-        if generated and kustomization.kind == "Component" and kustomization.file not in planned:
-            found.append(folder)
-    return sorted(found)
 
 
 def unwiring(files: Sequence[OutputFile], inventory: Inventory) -> tuple[Unwiring, ...]:

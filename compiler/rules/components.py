@@ -10,9 +10,8 @@ from compiler.core.data import mapping_at
 from compiler.core.diagnostics import Diagnostic
 from compiler.core.generated import HEADER_MARK
 from compiler.plan import Unwiring
-from compiler.plan.unwiring import removed_components
+from compiler.plan.stale import removed_components
 from compiler.rules import TreeContext, tree_rule
-from compiler.rules.overlay import after_compile
 from compiler.tree import Inventory
 from compiler.tree.fluxreach import join
 from compiler.tree.nodes import read_documents
@@ -41,7 +40,7 @@ def component_missing(context: TreeContext) -> Iterator[Diagnostic]:
     all is reported whatever made it.
     """
     inventory = context.inventory
-    after = after_compile(inventory, context.plan)
+    after = context.tree_after
     for folder, kustomization in sorted(after.kustomizations.items()):
         found = inventory.files.get(kustomization.file)
         if found is None or found.generated or kustomization.error:

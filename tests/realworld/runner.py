@@ -10,7 +10,8 @@ from compiler.config import RunConfig
 from compiler.core.diagnostics import Diagnostic
 from compiler.pipeline import Result
 from compiler.pipeline.validate import analyse_stage, load_stage
-from compiler.plan import Plan, PlanContext, build_plan
+from compiler.plan import Plan, PlanContext
+from compiler.plan.assemble import build_plan
 from compiler.registry import DEFAULT
 from compiler.rules import TreeContext, run_tree_rules
 from compiler.tree.read import read_tree

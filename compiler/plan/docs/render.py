@@ -36,8 +36,8 @@ def cell(value: object) -> str:
 
 @cache
 def environment() -> jinja2.Environment:
-    """One environment per process: templates compiled once. No HTML escaping (the output
-    is Markdown; table cells go through ``cell``); undefined names are errors."""
+    """One environment per process: templates compiled once. No HTML escaping (the
+    output is Markdown; table cells go through ``cell``); undefined names are errors."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_root() / TEMPLATES),
         autoescape=False,

@@ -1,0 +1,75 @@
+"""Start-up of the pre-commit fast path: what ``validate`` loads and builds, and what not.
+
+Timings belong to the benchmark (``benchmarks/``), never to a test; these pin the causes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from compiler.cli.main import no_pydantic_plugins
+from tests.conftest import REPO
+
+VALIDATE = (
+    "import sys\n"
+    "from compiler.cli.main import cli\n"
+    "try:\n"
+    "    cli(['validate', '-p', 'policies'])\n"
+    "except SystemExit:\n"
+    "    pass\n"
+)
+
+
+def _python(code: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_validate_never_loads_the_plan_assembly_or_the_kustomization_editor() -> None:
+    """Assembling a plan (``compiler.plan.assemble``, imported from there, not from
+    ``compiler.plan``), the app wiring and its ruamel.yaml editor, the docs and jinja2 are
+    the compile's; rule BP409 asks ``compiler.plan.stale``, not the editor."""
+    loaded = _python(VALIDATE + "print('\\n'.join(sorted(sys.modules)))\n")
+    assert "compiler.pipeline.validate" in loaded
+    moved_off = ("compiler.plan.assemble", "compiler.plan.wiring", "compiler.plan.unwiring")
+    later = ("ruamel", "jinja2", "compiler.plan.docs")
+    assert [m for m in loaded if m in moved_off or m.startswith(later)] == []
+
+
+def test_importing_the_cli_and_the_registry_builds_no_validator() -> None:
+    """Every model defers its build (``MODEL_CONFIG``): a run builds only the composed
+    models it validates with, on first use, not every base model at import."""
+    code = (
+        "import compiler.cli.main, compiler.registry\n"
+        "from pydantic import BaseModel\n"
+        "seen, todo = set(), [BaseModel]\n"
+        "while todo:\n"
+        "    for sub in todo.pop().__subclasses__():\n"
+        "        if sub not in seen:\n"
+        "            seen.add(sub)\n"
+        "            todo.append(sub)\n"
+        "ours = [m for m in seen if m.__module__.startswith('compiler.')]\n"
+        "print(len(ours))\n"
+        "print(*sorted(m.__qualname__ for m in ours if m.__pydantic_complete__))\n"
+    )
+    count, *built = _python(code)
+    assert int(count) > 30  # the models and every tool's settings
+    assert built == []
+
+
+def test_pydantic_plugins_are_skipped_unless_the_environment_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    no_pydantic_plugins()
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")
+    no_pydantic_plugins()
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == ""
