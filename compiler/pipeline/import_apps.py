@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from compiler.tools.importing import AppKey, ImportedApp, ImportedPart
 from compiler.tree import Inventory
 from compiler.tree.census import TreeItem
+from compiler.tree.fluxreach import reach
 
 
 def storage_kind(classes: Sequence[str], tools: set[str]) -> str:
@@ -67,10 +68,23 @@ def app_dir_of(app: ImportedApp | None, items: Sequence[TreeItem], key: AppKey) 
     return f"kubernetes/apps/{key[0]}/{key[1]}"
 
 
-def flux_entry(inventory: Inventory) -> str:
-    if "kubernetes/flux" in inventory.folders:
-        return "kubernetes/flux"
+def flux_entry(inventory: Inventory, app_dirs: Sequence[str] = ()) -> str:
+    """The folder the cluster's Flux sync applies: of the tree's ``flux`` folders, the one
+    whose Flux Kustomizations reach the most imported apps (a repository of several
+    clusters has one per cluster), else the shallowest."""
     found = sorted(
-        (f for f in inventory.folders if f.endswith("/flux")), key=lambda f: (f.count("/"), f)
+        (f for f in inventory.folders if f == "kubernetes/flux" or f.endswith("/flux")),
+        key=lambda f: (f != "kubernetes/flux", f.count("/"), f),
     )
-    return found[0] if found else "kubernetes/flux"
+    if not found:
+        return "kubernetes/flux"
+    return max(found, key=lambda entry: _reached(inventory, entry, app_dirs))
+
+
+def _reached(inventory: Inventory, entry: str, app_dirs: Sequence[str]) -> int:
+    """How many of ``app_dirs`` the Flux Kustomizations reached from ``entry`` apply."""
+    if not app_dirs:
+        return 0
+    applied = reach(inventory, entry)
+    paths = [*applied.folders, *applied.files]
+    return sum(any(p == d or p.startswith(f"{d}/") for p in paths) for d in app_dirs)

@@ -193,7 +193,7 @@ def compose(
     targets = {k: dict(v) for part in parts for k, v in part.targets.items() if k in used}
     cluster_spec: dict[str, Any] = {
         "output": {"root": root},
-        "flux": {"entry": flux_entry(inventory)},
+        "flux": {"entry": flux_entry(inventory, [s["spec"]["appPath"] for s in services.values()])},
         "targets": targets,
     }
     cluster_spec |= {k: dict(v) for part in parts for k, v in part.cluster.items()}

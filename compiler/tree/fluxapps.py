@@ -14,6 +14,7 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from compiler.core.data import mapping_at
 from compiler.tree.inventory import Inventory, UnknownBuild
@@ -72,19 +73,32 @@ class FluxIndex:
     def _by_folder(self, file: str) -> FluxKustomization | None:
         """The deepest Kustomization whose path holds ``file``, unless a kustomization.yaml
         below that path makes the file part of an app whose own Kustomization is elsewhere."""
-        best: tuple[int, FluxKustomization] | None = None
-        for flux in self.by_folder:
-            folder = _folder(flux.path)
-            if folder and not file.startswith(f"{folder}/"):
-                continue
-            if best is None or len(folder) > best[0]:
-                best = (len(folder), flux)
+        best = self._deepest_holding(file)
         if best is None:
             return None
         parts = posixpath.dirname(file).split("/")
-        depth = len(_folder(best[1].path).split("/")) if best[0] else 0
+        folder = _folder(best.path)
+        depth = len(folder.split("/")) if folder else 0
         inner = ("/".join(parts[:end]) for end in range(depth + 1, len(parts) + 1))
-        return None if any(f in self.kustomized for f in inner) else best[1]
+        return None if any(f in self.kustomized for f in inner) else best
+
+    @cached_property
+    def _by_path_folder(self) -> dict[str, FluxKustomization]:
+        """``by_folder`` keyed by the folder of its path (the first where two share one)."""
+        found: dict[str, FluxKustomization] = {}
+        for flux in self.by_folder:
+            found.setdefault(_folder(flux.path), flux)
+        return found
+
+    def _deepest_holding(self, file: str) -> FluxKustomization | None:
+        """The one of ``by_folder`` with the deepest path above ``file`` ('' holds every
+        file): a walk up the file's folders, not a scan of every Kustomization."""
+        parts = file.split("/")[:-1]
+        for end in range(len(parts), -1, -1):
+            found = self._by_path_folder.get("/".join(parts[:end]))
+            if found is not None:
+                return found
+        return None
 
 
 def _files(inventory: Inventory, folder: str) -> tuple[str, ...] | None:

@@ -3,7 +3,8 @@
 With the plugin, ``spec.plugins`` gets the barman-cloud entry as the WAL archiver
 (``barmanObjectName`` and ``serverName`` parameters). kustomize merges a patch of a custom
 resource as a JSON merge patch, which replaces a list: when the Cluster already lists
-plugins, the entry is appended by a JSON6902 ``add`` instead. With the deprecated in-tree
+plugins, the entry is appended by a JSON6902 ``add`` instead, and not at all when the
+Cluster already has that very entry (it is adopted). With the deprecated in-tree
 method, ``spec.backup.barmanObjectStore`` and ``retentionPolicy`` are set. Either way
 ``spec.postgresql.parameters.archive_timeout`` is the class's ``archiveTimeout``: the value
 the analysis takes as the effective RPO is the one the Cluster runs with.
@@ -63,5 +64,22 @@ def cluster_patch(pg: Postgres, cluster_body: Mapping[str, Any]) -> Doc | list[D
     plugins = spec.get("plugins")
     if pg.settings.method != "plugin" or not isinstance(plugins, list) or not plugins:
         return _merge(pg)
+    if has_own_entry(pg, cluster_body):
+        return _parameter_ops(pg, spec)
     add = {"op": "add", "path": "/spec/plugins/-", "value": plugin_entry(pg)}
     return [add, *_parameter_ops(pg, spec)]
+
+
+def has_own_entry(pg: Postgres, cluster_body: Mapping[str, Any]) -> bool:
+    """Whether the Cluster already lists the very entry the patch would add (enabled, the
+    WAL archiver, the same ObjectStore and serverName): it is adopted, not added twice."""
+    plugins = mapping_at(cluster_body, "spec").get("plugins")
+    wanted = plugin_entry(pg)
+    return pg.settings.method == "plugin" and any(
+        isinstance(entry, Mapping)
+        and entry.get("name") == wanted["name"]
+        and entry.get("isWALArchiver") is True
+        and entry.get("enabled") is not False
+        and dict(mapping_at(entry, "parameters")) == wanted["parameters"]
+        for entry in (plugins if isinstance(plugins, list) else [])
+    )

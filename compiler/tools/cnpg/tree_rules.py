@@ -13,6 +13,7 @@ from compiler.core.durations import humanize
 from compiler.rules import TreeContext, tree_rule
 from compiler.tools.cnpg.cron6 import as_five_fields, is_five_fields
 from compiler.tools.cnpg.names import CNPG_GROUP, PLUGIN
+from compiler.tools.cnpg.patch import has_own_entry
 from compiler.tools.cnpg.resolve import Postgres, all_clusters, cluster_manifest
 from compiler.tree import Manifest
 
@@ -73,7 +74,7 @@ def _conflict(pg: Postgres, manifest: Manifest) -> str:
     """What in the user's Cluster the generated patch would clash with ('' if nothing)."""
     body, name = manifest.body, manifest.name
     in_tree = bool(mapping_at(body, "spec", "backup").get("barmanObjectStore"))
-    archivers = _walarchivers(body)
+    archivers = [] if has_own_entry(pg, body) else _walarchivers(body)
     if pg.settings.method == "plugin" and in_tree:
         return (
             f"Cluster {name!r} has spec.backup.barmanObjectStore: CloudNativePG refuses a WAL "
@@ -104,7 +105,9 @@ def wal_archiver_conflict(context: TreeContext) -> Iterator[Diagnostic]:
 
     CloudNativePG accepts one WAL archiver: no plugin beside ``spec.backup.barmanObjectStore``
     and at most one plugin with ``isWALArchiver``. A Cluster that configures archiving by
-    hand would be refused once patched: remove that part, the Component adds it.
+    hand would be refused once patched: remove that part, the Component adds it. A Cluster
+    whose entry is already the one the Component would add (same ObjectStore, the generated
+    ``<cluster>-backup``, and ``serverName``) is adopted: the patch leaves it as it is.
     """
     for pg in all_clusters(context.analysis.scope):
         manifest = cluster_manifest(context.inventory, pg.service.app_dir, pg.cluster)

@@ -158,6 +158,21 @@ def _import_app(app: _App) -> tuple[ImportedApp | None, list[ImportedCopy]]:
     return imported, copies
 
 
+def _hand_wired_note(app: _App) -> list[Note]:
+    """The hand-wired containers the written policy takes over: BP375 refuses the compile
+    until they are gone, so that one Litestream replicates the database at a time."""
+    wired = hand_wired(app.inventory, app.app_dir)
+    if not wired:
+        return []
+    names = ", ".join(c.where for c in wired)
+    message = (
+        f"{wired[0].owner} runs Litestream by hand ({names}): the policy keeps its version "
+        f"and replica path; remove them from {wired[0].file} (and the config they mount) "
+        "in the change that runs `compile --fix` (BP375 refuses it until then)"
+    )
+    return [Note(app.dbs[0].file, app.dbs[0].at, message)]
+
+
 def _cluster(apps: list[_App], targets: dict[str, Any]) -> dict[str, Any]:
     settings = [s for app in apps for s in app.settings]
     block: dict[str, Any] = {"targets": sorted(targets)[:1]}
@@ -203,6 +218,7 @@ def import_existing(inventory: Inventory) -> ImportedPart:
         copies += found
         targets.update(app.targets)
         notes += app.notes
+        notes += _hand_wired_note(app) if made is not None else []
         if made is not None and app.version is None:
             notes.append(
                 Note(

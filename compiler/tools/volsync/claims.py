@@ -10,6 +10,7 @@ from compiler.core.rule import PathKey
 from compiler.model.cluster import ClusterSpec, S3Target
 from compiler.tools.volsync.settings import CLUSTER, SERVICE, SETTINGS, VolSyncSettings
 from compiler.tree import Inventory, Pvc
+from compiler.tree.fluxcomponents import component_pvcs
 
 
 def settings_of(service: EffectiveService) -> VolSyncSettings | None:
@@ -54,11 +55,18 @@ def bootstrap(service: EffectiveService) -> bool:
 
 
 def pvc_record(inventory: Inventory, service: EffectiveService, claim: str) -> Pvc | None:
-    """The hand-written PersistentVolumeClaim ``claim`` in the app's folder, if any."""
+    """The hand-written PersistentVolumeClaim ``claim`` in the app's folder, else the one a
+    Component of the app's Flux Kustomization adds, if any."""
     prefix, generated = f"{service.app_dir}/", f"{service.app_dir}/backup/"
     for pvc in inventory.pvcs:
         path = pvc.manifest.file
         mine = path.startswith(prefix) and not path.startswith(generated)
         if mine and pvc.manifest.name == claim:
             return pvc
-    return None
+    return next((pvc for pvc in flux_added(inventory, service) if pvc.manifest.name == claim), None)
+
+
+def flux_added(inventory: Inventory, service: EffectiveService) -> tuple[Pvc, ...]:
+    """The PVCs the app's Flux Kustomization adds with ``spec.components`` (substituted)."""
+    found = inventory.app_kustomization(service.app_dir)
+    return tuple(component_pvcs(inventory, found[0].folder)) if found is not None else ()

@@ -29,8 +29,9 @@ from compiler.tools.importing import (
     of_kind,
     place_of,
 )
-from compiler.tree import FluxKustomization, Inventory, Manifest
+from compiler.tree import Inventory, Manifest
 from compiler.tree.fluxapps import FluxIndex, flux_index, substitute, target_namespace
+from compiler.tree.fluxcomponents import variables_of
 
 TARGET = "volsync-repository"
 PLACEHOLDER = "https://volsync-repository.invalid"
@@ -45,29 +46,17 @@ def _app_dir(path: str) -> str:
     return posixpath.dirname(folder) if posixpath.basename(folder) == "app" else folder
 
 
-def _variables(inventory: Inventory, flux: FluxKustomization) -> dict[str, str]:
-    """``postBuild.substitute`` over the ConfigMaps of ``substituteFrom`` in the tree."""
-    found: dict[str, str] = {}
-    for kind, name in flux.substitute_from:
-        for manifest in inventory.manifests:
-            if manifest.kind == kind == "ConfigMap" and manifest.name == name:
-                data = mapping_at(manifest.body, "data")
-                found.update({str(k): str(v) for k, v in data.items()})
-    found.update(flux.substitute)
-    return found
-
-
 def _instances(inventory: Inventory, index: FluxIndex, manifest: Manifest) -> Iterator[Instance]:
     """Each Kustomization's variables and the (namespace, app) it places the object in."""
     users = index.components.get(manifest.file)
     if not users:
         flux = index.applying(manifest.file)
-        variables = _variables(inventory, flux) if flux is not None else {}
+        variables = variables_of(inventory, flux) if flux is not None else {}
         yield variables, place_of(index, manifest.file, manifest.namespace), ""
         return
     for flux in users:
         namespace = target_namespace(flux) or manifest.namespace or flux.manifest.namespace
-        yield _variables(inventory, flux), (namespace, flux.manifest.name), _app_dir(flux.path)
+        yield variables_of(inventory, flux), (namespace, flux.manifest.name), _app_dir(flux.path)
 
 
 def _sub(value: Any, variables: Mapping[str, str]) -> str:
@@ -129,12 +118,19 @@ def _bootstraps(inventory: Inventory, manifest: Manifest) -> bool:
     )
 
 
+_KEPT = (
+    "its Component's PVC restores from the Component's own ReplicationDestination in "
+    "{count} apps: volsync.bootstrap is not set for them (the app's Components run before "
+    "the Flux Kustomization's, so the generated patch could not reach the PVC)"
+)
+
+
 def _source(inventory: Inventory, index: FluxIndex, manifest: Manifest) -> ImportedPart:
     spec = mapping_at(manifest.body, "spec")
     restic = mapping_at(spec, "restic")
     if not restic:
         return ImportedPart(unmapped=(note(manifest, "only the restic mover is imported"),))
-    copies, apps, unmapped = [], [], []
+    copies, apps, unmapped, kept = [], [], [], 0
     for variables, key, app_dir in _instances(inventory, index, manifest):
         claim = _sub(spec.get("sourcePVC"), variables)
         schedule = _sub(mapping_at(spec, "trigger").get("schedule"), variables)
@@ -158,11 +154,15 @@ def _source(inventory: Inventory, index: FluxIndex, manifest: Manifest) -> Impor
                 manifest.at,
             )
         )
-        service: dict[str, Any] = {"bootstrap": True} if _bootstraps(inventory, manifest) else {}
+        wired = _bootstraps(inventory, manifest)
+        service: dict[str, Any] = {"bootstrap": True} if wired and not app_dir else {}
+        kept += 1 if wired and app_dir else 0
         mover = _mover(restic, variables)
         if mover:
             service["moverSecurityContext"] = mover
         apps.append(ImportedApp(key, app_dir, blocks={"volsync": service} if service else {}))
+    if kept:
+        unmapped.append(note(manifest, _KEPT.format(count=kept)))
     return ImportedPart(tuple(copies), tuple(apps), unmapped=tuple(unmapped))
 
 

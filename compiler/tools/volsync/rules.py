@@ -7,7 +7,13 @@ from collections.abc import Iterator
 from compiler.analyse import EffectiveService
 from compiler.core.diagnostics import Diagnostic
 from compiler.rules import PolicyContext, TreeContext, policy_rule, tree_rule
-from compiler.tools.volsync.claims import bootstrap, claims, pvc_record, settings_of
+from compiler.tools.volsync.claims import (
+    bootstrap,
+    claims,
+    flux_added,
+    pvc_record,
+    settings_of,
+)
 from compiler.tools.volsync.identity import mover_identity
 from compiler.tools.volsync.names import source_name
 from compiler.tree import UnknownBuild
@@ -49,14 +55,18 @@ Build = tuple[str, frozenset[tuple[str, str]] | None]
 
 
 def _build(context: TreeContext, service: EffectiveService) -> Build:
-    """The app kustomization as shown, and what its build holds (None: not known)."""
+    """The app kustomization as shown, and what its build holds (None: not known), with the
+    PVCs its Flux Kustomization's ``spec.components`` add."""
     found = context.inventory.app_kustomization(service.app_dir)
     if found is None:
         return "", None  # BP403 reports a missing app kustomization
     shown = context.inventory.shown(found[0].file)
+    added = {
+        ("PersistentVolumeClaim", p.manifest.name) for p in flux_added(context.inventory, service)
+    }
     try:
         skip = f"{service.app_dir}/backup"
-        return shown, context.inventory.build_objects(found[0].folder, skip=skip)
+        return shown, context.inventory.build_objects(found[0].folder, skip=skip) | added
     except UnknownBuild:
         return shown, None
 
@@ -70,7 +80,8 @@ def _build(context: TreeContext, service: EffectiveService) -> Build:
 )
 def pvc_missing(context: TreeContext) -> Iterator[Diagnostic]:
     """Every PVC VolSync backs up is a PersistentVolumeClaim written in the app's folder
-    and part of its build.
+    (or in a Component its Flux Kustomization adds with ``spec.components``) and part of its
+    build.
 
     A ReplicationSource whose PVC does not exist backs up nothing: VolSync waits for the
     volume and only its out-of-sync flag says so. The restore (a ReplicationDestination
