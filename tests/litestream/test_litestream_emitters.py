@@ -12,6 +12,7 @@ from ruamel.yaml import YAML
 
 from compiler.core.emit import dump
 from compiler.tools.litestream.config import KEYS, emit, render_config
+from compiler.tools.litestream.container import ContainerResources
 from compiler.tools.litestream.resolve import (
     Credentials,
     Database,
@@ -19,7 +20,7 @@ from compiler.tools.litestream.resolve import (
     ServiceLitestream,
     Timing,
 )
-from compiler.tools.litestream.settings import ContainerResources, Version
+from compiler.tools.litestream.settings import Version
 from tests.litestream.binaries import require_litestream
 
 GO_DURATION = re.compile(r"^([0-9]+(h|m|s))+$")

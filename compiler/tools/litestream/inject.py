@@ -100,6 +100,7 @@ def _container(spec: ServiceLitestream, image: str, name: str, argv: list[str], 
         **({"requests": dict(sorted(requests.items()))} if requests else {}),
         **({"limits": dict(sorted(limits.items()))} if limits else {}),
     }
+    container["securityContext"] = spec.security.emit()
     container["volumeMounts"] = _mounts(spec)
     return container
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from compiler.analyse import EffectiveService
 from compiler.model.cluster import ClusterSpec, S3Target
+from compiler.tools.litestream.container import ContainerResources, SecurityContext
 from compiler.tools.litestream.settings import (
     CLASS,
     CLUSTER,
     SERVICE,
-    ContainerResources,
     LitestreamSettings,
     Version,
 )
@@ -78,6 +78,7 @@ class ServiceLitestream:
     timing: Timing
     metrics_port: int
     resources: ContainerResources
+    security: SecurityContext = field(default_factory=SecurityContext)
 
     @property
     def credentials(self) -> tuple[Credentials, ...]:
@@ -118,10 +119,23 @@ def _replica(cluster: ClusterSpec, name: str, path: str) -> Replica | None:
 
 
 def _resources(settings: LitestreamSettings, service: EffectiveService) -> ContainerResources:
-    per_class = CLASS.of(service.defaults)
+    """The service's, else the class's, else the cluster's."""
+    override, per_class = SERVICE.of(service.source.policy.spec), CLASS.of(service.defaults)
+    if override is not None and override.resources is not None:
+        return override.resources
     if per_class is not None and per_class.resources is not None:
         return per_class.resources
     return settings.resources
+
+
+def _security(settings: LitestreamSettings, service: EffectiveService) -> SecurityContext:
+    """The service's, else the class's, else the cluster's."""
+    override, per_class = SERVICE.of(service.source.policy.spec), CLASS.of(service.defaults)
+    if override is not None and override.security_context is not None:
+        return override.security_context
+    if per_class is not None and per_class.security_context is not None:
+        return per_class.security_context
+    return settings.security_context
 
 
 def _database(
@@ -167,4 +181,5 @@ def resolve(cluster: ClusterSpec, service: EffectiveService) -> ServiceLitestrea
         timing,
         port if port is not None else settings.metrics_port,
         _resources(settings, service),
+        _security(settings, service),
     )

@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from compiler.model.compose import Slot
-from compiler.model.types import MODEL_CONFIG, CronSpec, DnsLabel, Duration, Form, NonEmpty
+from compiler.model.types import MODEL_CONFIG, CronSpec, DnsLabel, Duration, NonEmpty
+from compiler.tools.litestream.container import ContainerResources, SecurityContext
 
 Version = Literal["0.3", "0.5"]
 
@@ -41,40 +42,7 @@ class LitestreamCleanup(Base):
     )
 
 
-Quantity = Annotated[
-    str,
-    Field(pattern=r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$"),
-    Form("Kubernetes quantity, e.g. 10m, 32Mi"),
-]
 Port = Annotated[int, Field(ge=1, le=65535)]
-
-
-class Quantities(Base):
-    cpu: Quantity | None = Field(
-        None, description="CPU, in cores or millicores (m). Absent: not set.", examples=["10m"]
-    )
-    memory: Quantity | None = Field(
-        None,
-        description="Memory, in bytes with a unit (Mi, Gi). Absent: not set.",
-        examples=["32Mi", "128Mi"],
-    )
-
-
-class ContainerResources(Base):
-    """Requests and limits of the Litestream sidecar and restore init container."""
-
-    requests: Quantities = Field(
-        {"cpu": "10m", "memory": "32Mi"},
-        validate_default=True,
-        description="What the scheduler reserves for each container. Absent: 10m CPU, 32Mi memory.",
-        examples=[{"cpu": "10m", "memory": "32Mi"}],
-    )
-    limits: Quantities = Field(
-        {"memory": "128Mi"},
-        validate_default=True,
-        description="The most each container may use. Absent: 128Mi memory, no CPU limit.",
-        examples=[{"memory": "128Mi"}],
-    )
 
 
 _VERSION = (
@@ -144,6 +112,14 @@ class LitestreamSettings(Base):
         "Absent: the defaults of requests and limits.",
         examples=[{"limits": {"memory": "256Mi"}}],
     )
+    security_context: SecurityContext = Field(
+        {},
+        validate_default=True,
+        description="securityContext of the sidecar and the restore init container: never "
+        "privilege escalation, every capability dropped, the root file system read-only and "
+        "not root. Absent: those defaults, user and group from the pod.",
+        examples=[{"runAsUser": 1000, "runAsGroup": 1000}],
+    )
     cleanup: LitestreamCleanup = Field(
         {},
         validate_default=True,
@@ -191,6 +167,12 @@ class LitestreamClass(Base):
         "services. Absent: the cluster's.",
         examples=[{"requests": {"cpu": "50m", "memory": "64Mi"}}],
     )
+    security_context: SecurityContext | None = Field(
+        None,
+        description="securityContext of the Litestream containers of this class's services "
+        "(replaces the cluster's). Absent: the cluster's.",
+        examples=[{"runAsUser": 1000}],
+    )
 
 
 class LitestreamOverride(Base):
@@ -215,6 +197,19 @@ class LitestreamOverride(Base):
         description="Metrics port of this service's sidecar, when the cluster's is taken by "
         "the app. Absent: the cluster's.",
         examples=[9091],
+    )
+    resources: ContainerResources | None = Field(
+        None,
+        description="Requests and limits of this service's Litestream containers (replace "
+        "the class's and the cluster's). Absent: the class's, else the cluster's.",
+        examples=[{"limits": {"memory": "512Mi"}}],
+    )
+    security_context: SecurityContext | None = Field(
+        None,
+        description="securityContext of this service's Litestream containers (replaces the "
+        "class's and the cluster's), e.g. the app's user. Absent: the class's, else the "
+        "cluster's.",
+        examples=[{"runAsUser": 33, "runAsGroup": 33}],
     )
 
 

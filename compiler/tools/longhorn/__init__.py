@@ -1,4 +1,4 @@
-"""Longhorn RecurringJobs: per class, snapshot and backup jobs for a group of PVCs.
+"""Longhorn RecurringJobs: per class, snapshot, backup and maintenance jobs for a group of PVCs.
 
 A PVC joins a group only with BOTH labels ``recurring-job.longhorn.io/source: enabled``
 and ``recurring-job-group.longhorn.io/<group>: enabled``; without ``source`` Longhorn
@@ -35,7 +35,7 @@ from compiler.tools.longhorn.settings import NAMESPACE, SETTINGS, LonghornSettin
 from compiler.tree import Inventory
 
 FOLDER = "kubernetes/apps/storage/longhorn/recurring-jobs"
-TASKS = ("snapshot", "backup")
+TASKS = ("snapshot", "backup", "filesystem-trim", "snapshot-cleanup")
 
 
 def group(classification: str) -> str:
@@ -60,11 +60,32 @@ def classes(services: Iterable[EffectiveService]) -> dict[str, LonghornSettings]
     return dict(sorted(found.items()))
 
 
-def _jobs(settings: LonghornSettings) -> Iterator[tuple[str, int, str]]:
-    """(task, retain, schedule) of the jobs a class declares."""
+def _copying(settings: LonghornSettings) -> Iterator[tuple[str, int, str]]:
+    """(task, retain, schedule) of the class's jobs that make copies."""
     for task, job in (("snapshot", settings.snapshot), ("backup", settings.backup)):
         if job is not None:
             yield task, job.retain, job.schedule
+
+
+def _maintaining(settings: LonghornSettings) -> Iterator[tuple[str, int, str]]:
+    """(task, retain, schedule) of the class's maintenance jobs.
+
+    Longhorn does not use ``retain`` for these tasks (snapshot-cleanup selects no snapshot to
+    delete, it only purges system and removed snapshots); 0 is what its UI writes.
+    """
+    chores = (
+        ("filesystem-trim", settings.filesystem_trim),
+        ("snapshot-cleanup", settings.snapshot_cleanup),
+    )
+    for task, chore in chores:
+        if chore is not None:
+            yield task, 0, chore.schedule
+
+
+def _jobs(settings: LonghornSettings) -> Iterator[tuple[str, int, str]]:
+    """(task, retain, schedule) of every job a class declares."""
+    yield from _copying(settings)
+    yield from _maintaining(settings)
 
 
 class Longhorn(ClassBlockTool):
@@ -84,12 +105,14 @@ class Longhorn(ClassBlockTool):
     def jobs(self, scope: Scope) -> Iterator[Job]:
         for classification, settings in classes(scope.services).items():
             target = f"longhorn:{settings.target}"
-            for task, _, expr in _jobs(settings):
+            for task, _, expr in _copying(settings):
                 if task == "snapshot":
                     yield Job(seed(classification, task), target, "light", expr)
                 else:
                     origin = ("spec", "classes", classification, "longhorn", "backup", "schedule")
                     yield Job(seed(classification, task), target, "backup", expr, 1, origin)
+            for task, _, expr in _maintaining(settings):
+                yield Job(seed(classification, task), target, "maintenance", expr)
 
     def copies(
         self, scope: Scope, service: EffectiveService, item: DataItem, book: ScheduleBook
@@ -98,7 +121,7 @@ class Longhorn(ClassBlockTool):
         if settings is None or item.claim is None:
             return ()
         found = []
-        for task, _, _ in _jobs(settings):
+        for task, _, _ in _copying(settings):
             expr = book.cron_for(seed(service.classification, task))
             gap = cron.max_gap_seconds(expr)
             copy = Copy(f"longhorn-{task}", settings.target, task == "backup", gap, expr)

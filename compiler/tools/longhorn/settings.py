@@ -28,6 +28,17 @@ class LonghornJob(Base):
     )
 
 
+class LonghornTask(Base):
+    """A Longhorn maintenance RecurringJob of the class: it copies nothing and keeps nothing."""
+
+    schedule: CronSpec = Field(
+        description="When the job runs (cron, in the Longhorn manager's time zone, UTC "
+        "upstream); H/H(a-b) in the minute and hour pick a stable value outside the minutes "
+        "the class's backups start on the same target.",
+        examples=["H H(0-5) * * 0", "H H(0-5) * * *"],
+    )
+
+
 class LonghornSettings(Base):
     """A class's Longhorn RecurringJobs, for the longhorn volumes of its services."""
 
@@ -46,6 +57,21 @@ class LonghornSettings(Base):
         description="Backups to the backup target: copies on a separate target. Absent: no "
         "backup job.",
         examples=[{"schedule": "H * * * *", "retain": 24}],
+    )
+    filesystem_trim: LonghornTask | None = Field(
+        None,
+        description="A filesystem-trim job: fstrim of each attached volume's filesystem, which "
+        "gives the blocks of deleted files back (the volume head and removed or system "
+        "snapshots only; snapshots the jobs keep are never changed). Absent: no trim job.",
+        examples=[{"schedule": "H H(0-5) * * 0"}],
+    )
+    snapshot_cleanup: LonghornTask | None = Field(
+        None,
+        description="A snapshot-cleanup job: purges the system snapshots Longhorn makes (for "
+        "rebuilds, expansions, backups) and snapshots marked removed, never a snapshot the "
+        "snapshot or backup job keeps, so it cannot undercut their retain. Absent: no "
+        "cleanup job.",
+        examples=[{"schedule": "H H(0-5) * * *"}],
     )
     concurrency: Annotated[int, Field(ge=1, le=100)] = Field(
         2,
