@@ -81,6 +81,26 @@ def flux_entry(inventory: Inventory, app_dirs: Sequence[str] = ()) -> str:
     return max(found, key=lambda entry: _reached(inventory, entry, app_dirs))
 
 
+def shared_output(
+    inventory: Inventory, entry: str, app_dirs: Sequence[str], names: Sequence[str]
+) -> dict[str, str]:
+    """``output.shared``: per tool (and the dashboard) a folder that Flux applies already,
+    below the Flux path that holds the most imported apps and has no kustomization.yaml of
+    its own (Flux then builds every folder below it that has one). Empty when there is
+    none: compile's own ks.yaml would then need a place in the user's Flux tree (BP408)."""
+    paths = {
+        posixpath.normpath(k.path.removeprefix("./"))
+        for k in reach(inventory, entry).kustomizations
+        if "${" not in k.path and k.path.strip("./")
+    }
+    kustomized = inventory.kustomizations
+    open_paths = [p for p in sorted(paths) if p.startswith("kubernetes/") and p not in kustomized]
+    if not open_paths:
+        return {}
+    held = max(open_paths, key=lambda p: sum(d.startswith(f"{p}/") for d in app_dirs))
+    return {name: f"{held}/backup-policy/{name}" for name in sorted(names)}
+
+
 def _reached(inventory: Inventory, entry: str, app_dirs: Sequence[str]) -> int:
     """How many of ``app_dirs`` the Flux Kustomizations reached from ``entry`` apply."""
     if not app_dirs:

@@ -20,6 +20,7 @@ from compiler.pipeline.import_apps import (
     find_workload,
     flux_entry,
     merge_apps,
+    shared_output,
     storage_kind,
 )
 from compiler.tools.importing import (
@@ -191,9 +192,15 @@ def compose(
     blocks = composer.class_blocks(chosen)
     used = {t for part in parts if part.copies for t in part.targets}
     targets = {k: dict(v) for part in parts for k, v in part.targets.items() if k in used}
+    app_dirs = [s["spec"]["appPath"] for s in services.values()]
+    entry = flux_entry(inventory, app_dirs)
+    tools = sorted({*set().union(*by_class.values()), "dashboard"})
+    output: dict[str, Any] = {"root": root}
+    if shared := shared_output(inventory, entry, app_dirs, tools):
+        output["shared"] = shared
     cluster_spec: dict[str, Any] = {
-        "output": {"root": root},
-        "flux": {"entry": flux_entry(inventory, [s["spec"]["appPath"] for s in services.values()])},
+        "output": output,
+        "flux": {"entry": entry},
         "targets": targets,
     }
     cluster_spec |= {k: dict(v) for part in parts for k, v in part.cluster.items()}

@@ -137,11 +137,18 @@ def _in(by_file: Mapping[str, Placed], files: set[str]) -> list[FluxKustomizatio
     return [flux for _, flux in placed]
 
 
+def _other_repository(found: FluxKustomization, own: set[tuple[str, str]]) -> bool:
+    """Whether ``found`` builds a path of another repository: its source is not the one the
+    entry's own Kustomizations use (a GitRepository of an upstream project, often with no
+    ``spec.path``, which Flux then takes as that repository's root, not this one's)."""
+    return bool(own) and found.source != ("", "") and found.source not in own
+
+
 def reach(inventory: Inventory, entry: str) -> Reach:
     """Everything Flux applies from ``entry``, following every Flux Kustomization it meets.
     Linear in the tree: the Kustomizations are looked up by file, and each is taken once."""
     result = Reach()
-    by_file, taken = _by_file(inventory), set[int]()
+    by_file, taken, own = _by_file(inventory), set[int](), set[tuple[str, str]]()
     queue, seen = deque([normal(entry)]), set()
     while queue:
         path = queue.popleft()
@@ -152,8 +159,11 @@ def reach(inventory: Inventory, entry: str) -> Reach:
         result.folders |= build.folders
         result.files |= build.files
         result.unknown |= build.unknown
-        for found in _in(by_file, build.files):
-            if id(found) in taken:
+        found_here = _in(by_file, build.files)
+        if not own:  # the entry's Kustomizations name this repository's source
+            own = {k.source for k in found_here if k.source != ("", "")}
+        for found in found_here:
+            if id(found) in taken or _other_repository(found, own):
                 continue
             taken.add(id(found))
             result.kustomizations.append(found)

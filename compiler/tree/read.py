@@ -202,7 +202,13 @@ def _flux_kustomization(manifest: Manifest) -> FluxKustomization:
             if isinstance(s, Mapping)
         ),
         _strings(spec.get("components")),
+        _source(spec),
     )
+
+
+def _source(spec: Mapping[str, Any]) -> tuple[str, str]:
+    ref = mapping_at(spec, "sourceRef")
+    return str(ref.get("kind") or ""), str(ref.get("name") or "")
 
 
 def read_tree(root: Path, shown: str, skip: tuple[Path, ...] = ()) -> Inventory:

@@ -133,3 +133,5 @@ class FluxKustomization:
     substitute_from: tuple[tuple[str, str], ...] = ()
     components: tuple[str, ...] = ()
     """``spec.components``: Kustomize Components added to the build, relative to ``path``."""
+    source: tuple[str, str] = ("", "")
+    """``spec.sourceRef`` (kind, name): the repository whose files ``path`` names."""

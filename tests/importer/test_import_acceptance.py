@@ -80,6 +80,13 @@ def test_the_import_loses_nothing_and_targets_the_main_cluster(tyriis: Adopted) 
     assert [row for row in tyriis.imported.compared if row.lost] == []
     cluster = load_documents((tyriis.tree / "policies" / "cluster.yaml").read_text())[0]
     assert cluster["spec"]["flux"]["entry"] == "kubernetes/main/flux"
+    # kubernetes/main/apps is applied by Flux without a kustomization.yaml of its own, so
+    # every folder below it with one is built: the shared objects go there
+    shared = cluster["spec"]["output"]["shared"]
+    assert shared == {
+        name: f"kubernetes/main/apps/backup-policy/{name}"
+        for name in ("cnpg", "dashboard", "volsync")
+    }
 
 
 def _changed(tyriis: Adopted) -> dict[Path, list[str]]:
@@ -144,8 +151,11 @@ def test_every_fixed_app_builds_and_its_generated_objects_validate(
         assert generated, folder
         for doc in generated:
             assert schema_registry.validate_object(doc) == [], (folder, doc["kind"])
-    shared = tyriis.tree / "kubernetes" / "apps" / "observability" / "backup-policy"
-    assert validate_stream(_flux_build(shared, kubectl), schema_registry) == []
+    shared = tyriis.tree / "kubernetes" / "main" / "apps" / "backup-policy"
+    folders = sorted(p.parent for p in shared.glob("*/kustomization.yaml"))
+    assert [f.name for f in folders] == ["dashboard", "volsync"]  # the others plan nothing
+    for folder in folders:
+        assert validate_stream(_flux_build(folder, kubectl), schema_registry) == []
 
 
 def test_explain_shows_the_volsync_copy_of_an_adopted_app(tyriis: Adopted) -> None:

@@ -24,13 +24,15 @@ DASHBOARD = "kubernetes/apps/observability/backup-policy"
 PLACED = "kubernetes/apps/storage/longhorn/app/backup-policy"
 
 
-def flux(name: str, path: str) -> str:
+def flux(name: str, path: str, source: str = "flux-system") -> str:
+    spec = {"path": path, "interval": "1h", "prune": True}
+    spec |= {"sourceRef": {"kind": "GitRepository", "name": source}}
     return yaml.safe_dump(
         {
             "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
             "kind": "Kustomization",
             "metadata": {"name": name, "namespace": "flux-system"},
-            "spec": {"path": path, "interval": "1h", "prune": True},
+            "spec": spec,
         }
     )
 
@@ -81,6 +83,23 @@ def test_the_entry_is_followed_through_flux_kustomizations(tmp_path: Path) -> No
     assert "kubernetes/apps/storage/one" in found.folders
     assert "kubernetes/apps/storage/two" not in found.folders  # nothing lists it
     assert "./kubernetes/${APPS}/media" in found.unknown
+
+
+def test_a_kustomization_of_another_repository_is_not_followed(tmp_path: Path) -> None:
+    """An upstream project's GitRepository (CRDs, say) with no spec.path: Flux builds
+    that repository's root, not this one's; nothing of this tree is reached through it."""
+    inventory = tree_of(
+        tmp_path,
+        {
+            "kubernetes/flux/cluster/ks.yaml": flux("apps", "./kubernetes/apps"),
+            "kubernetes/apps/db/ks.yaml": flux("upstream-crds", "", source="upstream-crds"),
+            "kubernetes/stray/kustomization.yaml": kustomization("cm.yaml"),
+            "kubernetes/stray/cm.yaml": CONFIG_MAP,
+        },
+    )
+    found = reach(inventory, "kubernetes/flux")
+    assert [k.manifest.name for k in found.kustomizations] == ["apps"]
+    assert "kubernetes/stray" not in found.folders
 
 
 def compiled(root: Path) -> BuildResult:
