@@ -95,7 +95,7 @@ def _check_outputs(outputs: dict[str, str]) -> None:
     ("file", "field"), FIELDS, ids=[f"{f}:{'.'.join(map(str, p))}" for f, p in FIELDS]
 )
 @settings(
-    max_examples=3,
+    max_examples=2,
     deadline=None,
     derandomize=bool(os.environ.get("CI")),
     suppress_health_check=[HealthCheck.function_scoped_fixture],
