@@ -9,21 +9,24 @@ Flux does not read it, and its commands are for people to run.
 from __future__ import annotations
 
 from compiler.core.emit import dump_documents, flux_escaped
+from compiler.core.fluxvar import unescape_kept
 from compiler.core.generated import header, markdown_header
 from compiler.plan import OutputFile, Plan
 
 
-def render_file(planned: OutputFile, flux: bool = False) -> str:
+def render_file(planned: OutputFile, flux: bool = False, kept: frozenset[str] = frozenset()) -> str:
     """Header and content; with Flux substitution on, every ``${`` is escaped (emit.py)."""
     if planned.text is not None and planned.path.endswith(".md"):
         return markdown_header(planned.sources) + planned.text
     if planned.text is not None:
         shebang = "#!/bin/sh\n" if planned.path.endswith(".sh") else ""
-        text = flux_escaped(planned.text) if flux else planned.text
+        text = unescape_kept(flux_escaped(planned.text), kept) if flux else planned.text
         return shebang + header(planned.sources) + text
-    return header(planned.sources) + dump_documents(planned.documents, flux=flux)
+    return header(planned.sources) + unescape_kept(
+        dump_documents(planned.documents, flux=flux), kept
+    )
 
 
-def render(plan: Plan, flux: bool = False) -> dict[str, str]:
+def render(plan: Plan, flux: bool = False, kept: frozenset[str] = frozenset()) -> dict[str, str]:
     """Path -> text for every planned file."""
-    return {planned.path: render_file(planned, flux) for planned in plan.files}
+    return {planned.path: render_file(planned, flux, kept) for planned in plan.files}

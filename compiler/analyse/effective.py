@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from compiler.model.cluster import ClassDefaults, ClusterSpec
+from compiler.model.cluster import ClassDefaults, ClusterSpec, S3Target
 from compiler.policies import Policies, ServiceSource
 
 
@@ -34,6 +34,15 @@ class EffectiveService:
     @property
     def classification(self) -> str:
         return self.source.policy.spec.classification
+
+    def s3_target(self, cluster: ClusterSpec, name: str) -> S3Target | None:
+        """Target ``name`` as this service reaches it: its own credentials Secret when
+        ``spec.credentials`` names one; None unless an s3 target (rules report that)."""
+        target = cluster.targets.get(name)
+        if not isinstance(target, S3Target):
+            return None
+        own = self.source.policy.spec.credentials.get(name)
+        return target if own is None else target.model_copy(update={"credentials_secret": own})
 
     @property
     def app_dir(self) -> str:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 from compiler.model.acknowledge import Acknowledgement
+from compiler.model.targets import SecretKeys
 from compiler.model.types import (
     MODEL_CONFIG,
     Classification,
@@ -319,6 +320,15 @@ class ServiceSpec(Base):
         "each with its reason; every other PVC of the app's build must be under volumes "
         "(backup-policy coverage). Absent: none.",
         examples=[[{"claim": "immich-ml-cache", "reason": "model cache, downloaded again"}]],
+    )
+    credentials: dict[NonEmpty, SecretKeys] = Field(
+        {},
+        description="Per s3 target, the Secret holding this service's own S3 key pair, in "
+        "the shape of the target's credentialsSecret: it replaces the target's for every "
+        "object of the service that reads S3 credentials (Litestream, K8up, CloudNativePG). "
+        "Referenced, never generated; a name that is not an s3 target is refused (rule "
+        "BP304). The Litestream 0.3 cleanup CronJob keeps the target's. Absent: the targets'.",
+        examples=[{"garage": {"name": "paperless-s3"}}],
     )
     restore_tests: list[NonEmpty] = Field(
         [],

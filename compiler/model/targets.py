@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
-from compiler.model.types import MODEL_CONFIG, DnsLabel, Form, NonEmpty
+from compiler.core.fluxvar import flux_variable
+from compiler.model.types import MODEL_CONFIG, DnsLabel, Form
 
 
 class Base(BaseModel):
@@ -66,26 +67,45 @@ _STORE_NAME = (
 )
 
 
+def _one_variable(value: str) -> str:
+    """A ``${`` only as exactly one Flux variable (other ``$`` are rule BP367's)."""
+    if "${" in value and flux_variable(value) is None:
+        raise ValueError("a Flux variable is the whole value: ${NAME} or ${NAME:=default}")
+    return value
+
+
+# A bucket or region: a literal, or exactly one Flux variable ${NAME} / ${NAME:=default}.
+_Value = Annotated[
+    str,
+    Field(min_length=1),
+    Form("a name, or a Flux variable ${NAME} or ${NAME:=default}"),
+    AfterValidator(_one_variable),
+]
+
+
 class S3Target(Base):
     """An S3-compatible bucket (Garage, MinIO, SeaweedFS, AWS): K8up and Litestream write here."""
 
     type: Literal["s3"] = Field(description="An S3-compatible object store.", examples=["s3"])
     endpoint: Annotated[
         str,
-        Field(pattern=r"^https?://[^\s]+$"),
-        Form("an http:// or https:// URL, e.g. http://garage.storage.svc:3900"),
+        Field(pattern=r"^(https?://[^\s]+|\$\{[A-Za-z_][A-Za-z0-9_]*(:=https?://[^${}\s]+)?\})$"),
+        Form("an http:// or https:// URL, or a Flux variable ${NAME} or ${NAME:=<URL>}"),
     ] = Field(
-        description="URL of the S3 API, reachable from the app pods (http:// or https://).",
+        description="URL of the S3 API, reachable from the app pods (http:// or https://); "
+        "with spec.flux.substitution, also exactly one Flux variable ${NAME} or "
+        "${NAME:=default} (the default a URL), substituted by Flux (rule BP305).",
         examples=["http://garage.storage.svc:3900", "https://s3.eu-central-1.amazonaws.com"],
     )
-    bucket: NonEmpty = Field(
-        description="Bucket the copies are written to; each app gets its own prefix in it.",
+    bucket: _Value = Field(
+        description="Bucket the copies are written to; each app gets its own prefix in it. "
+        "Also a Flux variable ${NAME} or ${NAME:=default} (rule BP305).",
         examples=["k8up", "litestream"],
     )
-    region: NonEmpty = Field(
+    region: _Value = Field(
         "us-east-1",
         description="Region the store expects in signed requests (Garage: its configured "
-        "s3_region). Absent: us-east-1.",
+        "s3_region); also a Flux variable like the bucket. Absent: us-east-1.",
         examples=["us-east-1", "garage"],
     )
     credentials_secret: SecretKeys = Field(

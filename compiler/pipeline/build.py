@@ -16,6 +16,7 @@ from compiler.policies import Policies
 from compiler.registry import DEFAULT, Toolset
 from compiler.render import render
 from compiler.rules import TreeContext, run_tree_rules
+from compiler.rules.targets import flux_variables
 from compiler.tree import Inventory
 from compiler.tree.read import read_tree
 from compiler.tree.root import OUTPUT_ROOT, root_problem
@@ -101,7 +102,8 @@ def build(
         return result
     _plan_stage(config, result, toolset)
     started = time.perf_counter()
-    result.outputs = render(result.plan or Plan(()), policies.cluster.policy.spec.flux.substitution)
+    spec = policies.cluster.policy.spec
+    result.outputs = render(result.plan or Plan(()), spec.flux.substitution, flux_variables(spec))
     started = result.timings.add("render", started)
     result.diagnostics.extend(verify_rendered(result.outputs))
     started = result.timings.add("verify", started)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compiler.core.diagnostics import Diagnostic
+from compiler.core.fluxvar import flux_variable
 from compiler.core.text import did_you_mean
+from compiler.model.cluster import ClusterSpec
 from compiler.rules import PolicyContext, policy_rule
 
 
@@ -53,4 +55,80 @@ def target_type(context: PolicyContext) -> Iterator[Diagnostic]:
             )
 
 
-RULES = (unknown_target, target_type)
+@policy_rule(
+    "BP304",
+    "credentials-target",
+    "error",
+    passing="credentials: {garage: {name: paperless-s3}}  # garage: an s3 target",
+    failing="credentials: {garag: {name: paperless-s3}}",
+)
+def credentials_target(context: PolicyContext) -> Iterator[Diagnostic]:
+    """A service's ``credentials`` names an s3 target of ``spec.targets``.
+
+    Only an s3 target reads S3 credentials; a name that is no target, or a target of
+    another type, would leave the Secret unused while the service's objects keep the
+    target's own credentials.
+    """
+    targets = context.analysis.policies.cluster.policy.spec.targets
+    s3 = {name: t for name, t in targets.items() if t.type == "s3"}
+    for source in context.analysis.policies.services:
+        for name in source.policy.spec.credentials:
+            if name in s3:
+                continue
+            kind = f"is {targets[name].type}, not s3" if name in targets else "is not defined"
+            yield credentials_target.at(
+                source.doc,
+                ("spec", "credentials", name),
+                f"credentials for target {name!r}: the target {kind}",
+                did_you_mean(name, s3) or "name an s3 target of spec.targets",
+                key=True,
+            )
+
+
+@policy_rule(
+    "BP305",
+    "target-variable",
+    "error",
+    passing="flux: {substitution: true}\ntargets: {garage: {endpoint: ${S3_ENDPOINT}, ...}}",
+    failing="flux: {substitution: false}\ntargets: {garage: {endpoint: ${S3_ENDPOINT}, ...}}",
+)
+def target_variable(context: PolicyContext) -> Iterator[Diagnostic]:
+    """A Flux variable in an s3 target's endpoint, bucket or region needs Flux substitution.
+
+    With ``spec.flux.substitution: true`` the value is written as it is for Flux to replace
+    (every other ``${`` of the output is escaped); without it nothing would replace it. A
+    name the generated files use at run time (``BUCKET``, ``LITESTREAM_*``, ``AWS_*``...)
+    would be substituted there too and is refused.
+    """
+    cluster = context.analysis.policies.cluster
+    substitution = cluster.policy.spec.flux.substitution
+    for name, target in cluster.policy.spec.targets.items():
+        for key in ("endpoint", "bucket", "region"):
+            variable = flux_variable(getattr(target, key, ""))
+            if variable is None or (substitution and not variable.runtime_name):
+                continue
+            problem, hint = (
+                (
+                    f"${{{variable.name}}}: a name the generated files use at run time",
+                    "rename the Flux variable",
+                )
+                if substitution
+                else (
+                    "a Flux variable, but spec.flux.substitution is false",
+                    "set spec.flux.substitution: true, or write the value itself",
+                )
+            )
+            path = ("spec", "targets", name, key)
+            yield target_variable.at(cluster.doc, path, f"{key} {problem}", hint)
+
+
+def flux_variables(cluster: ClusterSpec) -> frozenset[str]:
+    """The s3 targets' values that are one Flux variable (kept unescaped by the render)."""
+    if not cluster.flux.substitution:
+        return frozenset()
+    values = (getattr(t, k, "") for t in cluster.targets.values() for k in _VARIABLE_KEYS)
+    return frozenset(v for v in values if flux_variable(v) is not None)
+
+
+_VARIABLE_KEYS = ("endpoint", "bucket", "region")
+RULES = (unknown_target, target_type, credentials_target, target_variable)

@@ -59,7 +59,7 @@ def settings_of(service: EffectiveService) -> CnpgSettings | None:
 def clusters_of(service: EffectiveService, cluster: ClusterSpec) -> Iterator[Postgres]:
     """The service's protected Postgres clusters (none when cnpg does not apply)."""
     settings = settings_of(service)
-    target = cluster.targets.get(settings.target) if settings is not None else None
+    target = service.s3_target(cluster, settings.target) if settings is not None else None
     if settings is None or not isinstance(target, S3Target):
         return
     for index, entry in enumerate(POSTGRES.of(service.source.policy.spec)):

@@ -6,7 +6,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from compiler.analyse import EffectiveService
-from compiler.model.cluster import ClusterSpec, S3Target
+from compiler.model.cluster import ClusterSpec
 from compiler.tools.litestream.container import ContainerResources, SecurityContext
 from compiler.tools.litestream.settings import (
     CLASS,
@@ -103,9 +103,11 @@ def credential_env(target: str) -> tuple[str, str]:
     return f"S3_{stem}_ACCESS_KEY_ID", f"S3_{stem}_SECRET_ACCESS_KEY"
 
 
-def _replica(cluster: ClusterSpec, name: str, path: str) -> Replica | None:
-    target = cluster.targets.get(name)
-    if not isinstance(target, S3Target):
+def _replica(
+    cluster: ClusterSpec, service: EffectiveService, name: str, path: str
+) -> Replica | None:
+    target = service.s3_target(cluster, name)  # with the service's own credentials
+    if target is None:
         return None  # unknown or wrong type: reported by rules
     secret = target.credentials_secret
     return Replica(
@@ -146,7 +148,7 @@ def _database(
     volume = next((v for v in spec.volumes if v.name == db.volume), None)
     mount = volume.mount_path if volume is not None and volume.mount_path else None
     path = db.replica_path or replica_path(service.namespace, service.name, db.path)
-    replicas = (_replica(cluster, name, path) for name in db.targets or settings.targets)
+    replicas = (_replica(cluster, service, name, path) for name in db.targets or settings.targets)
     return Database(
         index,
         db.path,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compiler.core.diagnostics import Diagnostic
+from compiler.core.fluxvar import flux_variable
 from compiler.core.text import did_you_mean
 from compiler.model.cluster import S3Target
 from compiler.rules import PolicyContext, policy_rule
@@ -49,8 +50,10 @@ def dollar_in_values(context: PolicyContext) -> Iterator[Diagnostic]:
     """No ``$`` in values written into litestream.yml.
 
     Litestream expands ``$VAR``/``${VAR}`` in its whole config, an unset variable to
-    nothing. A database path is reported at the service, a target's bucket, endpoint or
-    region once, at the target in the cluster policy.
+    nothing. A target value that is exactly one Flux variable (``${S3_ENDPOINT}``) is
+    allowed with ``spec.flux.substitution: true``: Flux replaces it before Litestream reads
+    the file (rule BP305). A database path is reported at the service, a target's bucket,
+    endpoint or region once, at the target in the cluster policy.
     """
     cluster = context.analysis.policies.cluster
     used: set[str] = set()
@@ -62,11 +65,13 @@ def dollar_in_values(context: PolicyContext) -> Iterator[Diagnostic]:
                 yield dollar_in_values.at(
                     service.source.doc, ("spec", "sqlite", db.index, "path"), _DOLLAR, _NO_DOLLAR
                 )
+    flux = cluster.policy.spec.flux.substitution
     for name in sorted(used):
         target = cluster.policy.spec.targets[name]
         assert isinstance(target, S3Target)  # resolve() keeps S3 targets only
         for key in ("bucket", "endpoint", "region"):
-            if "$" in getattr(target, key):
+            value = getattr(target, key)
+            if "$" in value and not (flux and flux_variable(value) is not None):
                 path = ("spec", "targets", name, key)
                 yield dollar_in_values.at(cluster.doc, path, _DOLLAR, _NO_DOLLAR)
 
