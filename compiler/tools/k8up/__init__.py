@@ -2,6 +2,8 @@
 
 K8up backs up every PVC of a namespace unless told otherwise; the Schedule here selects the
 service's PVCs by the ``backup-policy.io/service`` label the Component patches onto them.
+With ``k8up.scope: namespace`` one Schedule per namespace and class (in a shared folder)
+selects the PVCs of all those services by the same label.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from compiler.plan import (
     AlertRule,
     AppContribution,
     AppObject,
+    OutputFile,
     PanelQuery,
     PlanContext,
     PvcLabels,
     RunbookStep,
+    SharedFolder,
 )
 from compiler.plan.drills import DrillContext, DrillPart
 from compiler.policies import ServiceSource
@@ -28,7 +32,7 @@ from compiler.tools.importing import ImportedPart
 from compiler.tools.k8up import alerts as monitoring
 from compiler.tools.k8up import drill, dump, importer, rules, tree_rules
 from compiler.tools.k8up.runbook import steps as restore_steps
-from compiler.tools.k8up.schedule import schedule, seed
+from compiler.tools.k8up.schedule import FOLDER, groups, schedule, seed
 from compiler.tools.k8up.settings import SERVICE, SETTINGS, K8upSettings
 from compiler.tree import Inventory
 
@@ -36,6 +40,23 @@ from compiler.tree import Inventory
 def _settings(service: EffectiveService) -> K8upSettings | None:
     settings = SETTINGS.of(service.defaults)
     return settings if "k8up" in service.methods else None
+
+
+def _target(context: PlanContext, settings: K8upSettings) -> S3Target:
+    target = context.analysis.policies.cluster.policy.spec.targets[settings.target]
+    assert isinstance(target, S3Target)  # BP300/BP301 refuse anything else
+    return target
+
+
+def _own_target(
+    context: PlanContext, services: Sequence[EffectiveService], settings: K8upSettings
+) -> S3Target:
+    """The target with the credentials Secret its services name for it (``spec.credentials``)
+    when they all name the same one; else the target's own."""
+    target = _target(context, settings)
+    own = {service.source.policy.spec.credentials.get(settings.target) for service in services}
+    secret = own.pop() if len(own) == 1 else None
+    return target if secret is None else target.model_copy(update={"credentials_secret": secret})
 
 
 class K8up(ClassBlockTool):
@@ -52,19 +73,16 @@ class K8up(ClassBlockTool):
         return any(v.claim for v in source.policy.spec.volumes)  # nothing on a PVC to copy
 
     def jobs(self, scope: Scope) -> Iterator[Job]:
-        for service in scope.services:
-            settings = _settings(service)
-            if settings is None:
-                continue
+        for group in groups(scope.services):
+            settings, first, origin = group.settings, group.first, group.origin
             window = max(settings.window // 60, 1)
             target = f"s3:{settings.target}"
-            origin = ("spec", "classes", service.classification, "k8up")
             yield Job(
-                seed(service, "backup"), target, "backup", settings.backup, window,
+                seed(first, "backup"), target, "backup", settings.backup, window,
                 (*origin, "backup"),
             )  # fmt: skip
             for job, expr in (("check", settings.check), ("prune", settings.prune)):
-                yield Job(seed(service, job), target, "maintenance", expr, window, (*origin, job))
+                yield Job(seed(first, job), target, "maintenance", expr, window, (*origin, job))
 
     def copies(
         self, scope: Scope, service: EffectiveService, item: DataItem, book: ScheduleBook
@@ -75,7 +93,9 @@ class K8up(ClassBlockTool):
         if settings is None or (item.claim is None and not dumped):
             return ()
         expr = book.cron_for(seed(service, "backup"))
-        copy = Copy("k8up", settings.target, True, cron.max_gap_seconds(expr), expr)
+        group = groups((service,))[0]
+        note = f"namespace Schedule {group.subject}" if group.shared else ""
+        copy = Copy("k8up", settings.target, True, cron.max_gap_seconds(expr), expr, note=note)
         if dumped:
             assert sqlite is not None
             return (file_level(copy, item, quiesced=dump.quiesced(sqlite)),)
@@ -86,9 +106,12 @@ class K8up(ClassBlockTool):
         settings = _settings(service)
         if settings is None:
             return None
-        target = context.analysis.policies.cluster.policy.spec.targets[settings.target]
-        assert isinstance(target, S3Target)  # BP300/BP301 refuse anything else
-        document = schedule(service, settings, target, context.analysis.schedules)
+        objects: tuple[AppObject, ...] = ()
+        if settings.scope == "service":
+            group = groups((service,))[0]
+            target = _own_target(context, (service,), settings)
+            document = schedule(group, target, context.analysis.schedules)
+            objects = (AppObject("k8up-schedule.yaml", (document,)),)
         spec = service.source.policy.spec
         labels = tuple(
             PvcLabels(volume.claim, ("spec", "volumes", index, "claim"))
@@ -98,10 +121,24 @@ class K8up(ClassBlockTool):
         patch = dump.patch(service)
         return AppContribution(
             self.title,
-            (AppObject("k8up-schedule.yaml", (document,)),),
+            objects,
             (patch,) if patch is not None else (),
             pvc_labels=labels,
         )
+
+    def plan_shared(self, context: PlanContext) -> Iterator[SharedFolder]:
+        """The namespace Schedules (``scope: namespace``), one file per namespace and class."""
+        files = []
+        for group in groups(context.analysis.services):
+            if not group.shared:
+                continue
+            target = _own_target(context, group.services, group.settings)
+            document = schedule(group, target, context.analysis.schedules)
+            users = sorted({service.source.file for service in group.services})
+            path = f"{FOLDER}/{group.first.namespace}-{group.name}.yaml"
+            files.append(OutputFile(path, (context.cluster_file, *users), (document,)))
+        if files:
+            yield SharedFolder(FOLDER, tuple(files), operator="k8up")
 
     def alerts(self, context: PlanContext, service: EffectiveService) -> Iterable[AlertRule]:
         return monitoring.alerts(context, service)
@@ -118,9 +155,7 @@ class K8up(ClassBlockTool):
         settings = _settings(service)
         if settings is None:
             return ()
-        target = context.analysis.policies.cluster.policy.spec.targets[settings.target]
-        assert isinstance(target, S3Target)  # BP300/BP301 refuse anything else
-        return restore_steps(service, target, settings.target)
+        return restore_steps(service, _own_target(context, (service,), settings), settings.target)
 
     def import_existing(self, inventory: Inventory) -> ImportedPart:
         return importer.import_existing(inventory)

@@ -145,12 +145,11 @@ def _steps(context: DrillContext, copy: Copy) -> list[DrillStep]:
 
 
 def _copies(context: DrillContext, services: Sequence[EffectiveService]) -> Iterator[Copy]:
-    targets = context.cluster.targets
     for service in services:
         settings = SETTINGS.of(service.defaults)
         if "k8up" not in service.methods or settings is None:
             continue
-        target = targets.get(settings.target)
+        target = service.s3_target(context.cluster, settings.target)
         if not isinstance(target, S3Target) or target.repo_password_secret is None:
             continue  # BP300/BP330 report it
         for volume in service.source.policy.spec.volumes:

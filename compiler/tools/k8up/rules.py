@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import combinations
 
-from compiler.analyse.schedule import minutes_of_week
+from compiler.analyse.schedule import WEEK, minutes_of_week
+from compiler.core import cron
 from compiler.core.diagnostics import Diagnostic
 from compiler.model.cluster import S3Target
 from compiler.rules import PolicyContext, policy_rule
-from compiler.tools.k8up.schedule import seed
+from compiler.tools.k8up.schedule import Group, groups, seed
 from compiler.tools.k8up.settings import SETTINGS
 
 
@@ -57,21 +59,89 @@ def maintenance_overlap(context: PolicyContext) -> Iterator[Diagnostic]:
     """
     cluster = context.analysis.policies.cluster
     book = context.analysis.schedules
-    for service in context.analysis.services:
-        settings = SETTINGS.of(service.defaults)
-        if "k8up" not in service.methods or settings is None:
-            continue
+    for group in groups(context.analysis.services):
+        settings = group.settings
         windows = book.windows.get(f"s3:{settings.target}", set())
         for job in ("check", "prune"):
-            expr = book.cron_for(seed(service, job))
+            expr = book.cron_for(seed(group.first, job))
             if minutes_of_week(expr) & windows:
                 yield maintenance_overlap.at(
                     cluster.doc,
-                    ("spec", "classes", service.classification, "k8up", job),
-                    f"{service.key}: K8up {job} ({expr}) starts inside a backup "
+                    (*group.origin, job),
+                    f"{group.subject}: K8up {job} ({expr}) starts inside a backup "
                     f"window on target {settings.target!r}; restic locks would wedge the jobs",
                     "widen the H range (e.g. H(8-20)) or move it out of the backup window",
                 )
 
 
-RULES = (repository_password, maintenance_overlap)
+Maintenance = tuple[Group, str, str, frozenset[int]]
+
+
+def _repository(target: S3Target) -> tuple[str, ...]:
+    """What makes one restic repository: the bucket at its endpoint, opened by one password."""
+    password = target.repo_password_secret
+    keys = (password.name, password.key) if password is not None else ("", "")
+    return (target.endpoint.rstrip("/").lower(), target.bucket, *keys)
+
+
+def _maintenance(context: PolicyContext) -> dict[tuple[str, ...], list[Maintenance]]:
+    """Per repository, every Schedule's check and prune with the minutes their lock holds."""
+    targets = context.analysis.policies.cluster.policy.spec.targets
+    book = context.analysis.schedules
+    found: dict[tuple[str, ...], list[Maintenance]] = {}
+    for group in groups(context.analysis.services):
+        target = targets.get(group.settings.target)
+        if not isinstance(target, S3Target):
+            continue  # BP300/BP301
+        lock = max(group.settings.window // 60, 1)
+        for job in ("check", "prune"):
+            expr = book.cron_for(seed(group.first, job))
+            held = frozenset((m + i) % WEEK for m in minutes_of_week(expr) for i in range(lock))
+            found.setdefault(_repository(target), []).append((group, job, expr, held))
+    return found
+
+
+def _pinned(group: Group, job: str) -> bool:
+    return not cron.is_hashed(getattr(group.settings, job))
+
+
+@policy_rule(
+    "BP342",
+    "k8up-maintenance-collision",
+    "error",
+    passing="two services of a class with prune: H H(8-20) * * 6 (spread apart)",
+    failing='two services of a class on one target with prune: "0 10 * * 6" (pinned)',
+)
+def maintenance_collision(context: PolicyContext) -> Iterator[Diagnostic]:
+    """Two K8up Schedules of one restic repository never run check or prune at once.
+
+    K8up runs check and prune as jobs that lock the repository (same endpoint, bucket and
+    repository password): started within one window (``k8up.window``) of each other, one
+    of them fails or waits and jobs wedge. ``H`` schedules are spread apart; a pinned one
+    (no ``H``) is kept as written, so two Schedules with the same pinned time (one per
+    service of a class) collide. Spread it with ``H``, or back the namespace up with one
+    Schedule (``k8up.scope: namespace``).
+    """
+    cluster = context.analysis.policies.cluster
+    reported: set[tuple[str | int, ...]] = set()
+    for jobs in _maintenance(context).values():
+        for a, b in combinations(jobs, 2):
+            pinned_a, pinned_b = _pinned(a[0], a[1]), _pinned(b[0], b[1])
+            if a[0] is b[0] or not (pinned_a or pinned_b) or a[3].isdisjoint(b[3]):
+                continue  # H picks are the spreader's: BP340 and the spread keep them apart
+            first, other = (b, a) if pinned_b and not pinned_a else (a, b)
+            origin = (*first[0].origin, first[1])
+            if origin in reported:
+                continue
+            reported.add(origin)
+            yield maintenance_collision.at(
+                cluster.doc,
+                origin,
+                f"{first[0].subject}: K8up {first[1]} ({first[2]}) runs together with "
+                f"{other[1]} of {other[0].subject} ({other[2]}) on one restic repository; "
+                "its lock makes one of them fail or wait",
+                "spread it with H (e.g. H H(8-20) * * 6), or use k8up.scope: namespace",
+            )
+
+
+RULES = (repository_password, maintenance_overlap, maintenance_collision)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -52,12 +52,21 @@ _CRON = "; H/H(a-b) in the minute and hour pick a stable spread value."
 
 
 class K8upSettings(Base):
-    """A class's K8up (restic) backups: one Schedule per service, of the PVCs it labels."""
+    """A class's K8up (restic) backups: a Schedule per service or namespace, of labelled PVCs."""
 
     target: NonEmpty = Field(
         description="Name of the s3 target (with a repoPasswordSecret) the restic repository "
         "lives on.",
         examples=["garage"],
+    )
+    scope: Literal["service", "namespace"] = Field(
+        "service",
+        description="What one K8up Schedule backs up: service, one Schedule per service (in "
+        "its backup Component); namespace, one Schedule per namespace for all of this class's "
+        "services there (in the shared folder kubernetes/apps/storage/k8up/schedules), so "
+        "one repository gets one backup, check and prune per namespace instead of one per "
+        "service. Absent: service.",
+        examples=["service", "namespace"],
     )
     backup: CronSpec = Field(
         "H H(0-5) * * *",
