@@ -8,6 +8,7 @@ Pinned (H-free) expressions are kept as written.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -60,15 +61,24 @@ def _window(starts: frozenset[int], minutes: int) -> set[int]:
     return {(s + i) % WEEK for s in starts for i in range(max(minutes, 1))}
 
 
-def _pick(job: Job, busy: set[int]) -> str:
+def _pick(job: Job, busy: set[int], locked: AbstractSet[int] = frozenset()) -> str:
+    """The first hashed slot whose starts miss ``busy`` and whose whole window misses
+    ``locked`` (the windows of the repository's other maintenance jobs: a check that starts
+    two minutes before another one's still holds the lock when that one starts)."""
     if not cron.is_hashed(job.expression):
         return cron.normalise(job.expression)
-    first = cron.resolve(job.expression, job.seed)
-    for offset in range(MAX_SHIFT_MINUTES):
-        candidate = cron.resolve(job.expression, job.seed, offset)
-        if busy.isdisjoint(minutes_of_week(candidate)):
+    candidates = [cron.resolve(job.expression, job.seed, o) for o in range(MAX_SHIFT_MINUTES)]
+    for candidate in candidates:
+        starts = minutes_of_week(candidate)
+        if busy.isdisjoint(starts) and locked.isdisjoint(_window(starts, job.window_minutes)):
             return candidate
-    return first
+    # no slot clear of every window: at least never start inside one
+    for candidate in candidates:
+        if busy.isdisjoint(minutes_of_week(candidate)) and locked.isdisjoint(
+            minutes_of_week(candidate)
+        ):
+            return candidate
+    return candidates[0]
 
 
 def resolve_all(jobs: list[Job]) -> ScheduleBook:
@@ -88,7 +98,7 @@ def resolve_all(jobs: list[Job]) -> ScheduleBook:
             starts |= minutes_of_week(chosen)
             windows |= _window(minutes_of_week(chosen), job.window_minutes)
         elif job.role == "maintenance":
-            chosen = _pick(job, windows | busy_maintenance)
+            chosen = _pick(job, windows, busy_maintenance)
             busy_maintenance |= _window(minutes_of_week(chosen), job.window_minutes)
         else:
             chosen = _pick(job, set())

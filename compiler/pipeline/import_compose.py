@@ -140,15 +140,34 @@ class Composer:
                 self.fold(copy, chosen[copy.app], taken[copy.tool])
         return blocks
 
-    def fold(self, copy: ImportedCopy, name: str, kept: Mapping[str, Any]) -> None:
+    def fold(self, copy: ImportedCopy, name: str, kept: dict[str, Any]) -> None:
         different = sorted(k for k in {*copy.block, *kept} if copy.block.get(k) != kept.get(k))
+        spread = [k for k in different if _spread(kept, k, copy.block.get(k))]
         message = (
             f"{copy.app[0]}/{copy.app[1]} {copy.item}: {copy.tool} settings differ from class "
             f"{name}'s ({', '.join(different)}); the class's are used"
+            + (f", {', '.join(spread)} spread with H over the hours seen" if spread else "")
         )
         note = Note(copy.file, copy.at, message)
         if note not in self.notes:
             self.notes.append(note)
+
+
+def _spread(kept: dict[str, Any], key: str, other: object) -> bool:
+    """Two services of a class whose crons differ only in the time of day (K8up's H-spread
+    check and prune, each service its own minute) get one hashed cron over the hours seen:
+    pinning the class to one service's time would start every service's job at once."""
+    mine, theirs = str(kept.get(key, "")).split(), str(other or "").split()
+    if len(mine) != 5 or len(theirs) != 5 or mine[2:] != theirs[2:]:
+        return False
+    hours = [int(h) for h in (mine[1], theirs[1]) if h.isdigit()]
+    if mine[1].startswith("H("):
+        hours += [int(h) for h in mine[1][2:-1].split("-")]
+    if len(hours) < 2 or not (mine[0].isdigit() or mine[0] == "H") or not theirs[0].isdigit():
+        return False
+    low, high = min(hours), max(hours)
+    kept[key] = " ".join(["H", f"H({low}-{high})" if low != high else str(low), *mine[2:]])
+    return True
 
 
 def _classes(
