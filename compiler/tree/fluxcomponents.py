@@ -33,7 +33,8 @@ def variables_of(inventory: Inventory, flux: FluxKustomization) -> dict[str, str
     return found
 
 
-def _folder(path: str) -> str:
+def flux_folder(path: str) -> str:
+    """The folder of a Flux Kustomization's ``spec.path`` ('' for the root)."""
     normal = posixpath.normpath(path.removeprefix("./")) if path else "."
     return "" if normal == "." else normal
 
@@ -86,7 +87,7 @@ def component_pvcs(inventory: Inventory, folder: str) -> Iterator[Pvc]:
     that stays unknown)."""
     folder = posixpath.normpath(folder)
     for flux in inventory.flux_kustomizations:
-        if _folder(flux.path) != folder or not flux.components:
+        if flux_folder(flux.path) != folder or not flux.components:
             continue
         variables = variables_of(inventory, flux)
         for component in flux.components:

@@ -31,6 +31,7 @@ from tests.support.validation.schemas import SchemaRegistry
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("import-acceptance-tyriis")]
 
 TYRIIS = "tyriis__home-ops"
+EXISTING = 31  # services whose PVCs components/volsync backs up, deferred ones set aside
 DEFERRED = {
     "cnpg-cluster.yaml": "BP394",
     "immich-database.yaml": "BP394",
@@ -149,6 +150,8 @@ def test_every_fixed_app_builds_and_its_generated_objects_validate(
             == "backup-policy"
         ]
         assert generated, folder
+        # the Component's ReplicationSource backs the PVC up: no second one (volsync.existing)
+        assert not any(doc["kind"] == "ReplicationSource" for doc in generated), folder
         for doc in generated:
             assert schema_registry.validate_object(doc) == [], (folder, doc["kind"])
     shared = tyriis.tree / "kubernetes" / "main" / "apps" / "backup-policy"
@@ -162,3 +165,22 @@ def test_explain_shows_the_volsync_copy_of_an_adopted_app(tyriis: Adopted) -> No
     code, output = _cli("explain", "open-webui", cwd=tyriis.tree)
     assert code == 0, output
     assert "volsync" in output
+
+
+def test_the_components_replication_sources_are_watched_not_doubled(tyriis: Adopted) -> None:
+    """Import writes ``volsync.existing``: the compiler generates no ``bp-<claim>``
+    ReplicationSource beside the Component's, and its alerts watch the Component's."""
+    services = tyriis.tree / "policies" / "services"
+    existing = [
+        path.name
+        for path in services.glob("*.yaml")
+        if (load_documents(path.read_text())[0]["spec"].get("volsync") or {}).get("existing")
+    ]
+    assert len(existing) == EXISTING, existing
+    assert sorted(tyriis.tree.rglob("backup/volsync-*.yaml")) == []
+    assert "bp-open-webui-data" not in tyriis.output
+    found = [p for p in tyriis.tree.rglob("prometheusrule.yaml") if "open-webui" in p.parts]
+    assert len(found) == 1, found
+    rules = found[0].read_text()
+    assert 'replicationsource=\\"open-webui-data\\"' in rules
+    assert "bp-open-webui-data" not in rules

@@ -34,6 +34,7 @@ from compiler.tools.volsync.claims import (
     Claim,
     bootstrap,
     claims,
+    existing,
     pvc_record,
     settings_of,
     snapshot_class,
@@ -101,8 +102,8 @@ class VolSync(ClassBlockTool):
         settings = settings_of(service)
         cluster = context.analysis.policies.cluster.policy.spec
         target = target_of(cluster, settings) if settings is not None else None
-        if settings is None or target is None:
-            return None
+        if settings is None or target is None or existing(service):
+            return None  # with volsync.existing the tree's own objects back the PVCs up
         plans = [_claim_plan(context, service, settings, claim) for claim in claims(service)]
         objects = tuple(
             AppObject(
@@ -136,7 +137,7 @@ class VolSync(ClassBlockTool):
         settings = settings_of(service)
         cluster = context.analysis.policies.cluster.policy.spec
         target = target_of(cluster, settings) if settings is not None else None
-        if settings is None or target is None:
+        if settings is None or target is None or existing(service):
             return ()
         return runbook.steps(service, settings, target)
 

@@ -27,6 +27,8 @@ from compiler.plan.alerts import Subject, copies_of, service_runbook, severity
 from compiler.plan.dashboard import FAILURES, STALE_RATIO
 from compiler.plan.promql import duration, one_of, selector
 from compiler.tools.volsync import state_metrics as ksm
+from compiler.tools.volsync.claims import claims, existing
+from compiler.tools.volsync.existing import tree_sources
 from compiler.tools.volsync.kinds import (
     DURATION,
     LAST_SYNC,
@@ -53,12 +55,21 @@ def claim_gaps(context: PlanContext, service: EffectiveService) -> dict[str, int
     return gaps
 
 
-def _last_sync(namespace: str, claim: str) -> str:
-    return selector(LAST_SYNC.name, namespace=namespace, **{ksm.NAME_LABEL: source_name(claim)})
+def source_names(context: PlanContext, service: EffectiveService) -> dict[str, str]:
+    """The ReplicationSource of each PVC: the tree's own with ``volsync.existing``, else
+    the generated ``bp-<claim>``."""
+    names = {claim.name: source_name(claim.name) for claim in claims(service)}
+    if existing(service):
+        found = tree_sources(context.inventory, service)
+        names.update({claim: source.name for claim, source in found.items()})
+    return names
 
 
-def _volsync(metric: str, namespace: str, claim: str, **extra: str) -> str:
-    name = source_name(claim)
+def _last_sync(namespace: str, name: str) -> str:
+    return selector(LAST_SYNC.name, namespace=namespace, **{ksm.NAME_LABEL: name})
+
+
+def _volsync(metric: str, namespace: str, name: str, **extra: str) -> str:
     return selector(metric, obj_namespace=namespace, obj_name=name, role="source", **extra)
 
 
@@ -71,9 +82,9 @@ def _subject(service: EffectiveService, claim: str) -> Subject:
     return Subject(severity(service.classification), service_runbook(service), labels)
 
 
-def _failed(namespace: str, claim: str) -> str:
-    name = {ksm.NAME_LABEL: source_name(claim)}
-    return selector(ksm.MOVER_RESULT, namespace=namespace, **name, result="Failed")
+def _failed(namespace: str, name: str) -> str:
+    label = {ksm.NAME_LABEL: name}
+    return selector(ksm.MOVER_RESULT, namespace=namespace, **label, result="Failed")
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,7 @@ class _Item:
 
     service: EffectiveService
     claim: str
+    name: str
     gap: int
     window: int
 
@@ -94,7 +106,7 @@ class _Item:
         return f"VolSync backup of PVC {self.service.namespace}/{self.claim}"
 
     def volsync(self, metric: str, **extra: str) -> str:
-        return _volsync(metric, self.service.namespace, self.claim, **extra)
+        return _volsync(metric, self.service.namespace, self.name, **extra)
 
 
 _MISSING = (
@@ -104,7 +116,7 @@ _MISSING = (
 
 
 def _freshness(item: _Item) -> list[AlertRule]:
-    last, gap, what = _last_sync(item.service.namespace, item.claim), item.gap, item.what
+    last, gap, what = _last_sync(item.service.namespace, item.name), item.gap, item.what
     stale = (
         f"The last sync is {{{{ $value | humanizeDuration }}}} old; the class's VolSync "
         f"backups are at most {duration(gap)} apart."
@@ -112,7 +124,7 @@ def _freshness(item: _Item) -> list[AlertRule]:
     expressions = (
         (STALE, f"(time() - {last}) > {gap} and {last} > 0", item.window),
         (MISSING, f"{last} == 0 or absent({last})", gap + item.window),
-        (MOVER_FAILED, f"{_failed(item.service.namespace, item.claim)} == 1", 0),
+        (MOVER_FAILED, f"{_failed(item.service.namespace, item.name)} == 1", 0),
     )
     texts = (
         (f"{what} is stale", stale),
@@ -126,7 +138,7 @@ def _freshness(item: _Item) -> list[AlertRule]:
 
 
 def _presence(item: _Item) -> list[AlertRule]:
-    out_of_sync, name = item.volsync(OUT_OF_SYNC.name), source_name(item.claim)
+    out_of_sync, name = item.volsync(OUT_OF_SYNC.name), item.name
     where = f"{item.service.namespace}/{item.claim}"
     return [
         item.subject.rule(
@@ -172,8 +184,9 @@ def alerts(context: PlanContext, service: EffectiveService) -> Iterator[AlertRul
     settings = SETTINGS.of(service.defaults)
     if settings is None:
         return
+    names = source_names(context, service)
     for claim, gap in claim_gaps(context, service).items():
-        item = _Item(service, claim, gap, settings.window)
+        item = _Item(service, claim, names.get(claim, source_name(claim)), gap, settings.window)
         yield from (*_freshness(item), *_presence(item), *_events(item))
 
 
@@ -181,8 +194,10 @@ def panels(context: PlanContext) -> Iterator[PanelQuery]:
     """Per namespace and gap: last sync age / gap; failed mover jobs per source."""
     groups: dict[tuple[str, int], set[str]] = {}
     for service in context.analysis.services:
+        known = source_names(context, service)
         for claim, gap in claim_gaps(context, service).items():
-            groups.setdefault((service.namespace, gap), set()).add(source_name(claim))
+            name = known.get(claim, source_name(claim))
+            groups.setdefault((service.namespace, gap), set()).add(name)
     legend = f"{{{{namespace}}}}/{{{{{ksm.NAME_LABEL}}}}} (VolSync)"
     for (namespace, gap), names in sorted(groups.items()):
         last = selector(LAST_SYNC.name, namespace=namespace, **{ksm.NAME_LABEL: one_of(names)})

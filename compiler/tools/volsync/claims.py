@@ -54,6 +54,12 @@ def bootstrap(service: EffectiveService) -> bool:
     return override is not None and override.bootstrap
 
 
+def existing(service: EffectiveService) -> bool:
+    """Whether the tree's own ReplicationSources back up the service's PVCs."""
+    override = SERVICE.of(service.source.policy.spec)
+    return override is not None and override.existing
+
+
 def pvc_record(inventory: Inventory, service: EffectiveService, claim: str) -> Pvc | None:
     """The hand-written PersistentVolumeClaim ``claim`` in the app's folder, else the one a
     Component of the app's Flux Kustomization adds, if any."""

@@ -4,8 +4,9 @@ A ReplicationSource written in an app's folder is one copy of its ``sourcePVC``.
 shared Kustomize Component (``components/volsync``) is a copy per Flux Kustomization that
 adds the Component, its ``${VAR}`` filled from the Kustomization's ``postBuild.substitute``
 and the ConfigMaps of ``substituteFrom`` found in the tree (``${VAR:=default}`` forms too).
-A PVC of the Component whose ``dataSourceRef`` is a ReplicationDestination turns on the
-service's ``volsync.bootstrap``. The restic repository URL lives in a Secret, never in the
+A hand-written one (not the compiler's own earlier output) sets the service's
+``volsync.existing``: the compiler then writes no ReplicationSource of its own for the PVC
+(``existing.py``). The restic repository URL lives in a Secret, never in the
 tree: the target is written with a placeholder endpoint, and that is reported.
 """
 
@@ -29,8 +30,9 @@ from compiler.tools.importing import (
     of_kind,
     place_of,
 )
+from compiler.tools.volsync.existing import read_source, sub
 from compiler.tree import Inventory, Manifest
-from compiler.tree.fluxapps import FluxIndex, flux_index, substitute, target_namespace
+from compiler.tree.fluxapps import FluxIndex, flux_index, target_namespace
 from compiler.tree.fluxcomponents import variables_of
 
 TARGET = "volsync-repository"
@@ -59,13 +61,8 @@ def _instances(inventory: Inventory, index: FluxIndex, manifest: Manifest) -> It
         yield variables_of(inventory, flux), (namespace, flux.manifest.name), _app_dir(flux.path)
 
 
-def _sub(value: Any, variables: Mapping[str, str]) -> str:
-    text = str(value) if value is not None else ""
-    return substitute(text, variables) or ""
-
-
 def _int(value: Any, variables: Mapping[str, str]) -> int | None:
-    text = _sub(value, variables)
+    text = sub(value, variables)
     return int(text) if text.isdigit() else None
 
 
@@ -75,7 +72,7 @@ def _block(
     block: dict[str, Any] = {"target": TARGET, "schedule": normalise(schedule)}
     retain = mapping_at(restic, "retain")
     kept = {
-        k: _int(v, variables) if k != "within" else _sub(v, variables)
+        k: _int(v, variables) if k != "within" else sub(v, variables)
         for k, v in retain.items()
         if k in RETAIN
     }
@@ -83,10 +80,10 @@ def _block(
         block["retain"] = {k: v for k, v in kept.items() if v}
     for key in ("copyMethod", "cacheCapacity", "cacheStorageClassName"):
         if restic.get(key):
-            block[key] = _sub(restic[key], variables)
+            block[key] = sub(restic[key], variables)
     if _int(restic.get("pruneIntervalDays"), variables):
         block["pruneIntervalDays"] = _int(restic.get("pruneIntervalDays"), variables)
-    repository = _sub(restic.get("repository"), variables)
+    repository = sub(restic.get("repository"), variables)
     if repository:
         pattern = (
             repository.replace(claim, "{claim}")
@@ -118,28 +115,22 @@ def _bootstraps(inventory: Inventory, manifest: Manifest) -> bool:
     )
 
 
-_KEPT = (
-    "its Component's PVC restores from the Component's own ReplicationDestination in "
-    "{count} apps: volsync.bootstrap is not set for them (the app's Components run before "
-    "the Flux Kustomization's, so the generated patch could not reach the PVC)"
-)
-
-
 def _source(inventory: Inventory, index: FluxIndex, manifest: Manifest) -> ImportedPart:
     spec = mapping_at(manifest.body, "spec")
     restic = mapping_at(spec, "restic")
     if not restic:
         return ImportedPart(unmapped=(note(manifest, "only the restic mover is imported"),))
-    copies, apps, unmapped, kept = [], [], [], 0
+    copies, apps, unmapped = [], [], []
+    own = manifest.file not in inventory.generated_paths  # the tree's: the compiler adds none
     for variables, key, app_dir in _instances(inventory, index, manifest):
-        claim = _sub(spec.get("sourcePVC"), variables)
-        schedule = _sub(mapping_at(spec, "trigger").get("schedule"), variables)
-        gap = gap_of(schedule) if schedule else None
-        if not claim or gap is None:
+        found = read_source(manifest, variables)
+        gap = gap_of(found.schedule) if found is not None else None
+        if found is None or gap is None:
             unmapped.append(
                 note(manifest, f"for {key[0]}/{key[1]}: no readable sourcePVC or trigger.schedule")
             )
             continue
+        claim, schedule = found.claim, found.schedule
         block = _block(restic, schedule, variables, claim, key[1])
         copies.append(
             ImportedCopy(
@@ -154,15 +145,13 @@ def _source(inventory: Inventory, index: FluxIndex, manifest: Manifest) -> Impor
                 manifest.at,
             )
         )
-        wired = _bootstraps(inventory, manifest)
-        service: dict[str, Any] = {"bootstrap": True} if wired and not app_dir else {}
-        kept += 1 if wired and app_dir else 0
+        service: dict[str, Any] = {"existing": True} if own else {}
+        if not own and _bootstraps(inventory, manifest):
+            service["bootstrap"] = True
         mover = _mover(restic, variables)
         if mover:
             service["moverSecurityContext"] = mover
         apps.append(ImportedApp(key, app_dir, blocks={"volsync": service} if service else {}))
-    if kept:
-        unmapped.append(note(manifest, _KEPT.format(count=kept)))
     return ImportedPart(tuple(copies), tuple(apps), unmapped=tuple(unmapped))
 
 

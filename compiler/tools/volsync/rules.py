@@ -5,17 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compiler.analyse import EffectiveService
+from compiler.core.cron import max_gap_seconds
 from compiler.core.diagnostics import Diagnostic
 from compiler.rules import PolicyContext, TreeContext, policy_rule, tree_rule
+from compiler.tools.importing import gap_of
 from compiler.tools.volsync.claims import (
+    Claim,
     bootstrap,
     claims,
+    existing,
     flux_added,
     pvc_record,
     settings_of,
 )
+from compiler.tools.volsync.existing import TreeSource, tree_sources
 from compiler.tools.volsync.identity import mover_identity
-from compiler.tools.volsync.names import source_name
+from compiler.tools.volsync.names import seed, source_name
 from compiler.tree import UnknownBuild
 
 
@@ -37,7 +42,7 @@ def shared_repository(context: PolicyContext) -> Iterator[Diagnostic]:
     """
     for service in context.analysis.services:
         settings = settings_of(service)
-        if settings is None or "{claim}" in settings.repository_secret:
+        if settings is None or "{claim}" in settings.repository_secret or existing(service):
             continue
         found = list(claims(service))
         for extra in found[1:]:
@@ -133,7 +138,7 @@ def mover_identity_unknown(context: TreeContext) -> Iterator[Diagnostic]:
     set ``volsync.moverSecurityContext`` in the service policy.
     """
     for service in context.analysis.services:
-        if settings_of(service) is None or not any(True for _ in claims(service)):
+        if settings_of(service) is None or existing(service) or not any(claims(service)):
             continue
         if mover_identity(context.inventory, service):
             continue
@@ -148,4 +153,65 @@ def mover_identity_unknown(context: TreeContext) -> Iterator[Diagnostic]:
         )
 
 
-RULES = (shared_repository, pvc_missing, mover_identity_unknown)
+@tree_rule(
+    "BP383",
+    "volsync-existing-source",
+    "error",
+    passing="volsync: {existing: true}  # the app's Flux Kustomization adds components/volsync",
+    failing="no volsync.existing, and components/volsync already backs up the PVC",
+)
+def existing_source(context: TreeContext) -> Iterator[Diagnostic]:
+    """A PVC is backed up by one ReplicationSource: the tree's own or the compiler's.
+
+    Most Flux homelabs add a shared Component (``components/volsync``) to each app's Flux
+    Kustomization (``spec.components``, filled by ``postBuild.substitute``) that already
+    writes a ReplicationSource per PVC. A second one from the compiler backs the PVC up
+    twice into the same restic repository: two snapshot series and lock contention. With
+    ``volsync.existing: true`` the compiler writes none and counts and watches the tree's
+    (after substitution), so that must exist for every PVC, on a schedule no sparser than
+    the one the analysis counts (the class's).
+    """
+    for service in context.analysis.services:
+        if settings_of(service) is None:
+            continue
+        found = tree_sources(context.inventory, service)
+        for claim in claims(service):
+            source = found.get(claim.name)
+            yield from _judged(context, service, claim, source)
+
+
+def _judged(
+    context: TreeContext, service: EffectiveService, claim: Claim, source: TreeSource | None
+) -> Iterator[Diagnostic]:
+    doc, shown = service.source.doc, context.inventory.shown
+    if source is not None and not existing(service):
+        yield existing_source.at(
+            doc,
+            claim.origin,
+            f"PVC {claim.name!r} is already backed up by ReplicationSource {source.name!r} "
+            f"({shown(source.manifest.file)}): the compiler's {source_name(claim.name)!r} "
+            "would back it up a second time into the same repository",
+            "set volsync.existing: true, or remove the hand-written ReplicationSource",
+        )
+    elif source is None and existing(service):
+        yield existing_source.at(
+            doc,
+            ("spec", "volsync", "existing"),
+            f"volsync.existing is set, but no ReplicationSource of the app's build backs up "
+            f"PVC {claim.name!r}: nothing would",
+            "remove volsync.existing, or add the ReplicationSource (e.g. the Component)",
+        )
+    elif source is not None:
+        counted = context.analysis.schedules.cron_for(seed(service, claim.name))
+        gap = gap_of(source.schedule)
+        if gap is None or gap > max_gap_seconds(counted):
+            yield existing_source.at(
+                doc,
+                claim.origin,
+                f"ReplicationSource {source.name!r} runs on {source.schedule!r}, sparser than "
+                f"the class's {counted!r} the analysis counts for PVC {claim.name!r}",
+                "set the class's volsync.schedule to the ReplicationSource's",
+            )
+
+
+RULES = (shared_repository, pvc_missing, mover_identity_unknown, existing_source)

@@ -196,6 +196,15 @@ class VolSyncService(Base):
         "creates it once: kustomize.toolkit.fluxcd.io/ssa: IfNotPresent). Absent: false.",
         examples=[True],
     )
+    existing: bool = Field(
+        False,
+        description="true when the tree's own ReplicationSources back up the service's PVCs "
+        "(a shared Component such as components/volsync added by the app's Flux "
+        "Kustomization): the compiler writes no ReplicationSource or ReplicationDestination "
+        "for them, counts and alerts on the tree's (its name, its schedule after Flux "
+        "substitution). Rule BP383 requires it exactly when one exists. Absent: false.",
+        examples=[True],
+    )
     mover_security_context: MoverIdentity | None = Field(
         None,
         description="Who the mover runs as, when the app's pod securityContext is not in the "
@@ -227,8 +236,9 @@ SERVICE: Slot[VolSyncService | None] = Slot(
     "volsync",
     VolSyncService | None,
     None,
-    "How VolSync treats this service. Absent: no bootstrap, the mover runs as the pod does.",
-    ({"bootstrap": True},),
+    "How VolSync treats this service. Absent: no bootstrap, the mover runs as the pod does, "
+    "the compiler writes the ReplicationSources.",
+    ({"bootstrap": True}, {"existing": True}),
 )
 METRICS_NAMESPACE: Slot[str] = Slot(
     "namespaces",
