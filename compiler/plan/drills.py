@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -94,6 +94,21 @@ class DrillPart:
     secrets: tuple[SecretCopy, ...] = ()
     scripts: tuple[str, ...] = ()
     cleanup: tuple[str, ...] = ()
+
+
+def not_restored(
+    services: Sequence[EffectiveService], restored: Iterable[EffectiveService], what: str
+) -> list[DrillStep]:
+    """The checklist line naming the services of the scope that ``what`` does not restore
+    (none when it restores every one)."""
+    done = {id(service) for service in restored}
+    missing = [s.key for s in services if id(s) not in done]
+    return [DrillStep(f"{what}: {', '.join(missing)}")] if missing else []
+
+
+def secrets_in_order(found: Iterable[SecretCopy]) -> tuple[SecretCopy, ...]:
+    """Each Secret to copy once, by test namespace and name."""
+    return tuple(sorted(set(found), key=lambda s: (s.target, s.name)))
 
 
 @dataclass(frozen=True)

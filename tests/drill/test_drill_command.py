@@ -95,6 +95,16 @@ def test_the_cli_prints_the_checklist(example: Path, run_cli: RunCli) -> None:
     assert (example / "out" / FOLDER / "longhorn/volumesnapshotclasses.yaml").is_file()
 
 
+def test_a_service_the_tool_does_not_copy_is_named_not_restored(
+    example: Path, run_cli: RunCli
+) -> None:
+    """BT-K8-01's scope is the media namespace; jellyfin there is backed up by VolSync only."""
+    result = run_cli("drill", "BT-K8-01", "--date", "2026-12-06", cwd=example)
+    assert result.exit_code == 0, result.output
+    assert "Not restored (no K8up copy of a PVC): media/jellyfin\n" in result.output
+    assert "media/overseerr" not in result.output.split("Not restored")[1]
+
+
 def test_the_cli_prints_one_json_document(example: Path, run_cli: RunCli) -> None:
     result = run_cli("drill", "BT-LS-01", "--date", "2026-12-06", "--format", "json", cwd=example)
     document = json.loads(result.output)

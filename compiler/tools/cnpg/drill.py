@@ -27,8 +27,10 @@ from compiler.plan.drills import (
     DrillPart,
     DrillStep,
     SecretCopy,
+    not_restored,
     patched_apply,
     restore_namespace,
+    secrets_in_order,
 )
 from compiler.tools.cnpg.names import CLUSTER_LABEL
 from compiler.tools.cnpg.recovery import read_only_store, recovered_cluster
@@ -36,6 +38,7 @@ from compiler.tools.cnpg.resolve import Postgres, clusters_of
 
 Doc = dict[str, Any]
 TEST_TYPE = "cnpg"
+NOT_RESTORED = "Not recovered (no CloudNativePG copy)"
 RUN_TIME = "set-at-run-time"
 CLUSTERS = "cluster.postgresql.cnpg.io"
 PRIMARY = "cnpg.io/instanceRole=primary"
@@ -119,21 +122,19 @@ def drill_part(
     for pg in clusters:
         files += _files(context, test, pg)
         steps += [_lookup(pg), _recover(context, pg), _query(pg)]
-    uncovered = [s.key for s in services if not any(pg.service is s for pg in clusters)]
-    if uncovered:
-        steps.append(DrillStep(f"Not recovered (no CloudNativePG copy): {', '.join(uncovered)}"))
-    secrets = {
+    steps += not_restored(services, (pg.service for pg in clusters), NOT_RESTORED)
+    secrets = (
         SecretCopy(
             pg.target.credentials_secret.name,
             pg.service.namespace,
             restore_namespace(pg.service.namespace),
         )
         for pg in clusters
-    }
+    )
     return DrillPart(
         "CloudNativePG",
         tuple(steps),
         tuple(files),
         namespaces=tuple(sorted({restore_namespace(pg.service.namespace) for pg in clusters})),
-        secrets=tuple(sorted(secrets, key=lambda s: (s.target, s.name))),
+        secrets=secrets_in_order(secrets),
     )

@@ -26,8 +26,10 @@ from compiler.plan.drills import (
     DrillStep,
     SecretCopy,
     dns_name,
+    not_restored,
     patched_apply,
     restore_namespace,
+    secrets_in_order,
 )
 from compiler.plan.smoke import SMOKE_SCRIPT, await_pod, smoke_pod, volume_check
 from compiler.tools.k8up.schedule import backend, tag
@@ -35,6 +37,7 @@ from compiler.tools.k8up.settings import SETTINGS
 
 Doc = dict[str, Any]
 TEST_TYPE = "k8up-restic"
+NOT_RESTORED = "Not restored (no K8up copy of a PVC)"
 RUN_TIME = "set-at-run-time"
 
 
@@ -164,7 +167,7 @@ def _secrets(copies: Sequence[Copy]) -> tuple[SecretCopy, ...]:
         assert password is not None
         for name in (copy.target.credentials_secret.name, password.name):
             found.add(SecretCopy(name, copy.namespace, copy.test_namespace))
-    return tuple(sorted(found, key=lambda s: (s.target, s.name)))
+    return secrets_in_order(found)
 
 
 def drill_part(
@@ -179,9 +182,7 @@ def drill_part(
     for copy in copies:
         files += _files(context, test, copy)
         steps += _steps(context, copy)
-    uncovered = [s.key for s in services if not any(c.service is s for c in copies)]
-    if uncovered:
-        steps.append(DrillStep(f"Not restored (no K8up copy of a PVC): {', '.join(uncovered)}"))
+    steps += not_restored(services, (c.service for c in copies), NOT_RESTORED)
     return DrillPart(
         "K8up",
         tuple(steps),

@@ -27,8 +27,10 @@ from compiler.plan.drills import (
     DrillStep,
     SecretCopy,
     dns_name,
+    not_restored,
     patched_apply,
     restore_namespace,
+    secrets_in_order,
 )
 from compiler.plan.smoke import SMOKE_SCRIPT, await_pod, smoke_pod, volume_check
 from compiler.tools.volsync.claims import settings_of, target_of
@@ -37,6 +39,7 @@ from compiler.tools.volsync.settings import VolSyncSettings
 
 Doc = dict[str, Any]
 TEST_TYPE = "volsync"
+NOT_RESTORED = "Not restored (no VolSync copy of a PVC)"
 KIND = "replicationdestination"
 
 
@@ -192,15 +195,13 @@ def drill_part(
     for restore in restores:
         files += _files(context, test, restore)
         steps += _steps(context, restore)
-    uncovered = [s.key for s in services if not any(r.service is s for r in restores)]
-    if uncovered:
-        steps.append(DrillStep(f"Not restored (no VolSync copy of a PVC): {', '.join(uncovered)}"))
-    secrets = {SecretCopy(r.secret, r.namespace, r.test_namespace) for r in restores}
+    steps += not_restored(services, (r.service for r in restores), NOT_RESTORED)
+    secrets = (SecretCopy(r.secret, r.namespace, r.test_namespace) for r in restores)
     return DrillPart(
         "VolSync",
         tuple(steps),
         tuple(files),
         namespaces=tuple(sorted({r.test_namespace for r in restores})),
-        secrets=tuple(sorted(secrets, key=lambda s: (s.target, s.name))),
+        secrets=secrets_in_order(secrets),
         scripts=(SMOKE_SCRIPT,) if restores else (),
     )
