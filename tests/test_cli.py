@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.cli import main
+from compiler.cli import runner
 from compiler.commands.schema import SCHEMA_FILES
 from tests.conftest import RunCli, require_tool
 from tests.support.files import is_generated
@@ -314,10 +314,10 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(repo: Path) -> None:
 
 def test_progress_appears_only_after_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [100.0]
-    monkeypatch.setattr(main.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(runner.time, "monotonic", lambda: clock[0])
     shown: list[str] = []
-    monkeypatch.setattr(main.click, "echo", lambda text, **_: shown.append(text))
-    progress = main.Progress()
+    monkeypatch.setattr(runner.click, "echo", lambda text, **_: shown.append(text))
+    progress = runner.Progress()
     progress("load done")
     assert shown == [] and not progress.shown
     clock[0] += 1.5

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from compiler.cli.main import no_pydantic_plugins
+from compiler.cli.runner import no_pydantic_plugins
 from tests.conftest import REPO
 
 VALIDATE = (
