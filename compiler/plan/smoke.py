@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler.analyse import EffectiveService
-from compiler.model.service import Volume
+from compiler.model.items import Volume
 from compiler.plan.drills import SCRIPTS_CONFIG_MAP
 from compiler.plan.k8s import env_value
 

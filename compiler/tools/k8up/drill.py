@@ -17,8 +17,8 @@ from typing import Any
 
 from compiler.analyse import EffectiveService
 from compiler.model.cluster import S3Target
+from compiler.model.items import Volume
 from compiler.model.restore import RestoreTest
-from compiler.model.service import Volume
 from compiler.plan.drills import (
     DrillContext,
     DrillFile,

@@ -21,8 +21,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from compiler.analyse import EffectiveService
+from compiler.model.items import Volume
 from compiler.model.restore import RestoreTest
-from compiler.model.service import Volume
 from compiler.plan.drills import (
     DrillContext,
     DrillFile,
