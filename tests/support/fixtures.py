@@ -20,12 +20,15 @@ pytest's basetemp, which pytest prunes after three runs) go at the end of the se
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import require_tool
+from tests.support import postgres as pg
 from tests.support.s3server import S3Bucket, SeaweedS3
 
 BucketFactory = Callable[[str], S3Bucket]
@@ -61,3 +64,32 @@ def s3_buckets(s3_server: SeaweedS3, request: pytest.FixtureRequest) -> BucketFa
 def s3_bucket(s3_server: SeaweedS3, request: pytest.FixtureRequest) -> S3Bucket:
     """A new, empty bucket for this test, named after it."""
     return s3_server.new_bucket(_hint(request))
+
+
+@pytest.fixture
+def pg_bindir() -> Path:
+    """The PostgreSQL server binaries (Debian postgresql), run as an unprivileged user."""
+    bindir = pg.postgres_bindir()
+    require_tool("PostgreSQL server binaries (Debian postgresql)", bindir is not None)
+    assert bindir is not None
+    require_tool("psql (Debian postgresql-client)", pg.psql_binary(bindir) is not None)
+    if os.geteuid() == 0:
+        require_tool("setpriv (Debian util-linux)", shutil.which("setpriv") is not None)
+    return bindir
+
+
+@pytest.fixture
+def barman_bindir(pg_bindir: Path) -> Path:
+    """The barman-cloud tools as CloudNativePG's plugin runs them (a venv, .ci/run)."""
+    bindir = pg.barman_cloud_bindir()
+    problem = pg.barman_cloud_problem(bindir)
+    require_tool(f"barman-cloud (PyPI barman[cloud]): {problem}", problem is None)
+    assert bindir is not None
+    return bindir
+
+
+@pytest.fixture
+def workdir() -> Iterator[Path]:
+    """A folder the PostgreSQL server user can use, removed afterwards."""
+    with pg.server_tempdir() as path:
+        yield path

@@ -10,46 +10,17 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_tool
 from tests.support import postgres as pg
 from tests.support.s3server import S3Bucket
 
 pytestmark = pytest.mark.integration
 
 CLUSTER = "pg-main"
-
-
-@pytest.fixture
-def pg_bindir() -> Path:
-    bindir = pg.postgres_bindir()
-    require_tool("PostgreSQL server binaries (Debian postgresql-15)", bindir is not None)
-    assert bindir is not None
-    require_tool("psql (Debian postgresql-client-15)", pg.psql_binary(bindir) is not None)
-    if os.geteuid() == 0:
-        require_tool("setpriv (Debian util-linux)", shutil.which("setpriv") is not None)
-    return bindir
-
-
-@pytest.fixture
-def barman_bindir(pg_bindir: Path) -> Path:
-    bindir = pg.barman_cloud_bindir()
-    problem = pg.barman_cloud_problem(bindir)
-    require_tool(f"barman-cloud (PyPI barman[cloud]): {problem}", problem is None)
-    assert bindir is not None
-    return bindir
-
-
-@pytest.fixture
-def workdir() -> Iterator[Path]:
-    with pg.server_tempdir() as path:
-        yield path
 
 
 def object_store(s3: S3Bucket, prefix: str, server_name: str = CLUSTER) -> pg.ObjectStore:

@@ -16,15 +16,12 @@ mapping, so one run with the plugin's objects keeps CI short.
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import require_tool
 from tests.support import postgres as pg
 from tests.support.s3server import S3Bucket
 from tests.tools.cnpg.tree import cluster_patch, compile_tree, make_tree, objects
@@ -32,32 +29,6 @@ from tests.tools.cnpg.tree import cluster_patch, compile_tree, make_tree, object
 pytestmark = pytest.mark.integration
 
 ARCHIVE_TIMEOUT = "2s"  # the policy's archiveTimeout: short, so the test waits little
-
-
-@pytest.fixture
-def pg_bindir() -> Path:
-    bindir = pg.postgres_bindir()
-    require_tool("PostgreSQL server binaries (Debian postgresql)", bindir is not None)
-    assert bindir is not None
-    require_tool("psql (Debian postgresql-client)", pg.psql_binary(bindir) is not None)
-    if os.geteuid() == 0:
-        require_tool("setpriv (Debian util-linux)", shutil.which("setpriv") is not None)
-    return bindir
-
-
-@pytest.fixture
-def barman_bindir(pg_bindir: Path) -> Path:
-    bindir = pg.barman_cloud_bindir()
-    problem = pg.barman_cloud_problem(bindir)
-    require_tool(f"barman-cloud (PyPI barman[cloud]): {problem}", problem is None)
-    assert bindir is not None
-    return bindir
-
-
-@pytest.fixture
-def workdir() -> Iterator[Path]:
-    with pg.server_tempdir() as path:
-        yield path
 
 
 def _secret_value(secrets: Mapping[str, Mapping[str, str]], ref: Mapping[str, str]) -> str:
