@@ -55,6 +55,11 @@ def test_json_is_one_document(example: Path, run_cli: RunCli) -> None:
     }
 
 
+def test_a_missing_tree_is_a_usage_error(example: Path, run_cli: RunCli) -> None:
+    result = run_cli("coverage", "-o", "nope", cwd=example)
+    assert result.exit_code == 2 and "--output: no folder at nope" in result.output
+
+
 def test_an_uncovered_pvc_warns_and_fails_strict(example: Path, run_cli: RunCli) -> None:
     edit_yaml(example / ABS, lambda data: data["spec"].pop("exempt"))
     result = run_cli("coverage", cwd=example)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, failed, finish
+from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, failed, finish, usage
 from compiler.config import RunConfig
 from compiler.core.durations import humanize
 from compiler.pipeline.importer import Compared, ImportRequest, import_tree
 from compiler.report import Report
+from compiler.tree.root import root_problem
 
 
 def _rpo(seconds: int | None) -> str:
@@ -19,8 +20,19 @@ def _row(row: Compared) -> str:
     return f"{row.app} {row.item}: before {before}; after {after}{' WORSE' if row.lost else ''}"
 
 
+def _request_problem(config: RunConfig, request: ImportRequest) -> str:
+    """Why the request cannot run ('' when it can): a usage error, nothing read or written."""
+    if request.root is not None and not request.root.is_dir():
+        return f"--root: no folder at {request.root}"
+    output = request.output or config.policies
+    problem = root_problem(config.repository, output.absolute())
+    return f"--output: {problem}" if problem else ""
+
+
 def run_import(config: RunConfig, request: ImportRequest) -> Outcome:
     """Import the tree into policies; exit 1 when something is refused or weaker."""
+    if problem := _request_problem(config, request):
+        return usage(problem)
     result = import_tree(config, request)
     code = EXIT_FAILED if failed(result, config) else EXIT_OK
     body = "".join(f"{_row(row)}\n" for row in result.compared)

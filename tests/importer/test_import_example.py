@@ -177,6 +177,19 @@ def test_import_through_the_cli(tmp_path: Path, run_cli: RunCli) -> None:
     assert again.exit_code == 1 and "error [BP602]" in again.output
 
 
+def test_a_missing_root_or_an_output_outside_is_a_usage_error(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    tree = realworld_copy("kelchm__home-lab", tmp_path / "repo")
+    outside = tmp_path / "elsewhere"
+    missing = run_cli("import", "--root", "nope", "--output", "policies", cwd=tree)
+    assert missing.exit_code == 2 and "--root: no folder at nope" in missing.output
+    away = run_cli("import", "--root", ".", "--output", str(outside), cwd=tree)
+    assert away.exit_code == 2 and "is outside the repository" in away.output
+    assert "Traceback" not in missing.output + away.output
+    assert not outside.exists() and not (tree / "policies").exists()
+
+
 def test_an_item_the_written_policies_protect_less_is_bp601(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
