@@ -32,7 +32,7 @@ from compiler.config import RunConfig
 from compiler.core.journal import STAGING_PREFIX, lock
 from compiler.pipeline.build import build
 from compiler.write import Changes, apply, recover
-from tests.conftest import REPO, RunCli
+from tests.conftest import REPO, RunCli, require_tool
 from tests.support.synthetic import synthetic_repo, write_policies
 
 BASE = REPO / "tests" / "cases" / "base"
@@ -176,8 +176,7 @@ def test_a_leftover_staging_folder_is_ignored_by_git(
     stale: tuple[Path, Snapshot, Snapshot],
 ) -> None:
     repo, _, _ = stale
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
+    require_tool("git", shutil.which("git") is not None)
     shutil.rmtree(repo / ".git")
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     stopped(repo, 3, "compile")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_tool
 from tests.support.litestream import (
     Database,
     Replicator,
@@ -103,8 +104,8 @@ class Shell:
 def make_shell(kind: str, tmp: Path) -> Shell:
     if kind == "busybox":
         path = busybox_path(tmp)
-        if path is None:
-            pytest.skip("busybox is not installed (the production image runs busybox sh)")
+        require_tool("busybox (the production image runs busybox sh)", path is not None)
+        assert path is not None
         return Shell("busybox", [str(Path(path) / "sh")], path)
     return Shell("sh", ["/bin/sh"], os.environ.get("PATH", "/usr/bin:/bin"))
 
