@@ -219,3 +219,16 @@ def test_k8up_random_macros_get_distinct_concrete_minutes() -> None:
     for seed in seeds:
         assert not cron.is_hashed(book.cron_for(seed))
         assert cron.max_gap_seconds(book.cron_for(seed)) == 86400
+
+
+def test_maintenance_windows_of_one_repository_never_overlap() -> None:
+    """A check that starts before another one's start still holds the restic lock then:
+    whole windows are kept apart, not only starts."""
+    pinned = Job("k8up/apps/first/check", "s3:garage", "maintenance", "30 10 * * 0", 60)
+    for i in range(20):
+        hashed = Job(f"k8up/apps/app-{i}/check", "s3:garage", "maintenance", "H 9 * * 0", 60)
+        book = resolve_all([pinned, hashed])
+        first = {(s + m) % WEEK for s in minutes_of_week("30 10 * * 0") for m in range(60)}
+        starts = minutes_of_week(book.cron_for(hashed.seed))
+        second = {(s + m) % WEEK for s in starts for m in range(60)}
+        assert not first & second, (hashed.seed, book.cron_for(hashed.seed))
