@@ -96,12 +96,14 @@ def replicate(
             replica["sync-interval"] = "1s"
     config_path = work / "replicate.yml"
     config_path.write_text(dump(local))
-    with Replicator(config_path, env=env_vars, binary=binary, log_path=work / "replicate.log"):
+    log = work / "replicate.log"
+    with Replicator(config_path, env=env_vars, binary=binary, log_path=log) as replicator:
         for db in local["dbs"]:
             write_rows(Path(db["path"]), 1, 200)
         for db in local["dbs"]:
             for replica in db.get("replicas", [db.get("replica")]):
                 wait_for_objects(s3, replica["bucket"], replica["path"])
+        replicator.settle()
     for original, db in zip(config["dbs"], local["dbs"], strict=True):
         written[original["path"]] = rows(Path(db["path"]))
     return written

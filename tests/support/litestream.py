@@ -202,6 +202,18 @@ class Replicator:
                 start_new_session=True,
             )
 
+    def settle(self, quiet: float = 1.2, limit: float = 10.0) -> None:
+        """Until the log has been quiet for ``quiet`` seconds (at most ``limit``): a SIGTERM
+        that lands while 0.3.13 writes a WAL segment can leave it hanging in its shutdown."""
+        deadline, last, since = time.monotonic() + limit, -1, time.monotonic()
+        while time.monotonic() < deadline:
+            size = self.log_path.stat().st_size if self.log_path.exists() else 0
+            if size != last:
+                last, since = size, time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                return
+            time.sleep(0.1)
+
     def stop(self, *, check: bool = True) -> int:
         process, self.process = self.process, None
         if process is None:
