@@ -265,3 +265,25 @@ def max_gap_seconds(expression: str) -> int:
         if a < first_span
     )
     return max(within_day, between) * 60
+
+
+@lru_cache(maxsize=1024)
+def max_gap_of_all(expressions: tuple[str, ...]) -> int:
+    """Largest interval between consecutive firings of any of several concrete expressions
+    (the tiers of one copy: hourly, daily, weekly), over the same three years as
+    :func:`max_gap_seconds`. The tiers' firings are merged per day first, so two daily tiers
+    twelve hours apart give 12h, not the 24h of either."""
+    distinct = tuple(sorted(set(expressions)))
+    if len(distinct) == 1:
+        return max_gap_seconds(distinct[0])
+    per_day: dict[int, set[int]] = {}
+    for expression in distinct:
+        cron = parse(expression)
+        times = {h * 60 + m for h in cron.hours for m in cron.minutes}
+        for day in _firing_days(cron):
+            per_day.setdefault(day, set()).update(times)
+    firings = [day * 1440 + t for day in sorted(per_day) for t in sorted(per_day[day])]
+    if len(firings) < 2:
+        raise CronError(f"{' + '.join(distinct)} fire less than once a year")
+    first_span = (365 + 366) * 1440  # gaps that start in the first two years count
+    return max(b - a for a, b in itertools.pairwise(firings) if a < first_span) * 60

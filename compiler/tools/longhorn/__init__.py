@@ -9,9 +9,11 @@ to the backup target (a separate target).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, file_level
 from compiler.core import cron
+from compiler.core.rule import PathKey
 from compiler.model.restore import RestoreTest
 from compiler.plan import (
     AlertRule,
@@ -31,19 +33,45 @@ from compiler.tools.importing import ImportedPart
 from compiler.tools.longhorn import alerts as monitoring
 from compiler.tools.longhorn import drill, importer, rules, tree_rules
 from compiler.tools.longhorn.runbook import steps as restore_steps
-from compiler.tools.longhorn.settings import NAMESPACE, SETTINGS, LonghornSettings
+from compiler.tools.longhorn.settings import NAMESPACE, SETTINGS, LonghornSettings, tiers
 from compiler.tree import Inventory
 
 FOLDER = "kubernetes/apps/storage/longhorn/recurring-jobs"
 TASKS = ("snapshot", "backup", "filesystem-trim", "snapshot-cleanup")
+COPYING = ("snapshot", "backup")
 
 
 def group(classification: str) -> str:
     return f"bp-{classification}"
 
 
-def seed(classification: str, task: str) -> str:
-    return f"longhorn/{classification}/{task}"
+@dataclass(frozen=True)
+class ClassJob:
+    """One RecurringJob a class declares: a tier of snapshot or backup, or a maintenance task.
+
+    Longhorn does not use ``retain`` for maintenance tasks (snapshot-cleanup selects no
+    snapshot to delete, it only purges system and removed snapshots); 0 is what its UI writes.
+    """
+
+    classification: str
+    task: str
+    schedule: str
+    retain: int = 0
+    tier: str | None = None
+    origin: PathKey = ()
+
+    @property
+    def name(self) -> str:
+        suffix = f"-{self.tier}" if self.tier else ""
+        return f"bp-{self.classification}-{self.task}{suffix}"
+
+    @property
+    def seed(self) -> str:
+        return seed(self.classification, self.task, self.tier)
+
+
+def seed(classification: str, task: str, tier: str | None = None) -> str:
+    return f"longhorn/{classification}/{task}" + (f"/{tier}" if tier else "")
 
 
 def _settings(service: EffectiveService) -> LonghornSettings | None:
@@ -60,32 +88,30 @@ def classes(services: Iterable[EffectiveService]) -> dict[str, LonghornSettings]
     return dict(sorted(found.items()))
 
 
-def _copying(settings: LonghornSettings) -> Iterator[tuple[str, int, str]]:
-    """(task, retain, schedule) of the class's jobs that make copies."""
-    for task, job in (("snapshot", settings.snapshot), ("backup", settings.backup)):
-        if job is not None:
-            yield task, job.retain, job.schedule
+def copying(classification: str, settings: LonghornSettings) -> Iterator[ClassJob]:
+    """Every tier of the class's jobs that make copies."""
+    for task in COPYING:
+        written = getattr(settings, task)
+        for index, job in enumerate(tiers(written)):
+            where = ("spec", "classes", classification, "longhorn", task)
+            origin = (*where, *((index,) if isinstance(written, list) else ()), "schedule")
+            yield ClassJob(classification, task, job.schedule, job.retain, job.tier, origin)
 
 
-def _maintaining(settings: LonghornSettings) -> Iterator[tuple[str, int, str]]:
-    """(task, retain, schedule) of the class's maintenance jobs.
-
-    Longhorn does not use ``retain`` for these tasks (snapshot-cleanup selects no snapshot to
-    delete, it only purges system and removed snapshots); 0 is what its UI writes.
-    """
+def _maintaining(classification: str, settings: LonghornSettings) -> Iterator[ClassJob]:
     chores = (
         ("filesystem-trim", settings.filesystem_trim),
         ("snapshot-cleanup", settings.snapshot_cleanup),
     )
     for task, chore in chores:
         if chore is not None:
-            yield task, 0, chore.schedule
+            yield ClassJob(classification, task, chore.schedule)
 
 
-def _jobs(settings: LonghornSettings) -> Iterator[tuple[str, int, str]]:
-    """(task, retain, schedule) of every job a class declares."""
-    yield from _copying(settings)
-    yield from _maintaining(settings)
+def _jobs(classification: str, settings: LonghornSettings) -> Iterator[ClassJob]:
+    """Every job a class declares."""
+    yield from copying(classification, settings)
+    yield from _maintaining(classification, settings)
 
 
 class Longhorn(ClassBlockTool):
@@ -105,14 +131,13 @@ class Longhorn(ClassBlockTool):
     def jobs(self, scope: Scope) -> Iterator[Job]:
         for classification, settings in classes(scope.services).items():
             target = f"longhorn:{settings.target}"
-            for task, _, expr in _copying(settings):
-                if task == "snapshot":
-                    yield Job(seed(classification, task), target, "light", expr)
+            for job in copying(classification, settings):
+                if job.task == "snapshot":
+                    yield Job(job.seed, target, "light", job.schedule)
                 else:
-                    origin = ("spec", "classes", classification, "longhorn", "backup", "schedule")
-                    yield Job(seed(classification, task), target, "backup", expr, 1, origin)
-            for task, _, expr in _maintaining(settings):
-                yield Job(seed(classification, task), target, "maintenance", expr)
+                    yield Job(job.seed, target, "backup", job.schedule, 1, job.origin)
+            for job in _maintaining(classification, settings):
+                yield Job(job.seed, target, "maintenance", job.schedule)
 
     def copies(
         self, scope: Scope, service: EffectiveService, item: DataItem, book: ScheduleBook
@@ -121,11 +146,18 @@ class Longhorn(ClassBlockTool):
         if settings is None or item.claim is None:
             return ()
         found = []
-        for task, _, _ in _copying(settings):
-            expr = book.cron_for(seed(service.classification, task))
-            gap = cron.max_gap_seconds(expr)
-            copy = Copy(f"longhorn-{task}", settings.target, task == "backup", gap, expr)
-            found.append(file_level(copy, item))
+        for task in COPYING:
+            crons = tuple(
+                book.cron_for(job.seed)
+                for job in copying(service.classification, settings)
+                if job.task == task
+            )
+            if crons:
+                gap = cron.max_gap_of_all(crons)
+                copy = Copy(
+                    f"longhorn-{task}", settings.target, task == "backup", gap, " + ".join(crons)
+                )
+                found.append(file_level(copy, item))
         return found
 
     def plan_app(self, context: PlanContext, service: EffectiveService) -> AppContribution | None:
@@ -154,17 +186,17 @@ class Longhorn(ClassBlockTool):
                     if _settings(s) is not None and s.classification == classification
                 }
             )
-            for task, retain, _ in _jobs(settings):
-                name = f"bp-{classification}-{task}"
+            for planned in _jobs(classification, settings):
+                name = planned.name
                 job = {
                     "apiVersion": "longhorn.io/v1beta2",
                     "kind": "RecurringJob",
                     "metadata": metadata(name, namespace, managed()),
                     "spec": {
                         "name": name,
-                        "task": task,
-                        "cron": analysis.schedules.cron_for(seed(classification, task)),
-                        "retain": retain,
+                        "task": planned.task,
+                        "cron": analysis.schedules.cron_for(planned.seed),
+                        "retain": planned.retain,
                         "concurrency": settings.concurrency,
                         "groups": [group(classification)],
                     },

@@ -2,17 +2,21 @@
 
 A volume runs the jobs of the groups its PVC's ``recurring-job-group.longhorn.io/<group>``
 labels name, and the jobs its ``recurring-job.longhorn.io/<job>`` labels name; a PVC with
-neither is in the ``default`` group. Per Longhorn PVC of the tree, the most frequent backup
-job and the most frequent snapshot job become the class block; every other tier of the same
-task is reported (the format has one job per task), and so is every other task.
+neither is in the ``default`` group. Per Longhorn PVC of the tree, its backup jobs and its
+snapshot jobs become the class block: one job as it is, several of a task as tiers (the
+most frequent first, the others named after their RecurringJob: ``backup-weekly`` is the
+tier ``weekly``), whose copy's gap is the largest between firings of any tier. Every other
+task is reported.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.core import cron
 from compiler.core.cron import normalise
 from compiler.core.data import mapping_at
 from compiler.tools.importing import (
@@ -32,6 +36,8 @@ from compiler.tree.census import TreeItem
 GROUP = "recurring-job-group.longhorn.io/"
 JOB = "recurring-job.longhorn.io/"
 TASKS = ("backup", "snapshot")
+# Maintenance tasks the format has (no copies: the class block only): task -> its key.
+CHORES = {"filesystem-trim": "filesystemTrim", "snapshot-cleanup": "snapshotCleanup"}
 TARGET = "longhorn-default"
 
 
@@ -46,12 +52,17 @@ class Job:
     groups: tuple[str, ...]
     concurrency: int | None
 
+    @property
+    def resolved(self) -> str:
+        """The schedule as the analysis reads it (an ``H`` of the tree's resolved once)."""
+        return cron.resolve(self.schedule, "import")
+
 
 def _job(manifest: Manifest) -> Job | Note:
     spec = mapping_at(manifest.body, "spec")
     task, schedule = str(spec.get("task", "")), str(spec.get("cron", ""))
     gap = gap_of(schedule)
-    if task not in TASKS:
+    if task not in TASKS and task not in CHORES:
         return note(manifest, f"task {task or '(none)'} has no place in the policy format")
     if gap is None:
         return note(manifest, f"cron {schedule!r} is not one the import can read")
@@ -71,53 +82,71 @@ def _joins(labels: Mapping[str, str], job: Job) -> bool:
     return job.name in names or bool(groups & set(job.groups))
 
 
-def _block(jobs: Sequence[Job]) -> dict[str, Any]:
+def _tier_name(job: Job, taken: set[str]) -> str:
+    """The RecurringJob's name without its task word, as a tier name (at most 12 characters)."""
+    words = [w for w in re.split(r"[^a-z0-9]+", job.name.lower()) if w and w != job.task]
+    name = "-".join(words)[:12].strip("-")
+    if not name or name in taken:
+        name = f"tier{len(taken) + 1}"
+    taken.add(name)
+    return name
+
+
+def _tiers(jobs: Sequence[Job]) -> dict[str, Any] | list[dict[str, Any]]:
+    """One job as it is; several as tiers, the most frequent first and without a name."""
+    if len(jobs) == 1:
+        return {"schedule": jobs[0].schedule, "retain": jobs[0].retain}
+    taken: set[str] = set()
+    first = {"schedule": jobs[0].schedule, "retain": jobs[0].retain}
+    rest = [
+        {"tier": _tier_name(job, taken), "schedule": job.schedule, "retain": job.retain}
+        for job in jobs[1:]
+    ]
+    return [first, *rest]
+
+
+def _by_task(jobs: Sequence[Job]) -> dict[str, list[Job]]:
+    """Per task the jobs, most frequent first (the smallest gap; then the longest retention)."""
+    found: dict[str, list[Job]] = {}
+    for job in sorted(jobs, key=lambda j: (j.gap, -j.retain, j.name)):
+        found.setdefault(job.task, []).append(job)
+    return found
+
+
+def _block(tasks: Mapping[str, Sequence[Job]]) -> dict[str, Any]:
+    """The class block: copying tasks as tiers, a chore's most frequent job (the format has
+    one per chore; Longhorn's retain means nothing for them)."""
     block: dict[str, Any] = {"target": TARGET}
-    for job in jobs:
-        block[job.task] = {"schedule": job.schedule, "retain": job.retain}
-    concurrency = [j.concurrency for j in jobs if j.concurrency is not None]
+    for task, jobs in tasks.items():
+        if task in CHORES:
+            block[CHORES[task]] = {"schedule": jobs[0].schedule}
+        else:
+            block[task] = _tiers(jobs)
+    concurrency = [j.concurrency for jobs in tasks.values() for j in jobs if j.concurrency]
     if concurrency:
         block["concurrency"] = max(concurrency)
     return block
 
 
-def _best(jobs: Sequence[Job]) -> list[Job]:
-    """Per task the most frequent job (the smallest gap; then the longest retention)."""
-    chosen: dict[str, Job] = {}
-    for job in sorted(jobs, key=lambda j: (j.gap, -j.retain)):
-        chosen.setdefault(job.task, job)
-    return list(chosen.values())
-
-
-def _copies(item: TreeItem, labels: Mapping[str, str], jobs: Sequence[Job]) -> list[ImportedCopy]:
-    mine = _best([job for job in jobs if _joins(labels, job)])
-    block = _block(mine)
+def _copies(item: TreeItem, mine: Sequence[Job]) -> list[ImportedCopy]:
+    tasks = _by_task(mine)
+    if not any(task in TASKS for task in tasks):
+        return []  # chores alone protect nothing: no class block to carry them
+    block = _block(tasks)
     return [
         ImportedCopy(
             "longhorn",
-            f"longhorn-{job.task}",
+            f"longhorn-{task}",
             (item.namespace, item.app),
             f"pvc/{item.name}",
-            job.gap,
-            job.task == "backup",
+            cron.max_gap_of_all(tuple(j.resolved for j in mine)),
+            task == "backup",
             block,
-            job.manifest.file,
-            job.manifest.at,
+            mine[0].manifest.file,
+            mine[0].manifest.at,
         )
-        for job in mine
-    ]
-
-
-def _folded(jobs: Sequence[Job]) -> list[Note]:
-    best = {job.task: job for job in _best(jobs)}
-    return [
-        note(
-            job.manifest,
-            f"a second {job.task} tier (retain {job.retain}) is folded into "
-            f"{best[job.task].name} ({best[job.task].schedule}, retain {best[job.task].retain})",
-        )
-        for job in jobs
-        if best[job.task] is not job
+        for task, mine in tasks.items()
+        if task in TASKS
     ]
 
 
@@ -125,7 +154,7 @@ def import_existing(inventory: Inventory) -> ImportedPart:
     """Every Longhorn RecurringJob of the tree, applied to the Longhorn PVCs it reaches."""
     found = [_job(m) for m in of_kind(inventory, "longhorn.io", "RecurringJob")]
     jobs = [job for job in found if isinstance(job, Job)]
-    unmapped = [n for n in found if isinstance(n, Note)] + _folded(jobs)
+    unmapped = [n for n in found if isinstance(n, Note)]
     if not found:
         return EMPTY
     labels = {pvc.manifest.name: dict(pvc.labels) for pvc in inventory.pvcs}
@@ -134,12 +163,12 @@ def import_existing(inventory: Inventory) -> ImportedPart:
             added = mapping_at(patch.body, "metadata", "labels")
             labels.setdefault(patch.name, {}).update({str(k): str(v) for k, v in added.items()})
     items = items_of(inventory)
-    copies = [
-        copy
+    joined = {
+        item: [job for job in jobs if _joins(labels.get(item.name, {}), job)]
         for item in items
         if "longhorn" in item.storage_class
-        for copy in _copies(item, labels.get(item.name, {}), jobs)
-    ]
+    }
+    copies = [copy for item, mine in joined.items() for copy in _copies(item, mine)]
     unmapped += [
         Note(
             item.file,
@@ -150,11 +179,11 @@ def import_existing(inventory: Inventory) -> ImportedPart:
         for item in items
         if "${" in item.storage_class
     ]
-    reached = {(c.file, c.at) for c in copies}
+    reached = {id(job) for mine in joined.values() for job in mine}
     unmapped += [
         note(j.manifest, "reaches no Longhorn PVC of the tree")
         for j in jobs
-        if (j.manifest.file, j.manifest.at) not in reached
+        if id(j) not in reached
     ]
     target = {"type": "longhorn-backup-target", "name": "default"}
     targets = {TARGET: target} if copies else {}

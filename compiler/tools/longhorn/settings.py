@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Discriminator, Field, Tag, WithJsonSchema
 
+from compiler.core.secrets import shown
 from compiler.model.compose import Slot
 from compiler.model.types import MODEL_CONFIG, CronSpec, DnsLabel, NonEmpty, Retain
+
+# A RecurringJob's name is at most 40 characters (SPEC: Longhorn); the longest prefix the
+# compiler writes, "bp-best-effort-snapshot-", leaves 16. Twelve keeps room to spare.
+_TIER = re.compile(r"^[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?$")
+
+
+def _tier_name(value: str) -> str:
+    if not _TIER.fullmatch(value):
+        raise ValueError(
+            f"{shown(value)} is not a tier name (lowercase letters, digits and '-', at most "
+            "12 characters, starting and ending alphanumeric; e.g. daily)"
+        )
+    return value
+
+
+TierName = Annotated[
+    str,
+    AfterValidator(_tier_name),
+    WithJsonSchema({"type": "string", "pattern": _TIER.pattern, "maxLength": 12}),
+]
 
 
 class Base(BaseModel):
@@ -17,6 +39,13 @@ class Base(BaseModel):
 class LonghornJob(Base):
     """One Longhorn RecurringJob of the class (its volumes join it through a group label)."""
 
+    tier: TierName | None = Field(
+        None,
+        description="Name of this tier when the task has several (hourly, daily, weekly): the "
+        "RecurringJob is bp-<class>-<task>-<tier>. Absent: bp-<class>-<task>; at most one tier "
+        "of a task may leave it out.",
+        examples=["daily", "weekly"],
+    )
     schedule: CronSpec = Field(
         description="When the job runs (cron; Longhorn evaluates it in its manager's time zone, "
         "UTC upstream); H/H(a-b) in the minute and hour pick a stable spread value.",
@@ -26,6 +55,44 @@ class LonghornJob(Base):
         description="How many snapshots or backups of each volume the job keeps (1 to 100).",
         examples=[24, 48],
     )
+
+
+def _distinct_tiers(jobs: list[LonghornJob]) -> list[LonghornJob]:
+    names = [job.tier for job in jobs]
+    doubled = sorted({n or "" for n in names if names.count(n) > 1})
+    if doubled:
+        which = f"are named {doubled[-1]}" if doubled[-1] else "have no tier name"
+        raise ValueError(
+            f"two tiers {which}: each tier of a task needs a name of its own "
+            "(tier: daily, tier: weekly; one may have none)"
+        )
+    return jobs
+
+
+def _shape(value: object) -> str:
+    return "tiers" if isinstance(value, list | tuple) else "job"
+
+
+# One job, or several tiers of the same task, each with its own schedule and retain (hourly
+# kept 6, daily kept 7, weekly kept 4): Longhorn keeps each job's copies under its own count.
+# Told apart by shape, so a list is never also judged (and reported) as a mapping.
+Tiers = Annotated[
+    Annotated[LonghornJob, Tag("job")]
+    | Annotated[
+        list[LonghornJob],
+        Field(min_length=1),
+        AfterValidator(_distinct_tiers),
+        Tag("tiers"),
+    ],
+    Discriminator(_shape),
+]
+
+
+def tiers(jobs: LonghornJob | list[LonghornJob] | None) -> tuple[LonghornJob, ...]:
+    """The tiers of a task: none, the one job, or the listed ones."""
+    if jobs is None:
+        return ()
+    return (jobs,) if isinstance(jobs, LonghornJob) else tuple(jobs)
 
 
 class LonghornTask(Base):
@@ -46,17 +113,26 @@ class LonghornSettings(Base):
         description="Name of the longhorn-backup-target target the backups go to.",
         examples=["nas"],
     )
-    snapshot: LonghornJob | None = Field(
+    snapshot: Tiers | None = Field(
         None,
         description="Local snapshots in the cluster: fast restores, but no copy on a separate "
-        "target (they do not count for the RPO). Absent: no snapshot job.",
+        "target (they do not count for the RPO). One job, or a list of tiers. Absent: no "
+        "snapshot job.",
         examples=[{"schedule": "H/30 * * * *", "retain": 48}],
     )
-    backup: LonghornJob | None = Field(
+    backup: Tiers | None = Field(
         None,
-        description="Backups to the backup target: copies on a separate target. Absent: no "
-        "backup job.",
-        examples=[{"schedule": "H * * * *", "retain": 24}],
+        description="Backups to the backup target: copies on a separate target. One job, or a "
+        "list of tiers (e.g. hourly kept 6, daily kept 7, weekly kept 4); the RPO is the "
+        "largest gap between two backups of any tier. Absent: no backup job.",
+        examples=[
+            {"schedule": "H * * * *", "retain": 24},
+            [
+                {"schedule": "H * * * *", "retain": 6},
+                {"tier": "daily", "schedule": "H H(0-5) * * *", "retain": 7},
+                {"tier": "weekly", "schedule": "H H(0-5) * * 0", "retain": 4},
+            ],
+        ],
     )
     filesystem_trim: LonghornTask | None = Field(
         None,
