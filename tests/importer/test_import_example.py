@@ -15,12 +15,9 @@ from tests.importer.helpers import realworld_copy, run_import
 from tests.support.validation.kustomize import kustomize_build
 
 Protection = dict[tuple[str, str, str], tuple[tuple[str, ...], int | None]]
-# What the round trip cannot see yet: the Longhorn labels of a chart-created PVC (patched
-# into the release's values) and a K8up copy of a database's PVC (the volume is imported as
-# the mount the hand-written release declares, not as the claim).
+# What the round trip cannot see yet: a K8up copy of a database's PVC (the volume is
+# imported as the mount the hand-written release declares, not as the claim).
 KNOWN_LOSSES = {
-    ("media", "audiobookshelf", "pvc/audiobookshelf-config"): "longhorn-backup",
-    ("media", "audiobookshelf", "pvc/audiobookshelf-metadata"): "longhorn-backup",
     ("network", "python-ipam", "sqlite:/data/ipam.db"): "k8up",
 }
 

@@ -150,6 +150,34 @@ def _copies(item: TreeItem, mine: Sequence[Job]) -> list[ImportedCopy]:
     ]
 
 
+def _texts(labels: object) -> dict[str, str]:
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
+
+
+def _labels(inventory: Inventory) -> dict[str, dict[str, str]]:
+    """Each PVC's labels: written ones, and a chart's ``persistence.<key>.labels``, with the
+    labels an earlier compile patches on (on the PVC, or into the release's values)."""
+    labels = {pvc.manifest.name: dict(pvc.labels) for pvc in inventory.pvcs}
+    keys: dict[tuple[str, str], str] = {}
+    for manifest in inventory.manifests:
+        found = inventory.release_at(manifest) if manifest.kind == "HelmRelease" else None
+        render = found[1] if found is not None else None
+        for pvc in render.pvcs if render is not None else ():
+            labels.setdefault(pvc.name, {}).update(_texts(pvc.labels))
+            keys[(manifest.name, pvc.key)] = pvc.name
+    for patch in generated_manifests(inventory):
+        if patch.kind == "PersistentVolumeClaim":
+            added = mapping_at(patch.body, "metadata", "labels")
+            labels.setdefault(patch.name, {}).update(_texts(added))
+        elif patch.kind == "HelmRelease":
+            persistence = mapping_at(patch.body, "spec", "values", "persistence")
+            for key, item in persistence.items():
+                claim = keys.get((patch.name, str(key)))
+                if claim is not None:
+                    labels[claim].update(_texts(mapping_at(item, "labels")))
+    return labels
+
+
 def import_existing(inventory: Inventory) -> ImportedPart:
     """Every Longhorn RecurringJob of the tree, applied to the Longhorn PVCs it reaches."""
     found = [_job(m) for m in of_kind(inventory, "longhorn.io", "RecurringJob")]
@@ -157,11 +185,7 @@ def import_existing(inventory: Inventory) -> ImportedPart:
     unmapped = [n for n in found if isinstance(n, Note)]
     if not found:
         return EMPTY
-    labels = {pvc.manifest.name: dict(pvc.labels) for pvc in inventory.pvcs}
-    for patch in generated_manifests(inventory):  # the labels an earlier compile patches on
-        if patch.kind == "PersistentVolumeClaim":
-            added = mapping_at(patch.body, "metadata", "labels")
-            labels.setdefault(patch.name, {}).update({str(k): str(v) for k, v in added.items()})
+    labels = _labels(inventory)
     items = items_of(inventory)
     joined = {
         item: [job for job in jobs if _joins(labels.get(item.name, {}), job)]
