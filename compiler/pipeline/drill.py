@@ -100,12 +100,9 @@ def _shared_files(
 
 
 def _runbook(
-    config: RunConfig, result: DrillResult, services: Sequence[EffectiveService], toolset: Toolset
+    context: PlanContext, services: Sequence[EffectiveService], toolset: Toolset
 ) -> Section:
     """full-dr: every tool's restore steps of every service, critical services first."""
-    assert result.analysis is not None and result.output_root is not None
-    inventory = read_tree(result.output_root, result.shown_root, skip=(config.policies,))
-    context = PlanContext(result.analysis, inventory)
     groups, seen = [], set()
     for service in by_classification(services):
         steps = []
@@ -159,12 +156,14 @@ def _drill(
     toolset: Toolset,
 ) -> None:
     analysis = result.analysis
-    assert analysis is not None and result.date is not None
-    context = DrillContext(analysis, result.date, folder.path, folder.shown)
+    assert analysis is not None and result.date is not None and result.output_root is not None
+    inventory = read_tree(result.output_root, result.shown_root, skip=(config.policies,))
+    context = DrillContext(analysis, result.date, folder.path, folder.shown, inventory)
     services = [s for s in analysis.services if covers(test, s)]
     parts = _parts(context, test, services, toolset)
     files = _files(context, test, parts, analysis)
-    middle = _runbook(config, result, services, toolset) if test.type == "full-dr" else run(parts)
+    plan = PlanContext(analysis, inventory)
+    middle = _runbook(plan, services, toolset) if test.type == "full-dr" else run(parts)
     scripts = any(part.scripts for part in parts)
     result.checklist = (
         before(context, test, services, parts, scripts),

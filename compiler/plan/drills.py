@@ -16,7 +16,7 @@ import hashlib
 import json
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from compiler.analyse import Analysis, EffectiveService
@@ -24,6 +24,7 @@ from compiler.model.cluster import ClusterSpec
 from compiler.model.images import Images
 from compiler.model.restore import RestoreTest
 from compiler.plan.types import MANAGED_BY, Document
+from compiler.tree import Inventory
 
 DRILL_LABEL = "backup-policy.io/drill"
 SCRIPTS_CONFIG_MAP = "bp-drill-scripts"
@@ -113,13 +114,15 @@ def secrets_in_order(found: Iterable[SecretCopy]) -> tuple[SecretCopy, ...]:
 
 @dataclass(frozen=True)
 class DrillContext:
-    """What a tool drills from: the analysis, the day of the run and the drill's folder
-    (``folder`` relative to the output root, ``shown`` as the commands name it)."""
+    """What a tool drills from: the analysis, the day of the run, the drill's folder
+    (``folder`` relative to the output root, ``shown`` as the commands name it) and the
+    tree, read once (what the tree's own backup objects say)."""
 
     analysis: Analysis
     date: dt.date
     folder: str
     shown: str
+    inventory: Inventory = field(default_factory=Inventory)
 
     @property
     def cluster(self) -> ClusterSpec:

@@ -247,3 +247,45 @@ def test_before_and_after(drilled: Drilled) -> None:
         '--result passed --duration "$DURATION" --owner storage-lead'
     )
     assert 'amtool silence expire "$SILENCE_ID"' in done
+
+
+def test_an_adopted_volsync_source_drills_valid_manifests(
+    tmp_path: Path, schema_registry: SchemaRegistry
+) -> None:
+    """jellyfin with volsync.existing and its own ReplicationSource (copyMethod Snapshot, a
+    Flux default for the size, no class): the drill restores from that source's repository,
+    and its files validate, also with the live PVC's class merged in."""
+    root = copy_example(tmp_path)
+    service = root / "policies/services/jellyfin.yaml"
+    service.write_text(service.read_text().replace("bootstrap: true", "existing: true"))
+    restic = {"repository": "jellyfin-restic", "copyMethod": "Snapshot"}
+    restic |= {"volumeSnapshotClassName": "longhorn-snapshot", "capacity": "${SIZE:=3Gi}"}
+    source = {
+        "apiVersion": "volsync.backube/v1alpha1",
+        "kind": "ReplicationSource",
+        "metadata": {"name": "jellyfin", "namespace": "media"},
+        "spec": {
+            "sourcePVC": "jellyfin-config",
+            "trigger": {"schedule": "0 * * * *"},
+            "restic": restic,
+        },
+    }
+    app = root / "out/kubernetes/apps/media/jellyfin/app"
+    (app / "replicationsource.yaml").write_text(json.dumps(source))
+    result = run_drill(root, "BT-VS-01")
+    assert not result.problems, result.diagnostics.sorted()
+    found = objects(root, result)
+    (destination,) = [d for d in found if d["kind"] == "ReplicationDestination"]
+    assert destination["spec"]["restic"]["repository"] == "jellyfin-restic"
+    assert destination["spec"]["restic"]["volumeSnapshotClassName"] == "longhorn-snapshot"
+    (claim,) = [d for d in found if d["kind"] == "PersistentVolumeClaim"]
+    assert claim["spec"]["resources"] == {"requests": {"storage": "3Gi"}}
+    assert [
+        (d["kind"], p.render()) for d in found for p in schema_registry.validate_object(d)
+    ] == []
+    for match in [m for c in commands(result) if (m := PATCH.match(c))]:
+        text = match.group(2).replace('\\"', '"')
+        for variable, value in SAMPLES.items():
+            text = text.replace(variable, value)
+        (document,) = load_all((Path.cwd() / match.group(1)).read_text())
+        assert schema_registry.validate_object(merged(document, json.loads(text))) == []

@@ -30,6 +30,7 @@ from compiler.tools.base import ClassBlockTool
 from compiler.tools.importing import ImportedPart
 from compiler.tools.volsync import alerts as monitoring
 from compiler.tools.volsync import drill, importer, rules, runbook, state_metrics
+from compiler.tools.volsync.adopted import adopted
 from compiler.tools.volsync.claims import (
     Claim,
     bootstrap,
@@ -137,8 +138,13 @@ class VolSync(ClassBlockTool):
         settings = settings_of(service)
         cluster = context.analysis.policies.cluster.policy.spec
         target = target_of(cluster, settings) if settings is not None else None
-        if settings is None or target is None or existing(service):
+        if settings is None or target is None:
             return ()
+        if existing(service):
+            records = {
+                c.name: pvc_record(context.inventory, service, c.name) for c in claims(service)
+            }
+            return runbook.adopted_steps(service, adopted(context.inventory, service), records)
         return runbook.steps(service, settings, target)
 
     def import_existing(self, inventory: Inventory) -> ImportedPart:

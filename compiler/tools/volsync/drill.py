@@ -10,11 +10,16 @@ the restore has succeeded (the CRD of v0.16.0; a failed mover is retried), and
 ``status.latestMoverStatus`` holds the mover's result and log. The live PVC's size and class
 and the source's ``moverSecurityContext`` (the mover restores as the app runs) are read at
 run time and merged into the files the checklist applies.
+
+With ``volsync.existing`` the drill restores from the tree's own ReplicationSource
+(:mod:`.adopted`): its name, its repository Secret, and the size, class, access modes,
+copyMethod and snapshot class it states; only what the tree leaves unknown (a variable with
+no value) is read from the live PVC, and the checklist says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from compiler.analyse import EffectiveService
@@ -33,7 +38,8 @@ from compiler.plan.drills import (
     secrets_in_order,
 )
 from compiler.plan.smoke import SMOKE_SCRIPT, await_pod, smoke_pod, volume_check
-from compiler.tools.volsync.claims import settings_of, target_of
+from compiler.tools.volsync.adopted import Adopted, adopted, tree_restore, unknown_text
+from compiler.tools.volsync.claims import existing, settings_of, target_of
 from compiler.tools.volsync.names import API_VERSION, secret_name, source_name
 from compiler.tools.volsync.settings import VolSyncSettings
 
@@ -44,7 +50,9 @@ KIND = "replicationdestination"
 
 
 class Restore:
-    """One PVC's restore: the live claim and source, the names in the test namespace."""
+    """One PVC's restore: the live claim and source, the names in the test namespace, and
+    what the restore copies from the source (``fields`` of the PVC and the destination's
+    ``restic``; ``live``: the PVC's size and class read from the live PVC at run time)."""
 
     def __init__(
         self,
@@ -55,7 +63,6 @@ class Restore:
     ) -> None:
         assert volume.claim is not None
         self.service, self.volume, self.claim = service, volume, volume.claim
-        self.settings = settings
         self.namespace = service.namespace
         self.test_namespace = restore_namespace(service.namespace)
         self.source = source_name(self.claim)
@@ -64,9 +71,31 @@ class Restore:
         self.trigger = f"drill-{context.stamp}"
         self.pod = dns_name("bp-drill-check", self.claim)
         self.stem = f"volsync/{self.namespace}-{self.claim}"
+        self.restic: Doc = {"copyMethod": "Direct"} | _cache(settings)
+        self.fields: Doc = {"accessModes": ["ReadWriteOnce"]}
+        self.live: tuple[str, ...] = ("storageClassName", "storage")
+        self.note = ""
+
+    def adopt(self, found: Adopted) -> None:
+        """Restore from the tree's own ReplicationSource, with what it states."""
+        self.source, self.secret = found.source.name, found.secret
+        self.restic, self.fields, self.live = tree_restore(found.restic)
+        self.note = unknown_text(found)
+
+
+def _cache(settings: VolSyncSettings) -> Doc:
+    cache = {
+        "cacheCapacity": settings.cache_capacity,
+        "cacheStorageClassName": settings.cache_storage_class_name,
+    }
+    return {key: value for key, value in cache.items() if value is not None}
 
 
 def _claim(context: DrillContext, test: RestoreTest, restore: Restore) -> Doc:
+    spec: Doc = {"accessModes": restore.fields["accessModes"]}
+    if "storageClassName" in restore.fields:
+        spec["storageClassName"] = restore.fields["storageClassName"]
+    spec["resources"] = {"requests": {"storage": restore.fields.get("storage", "1Gi")}}
     return {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
@@ -75,25 +104,16 @@ def _claim(context: DrillContext, test: RestoreTest, restore: Restore) -> Doc:
             "namespace": restore.test_namespace,
             "labels": context.labels(test),
         },
-        "spec": {
-            "accessModes": ["ReadWriteOnce"],
-            "resources": {"requests": {"storage": "1Gi"}},
-        },
+        "spec": dict(sorted(spec.items())),
     }
 
 
 def _destination(context: DrillContext, test: RestoreTest, restore: Restore) -> Doc:
-    settings = restore.settings
-    cache = {
-        "cacheCapacity": settings.cache_capacity,
-        "cacheStorageClassName": settings.cache_storage_class_name,
-    }
     restic: Doc = {
         "repository": restore.secret,
         "destinationPVC": restore.claim,
-        "copyMethod": "Direct",
         "cleanupCachePVC": True,
-        **{key: value for key, value in cache.items() if value is not None},
+        **restore.restic,
     }
     return {
         "apiVersion": API_VERSION,
@@ -123,21 +143,41 @@ def _files(context: DrillContext, test: RestoreTest, restore: Restore) -> list[D
 
 def _lookup(restore: Restore) -> DrillStep:
     live = f"kubectl -n {restore.namespace} get"
+    reads = {
+        "storage": f"SIZE=$({live} pvc {restore.claim} "
+        "-o jsonpath='{.spec.resources.requests.storage}')",
+        "storageClassName": f"CLASS=$({live} pvc {restore.claim} "
+        "-o jsonpath='{.spec.storageClassName}')",
+    }
+    said = {"storage": "size", "storageClassName": "class"}
+    read = " and ".join(said[k] for k in ("storage", "storageClassName") if k in restore.live)
+    note = f" ({restore.note}: the live PVC's are used)" if restore.note else ""
     return DrillStep(
         f"Check that ReplicationSource {restore.namespace}/{restore.source} has backed up "
-        f"{restore.claim} (its last sync must not be empty); read the PVC's size and class and "
-        "the mover's identity",
+        f"{restore.claim} (its last sync must not be empty); read "
+        + (f"the PVC's {read} and " if read else "")
+        + f"the mover's identity{note}",
         (
             f"LAST=$({live} replicationsource {restore.source} "
             "-o jsonpath='{.status.lastSyncTime}')",
             'test -n "$LAST" && echo "newest backup: $LAST"',
-            f"SIZE=$({live} pvc {restore.claim} "
-            "-o jsonpath='{.spec.resources.requests.storage}')",
-            f"CLASS=$({live} pvc {restore.claim} -o jsonpath='{{.spec.storageClassName}}')",
+            *(reads[k] for k in ("storage", "storageClassName") if k in restore.live),
             f"MOVER=$({live} replicationsource {restore.source} -o json "
             "| jq -c '.spec.restic.moverSecurityContext')",
         ),
     )
+
+
+def _claim_apply(context: DrillContext, restore: Restore) -> str:
+    """The fresh PVC, with the size and class the tree does not state read from the live
+    PVC."""
+    path = f"{restore.stem}-1-pvc.yaml"
+    spec: Doc = {}
+    if "storageClassName" in restore.live:
+        spec["storageClassName"] = "$CLASS"
+    if "storage" in restore.live:
+        spec["resources"] = {"requests": {"storage": "$SIZE"}}
+    return patched_apply(context.path(path), {"spec": spec}) if spec else context.apply(path)
 
 
 def mover_apply(path: str) -> str:
@@ -149,14 +189,13 @@ def mover_apply(path: str) -> str:
 
 def _steps(context: DrillContext, restore: Restore) -> list[DrillStep]:
     ns, name = restore.test_namespace, restore.destination
-    size = {"storageClassName": "$CLASS", "resources": {"requests": {"storage": "$SIZE"}}}
     status = f"kubectl -n {ns} get {KIND}/{name} -o jsonpath="
     run = DrillStep(
         f"Restore the newest backup into a fresh PVC {ns}/{restore.claim}: the "
         f"ReplicationDestination's lastManualSync must become {restore.trigger} and its mover "
         "result Successful",
         (
-            patched_apply(context.path(f"{restore.stem}-1-pvc.yaml"), {"spec": size}),
+            _claim_apply(context, restore),
             mover_apply(context.path(f"{restore.stem}-2-restore.yaml")),
             f"kubectl -n {ns} wait {KIND}/{name} "
             f"--for=jsonpath='{{.status.lastManualSync}}'={restore.trigger} --timeout=2h",
@@ -171,16 +210,41 @@ def _steps(context: DrillContext, restore: Restore) -> list[DrillStep]:
     return [_lookup(restore), run, check]
 
 
-def _restores(context: DrillContext, services: Sequence[EffectiveService]) -> Iterator[Restore]:
+def _restores(
+    context: DrillContext, services: Sequence[EffectiveService]
+) -> tuple[list[Restore], list[DrillStep]]:
+    """The restores, and why an adopted source's PVC is not restored."""
+    found, skipped = [], []
     for service in services:
         settings = settings_of(service)
         if settings is None or target_of(context.cluster, settings) is None:
             continue  # BP300/BP301 report a target that is not s3
+        tree = adopted(context.inventory, service) if existing(service) else {}
         seen: set[str] = set()
         for volume in service.source.policy.spec.volumes:
             if volume.claim and volume.claim not in seen:
                 seen.add(volume.claim)
-                yield Restore(context, service, volume, settings)
+                restore = Restore(context, service, volume, settings)
+                why = _adopt(restore, tree.get(volume.claim)) if existing(service) else ""
+                if why:
+                    skipped.append(DrillStep(f"{service.key}: PVC {volume.claim} {why}"))
+                else:
+                    found.append(restore)
+    return found, skipped
+
+
+def _adopt(restore: Restore, found: Adopted | None) -> str:
+    """Restore from the tree's source; why not, when its repository is not known."""
+    if found is None:
+        return "not restored: no ReplicationSource of the app's build backs it up (BP383)"
+    if not found.secret:
+        return (
+            f"not restored: ReplicationSource {found.source.name} names its repository Secret "
+            f"{found.restic.unknown.get('repository', '')!r}, a variable with no value in "
+            "the tree; give it a value in the Flux Kustomization's postBuild.substitute"
+        )
+    restore.adopt(found)
+    return ""
 
 
 def drill_part(
@@ -189,12 +253,13 @@ def drill_part(
     """The part of a ``volsync`` drill (None for any other test type)."""
     if test.type != TEST_TYPE:
         return None
-    restores = list(_restores(context, services))
+    restores, skipped = _restores(context, services)
     files: list[DrillFile] = []
     steps: list[DrillStep] = []
     for restore in restores:
         files += _files(context, test, restore)
         steps += _steps(context, restore)
+    steps += skipped
     steps += not_restored(services, (r.service for r in restores), NOT_RESTORED)
     secrets = (SecretCopy(r.secret, r.namespace, r.test_namespace) for r in restores)
     return DrillPart(

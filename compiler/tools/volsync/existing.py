@@ -33,12 +33,14 @@ def sub(value: Any, variables: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True)
 class TreeSource:
-    """One ReplicationSource as the cluster gets it: its name, PVC and schedule."""
+    """One ReplicationSource as the cluster gets it: its name, PVC and schedule, and the
+    variables it was filled from (its other fields are read with them when needed)."""
 
     manifest: Manifest
     name: str
     claim: str
     schedule: str
+    variables: Mapping[str, str]
 
 
 def read_source(manifest: Manifest, variables: Mapping[str, str]) -> TreeSource | None:
@@ -49,7 +51,7 @@ def read_source(manifest: Manifest, variables: Mapping[str, str]) -> TreeSource 
     name = sub(mapping_at(manifest.body, "metadata").get("name"), variables) or manifest.name
     if not claim or not schedule:
         return None
-    return TreeSource(manifest, name, claim, schedule)
+    return TreeSource(manifest, name, claim, schedule, variables)
 
 
 def _variables(
@@ -67,17 +69,26 @@ def _variables(
             yield variables_of(inventory, flux)
 
 
-def tree_sources(inventory: Inventory, service: EffectiveService) -> dict[str, TreeSource]:
-    """The hand-written ReplicationSources of the app's build, by the PVC they back up."""
+def instances(
+    inventory: Inventory, service: EffectiveService, kind: str
+) -> Iterator[tuple[Manifest, Mapping[str, str]]]:
+    """Each VolSync object of ``kind`` the app's build holds, with the variables of each way
+    it holds it."""
     found = inventory.app_kustomization(service.app_dir)
-    manifests = [m for m in inventory.manifests if m.kind == KIND and m.group == GROUP]
+    manifests = [m for m in inventory.manifests if m.kind == kind and m.group == GROUP]
     if found is None or not manifests:
-        return {}
+        return
     index, folder = flux_index(inventory), posixpath.normpath(found[0].folder)
-    sources: dict[str, TreeSource] = {}
     for manifest in manifests:
         for variables in _variables(inventory, index, manifest, service.app_dir, folder):
-            source = read_source(manifest, variables)
-            if source is not None:
-                sources.setdefault(source.claim, source)
+            yield manifest, variables
+
+
+def tree_sources(inventory: Inventory, service: EffectiveService) -> dict[str, TreeSource]:
+    """The hand-written ReplicationSources of the app's build, by the PVC they back up."""
+    sources: dict[str, TreeSource] = {}
+    for manifest, variables in instances(inventory, service, KIND):
+        source = read_source(manifest, variables)
+        if source is not None:
+            sources.setdefault(source.claim, source)
     return sources
