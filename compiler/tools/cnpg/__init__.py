@@ -4,7 +4,8 @@ A service's ``postgres:`` entries name the CNPG ``Cluster`` objects of its app; 
 data item of its own kind. With the method cnpg its WAL is archived continuously through the
 barman-cloud plugin (an ``ObjectStore`` and the Cluster's ``spec.plugins``, patched in by the
 Component; the deprecated in-tree ``barmanObjectStore`` on request) and a ``ScheduledBackup``
-takes base backups.
+takes base backups. An entry's ``objectStore`` adopts an ObjectStore the app's tree already
+has: none is generated and the plugin archives to that one (rules BP395-BP398).
 
 One copy per cluster, on the target: continuous, at most ``archiveTimeout`` behind while
 archiving works (the effective RPO; ``archive_timeout`` is patched into the Cluster so both
@@ -40,7 +41,7 @@ from compiler.plan.drills import DrillContext, DrillPart
 from compiler.policies import ServiceSource
 from compiler.tools.base import ClassBlockTool
 from compiler.tools.cnpg import alerts as monitoring
-from compiler.tools.cnpg import drill, importer, rules, runbook, tree_rules
+from compiler.tools.cnpg import drill, importer, rules, runbook, store_rules, tree_rules
 from compiler.tools.cnpg.cron6 import to_robfig
 from compiler.tools.cnpg.names import (
     CNPG_GROUP,
@@ -84,7 +85,7 @@ def _planned(context: PlanContext, pg: Postgres) -> tuple[AppObject, ComponentPa
     body = manifest.body if manifest is not None else {}
     expr = context.analysis.schedules.cron_for(seed(pg.service.key, pg.cluster))
     documents = [scheduled_backup(pg, to_robfig(expr)), pod_monitor(pg, body)]
-    if pg.settings.method == "plugin":
+    if pg.settings.method == "plugin" and not pg.adopted:
         documents.insert(0, object_store(pg))
     target = ObjectRef("Cluster", pg.cluster, CNPG_GROUP, "v1")
     patch = ComponentPatch(
@@ -100,7 +101,7 @@ class Cnpg(ClassBlockTool):
     settings = CLASS
     target_type = "s3"
     slots = SLOTS
-    rules = (*rules.RULES, *tree_rules.RULES)
+    rules = (*rules.RULES, *tree_rules.RULES, *store_rules.RULES)
     alert_kinds = monitoring.KINDS
 
     def applies_by_default(self, source: ServiceSource) -> bool:

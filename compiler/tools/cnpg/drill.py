@@ -4,7 +4,8 @@ then queried.
 
 The Cluster bootstraps with ``bootstrap.recovery`` from the archive the live cluster writes
 (:mod:`.recovery`: with the plugin, a copy of its ObjectStore in the test namespace, without
-a retention policy, and the credentials Secret copied there), replaying every archived WAL
+a retention policy, and the credentials Secret copied there; an ObjectStore the policy adopts
+is copied from the live one with the Secrets it names), replaying every archived WAL
 segment: the drill proves the base backups and the WAL archive together. It archives nothing
 itself (no ``spec.plugins``), so the live archive is only read. It runs the live cluster's
 image (``status.image``: a recovery needs the same PostgreSQL major version) on a volume of
@@ -15,6 +16,7 @@ primary's ``postgres`` container (the local socket, as ``postgres``) must return
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Sequence
 from typing import Any
@@ -41,6 +43,9 @@ TEST_TYPE = "cnpg"
 NOT_RESTORED = "Not recovered (no CloudNativePG copy)"
 RUN_TIME = "set-at-run-time"
 CLUSTERS = "cluster.postgresql.cnpg.io"
+STORES = "objectstores.barmancloud.cnpg.io"
+# the Secret's data and type, nothing the live namespace's API server added
+SECRET_COPY = "{apiVersion, kind, type, data, metadata: {name: .metadata.name}}"
 PRIMARY = "cnpg.io/instanceRole=primary"
 
 
@@ -73,11 +78,32 @@ def _lookup(pg: Postgres) -> DrillStep:
     )
 
 
-def _recover(context: DrillContext, pg: Postgres) -> DrillStep:
+def _adopted_copy(pg: Postgres, labels: dict[str, str]) -> list[str]:
+    """Copy the live ObjectStore an entry adopts (the drill has no tree to read it from)
+    without its retention policy, and the Secrets it names, into the test namespace."""
+    live, namespace = pg.service.namespace, restore_namespace(pg.service.namespace)
+    get = f"kubectl -n {live} get {STORES} {pg.store_name}"
+    program = (
+        "{apiVersion, kind, metadata: {name: .metadata.name, labels: $labels}, "
+        "spec: (.spec | del(.retentionPolicy))}"
+    )
+    secrets = f"{get} -o jsonpath='{{.spec.configuration.s3Credentials.*.name}}'"
+    return [
+        f"{get} -o json | jq --argjson labels {shlex.quote(json.dumps(labels))} "
+        f"{shlex.quote(program)} | kubectl -n {namespace} apply -f -",
+        f"for SECRET in $({secrets} | tr ' ' '\\n' | sort -u); do kubectl -n {live} get "
+        f'secret "$SECRET" -o json | jq {shlex.quote(SECRET_COPY)} '
+        f"| kubectl -n {namespace} apply -f -; done",
+    ]
+
+
+def _recover(context: DrillContext, test: RestoreTest, pg: Postgres) -> DrillStep:
     namespace = restore_namespace(pg.service.namespace)
     stem = _stem(pg)
     store = f"{stem}-1-objectstore.yaml"
     applies = [context.apply(store)] if pg.settings.method == "plugin" else []
+    if pg.adopted:
+        applies = _adopted_copy(pg, context.labels(test))
     patch = {"spec": {"imageName": "$IMAGE", "storage": {"size": "$SIZE"}}}
     return DrillStep(
         f"Recover {pg.cluster} from its archive (server name {pg.server_name}) into "
@@ -121,7 +147,7 @@ def drill_part(
     steps: list[DrillStep] = []
     for pg in clusters:
         files += _files(context, test, pg)
-        steps += [_lookup(pg), _recover(context, pg), _query(pg)]
+        steps += [_lookup(pg), _recover(context, test, pg), _query(pg)]
     steps += not_restored(services, (pg.service for pg in clusters), NOT_RESTORED)
     secrets = (
         SecretCopy(
@@ -130,6 +156,7 @@ def drill_part(
             restore_namespace(pg.service.namespace),
         )
         for pg in clusters
+        if not pg.adopted  # its store's own Secrets are copied with it
     )
     return DrillPart(
         "CloudNativePG",

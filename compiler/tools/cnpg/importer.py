@@ -4,8 +4,10 @@ ScheduledBackup.
 A Cluster that archives WAL (through the barman-cloud plugin's ``barmanObjectName`` or the
 in-tree ``spec.backup.barmanObjectStore``) is a ``postgres:`` entry of its app, with a
 ``cnpg`` copy whose gap is the archive timeout; the ObjectStore gives the target and the
-retention, the ScheduledBackup (six fields, seconds first) the base-backup schedule. The
-generated ObjectStore writes below its own destination path: the old one is reported.
+retention, the ScheduledBackup (six fields, seconds first) the base-backup schedule. An
+ObjectStore of the Cluster's app folder is adopted (the entry's ``objectStore``): the Cluster
+keeps archiving to it. Otherwise the generated ObjectStore writes below its own destination
+path: the old one is reported.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from compiler.tools.importing import (
     ImportedApp,
     ImportedCopy,
     ImportedPart,
+    Note,
     app_folder,
     dns_label,
     merged,
@@ -89,6 +92,48 @@ def _archive_timeout(cluster: Manifest) -> str:
     return value if value[:-1].isdigit() and value[-1] in "smh" else ARCHIVE_TIMEOUT
 
 
+def _entry(inventory: Inventory, cluster: Manifest, store: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``postgres:`` entry: the plugin's serverName when it is not the cluster's name,
+    and ``objectStore`` when the plugin archives to a hand-written ObjectStore of the
+    Cluster's app folder (the policy adopts it: the Cluster keeps archiving where it does;
+    one the compiler wrote is its own, generated again)."""
+    entry: dict[str, Any] = {"cluster": cluster.name}
+    server = next(
+        (
+            mapping_at(p, "parameters").get("serverName")
+            for p in mapping_at(cluster.body, "spec").get("plugins") or []
+        ),
+        None,
+    )
+    if isinstance(server, str) and server != cluster.name:
+        entry["serverName"] = server
+    at: Manifest = store["at"]
+    hand_written = inventory.generated_text(at.file) is None
+    if (
+        at.kind == "ObjectStore"
+        and hand_written
+        and at.file.startswith(f"{app_folder(cluster.file)}/")
+    ):
+        entry["objectStore"] = at.name
+    return entry
+
+
+def _store_note(store: Mapping[str, Any], entry: Mapping[str, Any]) -> Note:
+    where = store.get("destinationPath")
+    if "objectStore" in entry:
+        return note(
+            store["at"],
+            f"adopted (objectStore: {entry['objectStore']}): the WAL archive and base backups "
+            f"stay at {where}; its endpoint, bucket and retentionPolicy must be the class's "
+            "cnpg target and retention (BP396, BP397)",
+        )
+    return note(
+        store["at"],
+        f"the WAL archive and base backups at {where} stay there for restores; the "
+        "generated ObjectStore writes below its own path",
+    )
+
+
 def _cluster(inventory: Inventory, index: FluxIndex, cluster: Manifest) -> ImportedPart:
     store = _store(inventory, cluster)
     if store is None:
@@ -117,13 +162,8 @@ def _cluster(inventory: Inventory, index: FluxIndex, cluster: Manifest) -> Impor
     retention = str(store.get("retentionPolicy") or "")
     if retention:
         block["retention"] = retention
-    notes = [
-        note(
-            store["at"],
-            f"the WAL archive and base backups at {store.get('destinationPath')} stay there "
-            "for restores; the generated ObjectStore writes below its own path",
-        )
-    ]
+    entry = _entry(inventory, cluster, store)
+    notes = [_store_note(store, entry)]
     scheduled = _schedule(inventory, cluster)
     if scheduled is not None:
         block["schedule"] = scheduled[0]
@@ -147,16 +187,6 @@ def _cluster(inventory: Inventory, index: FluxIndex, cluster: Manifest) -> Impor
         cluster.file,
         cluster.at,
     )
-    entry: dict[str, Any] = {"cluster": cluster.name}
-    server = next(
-        (
-            mapping_at(p, "parameters").get("serverName")
-            for p in mapping_at(cluster.body, "spec").get("plugins") or []
-        ),
-        None,
-    )
-    if isinstance(server, str) and server != cluster.name:
-        entry["serverName"] = server
     app = ImportedApp(key, app_folder(cluster.file), postgres=(entry,))
     return ImportedPart((copy,), (app,), {target[0]: target[1]}, {}, (), tuple(notes))
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 PLUGIN = "barman-cloud.cloudnative-pg.io"
 OBJECT_STORE_API = "barmancloud.cnpg.io/v1"
+OBJECT_STORE_GROUP = "barmancloud.cnpg.io"
 CNPG_API = "postgresql.cnpg.io/v1"
 CNPG_GROUP = "postgresql.cnpg.io"
 CLUSTER_LABEL = "cnpg.io/cluster"
@@ -48,7 +49,8 @@ PATH_PREFIX = "cnpg"
 
 
 def object_name(cluster: str) -> str:
-    """The ObjectStore, ScheduledBackup and PodMonitor of one Cluster share this name."""
+    """The ObjectStore, ScheduledBackup and PodMonitor of one Cluster share this name (a
+    cluster that adopts an ObjectStore of its tree keeps it for the other two)."""
     return f"{cluster}-backup"
 
 

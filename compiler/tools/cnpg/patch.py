@@ -1,7 +1,8 @@
 """The patch of the user's Cluster: WAL archiving through barman-cloud and archive_timeout.
 
 With the plugin, ``spec.plugins`` gets the barman-cloud entry as the WAL archiver
-(``barmanObjectName`` and ``serverName`` parameters). kustomize merges a patch of a custom
+(``barmanObjectName``: the generated ObjectStore, or the one the entry adopts, and
+``serverName`` parameters). kustomize merges a patch of a custom
 resource as a JSON merge patch, which replaces a list: when the Cluster already lists
 plugins, the entry is appended by a JSON6902 ``add`` instead, and not at all when the
 Cluster already has that very entry (it is adopted). With the deprecated in-tree
@@ -16,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from compiler.core.data import mapping_at
-from compiler.tools.cnpg.names import CNPG_API, PLUGIN, object_name, pg_duration
+from compiler.tools.cnpg.names import CNPG_API, PLUGIN, pg_duration
 from compiler.tools.cnpg.objects import store_configuration
 from compiler.tools.cnpg.resolve import Postgres
 
@@ -24,7 +25,7 @@ Doc = dict[str, Any]
 
 
 def plugin_entry(pg: Postgres) -> Doc:
-    parameters = {"barmanObjectName": object_name(pg.cluster), "serverName": pg.server_name}
+    parameters = {"barmanObjectName": pg.store_name, "serverName": pg.server_name}
     return {"name": PLUGIN, "isWALArchiver": True, "parameters": parameters}
 
 

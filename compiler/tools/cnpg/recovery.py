@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.tools.cnpg.names import CNPG_API, PLUGIN, object_name
+from compiler.tools.cnpg.names import CNPG_API, PLUGIN
 from compiler.tools.cnpg.objects import object_store, store_configuration
 from compiler.tools.cnpg.resolve import Postgres
 
@@ -27,7 +27,7 @@ ORIGIN = "origin"
 def origin(pg: Postgres) -> Doc:
     """The ``externalClusters`` entry that reads the cluster's archive."""
     if pg.settings.method == "plugin":
-        parameters = {"barmanObjectName": object_name(pg.cluster), "serverName": pg.server_name}
+        parameters = {"barmanObjectName": pg.store_name, "serverName": pg.server_name}
         return {"name": ORIGIN, "plugin": {"name": PLUGIN, "parameters": parameters}}
     store = {**store_configuration(pg), "serverName": pg.server_name}
     return {"name": ORIGIN, "barmanObjectStore": store}
@@ -53,8 +53,9 @@ def recovered_cluster(
 
 def read_only_store(pg: Postgres, namespace: str, labels: dict[str, str]) -> Doc | None:
     """The cluster's ObjectStore in another namespace, to recover from: no retention policy,
-    so nothing there ever deletes a backup (None with the in-tree method: no ObjectStore)."""
-    if pg.settings.method != "plugin":
+    so nothing there ever deletes a backup (None with the in-tree method: no ObjectStore, and
+    for an adopted ObjectStore, which the drill copies from the live one at run time)."""
+    if pg.settings.method != "plugin" or pg.adopted:
         return None
     store = object_store(pg)
     store["metadata"] = {**store["metadata"], "namespace": namespace, "labels": labels}

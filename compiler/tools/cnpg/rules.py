@@ -1,5 +1,5 @@
 """Policy rules about CloudNativePG clusters: object-store locations, the deprecated in-tree
-method, and file-level copies of a cluster's volumes."""
+method (and the ObjectStore it cannot adopt), and file-level copies of a cluster's volumes."""
 
 from __future__ import annotations
 
@@ -36,8 +36,7 @@ def object_store_shared(context: PolicyContext) -> Iterator[Diagnostic]:
         yield object_store_shared.at(
             pg.service.source.doc,
             (*pg.path, "cluster"),
-            f"{item_key(pg.cluster)} of {pg.service.key} archives to "
-            f"{pg.destination_path}/{pg.server_name} on {pg.target.endpoint}, like "
+            f"{item_key(pg.cluster)} of {pg.service.key} archives to {pg.where}, like "
             f"{item_key(other.cluster)} of {other.service.key}: their WAL would mix",
             "give one of them a serverName of its own",
             subjects=(item_key(pg.cluster), pg.cluster),
@@ -116,4 +115,33 @@ def file_level_copy(context: PolicyContext) -> Iterator[Diagnostic]:
             )
 
 
-RULES = (object_store_shared, in_tree_barman, file_level_copy)
+@policy_rule(
+    "BP398",
+    "cnpg-object-store-in-tree-method",
+    "error",
+    passing="cnpg: {target: garage}  # method plugin; postgres: [{cluster: db, objectStore: s}]",
+    failing="cnpg: {target: garage, method: barmanObjectStore}\n"
+    "postgres: [{cluster: db, objectStore: s}]",
+)
+def object_store_in_tree_method(context: PolicyContext) -> Iterator[Diagnostic]:
+    """An entry adopts an ObjectStore only when its class uses the barman-cloud plugin.
+
+    An ObjectStore is read by the plugin alone (``barmanObjectName``); the in-tree
+    ``spec.backup.barmanObjectStore`` carries its own configuration, so with
+    ``method: barmanObjectStore`` the named ObjectStore would be ignored and the cluster
+    would archive where the compiler says, not where the policy claims.
+    """
+    for pg in all_clusters(context.analysis.scope):
+        if pg.entry.object_store is not None and pg.settings.method != "plugin":
+            yield object_store_in_tree_method.at(
+                pg.service.source.doc,
+                (*pg.path, "objectStore"),
+                f"{item_key(pg.cluster)} of {pg.service.key} names the ObjectStore "
+                f"{pg.entry.object_store!r}, but class {pg.service.classification} archives "
+                "through the in-tree barmanObjectStore, which reads no ObjectStore",
+                "use method: plugin in the class's cnpg block, or remove objectStore",
+                subjects=(item_key(pg.cluster), pg.cluster),
+            )
+
+
+RULES = (object_store_shared, in_tree_barman, file_level_copy, object_store_in_tree_method)

@@ -19,7 +19,7 @@ from compiler.core.emit import dump
 from compiler.model.cluster import ClusterSpec
 from compiler.plan import RunbookStep
 from compiler.plan.k8s import managed
-from compiler.tools.cnpg.names import CLUSTER_LABEL, item_key, object_name
+from compiler.tools.cnpg.names import CLUSTER_LABEL, item_key
 from compiler.tools.cnpg.recovery import recovered_cluster
 from compiler.tools.cnpg.resolve import Postgres, clusters_of
 
@@ -33,9 +33,9 @@ def _commands(pg: Postgres) -> list[str]:
     cluster = recovered_cluster(pg, new, ns, managed(), spec)
     live = f"kubectl -n {ns} get {CLUSTERS} {old} -o jsonpath="
     check = pg.entry.restore_check
-    where = f"{pg.destination_path}/{pg.server_name} on {pg.target.endpoint}"
+    store = f" (ObjectStore {pg.store_name} with the plugin)" if not pg.adopted else ""
     return [
-        f"# the archive: {where} (ObjectStore {object_name(old)} with the plugin)",
+        f"# the archive: {pg.where}{store}",
         f"# the old cluster's image and size (on a new cluster: those of {old} in Git)",
         f"IMAGE=\"$({live}'{{.status.image}}')\"",
         f"SIZE=\"$({live}'{{.spec.storage.size}}')\"",

@@ -105,6 +105,16 @@ class PostgresCluster(Base):
         "Absent: the cluster's name.",
         examples=["immich-db-2"],
     )
+    object_store: DnsLabel | None = Field(
+        None,
+        description="Name of a barmancloud.cnpg.io/v1 ObjectStore the app's tree already "
+        "has (hand-written, in the app's folder) to archive to, instead of the generated "
+        "<cluster>-backup: the plugin's barmanObjectName names it and no ObjectStore is "
+        "generated. Its endpointURL and the bucket of its destinationPath must be the class "
+        "target's and its retentionPolicy the class's retention (rules BP395-BP398); needs "
+        "method plugin. Absent: the Component generates <cluster>-backup.",
+        examples=["postgres17"],
+    )
     restore_check: PostgresRestoreCheck = Field(
         {},
         validate_default=True,

@@ -93,6 +93,26 @@ def _conflict(pg: Postgres, manifest: Manifest) -> str:
     return ""
 
 
+def _hint(manifest: Manifest | None) -> str:
+    """Name the Cluster's own ObjectStore when it archives to one through the plugin."""
+    plugins = mapping_at(manifest.body if manifest else {}, "spec").get("plugins")
+    stores = [
+        mapping_at(p, "parameters").get("barmanObjectName")
+        for p in (plugins if isinstance(plugins, list) else [])
+        if isinstance(p, Mapping) and p.get("name") == PLUGIN
+    ]
+    remove = (
+        "remove the hand-written archiving from the Cluster: the backup Component configures it"
+    )
+    named = next((s for s in stores if isinstance(s, str) and s), None)
+    if named is None:
+        return remove
+    return (
+        f"write objectStore: {named} in the policy's postgres entry to adopt its ObjectStore, "
+        f"or {remove}"
+    )
+
+
 @tree_rule(
     "BP394",
     "cnpg-wal-archiver-conflict",
@@ -107,7 +127,9 @@ def wal_archiver_conflict(context: TreeContext) -> Iterator[Diagnostic]:
     and at most one plugin with ``isWALArchiver``. A Cluster that configures archiving by
     hand would be refused once patched: remove that part, the Component adds it. A Cluster
     whose entry is already the one the Component would add (same ObjectStore, the generated
-    ``<cluster>-backup``, and ``serverName``) is adopted: the patch leaves it as it is.
+    ``<cluster>-backup`` or the one the policy entry's ``objectStore`` adopts, and
+    ``serverName``) is adopted: the patch leaves it as it is. A Cluster that archives to an
+    ObjectStore of its own tree keeps it when the entry names it in ``objectStore``.
     """
     for pg in all_clusters(context.analysis.scope):
         manifest = cluster_manifest(context.inventory, pg.service.app_dir, pg.cluster)
@@ -117,8 +139,7 @@ def wal_archiver_conflict(context: TreeContext) -> Iterator[Diagnostic]:
                 pg.service.source.doc,
                 (*pg.path, "cluster"),
                 f"{problem} ({context.inventory.shown(manifest.file) if manifest else ''})",
-                "remove the hand-written archiving from the Cluster: the backup Component "
-                "configures it",
+                _hint(manifest),
             )
 
 

@@ -142,7 +142,7 @@ def test_wal_archiving_is_stale_only_while_segments_wait(rules: Path, tmp_path: 
     assert wait == timeout
     since = "cnpg_pg_stat_archiver_seconds_since_last_archival"
     ready = "cnpg_collector_pg_wal_archive_status"
-    ages = [minute * 60 for minute in range(81)]  # last archival at minute 0, never again
+    ages: list[Value] = [minute * 60 for minute in range(81)]  # last archival at 0, never again
     scenario = Scenario(
         {
             series(since): ages,
