@@ -296,7 +296,8 @@ def test_cleanup_cronjob_failure_and_staleness(tmp_path: Path) -> None:
     name, ns = "litestream-cleanup-garage", "storage"
     cron_gap = int(rule(CLEANUP, "BackupPolicyCronJobStale")["expr"].split(") > ")[1].split()[0])
     g, w = cron_gap // 60, for_minutes(CLEANUP, "BackupPolicyCronJobStale")
-    success = 60
+    success, step = 60, 5  # a weekly job: evaluated every 5 minutes
+    assert g % step == 0 and w % step == 0
     end = success + g + w + 5
     job = f'namespace="{ns}",job_name="{name}-29000000"'
     cronjob = f'namespace="{ns}",cronjob="{name}"'
@@ -312,10 +313,11 @@ def test_cleanup_cronjob_failure_and_staleness(tmp_path: Path) -> None:
                 end, (125, 1)
             ),
             f"kube_job_owner{{{job},{owner}}}": timeline(end, (120, 1)),
-        }
+        },
+        step=step,
     )
     scenario.expect(100, "BackupPolicyCronJobFailed", "none")
     scenario.expect(130, "BackupPolicyCronJobFailed", "firing")  # newer than the last success
-    scenario.expect(success + g - 2, "BackupPolicyCronJobStale", "none")
-    scenario.expect(success + g + w + 2, "BackupPolicyCronJobStale", "firing")
+    scenario.expect(success + g - step, "BackupPolicyCronJobStale", "none")
+    scenario.expect(success + g + w + step, "BackupPolicyCronJobStale", "firing")
     run_promtool_test(rule_file(RULES[CLEANUP], tmp_path / "cleanup.yaml"), scenario, tmp_path)

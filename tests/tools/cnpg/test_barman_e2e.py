@@ -16,6 +16,8 @@ mapping, so one run with the plugin's objects keeps CI short.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -78,7 +80,13 @@ def test_rows_after_the_base_backup_come_back_through_the_wal_archive(
     barman_bindir: Path,
     workdir: Path,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Host settings that would break or redirect boto3 must not reach the barman-cloud commands
+    # (a missing AWS_PROFILE alone makes boto3 fail with ProfileNotFound).
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(workdir / "no-such-ca.pem"))
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
     store, timeout = generated_store(s3_bucket, tmp_path / "tree", "plugin")
     assert store.destination_path == f"s3://{s3_bucket.name}/cnpg/apps"
     assert store.server_name == "web-db" and timeout == ARCHIVE_TIMEOUT
@@ -95,8 +103,19 @@ def test_rows_after_the_base_backup_come_back_through_the_wal_archive(
 
     keys = [o.key for o in s3_bucket.list_objects(store.server_prefix + "/")]
     assert store.server_prefix == "cnpg/apps/web-db"
-    assert f"{store.server_prefix}/base/{backup.backup_id}/backup.info" in keys
-    assert any(k.startswith(f"{store.server_prefix}/wals/") for k in keys)
+    base = f"{store.server_prefix}/base/{backup.backup_id}/"
+    assert {k.removeprefix(base) for k in keys if k.startswith(base)} == {
+        "backup.info",
+        "data.tar",
+    }
+    wals = [k for k in keys if k.startswith(f"{store.server_prefix}/wals/")]
+    assert any(re.fullmatch(r".*/wals/[0-9A-F]{16}/[0-9A-F]{24}", k) for k in wals), wals
+    assert any(k.endswith(".backup") for k in wals), wals
+    assert re.fullmatch(r"\d{8}T\d{6}", backup.backup_id)
+    # A recovered cluster must archive under another server name: this one is taken.
+    assert not pg.wal_archive_is_empty(store, barman_bindir, workdir)
+    fresh = dataclasses.replace(store, server_name=f"{store.server_name}-restored")
+    assert pg.wal_archive_is_empty(fresh, barman_bindir, workdir)
 
     restored = workdir / "restored"
     pg.restore_backup(store, barman_bindir, backup.backup_id, restored)
@@ -110,3 +129,4 @@ def test_rows_after_the_base_backup_come_back_through_the_wal_archive(
         assert server.psql("select count(*), sum(id) from items") == expected
         log = server.log_path.read_text()
     assert f'restored log file "{segment}" from archive' in log
+    assert "selected new timeline ID: 2" in log
