@@ -32,7 +32,7 @@ from compiler.tools.importing import ImportedPart
 from compiler.tools.k8up import alerts as monitoring
 from compiler.tools.k8up import drill, dump, importer, rules, tree_rules
 from compiler.tools.k8up.runbook import steps as restore_steps
-from compiler.tools.k8up.schedule import FOLDER, groups, schedule, seed
+from compiler.tools.k8up.schedule import FOLDER, Group, group_target, groups, schedule, seed
 from compiler.tools.k8up.settings import SERVICE, SETTINGS, K8upSettings
 from compiler.tree import Inventory
 
@@ -42,21 +42,9 @@ def _settings(service: EffectiveService) -> K8upSettings | None:
     return settings if "k8up" in service.methods else None
 
 
-def _target(context: PlanContext, settings: K8upSettings) -> S3Target:
-    target = context.analysis.policies.cluster.policy.spec.targets[settings.target]
-    assert isinstance(target, S3Target)  # BP300/BP301 refuse anything else
-    return target
-
-
-def _own_target(
-    context: PlanContext, services: Sequence[EffectiveService], settings: K8upSettings
-) -> S3Target:
-    """The target with the credentials Secret its services name for it (``spec.credentials``)
-    when they all name the same one; else the target's own."""
-    target = _target(context, settings)
-    own = {service.source.policy.spec.credentials.get(settings.target) for service in services}
-    secret = own.pop() if len(own) == 1 else None
-    return target if secret is None else target.model_copy(update={"credentials_secret": secret})
+def _target(context: PlanContext, group: Group) -> S3Target:
+    """The Schedule's target with the credentials Secret its services use (``spec.credentials``)."""
+    return group_target(group, context.analysis.policies.cluster.policy.spec)
 
 
 class K8up(ClassBlockTool):
@@ -109,8 +97,7 @@ class K8up(ClassBlockTool):
         objects: tuple[AppObject, ...] = ()
         if settings.scope == "service":
             group = groups((service,))[0]
-            target = _own_target(context, (service,), settings)
-            document = schedule(group, target, context.analysis.schedules)
+            document = schedule(group, _target(context, group), context.analysis.schedules)
             objects = (AppObject("k8up-schedule.yaml", (document,)),)
         spec = service.source.policy.spec
         labels = tuple(
@@ -132,8 +119,7 @@ class K8up(ClassBlockTool):
         for group in groups(context.analysis.services):
             if not group.shared:
                 continue
-            target = _own_target(context, group.services, group.settings)
-            document = schedule(group, target, context.analysis.schedules)
+            document = schedule(group, _target(context, group), context.analysis.schedules)
             users = sorted({service.source.file for service in group.services})
             path = f"{FOLDER}/{group.first.namespace}-{group.name}.yaml"
             files.append(OutputFile(path, (context.cluster_file, *users), (document,)))
@@ -155,7 +141,8 @@ class K8up(ClassBlockTool):
         settings = _settings(service)
         if settings is None:
             return ()
-        return restore_steps(service, _own_target(context, (service,), settings), settings.target)
+        target = _target(context, groups((service,))[0])
+        return restore_steps(service, target, settings.target)
 
     def import_existing(self, inventory: Inventory) -> ImportedPart:
         return importer.import_existing(inventory)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import combinations
 
+from compiler.analyse import EffectiveService
 from compiler.analyse.schedule import WEEK, minutes_of_week
 from compiler.core import cron
 from compiler.core.diagnostics import Diagnostic
 from compiler.model.cluster import S3Target
+from compiler.model.targets import SecretKeys
 from compiler.rules import PolicyContext, policy_rule
-from compiler.tools.k8up.schedule import Group, groups, seed
+from compiler.tools.k8up.schedule import Group, groups, secrets, seed
 from compiler.tools.k8up.settings import SETTINGS
 
 
@@ -144,4 +146,60 @@ def maintenance_collision(context: PolicyContext) -> Iterator[Diagnostic]:
             )
 
 
-RULES = (repository_password, maintenance_overlap, maintenance_collision)
+def _others(
+    found: dict[SecretKeys, list[EffectiveService]], own: SecretKeys, target: S3Target
+) -> str:
+    """The other Secrets of one Schedule and who uses them, for a message."""
+    parts = []
+    for secret, users in sorted(found.items(), key=lambda item: item[0].name):
+        if secret != own:
+            whose = " (the target's)" if secret == target.credentials_secret else ""
+            verb = "uses" if len(users) == 1 else "use"
+            parts.append(f"{', '.join(s.key for s in users)} {verb} {secret.name!r}{whose}")
+    return "; ".join(parts)
+
+
+@policy_rule(
+    "BP343",
+    "k8up-scope-credentials",
+    "error",
+    passing="k8up: {scope: namespace}; every service of the namespace: "
+    "credentials: {garage: {name: apps-s3}} (or none of them)",
+    failing="k8up: {scope: namespace}; web: credentials: {garage: {name: web-s3}}, "
+    "api: no credentials (the target's garage-s3)",
+)
+def scope_credentials(context: PolicyContext) -> Iterator[Diagnostic]:
+    """The services of one namespace K8up Schedule reach its target with one Secret.
+
+    With ``k8up.scope: namespace`` one Schedule backs up all of a class's services of the
+    namespace, and a Schedule has one S3 backend: one access key pair. When the services
+    name different credentials Secrets for its target (``spec.credentials``), or some name
+    one and others use the target's, no single Secret is right for all of them; K8up
+    would back them all up with one and ignore the others. Each service that names its
+    own Secret is reported at its ``credentials`` field.
+    """
+    cluster = context.analysis.policies.cluster.policy.spec
+    for group in groups(context.analysis.services):
+        found = secrets(group, cluster) if group.shared else {}
+        if len(found) < 2:
+            continue
+        name = group.settings.target
+        target = cluster.targets[name]
+        assert isinstance(target, S3Target)  # secrets() found some: an s3 target
+        for service in group.services:
+            secret = service.source.policy.spec.credentials.get(name)
+            if secret is None:
+                continue  # uses the target's Secret: reported at those that name their own
+            yield scope_credentials.at(
+                service.source.doc,
+                ("spec", "credentials"),
+                f"{service.key} names Secret {secret.name!r} for target {name!r}, but the "
+                f"namespace K8up Schedule {group.subject} has one backend for all its "
+                f"services: {_others(found, secret, target)}",
+                f"name the same Secret for {name!r} in every service of the Schedule, "
+                "or use k8up.scope: service",
+                key=True,
+            )
+
+
+RULES = (repository_password, maintenance_overlap, maintenance_collision, scope_credentials)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler.analyse import EffectiveService, ScheduleBook
-from compiler.model.cluster import S3Target
+from compiler.model.cluster import ClusterSpec, S3Target
+from compiler.model.targets import SecretKeys
 from compiler.plan import SERVICE_LABEL
 from compiler.plan.k8s import managed, metadata, s3_key_refs, secret_ref
 from compiler.tools.k8up.settings import SETTINGS, K8upSettings
@@ -87,6 +88,29 @@ def groups(services: Iterable[EffectiveService]) -> list[Group]:
         Group(tuple(sorted(members, key=lambda s: s.key)), settings)
         for _, (members, settings) in sorted(found.items())
     ]
+
+
+def secrets(group: Group, cluster: ClusterSpec) -> dict[SecretKeys, list[EffectiveService]]:
+    """Each credentials Secret the Schedule's services reach its target with (their own
+    ``spec.credentials``, else the target's), with the services that use it."""
+    found: dict[SecretKeys, list[EffectiveService]] = {}
+    for service in group.services:
+        target = service.s3_target(cluster, group.settings.target)
+        if target is not None:
+            found.setdefault(target.credentials_secret, []).append(service)
+    return found
+
+
+def group_target(group: Group, cluster: ClusterSpec) -> S3Target:
+    """The target as the Schedule's services reach it: with the one credentials Secret
+    they all use. One Schedule has one backend, so when they use several (BP343 refuses
+    that) it keeps the target's own."""
+    target = cluster.targets[group.settings.target]
+    assert isinstance(target, S3Target)  # BP300/BP301 refuse anything else
+    found = secrets(group, cluster)
+    if len(found) != 1:
+        return target
+    return target.model_copy(update={"credentials_secret": next(iter(found))})
 
 
 def backend(target: S3Target) -> dict[str, Any]:

@@ -80,7 +80,7 @@ def test_alerts_stay_per_service(tmp_path: Path, run_cli: RunCli) -> None:
 
 
 def test_scope_service_is_the_default(tmp_path: Path, run_cli: RunCli) -> None:
-    trees = []
+    trees: list[dict[str, bytes]] = []
     for scope in ("", "        scope: service\n"):
         root = materialise(CASE, tmp_path / str(len(trees)))
         cluster = root / "policies" / "cluster.yaml"
