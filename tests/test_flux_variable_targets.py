@@ -61,3 +61,18 @@ def test_substituted_litestream_config_parses_with_the_real_binary(tmp_path: Pat
     )
     assert done.returncode == 0, done.stderr
     assert "/data/db.sqlite3" in done.stdout
+
+
+def test_generated_flux_kustomizations_substitute_from_what_the_tree_uses(
+    tmp_path: Path,
+) -> None:
+    """Flux fills a variable only from its own Kustomization: the ks.yaml of the cleanup's
+    folder copies the entry's substituteFrom, so its CronJob gets the bucket, not ''."""
+    outputs = _outputs(tmp_path)
+    cleanup = "kubernetes/apps/storage/litestream-cleanup/"
+    assert "${S3_BUCKET}" in outputs[cleanup + "cleanup-garage.yaml"]
+    (flux,) = [d for d in yaml.safe_load_all(outputs[cleanup + "ks.yaml"]) if d]
+    assert flux["spec"]["postBuild"] == {
+        "substitute": {"BACKUP_POLICY_FOLDER": cleanup.rstrip("/")},
+        "substituteFrom": [{"kind": "Secret", "name": "cluster-secrets"}],
+    }

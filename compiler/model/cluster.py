@@ -13,6 +13,7 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from compiler.core.fluxvar import flux_variable
 from compiler.core.secrets import shown
 from compiler.model.acknowledge import Acknowledgement
 from compiler.model.images import Images
@@ -300,3 +301,12 @@ __all__ = [
     "TargetType",
     "VeleroTarget",
 ]
+
+
+def flux_variables(cluster: ClusterSpec) -> frozenset[str]:
+    """The s3 targets' values that are one Flux variable (kept unescaped by the render)."""
+    if not cluster.flux.substitution:
+        return frozenset()
+    keys = ("endpoint", "bucket", "region")
+    values = (getattr(t, k, "") for t in cluster.targets.values() for k in keys)
+    return frozenset(v for v in values if flux_variable(v) is not None)

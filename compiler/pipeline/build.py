@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.config import RunConfig
+from compiler.model.cluster import flux_variables
 from compiler.pipeline import Result, Timings
 from compiler.pipeline.validate import analyse_stage, load_stage
 from compiler.plan import Plan, PlanContext
@@ -16,7 +17,6 @@ from compiler.policies import Policies
 from compiler.registry import DEFAULT, Toolset
 from compiler.render import render
 from compiler.rules import TreeContext, run_tree_rules
-from compiler.rules.targets import flux_variables
 from compiler.tree import Inventory
 from compiler.tree.read import read_tree
 from compiler.tree.root import OUTPUT_ROOT, root_problem

@@ -12,6 +12,11 @@ of an app; rule BP408 says where when nothing reaches the folder.
 - ``postBuild.substitute``: with ``flux.substitution``, one variable of its own, because
   kustomize-controller substitutes only when some variable is set (fluxcd/pkg
   ``kustomize_varsub.go``); without it the escaped ``$${VAR}`` of the objects would stay.
+- ``postBuild.substituteFrom``: when a target's endpoint, bucket or region is a Flux
+  variable, the ConfigMaps and Secrets most of the tree's Flux Kustomizations substitute
+  from. Flux fills a variable only from its own Kustomization's postBuild, and blanks one it
+  has no value for: without them a cleanup CronJob or a namespace K8up Schedule would get an
+  empty bucket (rule BP412 when the tree has none to copy).
 """
 
 from __future__ import annotations
@@ -46,6 +51,31 @@ def source(inventory: Inventory) -> tuple[str, str, str]:
     return min(counted, key=lambda key: (-counted[key], key))
 
 
+def _entry(found: object) -> tuple[tuple[str, str], ...] | None:
+    """One substituteFrom entry as sorted (key, value) pairs (kind, name, optional)."""
+    if not isinstance(found, dict):
+        return None
+    kept = {k: found[k] for k in ("kind", "name", "optional") if k in found}
+    if not isinstance(kept.get("kind"), str) or not isinstance(kept.get("name"), str):
+        return None
+    return tuple(sorted((k, str(v).lower() if k == "optional" else v) for k, v in kept.items()))
+
+
+def substitute_from(inventory: Inventory) -> list[dict[str, Any]]:
+    """The ``postBuild.substituteFrom`` most of the tree's Flux Kustomizations use (empty
+    when none has one)."""
+    counted: Counter[tuple[tuple[tuple[str, str], ...], ...]] = Counter()
+    for found in inventory.flux_kustomizations:
+        listed = mapping_at(found.manifest.body, "spec", "postBuild").get("substituteFrom")
+        entries = tuple(e for e in map(_entry, listed if isinstance(listed, list) else []) if e)
+        if entries:
+            counted[entries] += 1
+    if not counted:
+        return []
+    chosen = min(counted, key=lambda key: (-counted[key], key))
+    return [{k: (v == "true") if k == "optional" else v for k, v in entry} for entry in chosen]
+
+
 def name_of(folder: str) -> str:
     """``backup-policy-<folder below kubernetes/apps>``, at most 63 characters."""
     stem = folder.removeprefix("kubernetes/apps/").removeprefix("kubernetes/")
@@ -72,8 +102,13 @@ def depends_on(inventory: Inventory, operators: tuple[str, ...]) -> list[dict[st
 
 
 def flux_kustomization(
-    inventory: Inventory, folder: str, operators: tuple[str, ...], substitution: bool
+    inventory: Inventory,
+    folder: str,
+    operators: tuple[str, ...],
+    substitution: bool,
+    sources: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """The ks.yaml of ``folder``; ``sources``: the substituteFrom its variables need."""
     kind, name, namespace = source(inventory)
     spec: dict[str, Any] = {
         "interval": INTERVAL,
@@ -86,6 +121,8 @@ def flux_kustomization(
         spec["dependsOn"] = dependencies
     if substitution:
         spec["postBuild"] = {"substitute": {SUBSTITUTE: folder}}
+        if sources:
+            spec["postBuild"]["substituteFrom"] = sources
     return {
         "apiVersion": API_VERSION,
         "kind": "Kustomization",

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from compiler.model.cluster import flux_variables
 from compiler.plan.dashboard import dashboard_folder
-from compiler.plan.flux import KS_FILE, flux_kustomization
+from compiler.plan.flux import KS_FILE, flux_kustomization, substitute_from
 from compiler.plan.k8s import kustomization
 from compiler.plan.prometheusrule import shared_rules
 from compiler.plan.types import OutputFile, PlanContext, SharedFolder, SharedPlan, ToolPlanning
@@ -74,7 +75,9 @@ def shared_folders(
     context: PlanContext, tools: Sequence[ToolPlanning]
 ) -> tuple[list[OutputFile], list[SharedPlan]]:
     """Every shared folder's files with their kustomization.yaml and ks.yaml."""
-    substitution = context.analysis.policies.cluster.policy.spec.flux.substitution
+    cluster = context.analysis.policies.cluster.policy.spec
+    substitution = cluster.flux.substitution
+    sources = substitute_from(context.inventory) if flux_variables(cluster) else []
     files: list[OutputFile] = []
     plans: list[SharedPlan] = []
     for path, folder in sorted(_gather(context, tools).items()):
@@ -88,7 +91,7 @@ def shared_folders(
         if set(folder.owners) - set(folder.placed):
             flux_file = f"{path}/{KS_FILE}"
             operators = tuple(folder.operators)
-            document = flux_kustomization(context.inventory, path, operators, substitution)
+            document = flux_kustomization(context.inventory, path, operators, substitution, sources)
             files.append(OutputFile(flux_file, own, (document,)))
         plans.append(SharedPlan(path, tuple(folder.owners), tuple(folder.placed), flux_file))
     return files, plans

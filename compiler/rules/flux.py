@@ -1,5 +1,6 @@
 """Flux wiring: every generated shared folder is applied by a Flux Kustomization that the
-cluster's entry reaches, and ``output.shared`` names tools that exist."""
+cluster's entry reaches, with the values of the targets' Flux variables, and
+``output.shared`` names tools that exist."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import posixpath
 from collections.abc import Iterator
 
 from compiler.core.diagnostics import Diagnostic
+from compiler.core.fluxvar import flux_variable
 from compiler.core.text import did_you_mean
-from compiler.plan import SharedPlan
+from compiler.model.cluster import flux_variables
+from compiler.plan import Plan, SharedPlan
+from compiler.plan.flux import substitute_from
 from compiler.rules import PolicyContext, TreeContext, policy_rule, tree_rule
 from compiler.tree import Inventory
 from compiler.tree.fluxreach import Reach, exists, normal, reach
@@ -118,4 +122,65 @@ def shared_name(context: PolicyContext) -> Iterator[Diagnostic]:
             )
 
 
-RULES = (unreached, shared_name)
+@tree_rule(
+    "BP412",
+    "flux-variables-unfilled",
+    "error",
+    passing="targets: {garage: {bucket: ${S3_BUCKET}}}  # the apps' ks.yaml: substituteFrom",
+    failing="targets: {garage: {bucket: ${S3_BUCKET}}}  # no ks.yaml has substituteFrom",
+)
+def variables_unfilled(context: TreeContext) -> Iterator[Diagnostic]:
+    """A target's Flux variable has a value where the generated ``ks.yaml`` applies it.
+
+    Flux substitutes a Kustomization's objects only from its own ``postBuild``, and blanks a
+    variable it has no value for. The generated ``ks.yaml`` of a shared folder copies the
+    ``substituteFrom`` most of the tree's Flux Kustomizations use; with none to copy, the
+    cleanup CronJob or a namespace K8up Schedule there would get an empty bucket or endpoint
+    and every run would fail.
+    """
+    cluster = context.analysis.policies.cluster
+    if not flux_variables(cluster.policy.spec) or substitute_from(context.inventory):
+        return
+    for name, target in cluster.policy.spec.targets.items():
+        for key in ("endpoint", "bucket", "region"):
+            value = getattr(target, key, "")
+            variable = flux_variable(value)
+            if variable is None or variable.default is not None:
+                continue  # Flux takes the default where it has no value
+            blanked = _applying(context.plan, value)
+            if blanked:
+                yield variables_unfilled.at(
+                    cluster.doc,
+                    ("spec", "targets", name, key),
+                    f"{key} {value}: no Flux Kustomization of the tree has a "
+                    "postBuild.substituteFrom to copy, so Flux would blank it in the folders "
+                    f"of {', '.join(blanked)}",
+                    "add postBuild.substituteFrom (the Secret or ConfigMap with the value) "
+                    "to your apps' Flux Kustomizations, or write the value itself",
+                )
+
+
+def _mentions(value: object, token: str) -> bool:
+    if isinstance(value, str):
+        return token in value
+    if isinstance(value, dict):
+        return any(_mentions(v, token) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_mentions(v, token) for v in value)
+    return False
+
+
+def _applying(plan: Plan, token: str) -> list[str]:
+    """The generated ks.yaml files whose folder has an object that names ``token``."""
+    return [
+        shared.flux_file
+        for shared in plan.shared
+        if shared.flux_file
+        and any(
+            f.path.startswith(shared.folder + "/") and _mentions(f.documents, token)
+            for f in plan.files
+        )
+    ]
+
+
+RULES = (unreached, shared_name, variables_unfilled)

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from compiler.core.diagnostics import Diagnostic
 from compiler.core.fluxvar import flux_variable
 from compiler.core.text import did_you_mean
-from compiler.model.cluster import ClusterSpec
 from compiler.rules import PolicyContext, policy_rule
 
 
@@ -122,13 +121,4 @@ def target_variable(context: PolicyContext) -> Iterator[Diagnostic]:
             yield target_variable.at(cluster.doc, path, f"{key} {problem}", hint)
 
 
-def flux_variables(cluster: ClusterSpec) -> frozenset[str]:
-    """The s3 targets' values that are one Flux variable (kept unescaped by the render)."""
-    if not cluster.flux.substitution:
-        return frozenset()
-    values = (getattr(t, k, "") for t in cluster.targets.values() for k in _VARIABLE_KEYS)
-    return frozenset(v for v in values if flux_variable(v) is not None)
-
-
-_VARIABLE_KEYS = ("endpoint", "bucket", "region")
 RULES = (unknown_target, target_type, credentials_target, target_variable)
