@@ -62,12 +62,15 @@ def _line_of(text: str, path: str) -> int:
     return 1
 
 
-def replicated_databases(inventory: Inventory) -> tuple[ReplicatedDatabase, ...]:
-    """Each database path once per file, in file order."""
+def replicated_databases(
+    inventory: Inventory, generated: bool = False
+) -> tuple[ReplicatedDatabase, ...]:
+    """Each database path once per file, in file order (with ``generated``, also those of
+    the files an earlier compile wrote)."""
     found: dict[tuple[str, str], ReplicatedDatabase] = {}
     for rel, tree_file in sorted(inventory.files.items()):
         text = tree_file.text
-        if text is None or tree_file.generated or "dbs:" not in text:
+        if text is None or (tree_file.generated and not generated) or "dbs:" not in text:
             continue
         read = read_documents(text)
         for document in read if isinstance(read, list) else []:

@@ -2,7 +2,8 @@
 
 A K8up Schedule backs up the PVCs of its namespace: each PVC of the tree there gets a
 ``k8up`` copy whose class block carries the Schedule's backup, check and prune crons, its
-retention and an ``s3`` target made of its backend.
+retention and an ``s3`` target made of its backend. A SQLite database that a backup
+command dumps gets a consistent ``k8up`` copy too (:mod:`.import_dump`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 from compiler.core.cron import normalise
 from compiler.core.data import mapping_at
 from compiler.tools.importing import (
+    AppKey,
+    ImportedApp,
     ImportedCopy,
     ImportedPart,
     Note,
@@ -26,6 +29,7 @@ from compiler.tools.importing import (
     place_of,
     s3_target,
 )
+from compiler.tools.k8up.import_dump import Dump, dumps
 from compiler.tree import Inventory, Manifest
 from compiler.tree.fluxapps import flux_index
 
@@ -76,7 +80,23 @@ def _block(manifest: Manifest, target: str) -> tuple[dict[str, Any], list[str]]:
     return block, lost
 
 
-def _schedule(inventory: Inventory, manifest: Manifest, namespace: str) -> ImportedPart:
+def _dumped(
+    dumps: list[Dump], covered: set[AppKey], gap: int | None, block: dict[str, Any], at: Manifest
+) -> tuple[tuple[ImportedCopy, ...], tuple[ImportedApp, ...]]:
+    """The consistent copies of the dumped databases of the apps the Schedule backs up."""
+    mine = [d for d in dumps if d.app in covered]
+    copies = tuple(
+        ImportedCopy(
+            "k8up", "k8up", d.app, f"sqlite:{d.database}", gap, True, block, at.file, at.at
+        )
+        for d in mine
+    )
+    return copies, tuple(d.imported_app() for d in mine)
+
+
+def _schedule(
+    inventory: Inventory, manifest: Manifest, namespace: str, dumps: list[Dump]
+) -> ImportedPart:
     found = _target(manifest)
     if isinstance(found, Note):
         return ImportedPart(unmapped=(found,))
@@ -105,13 +125,16 @@ def _schedule(inventory: Inventory, manifest: Manifest, namespace: str) -> Impor
     )
     if not copies:
         unmapped += (note(manifest, f"no PVC of namespace {namespace} in the tree to protect"),)
-    return ImportedPart(copies=copies, targets={name: target}, unmapped=unmapped)
+    dumped, apps = _dumped(dumps, {c.app for c in copies}, gap, block, manifest)
+    return ImportedPart(copies + dumped, apps, {name: target}, unmapped=unmapped)
 
 
 def _parts(inventory: Inventory) -> Iterator[ImportedPart]:
     index = flux_index(inventory)
+    found, notes = dumps(inventory, index)
     for manifest in of_kind(inventory, "k8up.io", "Schedule"):
-        yield _schedule(inventory, manifest, namespace_of(index, manifest))
+        yield _schedule(inventory, manifest, namespace_of(index, manifest), found)
+    yield ImportedPart(unmapped=tuple(notes))
 
 
 def import_existing(inventory: Inventory) -> ImportedPart:
