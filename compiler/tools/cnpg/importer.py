@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 from compiler.core.data import mapping_at
 from compiler.core.durations import parse_duration
 from compiler.tools.cnpg.cron6 import as_five_fields
-from compiler.tools.cnpg.names import METHOD, item_key
+from compiler.tools.cnpg.names import METHOD, item_key, object_name
 from compiler.tools.importing import (
     ImportedApp,
     ImportedCopy,
@@ -134,6 +134,31 @@ def _store_note(store: Mapping[str, Any], entry: Mapping[str, Any]) -> Note:
     )
 
 
+def _schedule_notes(
+    inventory: Inventory, cluster: Manifest, scheduled: tuple[str, Manifest] | None
+) -> list[Note]:
+    """Where the base-backup schedule comes from; a hand-written ScheduledBackup would run
+    beside the generated one (rule BP399), an earlier compile's is written again."""
+    if scheduled is None:
+        return [
+            note(
+                cluster,
+                "no ScheduledBackup with a readable schedule: the class's base-backup "
+                "schedule is used",
+            )
+        ]
+    backup = scheduled[1]
+    if inventory.generated_text(backup.file) is not None:
+        return []
+    return [
+        note(
+            backup,
+            "its schedule is imported; delete it after the first compile, the generated "
+            f"{object_name(cluster.name)} replaces it",
+        )
+    ]
+
+
 def _cluster(inventory: Inventory, index: FluxIndex, cluster: Manifest) -> ImportedPart:
     store = _store(inventory, cluster)
     if store is None:
@@ -167,14 +192,7 @@ def _cluster(inventory: Inventory, index: FluxIndex, cluster: Manifest) -> Impor
     scheduled = _schedule(inventory, cluster)
     if scheduled is not None:
         block["schedule"] = scheduled[0]
-    else:
-        notes.append(
-            note(
-                cluster,
-                "no ScheduledBackup with a readable schedule: the class's base-backup "
-                "schedule is used",
-            )
-        )
+    notes.extend(_schedule_notes(inventory, cluster, scheduled))
     key = place_of(index, cluster.file, cluster.namespace)
     copy = ImportedCopy(
         "cnpg",

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from compiler.analyse import EffectiveService, Scope
+from compiler.core.data import mapping_at
 from compiler.core.rule import PathKey
 from compiler.model.cluster import ClusterSpec, S3Target
 from compiler.tools.cnpg.names import (
@@ -136,3 +137,18 @@ def store_manifest(inventory: Inventory, pg: Postgres) -> Manifest | None:
     return _hand_written(
         inventory, pg.service.app_dir, OBJECT_STORE_GROUP, "ObjectStore", pg.store_name
     )
+
+
+def scheduled_backups(inventory: Inventory, app_dir: str, cluster: str) -> Iterator[Manifest]:
+    """The hand-written ScheduledBackups of the CNPG Cluster ``cluster`` under the app's
+    folder (not its backup/). Only that folder: a Cluster's name is its namespace's, and an
+    earlier compile's files are no manifests of the inventory (it keeps them as text)."""
+    prefix, generated = f"{app_dir}/", f"{app_dir}/backup/"
+    for manifest in inventory.manifests:
+        if manifest.kind != "ScheduledBackup" or manifest.group != CNPG_GROUP:
+            continue
+        path = manifest.file
+        if not path.startswith(prefix) or path.startswith(generated):
+            continue
+        if mapping_at(manifest.body, "spec", "cluster").get("name") == cluster:
+            yield manifest

@@ -11,10 +11,15 @@ from compiler.core.data import mapping_at
 from compiler.core.diagnostics import Diagnostic
 from compiler.core.durations import humanize
 from compiler.rules import TreeContext, tree_rule
-from compiler.tools.cnpg.cron6 import as_five_fields, is_five_fields
-from compiler.tools.cnpg.names import CNPG_GROUP, PLUGIN
+from compiler.tools.cnpg.cron6 import as_five_fields, is_five_fields, to_robfig
+from compiler.tools.cnpg.names import CNPG_GROUP, PLUGIN, item_key, object_name, seed
 from compiler.tools.cnpg.patch import has_own_entry
-from compiler.tools.cnpg.resolve import Postgres, all_clusters, cluster_manifest
+from compiler.tools.cnpg.resolve import (
+    Postgres,
+    all_clusters,
+    cluster_manifest,
+    scheduled_backups,
+)
 from compiler.tree import Manifest
 
 
@@ -143,4 +148,52 @@ def wal_archiver_conflict(context: TreeContext) -> Iterator[Diagnostic]:
             )
 
 
-RULES = (schedule_five_fields, wal_archiver_conflict)
+def _twice_hint(pg: Postgres, backup: Manifest, ours: str) -> str:
+    """Deleting it is the fix; its times survive only as the class's schedule (which the
+    import takes from it), so that is offered unless the class already runs at them."""
+    five = as_five_fields(str(mapping_at(backup.body, "spec").get("schedule", "")))
+    delete = "delete the hand-written ScheduledBackup (the generated one replaces it"
+    if five is not None and five == as_five_fields(ours):
+        return f"{delete}, at the same times)"
+    times = repr(five) if five else "its times"
+    return (
+        f"{delete}), or, if its times matter, first set class "
+        f"{pg.service.classification}'s cnpg schedule to {times}"
+    )
+
+
+@tree_rule(
+    "BP399",
+    "cnpg-scheduled-backup-twice",
+    "warning",
+    passing="postgres: [{cluster: db}]  # and no hand-written ScheduledBackup of db",
+    failing="postgres: [{cluster: db}]  # scheduled-backup.yaml: spec.cluster.name: db",
+)
+def scheduled_backup_twice(context: TreeContext) -> Iterator[Diagnostic]:
+    """A cluster's base backups are scheduled once, by the generated ScheduledBackup.
+
+    The Component adds a ScheduledBackup ``<cluster>-backup`` for every cluster of a
+    ``postgres:`` entry. A hand-written ScheduledBackup of the same cluster (its
+    ``spec.cluster.name``, in the app's folder) keeps running beside it: every base backup
+    is taken twice, which doubles their storage and the load on the database, and the two
+    schedules compete. Nothing is lost (the ObjectStore's retention applies to both), but
+    the hand-written one is redundant once the Component is applied: ``import`` takes its
+    schedule into the class's ``cnpg`` block.
+    """
+    for pg in all_clusters(context.analysis.scope):
+        for backup in scheduled_backups(context.inventory, pg.service.app_dir, pg.cluster):
+            ours = to_robfig(context.analysis.schedules.cron_for(seed(pg.service.key, pg.cluster)))
+            line, col = backup.at
+            yield scheduled_backup_twice.diagnostic(
+                context.inventory.shown(backup.file),
+                line,
+                col,
+                f"ScheduledBackup {backup.name!r} ({context.inventory.shown(backup.file)}) also "
+                f"takes base backups of cluster {pg.cluster}, which the generated "
+                f"{object_name(pg.cluster)} schedules at {ours!r}: two schedules compete",
+                _twice_hint(pg, backup, ours),
+                subjects=(item_key(pg.cluster), pg.cluster),
+            )
+
+
+RULES = (schedule_five_fields, wal_archiver_conflict, scheduled_backup_twice)
