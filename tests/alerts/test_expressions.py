@@ -117,7 +117,7 @@ def test_thresholds_follow_the_schedules(tmp_path: Path) -> None:
     def change(data: dict[str, object]) -> None:
         classes = data["spec"]["classes"]  # type: ignore[index]
         classes["critical"]["k8up"]["backup"] = "H H(0-5) * * 0"
-        classes["critical"]["longhorn"]["backup"]["schedule"] = "H/30 * * * *"
+        classes["critical"]["longhorn"]["backup"][0]["schedule"] = "H/30 * * * *"  # hourly tier
 
     edit_yaml(root / "policies/cluster.yaml", change)
     result = compile_root(root)
