@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -164,3 +164,47 @@ DnsLabel = Annotated[
 NonEmpty = Annotated[str, Field(min_length=1)]
 Retain = Annotated[int, Field(ge=1, le=100)]
 HistoryLimit = Annotated[int, Field(ge=0, le=100)]
+
+# A tier's name ends the name of its job: a Longhorn RecurringJob's name is at most 40
+# characters (SPEC: Longhorn), and the longest prefix the compiler writes,
+# "bp-best-effort-snapshot-", leaves 16. Twelve keeps room to spare.
+_TIER = re.compile(r"^[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?$")
+
+
+def _tier_name(value: str) -> str:
+    if not _TIER.fullmatch(value):
+        raise ValueError(
+            f"{shown(value)} is not a tier name (lowercase letters, digits and '-', at most "
+            "12 characters, starting and ending alphanumeric; e.g. daily)"
+        )
+    return value
+
+
+TierName = Annotated[
+    str,
+    AfterValidator(_tier_name),
+    WithJsonSchema({"type": "string", "pattern": _TIER.pattern, "maxLength": 12}),
+]
+
+
+class Tiered(Protocol):
+    """A job with an optional tier name."""
+
+    @property
+    def tier(self) -> str | None: ...
+
+
+T = TypeVar("T", bound=Tiered)
+
+
+def distinct_tiers(tiers: list[T]) -> list[T]:
+    """Tiers of one task or tool each have a name of their own (one may have none)."""
+    names = [tier.tier for tier in tiers]
+    doubled = sorted({n or "" for n in names if names.count(n) > 1})
+    if doubled:
+        which = f"are named {doubled[-1]}" if doubled[-1] else "have no tier name"
+        raise ValueError(
+            f"two tiers {which}: each tier needs a name of its own "
+            "(tier: daily, tier: weekly; one may have none)"
+        )
+    return tiers

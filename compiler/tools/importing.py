@@ -217,3 +217,14 @@ def best_gap(copies: Iterable[ImportedCopy]) -> int | None:
     """An item's effective RPO today: the smallest gap among its copies on a separate target."""
     gaps = [c.gap for c in copies if c.separate and c.gap is not None]
     return min(gaps) if gaps else None
+
+
+def tier_name(name: str, drop: str, taken: set[str]) -> str:
+    """An object's name as a tier name (at most 12 characters) without the word ``drop``
+    (its task, or the word every tier shares): ``backup-weekly`` is ``weekly``."""
+    words = [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w and w != drop]
+    found = "-".join(words)[:12].strip("-")
+    if not found or found in taken:
+        found = f"tier{len(taken) + 1}"
+    taken.add(found)
+    return found

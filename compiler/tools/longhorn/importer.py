@@ -11,7 +11,6 @@ task is reported.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from compiler.tools.importing import (
     items_of,
     note,
     of_kind,
+    tier_name,
 )
 from compiler.tree import Inventory, Manifest
 from compiler.tree.census import TreeItem
@@ -82,27 +82,17 @@ def _joins(labels: Mapping[str, str], job: Job) -> bool:
     return job.name in names or bool(groups & set(job.groups))
 
 
-def _tier_name(job: Job, taken: set[str]) -> str:
-    """The RecurringJob's name without its task word, as a tier name (at most 12 characters)."""
-    words = [w for w in re.split(r"[^a-z0-9]+", job.name.lower()) if w and w != job.task]
-    name = "-".join(words)[:12].strip("-")
-    if not name or name in taken:
-        name = f"tier{len(taken) + 1}"
-    taken.add(name)
-    return name
+def _job_block(job: Job) -> dict[str, Any]:
+    return {"schedule": job.schedule, "retain": job.retain}
 
 
 def _tiers(jobs: Sequence[Job]) -> dict[str, Any] | list[dict[str, Any]]:
     """One job as it is; several as tiers, the most frequent first and without a name."""
     if len(jobs) == 1:
-        return {"schedule": jobs[0].schedule, "retain": jobs[0].retain}
+        return _job_block(jobs[0])
     taken: set[str] = set()
-    first = {"schedule": jobs[0].schedule, "retain": jobs[0].retain}
-    rest = [
-        {"tier": _tier_name(job, taken), "schedule": job.schedule, "retain": job.retain}
-        for job in jobs[1:]
-    ]
-    return [first, *rest]
+    rest = [{"tier": tier_name(j.name, j.task, taken), **_job_block(j)} for j in jobs[1:]]
+    return [_job_block(jobs[0]), *rest]
 
 
 def _by_task(jobs: Sequence[Job]) -> dict[str, list[Job]]:

@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Discriminator, Field, Tag, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, Discriminator, Field, Tag
 
-from compiler.core.secrets import shown
 from compiler.model.compose import Slot
-from compiler.model.types import MODEL_CONFIG, CronSpec, DnsLabel, NonEmpty, Retain
-
-# A RecurringJob's name is at most 40 characters (SPEC: Longhorn); the longest prefix the
-# compiler writes, "bp-best-effort-snapshot-", leaves 16. Twelve keeps room to spare.
-_TIER = re.compile(r"^[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?$")
-
-
-def _tier_name(value: str) -> str:
-    if not _TIER.fullmatch(value):
-        raise ValueError(
-            f"{shown(value)} is not a tier name (lowercase letters, digits and '-', at most "
-            "12 characters, starting and ending alphanumeric; e.g. daily)"
-        )
-    return value
-
-
-TierName = Annotated[
-    str,
-    AfterValidator(_tier_name),
-    WithJsonSchema({"type": "string", "pattern": _TIER.pattern, "maxLength": 12}),
-]
+from compiler.model.types import (
+    MODEL_CONFIG,
+    CronSpec,
+    DnsLabel,
+    NonEmpty,
+    Retain,
+    TierName,
+    distinct_tiers,
+)
 
 
 class Base(BaseModel):
@@ -57,18 +43,6 @@ class LonghornJob(Base):
     )
 
 
-def _distinct_tiers(jobs: list[LonghornJob]) -> list[LonghornJob]:
-    names = [job.tier for job in jobs]
-    doubled = sorted({n or "" for n in names if names.count(n) > 1})
-    if doubled:
-        which = f"are named {doubled[-1]}" if doubled[-1] else "have no tier name"
-        raise ValueError(
-            f"two tiers {which}: each tier of a task needs a name of its own "
-            "(tier: daily, tier: weekly; one may have none)"
-        )
-    return jobs
-
-
 def _shape(value: object) -> str:
     return "tiers" if isinstance(value, list | tuple) else "job"
 
@@ -81,7 +55,7 @@ Tiers = Annotated[
     | Annotated[
         list[LonghornJob],
         Field(min_length=1),
-        AfterValidator(_distinct_tiers),
+        AfterValidator(distinct_tiers),
         Tag("tiers"),
     ],
     Discriminator(_shape),

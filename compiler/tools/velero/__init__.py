@@ -2,15 +2,19 @@
 
 The schedule of a namespace is the strictest (smallest RPO, then highest class) of its
 Velero-protected services'; ``ttl`` sits on the Schedule's template, where Velero reads it.
+A class's ``tiers`` add Schedules ``bp-<namespace>-<tier>`` beside it, each with its own
+schedule and ttl (a weekly backup kept for months), spread and alerted on like the main one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from compiler.analyse import EffectiveService, Job, Scope
 from compiler.core import cron
 from compiler.core.durations import format_duration
+from compiler.core.rule import PathKey
 from compiler.model.cluster import VeleroTarget
 from compiler.model.restore import RestoreTest
 from compiler.plan import (
@@ -35,8 +39,41 @@ FOLDER = "kubernetes/apps/storage/velero/schedules"
 _PRECEDENCE = {"critical": 0, "important": 1, "best-effort": 2}
 
 
-def seed(namespace: str) -> str:
-    return f"velero/{namespace}"
+def seed(namespace: str, tier: str | None = None) -> str:
+    return f"velero/{namespace}" + (f"/{tier}" if tier else "")
+
+
+@dataclass(frozen=True)
+class NamespaceSchedule:
+    """One Velero Schedule of a namespace: the class's main one, or one of its tiers."""
+
+    namespace: str
+    tier: str | None
+    schedule: str
+    ttl: int
+    origin: PathKey
+
+    @property
+    def name(self) -> str:
+        return f"bp-{self.namespace}" + (f"-{self.tier}" if self.tier else "")
+
+    @property
+    def seed(self) -> str:
+        return seed(self.namespace, self.tier)
+
+
+def schedules(namespace: str, service: EffectiveService) -> list[NamespaceSchedule]:
+    """The namespace's Schedules, from the settings of its strictest service's class."""
+    settings = SETTINGS.of(service.defaults)
+    assert settings is not None  # namespaces() only returns configured ones
+    where = ("spec", "classes", service.classification, "velero")
+    main = NamespaceSchedule(namespace, None, settings.schedule, settings.ttl, (*where, "schedule"))
+    return [main] + [
+        NamespaceSchedule(
+            namespace, t.tier, t.schedule, t.ttl, (*where, "tiers", index, "schedule")
+        )
+        for index, t in enumerate(settings.tiers)
+    ]
 
 
 def _rank(service: EffectiveService) -> tuple[int, int, str]:
@@ -68,21 +105,21 @@ def _files_by_namespace(
 
 
 def _schedule(
-    context: PlanContext, namespace: str, settings: VeleroSettings, location: str
+    context: PlanContext, planned: NamespaceSchedule, settings: VeleroSettings, location: str
 ) -> dict[str, object]:
     cluster = context.analysis.policies.cluster.policy.spec
     return {
         "apiVersion": "velero.io/v1",
         "kind": "Schedule",
-        "metadata": metadata(f"bp-{namespace}", NAMESPACE.of(cluster.namespaces), managed()),
+        "metadata": metadata(planned.name, NAMESPACE.of(cluster.namespaces), managed()),
         "spec": {
-            "schedule": context.analysis.schedules.cron_for(seed(namespace)),
+            "schedule": context.analysis.schedules.cron_for(planned.seed),
             "useOwnerReferencesInBackup": False,
             "skipImmediately": settings.skip_immediately,
             "template": {
-                "includedNamespaces": [namespace],
+                "includedNamespaces": [planned.namespace],
                 "storageLocation": location,
-                "ttl": format_duration(settings.ttl),
+                "ttl": format_duration(planned.ttl),
                 "snapshotVolumes": settings.snapshot_volumes,
             },
         },
@@ -102,9 +139,9 @@ class Velero(ClassBlockTool):
         for namespace, service in namespaces(scope.services).items():
             settings = SETTINGS.of(service.defaults)
             assert settings is not None  # namespaces() only returns configured ones
-            origin = ("spec", "classes", service.classification, "velero", "schedule")
             target = f"velero:{settings.target}"
-            yield Job(seed(namespace), target, "backup", settings.schedule, 1, origin)
+            for planned in schedules(namespace, service):
+                yield Job(planned.seed, target, "backup", planned.schedule, 1, planned.origin)
 
     def plan_shared(self, context: PlanContext) -> Iterator[SharedFolder]:
         analysis = context.analysis
@@ -117,9 +154,10 @@ class Velero(ClassBlockTool):
             target = targets[settings.target]
             location = target.name if isinstance(target, VeleroTarget) else "default"
             users = sorted(users_by_namespace.get(namespace, ()))
-            document = _schedule(context, namespace, settings, location)
-            path = f"{FOLDER}/bp-{namespace}.yaml"
-            files.append(OutputFile(path, (context.cluster_file, *users), (document,)))
+            for planned in schedules(namespace, representative):
+                document = _schedule(context, planned, settings, location)
+                path = f"{FOLDER}/{planned.name}.yaml"
+                files.append(OutputFile(path, (context.cluster_file, *users), (document,)))
         yield SharedFolder(FOLDER, tuple(files), operator="velero")
 
     def _scheduled(self, context: PlanContext) -> list[monitoring.Scheduled]:
@@ -133,18 +171,14 @@ class Velero(ClassBlockTool):
             assert settings is not None
             target = targets[settings.target]
             location = target.name if isinstance(target, VeleroTarget) else "default"
-            expr = analysis.schedules.cron_for(seed(namespace))
-            users = sorted(users_by_namespace.get(namespace, ()))
-            found.append(
-                monitoring.Scheduled(
-                    namespace,
-                    f"bp-{namespace}",
-                    cron.max_gap_seconds(expr),
-                    representative.classification,
-                    location,
-                    tuple(users),
+            users = tuple(sorted(users_by_namespace.get(namespace, ())))
+            for planned in schedules(namespace, representative):
+                gap = cron.max_gap_seconds(analysis.schedules.cron_for(planned.seed))
+                found.append(
+                    monitoring.Scheduled(
+                        namespace, planned.name, gap, representative.classification, location, users
+                    )
                 )
-            )
         return found
 
     def shared_alerts(self, context: PlanContext) -> Iterable[SharedAlerts]:

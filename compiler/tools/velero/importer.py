@@ -8,7 +8,7 @@ resource filters, hooks) is reported.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from compiler.core.cron import normalise
@@ -23,6 +23,7 @@ from compiler.tools.importing import (
     merged,
     note,
     of_kind,
+    tier_name,
 )
 from compiler.tree import Inventory, Manifest
 
@@ -46,7 +47,22 @@ def _lost(manifest: Manifest, template: Mapping[str, Any], every: bool) -> list[
     return lost
 
 
-def _schedule(inventory: Inventory, manifest: Manifest) -> ImportedPart:
+def _tiers(others: Sequence[Manifest], main: Manifest) -> list[dict[str, Any]]:
+    """The other Schedules of the same namespaces and location, as the class's tiers."""
+    taken: set[str] = set()
+    found = []
+    for other in others:
+        spec = mapping_at(other.body, "spec")
+        ttl = str(mapping_at(spec, "template").get("ttl", DEFAULT_TTL))
+        tier = tier_name(other.name.removeprefix(main.name), "", taken)
+        schedule = normalise(str(spec.get("schedule", "")))
+        found.append({"tier": tier, "schedule": schedule, "ttl": go_duration(ttl) or DEFAULT_TTL})
+    return found
+
+
+def _schedule(
+    inventory: Inventory, manifest: Manifest, others: Sequence[Manifest] = ()
+) -> ImportedPart:
     spec = mapping_at(manifest.body, "spec")
     template = mapping_at(spec, "template")
     schedule = str(spec.get("schedule", ""))
@@ -62,6 +78,8 @@ def _schedule(inventory: Inventory, manifest: Manifest) -> ImportedPart:
     }
     if template.get("snapshotVolumes") is True:
         block["snapshotVolumes"] = True
+    if others:
+        block["tiers"] = _tiers(others, manifest)
     names, every = _namespaces(template)
     copies = tuple(
         ImportedCopy(
@@ -83,6 +101,29 @@ def _schedule(inventory: Inventory, manifest: Manifest) -> ImportedPart:
     return ImportedPart(copies=copies, targets=targets, unmapped=unmapped)
 
 
+def _grouped(manifests: Iterable[Manifest]) -> list[list[Manifest]]:
+    """Schedules of the same namespaces and location, most frequent first: one is the
+    class's schedule, the others its tiers (a weekly backup kept longer, say)."""
+    groups: dict[tuple[tuple[str, ...], str], list[Manifest]] = {}
+    for manifest in manifests:
+        spec = mapping_at(manifest.body, "spec")
+        template = mapping_at(spec, "template")
+        names = tuple(sorted(_namespaces(template)[0]))
+        location = str(template.get("storageLocation") or "default")
+        groups.setdefault((names, location), []).append(manifest)
+    found: list[list[Manifest]] = []
+    for group in groups.values():
+        readable = [m for m in group if gap_of(_cron(m)) is not None]
+        found.append(sorted(readable, key=lambda m: (gap_of(_cron(m)), m.name)))
+        found += [[m] for m in group if m not in readable]  # each reported as unreadable
+    return [group for group in found if group]
+
+
+def _cron(manifest: Manifest) -> str:
+    return str(mapping_at(manifest.body, "spec").get("schedule", ""))
+
+
 def import_existing(inventory: Inventory) -> ImportedPart:
-    """Every Velero Schedule of the tree."""
-    return merged([_schedule(inventory, m) for m in of_kind(inventory, "velero.io", "Schedule")])
+    """Every Velero Schedule of the tree; several of the same namespaces become tiers."""
+    groups = _grouped(of_kind(inventory, "velero.io", "Schedule"))
+    return merged([_schedule(inventory, group[0], group[1:]) for group in groups])

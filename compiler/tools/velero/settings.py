@@ -2,10 +2,41 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field
 
 from compiler.model.compose import Slot
-from compiler.model.types import MODEL_CONFIG, CronSpec, DnsLabel, Duration, NonEmpty
+from compiler.model.types import (
+    MODEL_CONFIG,
+    CronSpec,
+    DnsLabel,
+    Duration,
+    NonEmpty,
+    TierName,
+    distinct_tiers,
+)
+
+
+class VeleroTier(BaseModel):
+    """One more Schedule per namespace beside the class's main one, with its own schedule and
+    ttl: a weekly backup kept for months beside daily ones kept a month."""
+
+    model_config = MODEL_CONFIG
+
+    tier: TierName = Field(
+        description="Name of the tier: the namespace's Schedule is bp-<namespace>-<tier>.",
+        examples=["weekly", "monthly"],
+    )
+    schedule: CronSpec = Field(
+        description="When this tier's backup runs (cron, in Velero's time zone); H/H(a-b) "
+        "pick a stable spread value.",
+        examples=["H H(0-5) * * 0"],
+    )
+    ttl: Duration = Field(
+        description="How long Velero keeps each backup of this tier.",
+        examples=["90d"],
+    )
 
 
 class VeleroSettings(BaseModel):
@@ -29,6 +60,13 @@ class VeleroSettings(BaseModel):
         validate_default=True,
         description="How long Velero keeps each backup (the Schedule template's ttl). Absent: 30d.",
         examples=["30d", "14d"],
+    )
+    tiers: Annotated[list[VeleroTier], AfterValidator(distinct_tiers)] = Field(
+        [],
+        description="More Schedules per namespace, each with its own schedule and ttl (e.g. "
+        "a weekly backup kept 90d beside the daily ones kept 30d); each is "
+        "bp-<namespace>-<tier> and is alerted on by its own schedule. Absent: none.",
+        examples=[[{"tier": "weekly", "schedule": "H H(0-5) * * 0", "ttl": "90d"}]],
     )
     snapshot_volumes: bool = Field(
         False,
