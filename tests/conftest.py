@@ -24,6 +24,13 @@ TODAY = "2026-12-06"
 os.environ["SOURCE_DATE_EPOCH"] = "1796515200"  # 2026-12-06T00:00:00Z
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker more than the cores. The suite waits on real servers and
+    binaries (SeaweedFS, litestream, PostgreSQL, promtool, kubectl) as much as it computes;
+    on 2 cores 3 workers took 194 s where 2 took 208 s."""
+    return (os.cpu_count() or 1) + 1
+
+
 def require_tool(name: str, found: bool) -> None:
     """Skip locally when a system tool is missing; in CI a missing tool is a failure."""
     if found:
