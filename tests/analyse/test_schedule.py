@@ -6,7 +6,16 @@ from __future__ import annotations
 import itertools
 import random
 
-from compiler.analyse.schedule import WEEK, Job, ScheduleBook, minutes_of_week, resolve_all
+import pytest
+
+from compiler.analyse.schedule import (
+    WEEK,
+    Job,
+    ScheduleBook,
+    minutes_of_week,
+    resolve_all,
+    window_mask,
+)
 from compiler.core import cron
 from tests.analyse.helpers import CLUSTER, Analyse, diagnostics, service
 
@@ -232,3 +241,16 @@ def test_maintenance_windows_of_one_repository_never_overlap() -> None:
         starts = minutes_of_week(book.cron_for(hashed.seed))
         second = {(s + m) % WEEK for s in starts for m in range(60)}
         assert not first & second, (hashed.seed, book.cron_for(hashed.seed))
+
+
+@pytest.mark.parametrize(
+    ("expression", "minutes"),
+    [("59 23 * * 6", 90), ("*/7 * * * *", 60), ("0 3 * * *", 1), ("H/30 * * * *", 240)],
+)
+def test_a_window_mask_holds_every_minute_a_run_is_running(expression: str, minutes: int) -> None:
+    """The bit mask the picks use equals the minutes, wrapping into Sunday."""
+    concrete = cron.resolve(expression, "seed")
+    expected = {(s + i) % WEEK for s in minutes_of_week(concrete) for i in range(minutes)}
+    mask = window_mask(concrete, minutes)
+    assert {m for m in range(WEEK) if mask >> m & 1} == expected
+    assert mask >> WEEK == 0
