@@ -38,6 +38,8 @@ _WORDS = frozenset(["y", "n", "yes", "no", "on", "off", "true", "false", "null",
 # JSON leaves these raw, but YAML folds (NEL), breaks on (LS, PS) or refuses (DEL, C1) them.
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff]")
 _PRINTABLE = re.compile(r"^[\x20-\x7e]*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # below space, but tab and line break
+_TRAILING_BLANK = re.compile(r"[ \t]$", re.MULTILINE)
 _RESOLVER = yaml.resolver.Resolver()
 
 
@@ -84,9 +86,7 @@ def _block_ok(text: str) -> bool:
     and no tab at its very start (Go's yaml.v3 takes it for indentation, even after ``|2``)."""
     if "\r" in text or text.startswith("\t") or _YAML_UNSAFE.search(text):
         return False
-    if any(ord(c) < 0x20 and c not in "\n\t" for c in text):
-        return False
-    return not any(line != line.rstrip(" \t") for line in text.split("\n"))
+    return not _CONTROL.search(text) and not _TRAILING_BLANK.search(text)
 
 
 def _literal(text: str, indent: int) -> list[str]:
