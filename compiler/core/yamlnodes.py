@@ -69,8 +69,38 @@ def _core_12_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
     return table
 
 
-class _Loader12(yaml.CSafeLoader):
-    yaml_implicit_resolvers = _core_12_resolvers()
+# Scalars whose implicit tag is remembered: short ones, which repeat across a tree (keys,
+# names, small numbers); a long text (a script in a ConfigMap) is resolved each time.
+_CACHED_SCALAR = 128
+
+
+def cached_resolving(loader: type[Any]) -> type[Any]:
+    """``loader`` with its implicit scalar tags remembered per value.
+
+    The C parser calls the Python resolver for every scalar (half a million calls for a
+    1,000-app tree); without path resolvers a scalar's tag depends only on its text and on
+    whether it was plain or quoted, so each distinct one is resolved once per loader class.
+    """
+    assert not loader.yaml_path_resolvers  # a path resolver would make the tag depend on more
+    tags: dict[tuple[str, bool, bool], str] = {}
+    resolve = loader.resolve
+
+    def cached(self: Any, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode or len(value) > _CACHED_SCALAR:
+            return resolve(self, kind, value, implicit)
+        key = (value, implicit[0], implicit[1])
+        found = tags.get(key)
+        if found is None:
+            found = tags[key] = resolve(self, kind, value, implicit)
+        return found
+
+    return type(loader.__name__, (loader,), {"resolve": cached})
+
+
+_Loader12 = cached_resolving(
+    type("_Loader12", (yaml.CSafeLoader,), {"yaml_implicit_resolvers": _core_12_resolvers()})
+)
+_Loader11 = cached_resolving(yaml.CSafeLoader)
 
 
 class _RedefiningLoader(yaml.SafeLoader):
@@ -102,7 +132,7 @@ def syntax_problem(error: yaml.YAMLError, text: str) -> YamlProblem:
 
 def compose(text: str, schema: Schema) -> list[yaml.Node]:
     """The documents' node graphs (C parser); a syntax error raises YamlProblem."""
-    loader = _Loader12 if schema == "1.2" else yaml.CSafeLoader
+    loader = _Loader12 if schema == "1.2" else _Loader11
     try:
         try:
             return list(yaml.compose_all(text, Loader=loader))

@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from compiler.core.yamlnodes import cached_resolving
+
 __all__ = ["YAMLDocumentError", "compose_documents", "load_documents"]
 
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
@@ -78,4 +80,4 @@ def _strict_loader() -> Any:
         return result
 
     loader.add_constructor("tag:yaml.org,2002:map", construct_mapping)
-    return loader
+    return cached_resolving(loader)
