@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,6 +27,13 @@ def compile_root(root: Path = REPO) -> BuildResult:
     result = build(RunConfig(policies=root / "policies", output=root / "out"))
     assert result.outputs is not None, result.diagnostics.sorted()
     return result
+
+
+@cache
+def example_result() -> BuildResult:
+    """The example's compile, once per test process: several modules read its output at
+    collection (their parameters), and none changes it."""
+    return compile_root()
 
 
 def documents(text: str) -> list[dict[str, Any]]:

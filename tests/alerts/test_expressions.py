@@ -16,6 +16,7 @@ from compiler.registry import DEFAULT
 from tests.alerts.helpers import (
     compile_root,
     dashboard_exprs,
+    example_result,
     ratios_of_instant_counters,
     rules_of,
     selectors,
@@ -23,7 +24,7 @@ from tests.alerts.helpers import (
 from tests.conftest import crd_dir, require_tool
 from tests.litestream.example import copy_example, edit_yaml
 
-RESULT = compile_root()
+RESULT = example_result()
 assert RESULT.outputs is not None
 RULES = rules_of(RESULT.outputs)
 DASHBOARD = dashboard_exprs(RESULT.outputs)

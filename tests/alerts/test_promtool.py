@@ -21,7 +21,7 @@ from compiler.core.durations import parse_duration
 from tests.alerts.helpers import (
     Scenario,
     Value,
-    compile_root,
+    example_result,
     promtool,
     rule_file,
     rule_objects,
@@ -30,7 +30,7 @@ from tests.alerts.helpers import (
 
 pytestmark = pytest.mark.integration
 
-RESULT = compile_root()
+RESULT = example_result()
 assert RESULT.outputs is not None and RESULT.analysis is not None
 RULES = rule_objects(RESULT.outputs)
 APP = "kubernetes/apps/productivity/paperless/backup/prometheusrule.yaml"

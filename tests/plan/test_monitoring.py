@@ -15,13 +15,20 @@ import pytest
 from compiler.plan.alerts import anchor, runbook_url
 from compiler.plan.dashboard import FOLDER, UID
 from compiler.plan.prometheusrule import RULE_FILE
-from tests.alerts.helpers import compile_root, dashboard_model, documents, rule_objects, rules_of
+from tests.alerts.helpers import (
+    compile_root,
+    dashboard_model,
+    documents,
+    example_result,
+    rule_objects,
+    rules_of,
+)
 from tests.conftest import REPO
 from tests.litestream.example import copy_example, flux_substitute
 from tests.support.validation import kustomize_build, validate_stream
 from tests.support.validation.schemas import SchemaRegistry
 
-RESULT = compile_root()
+RESULT = example_result()
 assert RESULT.outputs is not None
 OUTPUTS = RESULT.outputs
 APPS = "kubernetes/apps"

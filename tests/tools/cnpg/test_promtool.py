@@ -17,7 +17,7 @@ from compiler.core.durations import parse_duration
 from tests.alerts.helpers import (
     Scenario,
     Value,
-    compile_root,
+    example_result,
     promtool,
     rule_file,
     rule_objects,
@@ -27,7 +27,7 @@ from tests.tools.cnpg.tree import compile_tree, make_tree
 
 pytestmark = pytest.mark.integration
 
-RESULT = compile_root()
+RESULT = example_result()
 assert RESULT.outputs is not None and RESULT.analysis is not None
 RULES = rule_objects(RESULT.outputs)
 APP = "kubernetes/apps/productivity/miniflux/backup/prometheusrule.yaml"

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from compiler.pipeline.build import BuildResult
-from tests.alerts.helpers import compile_root, documents
+from tests.alerts.helpers import documents, example_result
 
 APP = "kubernetes/apps/media/jellyfin"
 SOURCES = f"{APP}/backup/volsync-jellyfin-config.yaml"
@@ -29,7 +29,7 @@ def objects(result: BuildResult, path: str = SOURCES) -> dict[str, dict[str, Any
 
 
 def example() -> BuildResult:
-    return compile_root()
+    return example_result()
 
 
 def write_out(result: BuildResult, root: Path) -> None:
