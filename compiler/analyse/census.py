@@ -135,17 +135,33 @@ def _placed(item: TreeItem, service: EffectiveService | None) -> TreeItem:
     )
 
 
+def _claimants(
+    services: Sequence[EffectiveService],
+) -> dict[tuple[str, str, str], EffectiveService]:
+    """(namespace, kind, name) -> the service whose policy declares that item."""
+    return {
+        (service.namespace, item.kind, item.name): service
+        for service in services
+        for item in _declared(service)
+    }
+
+
 def census(
     inventory: Inventory,
     services: Sequence[EffectiveService],
     coverage: Sequence[Coverage] = (),
 ) -> tuple[Row, ...]:
-    """Every item of the tree and of the policies, judged; sorted by namespace, app, item."""
+    """Every item of the tree and of the policies, judged; sorted by namespace, app, item.
+
+    An item of a file no service's folder holds (a shared Kustomize Component that Flux
+    adds to many apps, each with its own ``${APP}``) belongs to the service of its namespace
+    that declares it."""
     owners = _owners(inventory, services)
+    claimants = _claimants(services)
     by_service = _by_service(coverage)
     rows: dict[tuple[str, str, str], Row] = {}
     for item in tree_items(inventory):
-        service = owners.get(item.file)
+        service = claimants.get((item.namespace, item.kind, item.name)) or owners.get(item.file)
         mine = by_service.get(id(service), []) if service is not None else []
         row = _judge(_placed(item, service), service, mine)
         key = (service.key if service else f"{item.namespace}/{item.app}", item.kind, item.name)
