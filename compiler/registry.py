@@ -30,7 +30,8 @@ from compiler.rules import (
 )
 from compiler.tools.base import Tool
 from compiler.toolset import TOOLS, policy_kinds
-from compiler.tree import root
+from compiler.tree import Inventory, root
+from compiler.tree.census import TreeItem
 
 CORE_RULES: tuple[Rule, ...] = (
     *load.RULES,
@@ -72,6 +73,10 @@ class Toolset:
     tools: tuple[Tool, ...]
     kinds: PolicyKinds
     rules: tuple[Rule, ...]
+
+    def census_items(self, inventory: Inventory) -> tuple[TreeItem, ...]:
+        """What the tools find in their own objects of the tree, for the coverage census."""
+        return tuple(item for tool in self.tools for item in tool.census_items(inventory))
 
 
 def make_toolset(tools: tuple[Tool, ...]) -> Toolset:

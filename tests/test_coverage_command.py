@@ -82,7 +82,8 @@ TOTALS = {
     "ricsanfre__pi-cluster": {"covered": 0, "exempt": 0, "uncovered": 0, "unknown": 0},
     "small-hack__argocd-apps": {"covered": 0, "exempt": 0, "uncovered": 0, "unknown": 0},
     "tuxpeople__k8s-homelab": {"covered": 0, "exempt": 0, "uncovered": 6, "unknown": 0},
-    "tyriis__home-ops": {"covered": 0, "exempt": 0, "uncovered": 45, "unknown": 0},
+    # 45 PVCs and its 2 CloudNativePG Clusters
+    "tyriis__home-ops": {"covered": 0, "exempt": 0, "uncovered": 47, "unknown": 0},
 }
 
 

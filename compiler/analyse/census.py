@@ -136,13 +136,14 @@ def _placed(item: TreeItem, service: EffectiveService | None) -> TreeItem:
 
 
 def _claimants(
-    services: Sequence[EffectiveService],
+    services: Sequence[EffectiveService], by_service: Mapping[int, list[Coverage]]
 ) -> dict[tuple[str, str, str], EffectiveService]:
-    """(namespace, kind, name) -> the service whose policy declares that item."""
+    """(namespace, kind, name) -> the service whose policy declares that item (in its lists,
+    or in a tool's own block: a CloudNativePG cluster)."""
     return {
         (service.namespace, item.kind, item.name): service
         for service in services
-        for item in _declared(service)
+        for item in (*_declared(service), *_tool_items(service, by_service.get(id(service), [])))
     }
 
 
@@ -150,17 +151,18 @@ def census(
     inventory: Inventory,
     services: Sequence[EffectiveService],
     coverage: Sequence[Coverage] = (),
+    extra: Sequence[TreeItem] = (),
 ) -> tuple[Row, ...]:
     """Every item of the tree and of the policies, judged; sorted by namespace, app, item.
 
     An item of a file no service's folder holds (a shared Kustomize Component that Flux
     adds to many apps, each with its own ``${APP}``) belongs to the service of its namespace
-    that declares it."""
+    that declares it. ``extra``: the items the tools find in their own objects."""
     owners = _owners(inventory, services)
-    claimants = _claimants(services)
     by_service = _by_service(coverage)
+    claimants = _claimants(services, by_service)
     rows: dict[tuple[str, str, str], Row] = {}
-    for item in tree_items(inventory):
+    for item in (*tree_items(inventory), *extra):
         service = claimants.get((item.namespace, item.kind, item.name)) or owners.get(item.file)
         mine = by_service.get(id(service), []) if service is not None else []
         row = _judge(_placed(item, service), service, mine)

@@ -55,7 +55,8 @@ def coverage(
     analysis = result.analysis
     services = analysis.services if analysis is not None else ()
     started = time.perf_counter()
-    result.rows = census(result.inventory, services, analysis.coverage if analysis else ())
+    found = toolset.census_items(result.inventory)
+    result.rows = census(result.inventory, services, analysis.coverage if analysis else (), found)
     result.diagnostics.extend(
         uncovered_in_tree(row, result.inventory)
         if row.service is None

@@ -21,6 +21,7 @@ from compiler.core.rule import Rule, docstring_parts
 from compiler.plan import Plan
 from compiler.rules.overlay import after_compile
 from compiler.tree import Inventory
+from compiler.tree.census import TreeItem
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class TreeContext:
     inventory: Inventory
     plan: Plan
     fix: bool = False
+    census_items: tuple[TreeItem, ...] = ()
+    """What the tools find in their own objects of the tree (the coverage census's)."""
 
     @cached_property
     def tree_after(self) -> Inventory:

@@ -54,21 +54,34 @@ def exemption(context: PolicyContext) -> Iterator[Diagnostic]:
             yield exemption.at(service.source.doc, path, f"{service.key}: {message}", hint)
 
 
+# Per kind of item: how a message names it, and the policy list that backs it up.
+_NAMED = {"pvc": "PVC {!r}", "sqlite": "SQLite database {}", "postgres": "Postgres cluster {}"}
+_LISTED = {"pvc": "volumes", "sqlite": "sqlite", "postgres": "postgres"}
+
+
+def _what(row: Row) -> str:
+    item = row.item
+    where = f" ({item.source})" if item.source else ""
+    return _NAMED.get(item.kind, "{}").format(item.name) + where
+
+
 def uncovered_in_policy(row: Row) -> Diagnostic:
     """BP420 for an item of an app that has a policy, at the policy."""
     service = row.service
     assert service is not None
     item = row.item
-    what = f"PVC {item.name!r}" if item.kind == "pvc" else f"SQLite database {item.name}"
-    where = f" ({item.source})" if item.source else ""
-    listed = "volumes" if item.kind == "pvc" else "sqlite"
+    listed = _LISTED.get(item.kind, "volumes")
     spec = service.source.policy.spec
     path: PathKey = ("spec", listed) if getattr(spec, listed) else ("spec",)
+    exemptable = item.kind in ("pvc", "sqlite")
     return uncovered.at(
         service.source.doc,
         path,
-        f"{service.key}: {what}{where} is not backed up: it is neither under {listed} nor exempt",
-        f"add it under {listed}, or under exempt with the reason it needs no backup",
+        f"{service.key}: {_what(row)} is not backed up: it is neither under {listed} nor exempt"
+        if exemptable
+        else f"{service.key}: {_what(row)} is not backed up: it is not under {listed}",
+        f"add it under {listed}"
+        + (", or under exempt with the reason it needs no backup" if exemptable else ""),
         key=True,
         subjects=(f"{item.kind}/{item.name}", item.name),
     )
@@ -93,7 +106,8 @@ def uncovered(context: TreeContext) -> Iterator[Diagnostic]:
     ``compile`` judge the apps that have a policy; ``backup-policy coverage`` lists every
     item of the tree.
     """
-    rows = census(context.inventory, context.analysis.services, context.analysis.coverage)
+    analysis = context.analysis
+    rows = census(context.inventory, analysis.services, analysis.coverage, context.census_items)
     for row in rows:
         if row.state != "uncovered" or row.service is None or not row.item.file:
             continue
@@ -142,14 +156,13 @@ def uncovered_in_tree(row: Row, inventory: Inventory) -> Diagnostic:
     """BP420 for an item no policy claims, at its place in the tree (``coverage``)."""
     item = row.item
     line, col = item.at
-    what = f"PVC {item.name!r}" if item.kind == "pvc" else f"SQLite database {item.name}"
-    where = f" ({item.source})" if item.source else ""
     return uncovered.diagnostic(
         inventory.shown(item.file),
         line,
         col,
-        f"{item.namespace}/{item.app}: {what}{where} is not backed up: no policy covers it",
-        "write a service policy for the app, with the item under volumes/sqlite or exempt",
+        f"{item.namespace}/{item.app}: {_what(row)} is not backed up: no policy covers it",
+        f"write a service policy for the app, with the item under {_LISTED.get(item.kind)}"
+        + (" or exempt" if item.kind in ("pvc", "sqlite") else ""),
         subjects=(f"{item.kind}/{item.name}", item.name),
     )
 

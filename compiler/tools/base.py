@@ -16,7 +16,8 @@ A tool contributes, through the slots of :class:`Tool`:
   type, the manifests and checklist steps of one run (``drill``);
 - to ``backup-policy import`` (:mod:`compiler.tools.importing`): the protection its objects
   already in the tree give, as policy blocks, and what of them it cannot map
-  (``import_existing``).
+  (``import_existing``); and to ``backup-policy coverage``, data its own objects hold in the
+  tree (``census_items``).
 
 :class:`ToolBase` returns nothing from every slot: a new tool overrides what it does.
 """
@@ -55,6 +56,7 @@ from compiler.plan.drills import DrillContext, DrillPart
 from compiler.policies import ServiceSource
 from compiler.tools.importing import EMPTY, ImportedPart
 from compiler.tree import Inventory
+from compiler.tree.census import TreeItem
 
 
 class Tool(ToolAnalysis, ToolPlanning, Protocol):
@@ -81,6 +83,11 @@ class Tool(ToolAnalysis, ToolPlanning, Protocol):
     def import_existing(self, inventory: Inventory) -> ImportedPart:
         """The protection the tree's own objects of this tool give today, in the terms of
         the policy format, and what of them cannot be mapped (``backup-policy import``)."""
+        ...
+
+    def census_items(self, inventory: Inventory) -> Iterable[TreeItem]:
+        """Data the tree holds in this tool's own objects (a CloudNativePG Cluster), for the
+        coverage census beside the PVCs and replicated databases every tree has."""
         ...
 
 
@@ -139,6 +146,9 @@ class ToolBase:
 
     def import_existing(self, inventory: Inventory) -> ImportedPart:
         return EMPTY
+
+    def census_items(self, inventory: Inventory) -> Iterable[TreeItem]:
+        return ()
 
 
 class ClassBlockTool(ToolBase):

@@ -63,6 +63,7 @@ from compiler.tools.cnpg.resolve import (
 from compiler.tools.cnpg.settings import CLASS, POSTGRES, SLOTS
 from compiler.tools.importing import ImportedPart
 from compiler.tree import Inventory
+from compiler.tree.census import TreeItem
 
 SKIPPED = "the Cluster archives no WAL and its ScheduledBackup fails: no copy is made"
 
@@ -160,3 +161,6 @@ class Cnpg(ClassBlockTool):
 
     def import_existing(self, inventory: Inventory) -> ImportedPart:
         return importer.import_existing(inventory)
+
+    def census_items(self, inventory: Inventory) -> Iterable[TreeItem]:
+        return importer.census_items(inventory)

@@ -12,14 +12,14 @@ path: the old one is reported.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
 from compiler.core.data import mapping_at
 from compiler.core.durations import parse_duration
 from compiler.tools.cnpg.cron6 import as_five_fields
-from compiler.tools.cnpg.names import METHOD, item_key, object_name
+from compiler.tools.cnpg.names import CNPG_GROUP, METHOD, item_key, object_name
 from compiler.tools.importing import (
     ImportedApp,
     ImportedCopy,
@@ -34,6 +34,7 @@ from compiler.tools.importing import (
     s3_target,
 )
 from compiler.tree import Inventory, Manifest
+from compiler.tree.census import TreeItem
 from compiler.tree.fluxapps import FluxIndex, flux_index
 
 ARCHIVE_TIMEOUT = "5m"
@@ -216,3 +217,14 @@ def import_existing(inventory: Inventory) -> ImportedPart:
     patched = {m.name for m in clusters if inventory.generated_text(m.file) is not None}
     kept = [m for m in clusters if m.name not in patched or inventory.generated_text(m.file)]
     return merged([_cluster(inventory, index, m) for m in kept])
+
+
+def census_items(inventory: Inventory) -> Iterator[TreeItem]:
+    """Every Cluster written in the tree: databases whose PVCs the operator makes, so no
+    file of the tree names them (an earlier compile's objects are not Clusters of the tree)."""
+    index = flux_index(inventory)
+    for cluster in inventory.manifests:
+        if cluster.kind == "Cluster" and cluster.group == CNPG_GROUP:
+            namespace, app = place_of(index, cluster.file, cluster.namespace)
+            where = (cluster.file, cluster.at, "CloudNativePG Cluster")
+            yield TreeItem("postgres", cluster.name, namespace, app, "", *where)
