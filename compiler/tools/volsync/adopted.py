@@ -11,7 +11,7 @@ with nothing in ``postBuild.substitute``) is not guessed: it is kept as written 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.analyse import EffectiveService
@@ -35,13 +35,21 @@ FIELDS = (
 )
 
 
+MOVER = "moverSecurityContext"
+# The mover's identity: whole numbers, written with variables in a shared Component
+# (``runAsUser: ${VOLSYNC_PUID:=1000}``), which Flux fills and YAML then reads as numbers.
+MOVER_IDS = ("runAsUser", "runAsGroup", "fsGroup")
+
+
 @dataclass(frozen=True)
 class Stated:
     """The fields of a ``spec.restic`` after substitution, and those whose variable has no
-    value (field -> the text as written)."""
+    value (field -> the text as written); ``mover``: the ids of its moverSecurityContext
+    that are known numbers."""
 
     values: Mapping[str, Any]
     unknown: Mapping[str, str]
+    mover: Mapping[str, int] = field(default_factory=dict)
 
     def text(self, field: str) -> str:
         value = self.values.get(field)
@@ -56,17 +64,23 @@ def _filled(value: Any, variables: Mapping[str, str]) -> Any:
     return substitute(str(value), variables)
 
 
+def _mover(restic: Mapping[str, Any], variables: Mapping[str, str]) -> dict[str, int]:
+    context = mapping_at(restic, MOVER)
+    found = {key: _filled(context[key], variables) for key in MOVER_IDS if key in context}
+    return {key: int(value) for key, value in found.items() if str(value).isdigit()}
+
+
 def stated(restic: Mapping[str, Any], variables: Mapping[str, str]) -> Stated:
     values, unknown = {}, {}
-    for field in FIELDS:
-        if restic.get(field) in (None, "", []):
+    for name in FIELDS:
+        if restic.get(name) in (None, "", []):
             continue
-        filled = _filled(restic[field], variables)
+        filled = _filled(restic[name], variables)
         if filled is None:
-            unknown[field] = str(restic[field])
+            unknown[name] = str(restic[name])
         elif filled not in ("", []):
-            values[field] = filled
-    return Stated(values, unknown)
+            values[name] = filled
+    return Stated(values, unknown, _mover(restic, variables))
 
 
 @dataclass(frozen=True)

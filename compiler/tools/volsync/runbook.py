@@ -119,6 +119,8 @@ def _one_off(ns: str, found: Adopted, claim: str, name: str) -> list[str]:
         "copyMethod": "Direct",
         **{k: found.restic.values[k] for k in CACHE if k in found.restic.values},
     }
+    if found.restic.mover:  # restored files owned as the app (and the source) owns them
+        restic["moverSecurityContext"] = dict(sorted(found.restic.mover.items()))
     document = {
         "apiVersion": API_VERSION,
         "kind": "ReplicationDestination",

@@ -257,3 +257,22 @@ def test_the_tyriis_component_is_drilled_and_restored_by_its_own_objects(
         "from the backup"
     )
     assert '"ReplicationDestination", name: "open-webui-data"}' in commands[8]
+
+
+def test_the_one_off_restore_runs_as_the_sources_mover(
+    tmp_path: Path, schema_registry: SchemaRegistry
+) -> None:
+    """Restored files belong to the user the source backed them up as (the shared
+    Component's ``${VOLSYNC_PUID:=1000}``), not to the cluster's default mover."""
+    mover = {"runAsUser": "${VOLSYNC_PUID:=1000}", "runAsGroup": 1000, "fsGroup": 1000}
+    root = _tree(tmp_path, moverSecurityContext=mover)
+    (step,) = [s for s in _steps(run_drill(root, "BT-DR-01")) if s[0].startswith("VolSync")]
+    (created,) = [c for c in step[1] if c.startswith("echo ")]
+    text = created.removeprefix('echo "').split('" | kubectl apply', 1)[0]
+    document = json.loads(text.replace('\\"', '"').replace("$TAG", "restore-20261206"))
+    assert document["spec"]["restic"]["moverSecurityContext"] == {
+        "fsGroup": 1000,
+        "runAsGroup": 1000,
+        "runAsUser": 1000,
+    }
+    _valid(document, schema_registry)
