@@ -62,6 +62,19 @@ Tiers = Annotated[
 ]
 
 
+def _not_the_cleanup_job(
+    jobs: LonghornJob | list[LonghornJob] | None,
+) -> LonghornJob | list[LonghornJob] | None:
+    """A snapshot tier named ``cleanup`` would be ``bp-<class>-snapshot-cleanup``: the name
+    of the class's snapshot-cleanup job, one file overwriting the other."""
+    if any(job.tier == "cleanup" for job in tiers(jobs)):
+        raise ValueError(
+            "a snapshot tier named cleanup would share its RecurringJob name with the "
+            "snapshot-cleanup job: choose another name"
+        )
+    return jobs
+
+
 def tiers(jobs: LonghornJob | list[LonghornJob] | None) -> tuple[LonghornJob, ...]:
     """The tiers of a task: none, the one job, or the listed ones."""
     if jobs is None:
@@ -87,7 +100,7 @@ class LonghornSettings(Base):
         description="Name of the longhorn-backup-target target the backups go to.",
         examples=["nas"],
     )
-    snapshot: Tiers | None = Field(
+    snapshot: Annotated[Tiers | None, AfterValidator(_not_the_cleanup_job)] = Field(
         None,
         description="Local snapshots in the cluster: fast restores, but no copy on a separate "
         "target (they do not count for the RPO). One job, or a list of tiers. Absent: no "

@@ -169,3 +169,15 @@ def test_the_imported_tiers_compile_to_two_backup_jobs(tmp_path: Path) -> None:
     tiers = {name: (spec["cron"], spec["retain"]) for name, spec in specs.items()}
     [daily] = [name for name in tiers if not name.endswith("-weekly")]
     assert tiers == {daily: ("0 7 * * *", 7), f"{daily}-weekly": ("0 8 * * 0", 4)}
+
+
+def test_a_snapshot_tier_cannot_take_the_cleanup_jobs_name(tmp_path: Path) -> None:
+    """``tier: cleanup`` would write bp-<class>-snapshot-cleanup, the snapshot-cleanup job."""
+    root = materialise(CASE, tmp_path)
+    cluster = root / "policies" / "cluster.yaml"
+    daily = '{tier: daily, schedule: "H H(0-5) * * *", retain: 7}'
+    cluster.write_text(cluster.read_text().replace(daily, daily.replace("daily", "cleanup")))
+    result = build(RunConfig(policies=root / "policies", output=root / "out"))
+    (problem,) = result.diagnostics.sorted()
+    assert (problem.rule, problem.line) == ("BP204", 49)
+    assert "share its RecurringJob name with the snapshot-cleanup job" in problem.message
