@@ -9,12 +9,10 @@ schedule and ttl (a weekly backup kept for months), spread and alerted on like t
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 
 from compiler.analyse import EffectiveService, Job, Scope
 from compiler.core import cron
 from compiler.core.durations import format_duration
-from compiler.core.rule import PathKey
 from compiler.model.cluster import VeleroTarget
 from compiler.model.restore import RestoreTest
 from compiler.plan import (
@@ -30,66 +28,13 @@ from compiler.plan.k8s import managed, metadata
 from compiler.tools.base import ClassBlockTool
 from compiler.tools.importing import ImportedPart
 from compiler.tools.velero import alerts as monitoring
-from compiler.tools.velero import drill, importer
+from compiler.tools.velero import drill, importer, rules
 from compiler.tools.velero.runbook import steps as restore_steps
+from compiler.tools.velero.schedules import NamespaceSchedule, namespaces, schedules
 from compiler.tools.velero.settings import NAMESPACE, SETTINGS, VeleroSettings
 from compiler.tree import Inventory
 
 FOLDER = "kubernetes/apps/storage/velero/schedules"
-_PRECEDENCE = {"critical": 0, "important": 1, "best-effort": 2}
-
-
-def seed(namespace: str, tier: str | None = None) -> str:
-    return f"velero/{namespace}" + (f"/{tier}" if tier else "")
-
-
-@dataclass(frozen=True)
-class NamespaceSchedule:
-    """One Velero Schedule of a namespace: the class's main one, or one of its tiers."""
-
-    namespace: str
-    tier: str | None
-    schedule: str
-    ttl: int
-    origin: PathKey
-
-    @property
-    def name(self) -> str:
-        return f"bp-{self.namespace}" + (f"-{self.tier}" if self.tier else "")
-
-    @property
-    def seed(self) -> str:
-        return seed(self.namespace, self.tier)
-
-
-def schedules(namespace: str, service: EffectiveService) -> list[NamespaceSchedule]:
-    """The namespace's Schedules, from the settings of its strictest service's class."""
-    settings = SETTINGS.of(service.defaults)
-    assert settings is not None  # namespaces() only returns configured ones
-    where = ("spec", "classes", service.classification, "velero")
-    main = NamespaceSchedule(namespace, None, settings.schedule, settings.ttl, (*where, "schedule"))
-    return [main] + [
-        NamespaceSchedule(
-            namespace, t.tier, t.schedule, t.ttl, (*where, "tiers", index, "schedule")
-        )
-        for index, t in enumerate(settings.tiers)
-    ]
-
-
-def _rank(service: EffectiveService) -> tuple[int, int, str]:
-    return service.rpo, _PRECEDENCE[service.classification], service.key
-
-
-def namespaces(services: Iterable[EffectiveService]) -> dict[str, EffectiveService]:
-    """Per namespace, the Velero-protected service whose class is strictest."""
-    chosen: dict[str, EffectiveService] = {}
-    for service in services:
-        if "velero" not in service.methods or SETTINGS.of(service.defaults) is None:
-            continue
-        current = chosen.get(service.namespace)
-        if current is None or _rank(service) < _rank(current):
-            chosen[service.namespace] = service
-    return dict(sorted(chosen.items()))
 
 
 def _files_by_namespace(
@@ -133,6 +78,7 @@ class Velero(ClassBlockTool):
     settings = SETTINGS
     target_type = "velero-storage-location"
     slots = (SETTINGS, NAMESPACE)
+    rules = rules.RULES
     alert_kinds = monitoring.KINDS
 
     def jobs(self, scope: Scope) -> Iterator[Job]:

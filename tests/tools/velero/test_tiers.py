@@ -103,3 +103,23 @@ def test_import_makes_the_longer_schedules_of_a_namespace_tiers(tmp_path: Path) 
         "ttl": "720h",
         "tiers": [{"tier": "weekly", "schedule": "0 4 * * 0", "ttl": "2160h"}],
     }
+
+
+def test_a_tier_cannot_take_another_namespaces_schedule_name(tmp_path: Path) -> None:
+    """The weekly tier of ``apps`` and the Schedule of namespace ``apps-weekly`` would both
+    be bp-apps-weekly: one file would replace the other."""
+    root = materialise(CASE, tmp_path)
+    services = root / "policies" / "services"
+    web = (services / "web.yaml").read_text()
+    (services / "shop.yaml").write_text(
+        web.replace("name: web\n  namespace: apps", "name: shop\n  namespace: apps-weekly")
+    )
+    found = [d for d in _build(root).diagnostics.sorted() if d.rule == "BP352"]
+    assert [(d.file, d.line, d.message) for d in found] == [
+        (
+            "policies/cluster.yaml",
+            51,  # the class's velero block, which makes both
+            "Velero Schedule bp-apps-weekly of namespace apps-weekly has the name of "
+            "namespace apps's",
+        )
+    ]
