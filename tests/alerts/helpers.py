@@ -156,6 +156,37 @@ def rule_file(obj: dict[str, Any], path: Path) -> Path:
     return path
 
 
+def timeline(length: int, *changes: tuple[int, Value]) -> list[Value]:
+    """One value per minute: each (minute, value) holds until the next change; ``"stale"``
+    is one staleness marker, then nothing."""
+    out: list[Value] = []
+    current: Value = None
+    points = dict(changes)
+    for minute in range(length + 1):
+        current = points.get(minute, current)
+        out.append(current)
+        if current == "stale":
+            current = None
+    return out
+
+
+def steady(length: int, value: Value) -> list[Value]:
+    return [value] * (length + 1)
+
+
+def check_rules(rules: Path) -> str:
+    """``promtool check rules`` of a rule file; its output on success."""
+    done = subprocess.run(
+        [promtool(), "check", "rules", str(rules)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0 and "SUCCESS" in done.stdout, done.stdout + done.stderr
+    return done.stdout
+
+
 def values(items: Sequence[Value]) -> str:
     """promtool's input notation, one value per evaluation minute, spelled out."""
     return " ".join("_" if v is None else str(v) for v in items)

@@ -10,7 +10,6 @@ pending once it is older, and firing after ``for``.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +19,12 @@ from compiler.core import cron
 from compiler.core.durations import parse_duration
 from tests.alerts.helpers import (
     Scenario,
-    Value,
+    check_rules,
     example_result,
-    promtool,
     rule_file,
     rule_objects,
     run_promtool_test,
+    timeline,
 )
 
 pytestmark = pytest.mark.integration
@@ -56,19 +55,6 @@ def for_minutes(path: str, alert: str) -> int:
     return 0 if written == "0s" else parse_duration(written) // 60
 
 
-def timeline(length: int, *changes: tuple[int, Value]) -> list[Value]:
-    """One value per minute: each (minute, value) holds until the next change."""
-    out: list[Value] = []
-    current: Value = None
-    points = dict(changes)
-    for minute in range(length + 1):
-        current = points.get(minute, current)
-        out.append(current)
-        if current == "stale":
-            current = None
-    return out
-
-
 @pytest.fixture
 def app_rules(tmp_path: Path) -> Path:
     return rule_file(RULES[APP], tmp_path / "app.yaml")
@@ -76,15 +62,7 @@ def app_rules(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("path", sorted(RULES), ids=lambda p: p.split("/apps/")[1])
 def test_promtool_check_rules(path: str, tmp_path: Path) -> None:
-    done = subprocess.run(
-        [promtool(), "check", "rules", str(rule_file(RULES[path], tmp_path / "rules.yaml"))],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS" in done.stdout
+    check_rules(rule_file(RULES[path], tmp_path / "rules.yaml"))
 
 
 # As scraped through the K8up chart's ServiceMonitor: the job's namespace is exported_namespace.

@@ -6,7 +6,6 @@ class's archive timeout."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +16,12 @@ from compiler.core.durations import parse_duration
 from tests.alerts.helpers import (
     Scenario,
     Value,
+    check_rules,
     example_result,
-    promtool,
     rule_file,
     rule_objects,
     run_promtool_test,
+    timeline,
 )
 from tests.tools.cnpg.tree import compile_tree, make_tree
 
@@ -53,25 +53,13 @@ def for_minutes(alert: str) -> int:
     return 0 if written == "0s" else parse_duration(written) // 60
 
 
-def timeline(length: int, *changes: tuple[int, Value]) -> list[Value]:
-    """One value per minute: each (minute, value) holds until the next change."""
-    points, out, current = dict(changes), [], None
-    for minute in range(length + 1):
-        current = points.get(minute, current)
-        out.append(current)
-    return out
-
-
 @pytest.fixture
 def rules(tmp_path: Path) -> Path:
     return rule_file(RULES[APP], tmp_path / "app.yaml")
 
 
 def test_promtool_checks_the_rules(rules: Path) -> None:
-    done = subprocess.run(
-        [promtool(), "check", "rules", str(rules)], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0 and "SUCCESS" in done.stdout, done.stdout + done.stderr
+    check_rules(rules)
     assert GAP == 86400  # daily base backups in the example's important class
 
 

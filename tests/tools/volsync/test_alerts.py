@@ -12,7 +12,6 @@ by VolSync, pending once it is older and firing after the class's window.
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +24,12 @@ from compiler.tools.volsync import kinds as volsync_alerts
 from tests.alerts.helpers import (
     Scenario,
     Value,
-    promtool,
+    check_rules,
     rule_file,
     rule_objects,
     run_promtool_test,
+    steady,
+    timeline,
 )
 from tests.conftest import crd_dir, require_tool
 from tests.tools.volsync.example import CLAIM, RULES, example, gap, outputs
@@ -60,33 +61,13 @@ def for_minutes(alert: str) -> int:
     return 0 if written == "0s" else parse_duration(written) // 60
 
 
-def steady(length: int, value: Value) -> list[Value]:
-    return [value] * (length + 1)
-
-
-def timeline(length: int, *changes: tuple[int, Value]) -> list[Value]:
-    """One value per minute: each (minute, value) holds until the next change."""
-    points, current, out = dict(changes), None, []
-    for minute in range(length + 1):
-        current = points.get(minute, current)
-        out.append(current)
-    return out
-
-
 @pytest.fixture
 def rules(tmp_path: Path) -> Path:
     return rule_file(RULE_OBJECT, tmp_path / "rules.yaml")
 
 
 def test_promtool_check_rules(rules: Path) -> None:
-    done = subprocess.run(
-        [promtool(), "check", "rules", str(rules)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    check_rules(rules)
 
 
 def _healthy(end: int) -> dict[str, list[Value]]:
