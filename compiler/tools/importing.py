@@ -59,6 +59,23 @@ class ImportedCopy:
     at: Position = (1, 1)
 
 
+def pvc_copy(
+    tool: str,
+    item: TreeItem,
+    gap: int | None,
+    block: Mapping[str, Any],
+    made_by: Manifest,
+    method: str = "",
+    separate: bool = True,
+) -> ImportedCopy:
+    """The copy ``made_by`` (a Schedule, a RecurringJob) makes of the PVC ``item``."""
+    place = (item.namespace, item.app)
+    where = (made_by.file, made_by.at)
+    return ImportedCopy(
+        tool, method or tool, place, f"pvc/{item.name}", gap, separate, block, *where
+    )
+
+
 @dataclass(frozen=True)
 class ImportedApp:
     """What a service policy needs of an app beyond its PVCs: its folder, databases,

@@ -27,6 +27,7 @@ from compiler.tools.importing import (
     note,
     of_kind,
     place_of,
+    pvc_copy,
     s3_target,
 )
 from compiler.tools.k8up.import_dump import Dump, dumps
@@ -109,17 +110,7 @@ def _schedule(
     selected = bool(mapping_at(manifest.body, "spec", "backup").get("labelSelectors"))
     mine = place_of(flux_index(inventory), manifest.file, namespace)
     copies = tuple(
-        ImportedCopy(
-            "k8up",
-            "k8up",
-            (item.namespace, item.app),
-            f"pvc/{item.name}",
-            gap,
-            True,
-            block,
-            manifest.file,
-            manifest.at,
-        )
+        pvc_copy("k8up", item, gap, block, manifest)
         for item in items_of(inventory)
         if item.namespace == namespace and (not selected or (item.namespace, item.app) == mine)
     )

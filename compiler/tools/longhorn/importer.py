@@ -28,6 +28,7 @@ from compiler.tools.importing import (
     items_of,
     note,
     of_kind,
+    pvc_copy,
     tier_name,
 )
 from compiler.tree import Inventory, Manifest
@@ -124,16 +125,14 @@ def _copies(item: TreeItem, mine: Sequence[Job]) -> list[ImportedCopy]:
         return []  # chores alone protect nothing: no class block to carry them
     block = _block(tasks)
     return [
-        ImportedCopy(
+        pvc_copy(
             "longhorn",
-            f"longhorn-{task}",
-            (item.namespace, item.app),
-            f"pvc/{item.name}",
+            item,
             cron.max_gap_of_all(tuple(j.resolved for j in mine)),
-            task == "backup",
             block,
-            mine[0].manifest.file,
-            mine[0].manifest.at,
+            mine[0].manifest,
+            f"longhorn-{task}",
+            task == "backup",
         )
         for task, mine in tasks.items()
         if task in TASKS

@@ -14,7 +14,6 @@ from typing import Any
 from compiler.core.cron import normalise
 from compiler.core.data import mapping_at
 from compiler.tools.importing import (
-    ImportedCopy,
     ImportedPart,
     dns_label,
     gap_of,
@@ -23,6 +22,7 @@ from compiler.tools.importing import (
     merged,
     note,
     of_kind,
+    pvc_copy,
     tier_name,
 )
 from compiler.tree import Inventory, Manifest
@@ -82,17 +82,7 @@ def _schedule(
         block["tiers"] = _tiers(others, manifest)
     names, every = _namespaces(template)
     copies = tuple(
-        ImportedCopy(
-            "velero",
-            "velero",
-            (item.namespace, item.app),
-            f"pvc/{item.name}",
-            gap,
-            True,
-            block,
-            manifest.file,
-            manifest.at,
-        )
+        pvc_copy("velero", item, gap, block, manifest)
         for item in items_of(inventory)
         if every or item.namespace in names
     )
