@@ -48,6 +48,15 @@ def materialise(case: Path, into: Path) -> Path:
     return into
 
 
+def compiled_case(name: str, into: Path) -> dict[str, str]:
+    """The outputs of the valid case ``name``, compiled without an error (nothing written)."""
+    root = materialise(CASES / "valid" / name, into)
+    result = build(RunConfig(policies=root / "policies", output=root / "out"))
+    assert not [d.render() for d in result.diagnostics.sorted() if d.level == "error"]
+    assert result.outputs is not None
+    return result.outputs
+
+
 def _diagnostics(root: Path) -> list[str]:
     result = build(RunConfig(policies=root / "policies", output=root / "out"))
     return [f"{d.file}:{d.line}:{d.col}: {d.level} {d.rule}" for d in result.diagnostics.sorted()]

@@ -10,22 +10,16 @@ from typing import Any
 
 import yaml
 
-from compiler.config import RunConfig
-from compiler.pipeline.build import build
 from compiler.tree.fluxapps import substitute
 from tests.litestream.binaries import require_litestream
-from tests.test_cases import CASES, materialise
+from tests.test_cases import compiled_case
 
 BACKUP = "kubernetes/apps/apps/web/backup/"
 VARIABLES = {"S3_BUCKET": "backups", "S3_REGION": ""}  # an empty value takes the := default
 
 
 def _outputs(tmp_path: Path) -> dict[str, str]:
-    root = materialise(CASES / "valid" / "flux-variable-target", tmp_path)
-    result = build(RunConfig(policies=root / "policies", output=root / "out"))
-    assert not [d for d in result.diagnostics.sorted() if d.level == "error"]
-    assert result.outputs is not None
-    return result.outputs
+    return compiled_case("flux-variable-target", tmp_path)
 
 
 def _substituted(text: str) -> list[Any]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from tests.litestream.example import AppLitestream
 from tests.support.fixtures import BucketFactory
+from tests.support.litestream import Replicator
 from tests.support.s3server import S3Bucket, SeaweedS3, go_env
 
 
@@ -108,3 +109,25 @@ def wait_for_objects(s3: SeaweedS3, bucket: str, prefix: str, timeout: float = 3
         if time.monotonic() > deadline:
             raise TimeoutError(f"nothing replicated to {bucket}/{prefix} within {timeout}s")
         time.sleep(0.2)
+
+
+def bucket_generations(s3: SeaweedS3, bucket: str, prefix: str) -> set[str]:
+    """The generation ids of the 0.3 replica at ``prefix``, as the bucket lists them."""
+    keys = [o.key for o in s3.list_objects(bucket, prefix + "/generations/")]
+    return {k.split("/generations/")[1].split("/")[0] for k in keys}
+
+
+def new_generation(
+    s3: SeaweedS3, bucket: str, prefix: str, replicator: Replicator, db: Path, start: int
+) -> str:
+    """Rows written while ``replicator`` runs, until a generation not seen before is in the
+    bucket; its id."""
+    known = bucket_generations(s3, bucket, prefix)
+    with replicator:
+        write_rows(db, start, 20)
+        deadline = time.monotonic() + 30
+        while not (new := bucket_generations(s3, bucket, prefix) - known):
+            assert time.monotonic() < deadline, "no new generation"
+            time.sleep(0.2)
+    (generation,) = new
+    return generation

@@ -36,8 +36,14 @@ from compiler.pipeline.build import build
 from compiler.tools.litestream.cleanup import CLEANUP_DIR
 from tests.conftest import require_tool
 from tests.litestream.binaries import require_litestream
-from tests.litestream.local import rows, run, wait_for_objects, write_rows
-from tests.litestream.test_litestream_cleanup_job import generations
+from tests.litestream.local import (
+    bucket_generations,
+    new_generation,
+    rows,
+    run,
+    wait_for_objects,
+    write_rows,
+)
 from tests.support.litestream import Replicator
 from tests.support.s3server import S3Bucket, SeaweedS3, go_env
 from tests.test_cases import CASES, materialise
@@ -169,21 +175,6 @@ def test_litestream_05_replicates_and_restores_through_flux_variables(
     assert _restored(binary, config, env, db) == rows(db)
 
 
-def _generation(
-    s3: SeaweedS3, bucket: str, config: Path, env: dict[str, str], binary: str, start: int
-) -> str:
-    """Replicate until a generation not seen before is in the bucket; return its id."""
-    known = generations(s3, bucket, PREFIX)
-    with Replicator(config, env=env, binary=binary):
-        write_rows(config.parent / "db.sqlite3", start, 20)
-        deadline = time.monotonic() + 20
-        while not (new := generations(s3, bucket, PREFIX) - known):
-            assert time.monotonic() < deadline, "no new generation"
-            time.sleep(0.1)
-    (generation,) = new
-    return generation
-
-
 def _cleanup(
     objects: dict[str, list[Any]], s3: SeaweedS3, home: Path
 ) -> subprocess.CompletedProcess[str]:
@@ -213,11 +204,13 @@ def test_cleanup_job_keeps_the_newest_generation_through_flux_variables(
     binary = require_litestream("0.3")
     objects = _compiled(tmp_path / "policy", s3_bucket, "0.3")
     config, env = _litestream(objects, tmp_path, s3_server)
-    old = _generation(s3_server, s3_bucket.name, config, env, binary, 1)
+    replicator = Replicator(config, env=env, binary=binary)
+    db = config.parent / "db.sqlite3"
+    old = new_generation(s3_server, s3_bucket.name, PREFIX, replicator, db, 1)
     stopped = time.monotonic()
     write_rows(tmp_path / "db.sqlite3", 21, 20)  # while stopped: the next start begins anew
-    new = _generation(s3_server, s3_bucket.name, config, env, binary, 41)
-    assert generations(s3_server, s3_bucket.name, PREFIX) == {old, new}
+    new = new_generation(s3_server, s3_bucket.name, PREFIX, replicator, db, 41)
+    assert bucket_generations(s3_server, s3_bucket.name, PREFIX) == {old, new}
 
     # the old generation's last object is more than its retention (1s) old in whole
     # seconds, as the script counts (server times are whole seconds)
@@ -226,7 +219,7 @@ def test_cleanup_job_keeps_the_newest_generation_through_flux_variables(
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"keep newest path={PREFIX} generation={new}" in done.stdout
     assert f"delete expired path={PREFIX} generation={old}" in done.stdout
-    assert generations(s3_server, s3_bucket.name, PREFIX) == {new}
+    assert bucket_generations(s3_server, s3_bucket.name, PREFIX) == {new}
     db = tmp_path / "db.sqlite3"
     assert len(rows(db)) == 60
     assert _restored(binary, config, env, db) == rows(db)

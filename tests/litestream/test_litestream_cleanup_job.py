@@ -30,8 +30,10 @@ from tests.litestream.example import (
     load_all,
 )
 from tests.litestream.local import (
+    bucket_generations,
     credentials_env,
     localise,
+    new_generation,
     rows,
     run,
     write_rows,
@@ -63,33 +65,6 @@ def job_env(outputs: dict[str, str], s3: SeaweedS3, buckets: dict[str, str]) -> 
     return env
 
 
-def generations(s3: SeaweedS3, bucket: str, prefix: str) -> set[str]:
-    keys = [o.key for o in s3.list_objects(bucket, prefix + "/generations/")]
-    return {k.split("/generations/")[1].split("/")[0] for k in keys}
-
-
-def _replicate(
-    s3: SeaweedS3,
-    bucket: str,
-    config: Path,
-    env: dict[str, str],
-    binary: str,
-    db: Path,
-    start: int,
-) -> str:
-    """Replicate until a generation not seen before is in the bucket; return its id."""
-    prefix = "productivity/paperless/db.sqlite3"
-    known = generations(s3, bucket, prefix)
-    with Replicator(config, env=env, binary=binary, log_path=config.with_suffix(".log")):
-        write_rows(db, start, 20)
-        deadline = time.monotonic() + 30
-        while not (new := generations(s3, bucket, prefix) - known):
-            assert time.monotonic() < deadline, "no new generation"
-            time.sleep(0.2)
-    (generation,) = new
-    return generation
-
-
 def test_generated_cleanup_job_keeps_newest_and_reports_undeclared(
     s3_server: SeaweedS3, s3_buckets: BucketFactory, tmp_path: Path
 ) -> None:
@@ -110,11 +85,13 @@ def test_generated_cleanup_job_keeps_newest_and_reports_undeclared(
     buckets = {generated_bucket: bucket}
     assert s3_server.list_objects(bucket) == []
 
-    old = _replicate(s3_server, bucket, path, env, binary, db, 1)
+    log = path.with_suffix(".log")
+    replicator = Replicator(path, env=env, binary=binary, log_path=log)
+    old = new_generation(s3_server, bucket, prefix, replicator, db, 1)
     write_rows(db, 21, 20)  # written while litestream is stopped: the next start begins anew
     time.sleep(2.5)
-    new = _replicate(s3_server, bucket, path, env, binary, db, 41)
-    assert generations(s3_server, bucket, prefix) == {old, new}
+    new = new_generation(s3_server, bucket, prefix, replicator, db, 41)
+    assert bucket_generations(s3_server, bucket, prefix) == {old, new}
     orphan = tmp_path / "orphan.txt"
     orphan.write_text("an app no policy declares any more\n")
     rclone_env = go_env(job_env(result.outputs, s3_server, buckets))
@@ -150,7 +127,7 @@ def test_generated_cleanup_job_keeps_newest_and_reports_undeclared(
     assert f"delete expired path={prefix}" in done.stdout
     assert "report undeclared path=old-app" in done.stdout
     assert "error no generations path=network/python-ipam/ipam.db" in done.stdout
-    assert generations(s3_server, bucket, prefix) == {new}
+    assert bucket_generations(s3_server, bucket, prefix) == {new}
     assert [o.key for o in s3_server.list_objects(bucket, "old-app/")] == ["old-app/db/x"]
 
     restored = tmp_path / "restored.db"

@@ -15,20 +15,14 @@ from typing import Any
 
 import yaml
 
-from compiler.config import RunConfig
-from compiler.pipeline.build import build
 from compiler.tree.fluxapps import substitute
-from tests.test_cases import CASES, materialise
+from tests.test_cases import compiled_case
 
 SCHEDULE = "kubernetes/apps/apps/web/backup/k8up-schedule.yaml"
 
 
 def _outputs(tmp: Path) -> dict[str, str]:
-    root = materialise(CASES / "valid" / "flux-variable-target", tmp)
-    result = build(RunConfig(policies=root / "policies", output=root / "out"))
-    assert not [d for d in result.diagnostics.sorted() if d.level == "error"]
-    assert result.outputs is not None
-    return result.outputs
+    return compiled_case("flux-variable-target", tmp)
 
 
 def _k8up_commands(doc: str) -> list[str]:
