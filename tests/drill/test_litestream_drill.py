@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import os
 import shutil
-import sqlite3
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from tests.drill.helpers import copy_example, documents, env, load_all, run_dril
 from tests.drill.lz4frame import frame
 from tests.litestream.binaries import require_litestream
 from tests.litestream.example import edit_yaml
-from tests.litestream.local import rows, wait_for_objects, write_rows
+from tests.litestream.local import corrupted_database, rows, wait_for_objects, write_rows
 from tests.support.fixtures import BucketFactory
 from tests.support.litestream import Replicator
 from tests.support.s3server import SeaweedS3, go_env
@@ -199,19 +198,6 @@ def test_a_missing_replica_fails(
     assert checked is None
 
 
-def _corrupted_database(work: Path) -> bytes:
-    """A database whose middle page is garbage: it opens, integrity_check fails."""
-    path = work / "corrupted.db"
-    with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
-        db.executemany("INSERT INTO t VALUES (?, ?)", [(i, "x" * 200) for i in range(2000)])
-    db.close()
-    data = bytearray(path.read_bytes())
-    middle = len(data) // 4096 // 2 * 4096
-    data[middle : middle + 4096] = bytes(range(256)) * 16
-    return bytes(data)
-
-
 @pytest.mark.parametrize("damage", ["not-lz4", "corrupted-database"])
 def test_a_corrupted_replica_fails(
     damage: str,
@@ -230,7 +216,7 @@ def test_a_corrupted_replica_fails(
     objects = s3_server.list_objects(replica["bucket"], replica["path"] + "/")
     snapshots = [o.key for o in objects if "/snapshots/" in o.key]
     assert snapshots
-    data = bytes(range(256)) * 64 if damage == "not-lz4" else frame(_corrupted_database(tmp_path))
+    data = bytes(range(256)) * 64 if damage == "not-lz4" else frame(corrupted_database(tmp_path))
     for key in snapshots:
         s3_server.put_object(replica["bucket"], key, data)
     restored, checked = run_job(job, config, s3_server, tmp_path, binary)

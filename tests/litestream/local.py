@@ -131,3 +131,16 @@ def new_generation(
             time.sleep(0.2)
     (generation,) = new
     return generation
+
+
+def corrupted_database(work: Path) -> bytes:
+    """A database whose middle page is garbage: it opens, integrity_check fails."""
+    path = work / "corrupted.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        db.executemany("INSERT INTO t VALUES (?, ?)", [(i, "x" * 200) for i in range(2000)])
+    db.close()
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 4096 // 2 * 4096
+    data[middle : middle + 4096] = bytes(range(256)) * 16
+    return bytes(data)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from tests.litestream.example import (
     flux_substitute,
     load_all,
 )
+from tests.litestream.local import corrupted_database
 from tests.support.fixtures import BucketFactory
 from tests.support.s3server import SeaweedS3, go_env
 from tests.support.validation import kustomize_build, validate_stream
@@ -174,19 +174,6 @@ def test_an_empty_bucket_fails(
     assert checked is None
 
 
-def _corrupted_database(work: Path) -> bytes:
-    """A database whose middle page is garbage: it opens, integrity_check fails."""
-    path = work / "corrupted.db"
-    with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
-        db.executemany("INSERT INTO t VALUES (?, ?)", [(i, "x" * 200) for i in range(2000)])
-    db.close()
-    data = bytearray(path.read_bytes())
-    middle = len(data) // 4096 // 2 * 4096
-    data[middle : middle + 4096] = bytes(range(256)) * 16
-    return bytes(data)
-
-
 def test_a_corrupted_database_fails(
     ipam: Verify, s3_server: SeaweedS3, s3_buckets: BucketFactory, tmp_path: Path
 ) -> None:
@@ -198,7 +185,7 @@ def test_a_corrupted_database_fails(
     snapshots = [o.key for o in objects if "/snapshots/" in o.key]
     assert snapshots
     for key in snapshots:
-        s3_server.put_object(replica["bucket"], key, frame(_corrupted_database(tmp_path)))
+        s3_server.put_object(replica["bucket"], key, frame(corrupted_database(tmp_path)))
     restored, checked = run(ipam, config, s3_server, tmp_path, binary)
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert checked is not None and checked.returncode == 1, checked.stdout
