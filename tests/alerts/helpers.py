@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -16,7 +17,7 @@ import yaml
 
 from compiler.config import RunConfig
 from compiler.pipeline.build import BuildResult, build
-from tests.conftest import REPO, require_tool
+from tests.conftest import REPO, crd_dir, require_tool
 
 State = Literal["none", "pending", "firing"]
 Value = float | int | str | None  # None: no sample; "stale": a staleness marker
@@ -259,3 +260,17 @@ def run_promtool_test(rules: Path, scenario: Scenario, tmp_path: Path) -> str:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
+
+
+def crd_tags() -> dict[str, str]:
+    """Repository -> the tag its CRDs in ../shared/crds were copied from (PROVENANCE.md)."""
+    provenance = crd_dir() / "PROVENANCE.md"
+    if not provenance.is_file():
+        require_tool(f"the upstream CRDs ({provenance})", False)
+    return dict(
+        re.findall(
+            r"^\| [^|]+ \| [^|]+ \| ([\w.-]+/[\w.-]+) \| [^|]+ \| (v[\d.]+) \|",
+            provenance.read_text(),
+            re.MULTILINE,
+        )
+    )

@@ -15,13 +15,13 @@ from compiler.plan.alerts_doc import kinds_of
 from compiler.registry import DEFAULT
 from tests.alerts.helpers import (
     compile_root,
+    crd_tags,
     dashboard_exprs,
     example_result,
     ratios_of_instant_counters,
     rules_of,
     selectors,
 )
-from tests.conftest import crd_dir, require_tool
 from tests.litestream.example import copy_example, edit_yaml
 
 RESULT = example_result()
@@ -147,16 +147,7 @@ _CRD_REPOS = {
 
 def test_metric_sources_are_read_at_the_versions_of_the_crds() -> None:
     """K8up, Velero and Longhorn metrics are cited at the tag the CRDs were copied from."""
-    provenance = crd_dir() / "PROVENANCE.md"
-    if not provenance.is_file():
-        require_tool(f"the upstream CRDs ({provenance})", False)
-    tags = dict(
-        re.findall(
-            r"^\| [^|]+ \| [^|]+ \| ([\w.-]+/[\w.-]+) \| [^|]+ \| (v[\d.]+) \|",
-            provenance.read_text(),
-            re.MULTILINE,
-        )
-    )
+    tags = crd_tags()
     cited = 0
     for metric in CATALOGUE.values():
         repo, _, rest = metric.source.partition("@")

@@ -144,3 +144,16 @@ def corrupted_database(work: Path) -> bytes:
     middle = len(data) // 4096 // 2 * 4096
     data[middle : middle + 4096] = bytes(range(256)) * 16
     return bytes(data)
+
+
+def pod_env(container: dict[str, Any], s3: SeaweedS3) -> dict[str, str]:
+    """A generated container's env as the pod gets it: the values written, and each key
+    taken from a Secret holding the local server's key pair."""
+    env = {}
+    for var in container["env"]:
+        if "valueFrom" in var:
+            is_id = var["name"].endswith("ACCESS_KEY_ID")
+            env[var["name"]] = s3.access_key if is_id else s3.secret_key
+        else:
+            env[var["name"]] = var["value"]
+    return env

@@ -39,6 +39,7 @@ from tests.litestream.binaries import require_litestream
 from tests.litestream.local import (
     bucket_generations,
     new_generation,
+    pod_env,
     rows,
     run,
     wait_for_objects,
@@ -126,15 +127,7 @@ def _compiled(tmp: Path, bucket: S3Bucket, version: str) -> dict[str, list[Any]]
 
 
 def _container_env(container: dict[str, Any], s3: SeaweedS3) -> dict[str, str]:
-    """The container's env as the pod gets it: Secret keys hold the server's key pair."""
-    env = {}
-    for var in container["env"]:
-        if "valueFrom" in var:
-            is_id = var["name"].endswith("ACCESS_KEY_ID")
-            env[var["name"]] = s3.access_key if is_id else s3.secret_key
-        else:
-            env[var["name"]] = var["value"]
-    return go_env(env)
+    return go_env(pod_env(container, s3))
 
 
 def _litestream(

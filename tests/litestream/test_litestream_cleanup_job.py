@@ -34,6 +34,7 @@ from tests.litestream.local import (
     credentials_env,
     localise,
     new_generation,
+    pod_env,
     rows,
     run,
     write_rows,
@@ -52,13 +53,7 @@ def job_env(outputs: dict[str, str], s3: SeaweedS3, buckets: dict[str, str]) -> 
     generated bucket replaced by the local one (``buckets``: generated -> local name)."""
     job = load_all(outputs[f"{CLEANUP_DIR}/cleanup-garage.yaml"])[0]
     container = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
-    env: dict[str, str] = {}
-    for var in container["env"]:
-        if "valueFrom" in var:
-            is_id = var["name"].endswith("ACCESS_KEY_ID")
-            env[var["name"]] = s3.access_key if is_id else s3.secret_key
-        else:
-            env[var["name"]] = var["value"]
+    env = pod_env(container, s3)
     env["RCLONE_CONFIG_S3_ENDPOINT"] = s3.endpoint
     assert env["BUCKET"] in buckets, f"the job cleans {env['BUCKET']}, not {sorted(buckets)}"
     env["BUCKET"] = buckets[env["BUCKET"]]

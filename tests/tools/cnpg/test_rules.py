@@ -3,7 +3,6 @@ user's Cluster can clash with the generated archiving, and what is left alone.""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from compiler.config import RunConfig
 from compiler.pipeline.build import build
 from compiler.registry import DEFAULT
-from tests.conftest import crd_dir, require_tool
+from tests.alerts.helpers import crd_tags
 from tests.tools.cnpg.tree import APP, CLUSTER, make_tree
 
 PLUGINS = """  plugins:
@@ -87,16 +86,7 @@ def test_clusters_in_other_namespaces_or_with_own_server_names_do_not_clash(
 
 def test_metric_sources_are_read_at_the_versions_of_the_crds() -> None:
     """Every CloudNativePG metric is cited at the tag ../shared/crds was copied from."""
-    provenance = crd_dir() / "PROVENANCE.md"
-    if not provenance.is_file():
-        require_tool(f"the upstream CRDs ({provenance})", False)
-    tags = dict(
-        re.findall(
-            r"^\| [^|]+ \| [^|]+ \| ([\w.-]+/[\w.-]+) \| [^|]+ \| (v[\d.]+) \|",
-            provenance.read_text(),
-            re.MULTILINE,
-        )
-    )
+    tags = crd_tags()
     tool = next(t for t in DEFAULT.tools if t.name == "cnpg")
     metrics = {m for kind in tool.alert_kinds for m in kind.metrics}
     assert len(metrics) == 6
