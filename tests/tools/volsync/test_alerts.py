@@ -11,7 +11,6 @@ by VolSync, pending once it is older and firing after the class's window.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +24,13 @@ from tests.alerts.helpers import (
     Scenario,
     Value,
     check_rules,
+    crd_tags,
     rule_file,
     rule_objects,
     run_promtool_test,
     steady,
     timeline,
 )
-from tests.conftest import crd_dir, require_tool
 from tests.tools.volsync.example import CLAIM, RULES, example, gap, outputs
 
 pytestmark = pytest.mark.integration
@@ -181,16 +180,7 @@ def test_slow_syncs_fire_past_the_window(rules: Path, tmp_path: Path) -> None:
 
 def test_metrics_are_cited_at_the_tag_of_the_crds() -> None:
     """VolSync's metrics are read at the release ../shared/crds holds (PROVENANCE.md)."""
-    provenance = crd_dir() / "PROVENANCE.md"
-    if not provenance.is_file():
-        require_tool(f"the upstream CRDs ({provenance})", False)
-    found = re.search(
-        r"^\| volsync\.backube_replicationsources\.yaml \|[^|]+\| backube/volsync \|[^|]+\| "
-        r"(v[\d.]+) \|",
-        provenance.read_text(),
-        re.MULTILINE,
-    )
-    assert found is not None
+    tag = crd_tags()["backube/volsync"]
     metrics = [m for kind in volsync_alerts.KINDS for m in kind.metrics]
     controller = [m for m in metrics if m.name.startswith("volsync_")]
     assert {m.name for m in controller} == {
@@ -198,5 +188,5 @@ def test_metrics_are_cited_at_the_tag_of_the_crds() -> None:
         "volsync_missed_intervals_total",
         "volsync_sync_duration_seconds",
     }
-    assert all(m.source.startswith(f"backube/volsync@{found[1]}:") for m in controller)
+    assert all(m.source.startswith(f"backube/volsync@{tag}:") for m in controller)
     assert {k.name for k in volsync_alerts.KINDS} <= {k.name for k in kinds_of(DEFAULT.tools)}
