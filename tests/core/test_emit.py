@@ -192,7 +192,16 @@ def test_multi_line_text_is_a_literal_block_that_reads_back(text: str, parse: Pa
 @PARSERS
 # A leading tab too: Go's yaml.v3 reads it as indentation, even after an indicator.
 @pytest.mark.parametrize(
-    "text", ["a\r\nb\n", "trailing blank \nx\n", "bell\x07\nx\n", "\tlead\nx\n"], ids=repr
+    "text",
+    [
+        "a\r\nb\n",
+        "trailing blank \nx\n",
+        "x\ntrailing tab at the end\t",
+        "bell\x07\nx\n",
+        "vertical tab\x0b\nx\n",
+        "\tlead\nx\n",
+    ],
+    ids=repr,
 )
 def test_text_a_block_would_change_is_double_quoted(text: str, parse: Parse) -> None:
     written = dump({"k": text})

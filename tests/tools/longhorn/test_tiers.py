@@ -5,6 +5,7 @@ the import of a real tree's daily and weekly tiers (kelchm's ``backup-daily`` ke
 from __future__ import annotations
 
 import contextlib
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from compiler.config import RunConfig
 from compiler.core import cron
 from compiler.core.yamlread import load_documents
 from compiler.pipeline.build import BuildResult, build
+from compiler.tools.longhorn import importer
+from compiler.tree.read import read_tree
 from tests.importer.helpers import realworld_copy, run_import
 from tests.support.validation.schemas import SchemaRegistry
 from tests.test_cases import CASES, materialise
@@ -181,3 +184,52 @@ def test_a_snapshot_tier_cannot_take_the_cleanup_jobs_name(tmp_path: Path) -> No
     (problem,) = result.diagnostics.sorted()
     assert (problem.rule, problem.line) == ("BP204", 49)
     assert "share its RecurringJob name with the snapshot-cleanup job" in problem.message
+
+
+JOBS = """\
+apiVersion: longhorn.io/v1beta2
+kind: RecurringJob
+metadata: {{name: {name}, namespace: longhorn-system}}
+spec: {{name: {name}, task: {task}, cron: "{cron}", retain: {retain}, concurrency: 1,
+  groups: [default]}}
+"""
+
+
+def test_import_takes_tuxpeoples_job_set_as_tiers_and_chores(tmp_path: Path) -> None:
+    """tuxpeople's RecurringJobs on a Longhorn PVC of the default group: two backup tiers,
+    the trim and cleanup chores; its snapshot-delete has no place in the format."""
+    tree = tmp_path / "tree"
+    shutil.copytree(CASES / "base" / "out", tree)
+    (tree / "kubernetes/apps/apps/web/pvc.yaml").write_text(
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: web-data\n"
+        "spec:\n  storageClassName: longhorn\n  accessModes: [ReadWriteOnce]\n"
+        "  resources:\n    requests:\n      storage: 1Gi\n"
+    )
+    jobs = [
+        ("hourly-backup", "backup", "15 * * * *", 6),
+        ("daily-backup", "backup", "45 0 * * *", 7),
+        ("daily-trim", "filesystem-trim", "45 22 * * *", 1),
+        ("daily-cleanup", "snapshot-cleanup", "45 4 * * *", 1),
+        ("daily-delete", "snapshot-delete", "45 3 * * *", 1),
+    ]
+    folder = tree / "kubernetes/apps/storage/longhorn-jobs"
+    folder.mkdir(parents=True)
+    for name, task, cron_text, retain in jobs:
+        text = JOBS.format(name=name, task=task, cron=cron_text, retain=retain)
+        (folder / f"{name}.yaml").write_text(text)
+    part = importer.import_existing(read_tree(tree, "."))
+    [copy] = part.copies
+    assert (copy.item, copy.method, copy.gap) == ("pvc/web-data", "longhorn-backup", 3600)
+    assert copy.block == {
+        "target": "longhorn-default",
+        "backup": [
+            {"schedule": "15 * * * *", "retain": 6},
+            {"tier": "daily", "schedule": "45 0 * * *", "retain": 7},
+        ],
+        "filesystemTrim": {"schedule": "45 22 * * *"},
+        "snapshotCleanup": {"schedule": "45 4 * * *"},
+        "concurrency": 1,
+    }
+    assert [n.message for n in part.unmapped] == [
+        "RecurringJob daily-delete: task snapshot-delete has no place in the policy format"
+    ]
