@@ -26,7 +26,7 @@ from pathlib import Path
 
 from benchmarks.figures import Figures
 from compiler import write
-from compiler.cli.main import batch_gc
+from compiler.cli.runner import batch_gc
 from compiler.config import RunConfig
 from compiler.core.diagnostics import Diagnostic
 from compiler.load import iter_policy_files, load_file
@@ -88,8 +88,8 @@ def compile_once(policies: Path, spawned: float) -> Figures:
     written = write.apply(result.changes, home=config.repository, shown_root=result.shown_root)
     timings.add("write", started)
     _stop_on(written.problems)
-    written = len(result.changes.writes)
-    return Figures(timings.stages, timings.cpu, timings.rss, timings.traced, written)
+    files = len(result.changes.writes)
+    return Figures(timings.stages, timings.cpu, timings.rss, timings.traced, files)
 
 
 def main() -> None:

@@ -8,8 +8,10 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import click
 import pytest
 
 from compiler.cli import runner
@@ -314,9 +316,9 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(repo: Path) -> None:
 
 def test_progress_appears_only_after_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [100.0]
-    monkeypatch.setattr(runner.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     shown: list[str] = []
-    monkeypatch.setattr(runner.click, "echo", lambda text, **_: shown.append(text))
+    monkeypatch.setattr(click, "echo", lambda text, **_: shown.append(text))
     progress = runner.Progress()
     progress("load done")
     assert shown == [] and not progress.shown

@@ -185,7 +185,8 @@ def test_resolve_is_deterministic_valid_and_in_range(
 
 
 def test_resolve_h_picks_one_value_and_spreads() -> None:
-    minutes, hours = set(), set()
+    minutes: set[int] = set()
+    hours: set[int] = set()
     for seed in SEEDS:
         parsed = cron.parse(cron.resolve("H H(0-5) * * *", seed))
         assert len(parsed.minutes) == 1 and len(parsed.hours) == 1

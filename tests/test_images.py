@@ -114,7 +114,7 @@ def drilled(root: Path) -> dict[str, str]:
     copy_example(root)
     config = RunConfig(policies=root / "policies", output=root / "out")
     plan = YAML(typ="safe", pure=True).load((root / "policies/restore-tests.yaml").read_text())
-    files = {}
+    files: dict[str, str] = {}
     for test in plan["spec"]["tests"]:
         result = drill(config, test["id"])
         assert not result.problems, result.problems

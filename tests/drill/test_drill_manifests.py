@@ -125,7 +125,7 @@ def test_the_drill_scripts_are_the_templates_and_pass_shellcheck(
 ) -> None:
     require_tool("shellcheck", shutil.which("shellcheck") is not None)
     root, results = drilled
-    scripts = {}
+    scripts: dict[str, str] = {}
     for kind in ("longhorn-snapshot", "litestream"):
         for rel, docs in documents(root, results[kind]).items():
             if rel.endswith("/scripts.yaml"):

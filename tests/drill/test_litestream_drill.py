@@ -173,7 +173,8 @@ def test_a_good_replica_passes(
     )
     restored, checked = run_job(job, config, s3_server, tmp_path, binary)
     assert restored.returncode == 0, restored.stdout + restored.stderr
-    assert checked is not None and checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked is not None
+    assert checked.returncode == 0, checked.stdout + checked.stderr
     copies = env(job.check)["SQLITE_DBS"].splitlines()
     replica_count = sum(len(db.get("replicas", [1])) for db in job.config["dbs"])
     assert len(copies) == replica_count  # every replica of every database, python-ipam has 2
@@ -223,7 +224,8 @@ def test_a_corrupted_replica_fails(
     if damage == "not-lz4":
         assert restored.returncode == 1 and "FAIL cannot restore" in restored.stdout
     else:
-        assert checked is not None and checked.returncode == 1, restored.stdout
+        assert checked is not None
+        assert checked.returncode == 1, restored.stdout
         assert "FAIL garage/spoolman.db: integrity_check: " in checked.stdout
 
 
@@ -248,7 +250,8 @@ def test_the_05_drill_restores_its_single_replica(
     written = replicate(config, s3_server, go_env(secrets(job.restore, s3_server)), work, binary)
     restored, checked = run_job(job, config, s3_server, work, binary)
     assert restored.returncode == 0, restored.stdout + restored.stderr
-    assert checked is not None and checked.returncode == 0, checked.stdout
+    assert checked is not None
+    assert checked.returncode == 0, checked.stdout
     assert (
         rows(work / "restore/garage/spoolman.db")
         == written["/home/app/.local/share/spoolman/spoolman.db"]

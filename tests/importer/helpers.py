@@ -3,6 +3,7 @@ since import writes into the tree's repository)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -25,11 +26,5 @@ def realworld_copy(name: str, tmp_path: Path) -> Path:
 
 def run_import(tree: Path, output: Path | None = None) -> ImportResult:
     output = output or tree / "policies"
-    config = RunConfig(policies=output, today=_today())
+    config = RunConfig(policies=output, today=dt.date.fromisoformat(TODAY))
     return import_tree(config, ImportRequest(root=tree, output=output))
-
-
-def _today():  # type: ignore[no-untyped-def]
-    import datetime as dt
-
-    return dt.date.fromisoformat(TODAY)

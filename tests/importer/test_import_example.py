@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from compiler.config import RunConfig
+from compiler.pipeline import importer
+from compiler.pipeline.import_compose import Composed, compose
 from compiler.pipeline.validate import validate
 from tests.conftest import REPO, RunCli
 from tests.importer.helpers import realworld_copy, run_import
@@ -189,12 +192,9 @@ def test_an_item_the_written_policies_protect_less_is_bp601(
 ) -> None:
     """Should a merge ever lose a copy (here: the Postgres cluster dropped from the service
     policy on purpose), the comparison after writing names the item and what it loses."""
-    from compiler.pipeline import importer
 
-    compose = importer.compose
-
-    def losing(*args: object, **kwargs: object) -> object:
-        composed = compose(*args, **kwargs)  # type: ignore[arg-type]
+    def losing(*args: Any, **kwargs: Any) -> Composed:
+        composed = compose(*args, **kwargs)
         for document in composed.services.values():
             document["spec"].pop("postgres", None)
         return composed

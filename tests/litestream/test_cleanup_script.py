@@ -115,7 +115,7 @@ def decisions(output: str) -> list[tuple[str, str, str]]:
     pattern = re.compile(
         r"^(keep newest|keep recent|delete expired) path=(\S+) generation=([0-9a-f]{16}) "
     )
-    return [m.groups() for m in map(pattern.match, output.splitlines()) if m]
+    return [(m[1], m[2], m[3]) for m in map(pattern.match, output.splitlines()) if m]
 
 
 def ages(output: str) -> dict[str, int]:

@@ -137,7 +137,8 @@ def test_a_good_replica_passes(
     replicate(config, s3_server, keys, tmp_path, binary)
     restored, checked = run(ipam, config, s3_server, tmp_path, binary)
     assert restored.returncode == 0, restored.stdout + restored.stderr
-    assert checked is not None and checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked is not None
+    assert checked.returncode == 0, checked.stdout + checked.stderr
     for replica in ("garage", "minio-nas"):  # every replica of the database
         assert f"ok   restored /data/ipam.db to {replica}/0-ipam.db" in restored.stdout
         assert (
@@ -159,7 +160,8 @@ def test_too_few_rows_fail(s3_server: SeaweedS3, s3_buckets: BucketFactory, tmp_
     replicate(config, s3_server, go_env(secrets(verify.job.restore, s3_server)), tmp_path, binary)
     restored, checked = run(verify, config, s3_server, tmp_path, binary)
     assert restored.returncode == 0, restored.stdout + restored.stderr
-    assert checked is not None and checked.returncode == 1, checked.stdout
+    assert checked is not None
+    assert checked.returncode == 1, checked.stdout
     assert "FAIL garage/0-ipam.db: 'SELECT count(*) FROM t' = 200, less than 201" in checked.stdout
 
 
@@ -188,7 +190,8 @@ def test_a_corrupted_database_fails(
         s3_server.put_object(replica["bucket"], key, frame(corrupted_database(tmp_path)))
     restored, checked = run(ipam, config, s3_server, tmp_path, binary)
     assert restored.returncode == 0, restored.stdout + restored.stderr
-    assert checked is not None and checked.returncode == 1, checked.stdout
+    assert checked is not None
+    assert checked.returncode == 1, checked.stdout
     assert "FAIL garage/0-ipam.db: PRAGMA integrity_check: " in checked.stdout
     assert "ok   minio-nas/0-ipam.db: integrity ok" in checked.stdout  # the intact replica
 
@@ -214,7 +217,8 @@ def test_the_05_verification_restores_its_single_replica(
     restored, checked = run(verify, config, s3_server, work, binary)
     assert restored.returncode == 0, restored.stdout + restored.stderr
     # linkding's rowCheck counts auth_user, which the test's rows do not create
-    assert checked is not None and checked.returncode == 1, checked.stdout
+    assert checked is not None
+    assert checked.returncode == 1, checked.stdout
     assert "ok   restored /etc/linkding/data/db.sqlite3 to garage/0-db.sqlite3" in restored.stdout
     assert "FAIL garage/0-db.sqlite3: 'SELECT count(*) FROM auth_user' did not print" in (
         checked.stdout

@@ -10,6 +10,7 @@ from compiler.load import load_text
 from compiler.model import ClusterPolicy, RestoreTestPlan, ServicePolicy
 from compiler.model.build import build
 from compiler.registry import DEFAULT
+from compiler.tools.k8up.settings import SETTINGS as K8UP
 
 SERVICE = """\
 apiVersion: backup-policy/v1alpha1
@@ -91,8 +92,8 @@ def test_values_are_converted() -> None:
     assert built is not None and isinstance(built.policy, ClusterPolicy)
     spec = built.policy.spec
     assert spec.classes["important"].rpo == 86400
-    assert spec.classes["important"].k8up is not None
-    assert spec.classes["important"].k8up.backup == "H H(0-5) * * *"
+    k8up = K8UP.of(spec.classes["important"])
+    assert k8up is not None and k8up.backup == "H H(0-5) * * *"
     assert spec.timezone == "UTC" and spec.output.root == "out"
 
 
@@ -101,7 +102,7 @@ def test_cron_whitespace_is_normalised_in_the_model() -> None:
     assert doc is not None
     built, _ = build(doc, DEFAULT.kinds.by_kind)
     assert built is not None and isinstance(built.policy, ClusterPolicy)
-    k8up = built.policy.spec.classes["important"].k8up
+    k8up = K8UP.of(built.policy.spec.classes["important"])
     assert k8up is not None and k8up.backup == "0 3 * * *"
 
 

@@ -84,7 +84,7 @@ def test_every_property_is_documented_with_valid_default_and_examples(name: str)
 
 
 def test_the_check_finds_what_it_looks_for() -> None:
-    schema = {
+    schema: dict[str, Any] = {
         "$defs": {
             "Job": {"properties": {"window": {"type": "string", "default": 3600}}},
             "Plan": {
@@ -149,7 +149,7 @@ def test_defaults_are_written_as_in_a_policy_and_validated_when_their_form_diffe
         for name, field in model.model_fields.items():
             if field.is_required() or field.default_factory is not None or field.validate_default:
                 continue
-            annotation = field.annotation
+            annotation: Any = field.annotation
             if field.metadata:
                 annotation = Annotated[(annotation, *field.metadata)]
             plain = not (isinstance(annotation, type) and issubclass(annotation, BaseModel))

@@ -90,7 +90,7 @@ def _set(path: Path, where: tuple[str, ...], value: Any) -> None:
     edit_yaml(path, change)
 
 
-def adopted(tmp: Path, name: str, paths: dict[str, str], extra: dict[str, Any]) -> Path:
+def adopted(tmp: Path, name: str, paths: dict[str, str], extra: dict[tuple[str, ...], Any]) -> Path:
     """The first policies with what the refusals asked for."""
     policies = tmp / "policies"
     shutil.copytree(HERE / POLICIES[name] / "policies", policies)
@@ -114,7 +114,7 @@ def test_tuxpeople_keeps_its_replicas_and_only_the_hand_wiring_must_go(tmp_path:
         "python-ipam": "python-ipam",
         "spoolman": "spoolman",
     }
-    metrics = {("linkding", "spec", "litestream", "metricsPort"): 9091}
+    metrics: dict[tuple[str, ...], Any] = {("linkding", "spec", "litestream", "metricsPort"): 9091}
     policies = adopted(tmp_path, TUXPEOPLE, paths, metrics)
     # the sidecars and restore containers of the values stay until removed from the tree
     assert findings(TUXPEOPLE, policies) == [
