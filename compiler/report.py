@@ -127,7 +127,7 @@ def _sarif_result(diagnostic: Diagnostic) -> dict[str, Any]:
     }
 
 
-def _sarif(diagnostics: Sequence[Diagnostic]) -> str:
+def _sarif(diagnostics: Sequence[Diagnostic], stopped_by: str = "") -> str:
     rules = [
         {
             "id": rule.id,
@@ -143,8 +143,26 @@ def _sarif(diagnostics: Sequence[Diagnostic]) -> str:
         "tool": {"driver": {"name": "backup-policy", "version": __version__, "rules": rules}},
         "results": [_sarif_result(d) for d in diagnostics],
     }
+    if stopped_by:
+        # SARIF's way to say the tool did not run through: a failed invocation with why
+        notification = {"level": "error", "message": {"text": stopped_by}}
+        invocation = {"executionSuccessful": False, "toolExecutionNotifications": [notification]}
+        run["invocations"] = [invocation]
     log = {"$schema": _SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2) + "\n"
+
+
+def stopped(command: str, fmt: str, exit_code: int, message: str) -> str:
+    """stdout of a run that stopped before it had a result (a usage or an internal error):
+    in a machine format still the one document it promises, with the message."""
+    if fmt == "json":
+        return _json(Report(command, exit_code, data={"error": message}), [])
+    if fmt == "sarif":
+        return _sarif([], stopped_by=message)
+    if fmt == "github":
+        title = _escape(f"backup-policy {command}", prop=True)
+        return f"::error title={title}::{_escape(message)}\n"
+    return ""
 
 
 def render(report: Report, config: RunConfig) -> tuple[str, str]:

@@ -185,6 +185,39 @@ def test_usage_error_exits_2(repo: Path, run_cli: RunCli) -> None:
         assert missing.exit_code == 2 and "no policy folder at nope" in missing.output, command
 
 
+USAGE_ERRORS = {  # command line -> what it says
+    "validate -p nope": "no policy folder at nope",
+    "check -p nope": "no policy folder at nope",
+    "compile -p nope": "no policy folder at nope",
+    "coverage -p nope": "no policy folder at nope: name the tree with --output",
+    "diff --base no-such-ref": "git cannot read 'no-such-ref'",
+    "explain no-such-service": "unknown service 'no-such-service'",
+    "drill NO-SUCH-TEST": "unknown restore test 'NO-SUCH-TEST'",
+}
+
+
+@pytest.mark.parametrize("command", USAGE_ERRORS)
+def test_a_usage_error_is_still_one_document_in_each_machine_format(
+    command: str, example: Path, run_cli: RunCli
+) -> None:
+    """A script that asked for JSON or SARIF parses what it gets even when it called the
+    tool wrongly; the message is on stderr as well, for the log."""
+    said = USAGE_ERRORS[command]
+    name = command.split()[0]
+    document = json.loads(
+        (done := run_cli(*command.split(), "--format", "json", cwd=example)).stdout
+    )
+    assert done.exit_code == document["exitCode"] == 2 and document["command"] == name
+    assert said in document["error"] and said in done.stderr
+    log = json.loads(run_cli(*command.split(), "--format", "sarif", cwd=example).stdout)
+    (invocation,) = log["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False
+    assert said in invocation["toolExecutionNotifications"][0]["message"]["text"]
+    github = run_cli(*command.split(), "--format", "github", cwd=example).stdout
+    assert github.startswith(f"::error title=backup-policy {name}::") and said in github
+    assert run_cli(*command.split(), cwd=example).stdout == ""  # text: stderr only
+
+
 def test_every_command_prints_one_json_document(example: Path, run_cli: RunCli) -> None:
     for command in ("validate", "check", "compile", "explain paperless"):
         result = run_cli(*command.split(), "--format", "json", cwd=example)
@@ -237,6 +270,10 @@ def test_internal_error_exits_3_without_traceback(
     assert result.exit_code == 3
     assert "internal error: RuntimeError: stage exploded" in result.output
     assert "Traceback" not in result.output
+    machine = run_cli("compile", "--format", "json", cwd=example)
+    document = json.loads(machine.stdout)  # still the one document JSON promises
+    assert machine.exit_code == document["exitCode"] == 3
+    assert document["error"] == "internal error: RuntimeError: stage exploded"
 
 
 def test_validate_is_quiet_without_errors_or_warnings(tmp_path: Path, run_cli: RunCli) -> None:

@@ -36,7 +36,7 @@ def validate(**options: Any) -> None:
     """Check the policies only (fast; for the pre-commit hook)."""
     from compiler.commands.validate import run_validate
 
-    emit(lambda: run_validate(config(**options)))
+    emit("validate", options.get("fmt"), lambda: run_validate(config(**options)))
 
 
 @cli.command()
@@ -46,7 +46,7 @@ def check(**options: Any) -> None:
     """Exit 1 with a diff if the output is not a fresh compile. Writes nothing."""
     from compiler.commands.build import run_check
 
-    emit(lambda: run_check(config(**options)))
+    emit("check", options.get("fmt"), lambda: run_check(config(**options)))
 
 
 @cli.command(name="compile")
@@ -57,7 +57,7 @@ def compile_(**options: Any) -> None:
     """Write the generated manifests (only files that changed)."""
     from compiler.commands.build import run_compile
 
-    emit(lambda: run_compile(config(**options)))
+    emit("compile", options.get("fmt"), lambda: run_compile(config(**options)))
 
 
 @cli.command()
@@ -71,7 +71,7 @@ def diff(base: str, **options: Any) -> None:
     markdown = options.get("fmt") == "markdown"
     if markdown:
         options["fmt"] = "text"
-    emit(lambda: run_diff(config(**options), base, markdown))
+    emit("diff", options.get("fmt"), lambda: run_diff(config(**options), base, markdown))
 
 
 @cli.command()
@@ -81,7 +81,7 @@ def explain(service: str, **options: Any) -> None:
     """Show a service's effective protection and why."""
     from compiler.commands.explain import run_explain
 
-    emit(lambda: run_explain(config(**options), service))
+    emit("explain", options.get("fmt"), lambda: run_explain(config(**options), service))
 
 
 @cli.command()
@@ -95,7 +95,7 @@ def coverage(**options: Any) -> None:
     """
     from compiler.commands.coverage import run_coverage
 
-    emit(lambda: run_coverage(config(**options)))
+    emit("coverage", options.get("fmt"), lambda: run_coverage(config(**options)))
 
 
 @cli.command(name="import")
@@ -122,7 +122,11 @@ def import_(root: Path | None, target: Path | None, **options: Any) -> None:
     from compiler.commands.imports import run_import
     from compiler.pipeline.importer import ImportRequest
 
-    emit(lambda: run_import(config(**options), ImportRequest(root, target)))
+    emit(
+        "import",
+        options.get("fmt"),
+        lambda: run_import(config(**options), ImportRequest(root, target)),
+    )
 
 
 @cli.command()
@@ -136,7 +140,7 @@ def schema(kind: str | None) -> None:
     """Print the JSON Schema of the policy format."""
     from compiler.commands.schema import run_schema
 
-    emit(lambda: run_schema(kind))
+    emit("schema", None, lambda: run_schema(kind))
 
 
 @cli.command(name="rules")
@@ -152,7 +156,7 @@ def rules_(fmt: str) -> None:
     """List every diagnostic ID: level, name and what it checks."""
     from compiler.commands.rules import run_rules
 
-    emit(lambda: run_rules(fmt))
+    emit("rules", None, lambda: run_rules(fmt))
 
 
 @cli.command()
@@ -164,7 +168,11 @@ def drill(test_id: str, day: Any, **options: Any) -> None:
     """Write the manifests of one run of a restore test and print its checklist."""
     from compiler.commands.drill import run_drill
 
-    emit(lambda: run_drill(config(**options), test_id, day.date() if day else None))
+    emit(
+        "drill",
+        options.get("fmt"),
+        lambda: run_drill(config(**options), test_id, day.date() if day else None),
+    )
 
 
 @cli.command()
@@ -188,7 +196,7 @@ def record(
     from compiler.commands.record import Entry, run_record
 
     entry = Entry(test_id, outcome, duration, owner, tuple(notes), day.date() if day else None)
-    emit(lambda: run_record(config(**options), entry))
+    emit("record", options.get("fmt"), lambda: run_record(config(**options), entry))
 
 
 @cli.group()
@@ -214,7 +222,7 @@ def pre_upgrade(topic: str, day: Any, classes: str, write: bool, **options: Any)
 
     chosen = tuple(c.strip() for c in classes.split(",") if c.strip())
     request = PreUpgradeRequest(topic, chosen, write, day.date() if day else None)
-    emit(lambda: run_pre_upgrade(config(**options), request))
+    emit("velero", options.get("fmt"), lambda: run_pre_upgrade(config(**options), request))
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from compiler.commands import EXIT_INTERNAL, Outcome
+from compiler.commands import EXIT_INTERNAL, Outcome, failure
 from compiler.config import RunConfig
 from compiler.core.yamlnodes import Limits
 
@@ -44,13 +44,17 @@ class Progress:
 PROGRESS = Progress()
 
 
-def emit(call: Callable[[], Outcome]) -> None:
+def emit(command: str, fmt: str | None, call: Callable[[], Outcome]) -> None:
+    """Print what ``call`` returns and exit with its code. An exception is an internal
+    error (exit 3): a short message, never a traceback, and in a machine format (``fmt``,
+    the ``--format`` given) still the one document that format promises."""
     try:
         outcome = call()
     except Exception as error:
-        click.echo(f"backup-policy: internal error: {type(error).__name__}: {error}", err=True)
-        click.echo("please report this with the policy that caused it", err=True)
-        sys.exit(EXIT_INTERNAL)
+        message = f"internal error: {type(error).__name__}: {error}"
+        outcome = failure(command, chosen_format(fmt), EXIT_INTERNAL, message)
+        report = "please report this with the policy that caused it\n"
+        outcome = Outcome(outcome.exit_code, outcome.stdout, outcome.stderr + report)
     if PROGRESS.shown:
         click.echo("\r\x1b[2K", nl=False, err=True)  # clear the progress line
     if outcome.stdout:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from compiler.config import RunConfig
 from compiler.pipeline import Result
-from compiler.report import Report, render
+from compiler.report import Report, render, stopped
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -51,6 +51,14 @@ def finish(report: Report, config: RunConfig) -> Outcome:
     return Outcome(report.exit_code, stdout, stderr)
 
 
-def usage(message: str) -> Outcome:
-    """A usage error: exit 2 with one line on stderr."""
-    return Outcome(EXIT_USAGE, "", f"backup-policy: {message}\n")
+def usage(command: str, config: RunConfig, message: str) -> Outcome:
+    """A usage error: exit 2, one line on stderr, and in a machine format the document it
+    promises (docs/formats.md)."""
+    return failure(command, config.format, EXIT_USAGE, message)
+
+
+def failure(command: str, fmt: str, exit_code: int, message: str) -> Outcome:
+    """A run that stopped before it had a result (a usage error, an internal error)."""
+    return Outcome(
+        exit_code, stopped(command, fmt, exit_code, message), f"backup-policy: {message}\n"
+    )

@@ -44,7 +44,7 @@ def run_check(config: RunConfig) -> Outcome:
     """Compile in memory; exit 1 with a unified diff when the tree differs. Writes nothing
     (beyond settling what a killed compile left)."""
     if problem := _problem(config):
-        return usage(problem)
+        return usage("check", config, problem)
     recovered, stopped = settle("check", config)
     if stopped is not None:
         return stopped
@@ -68,7 +68,7 @@ def run_check(config: RunConfig) -> Outcome:
 def run_compile(config: RunConfig) -> Outcome:
     """Compile and write changed files, all or nothing; on any error nothing is written."""
     if problem := _problem(config):
-        return usage(problem)
+        return usage("compile", config, problem)
     recovered, stopped = settle("compile", config)
     if stopped is not None:
         return stopped

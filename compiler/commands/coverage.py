@@ -82,9 +82,13 @@ def _row_data(row: Row) -> dict[str, object]:
 def run_coverage(config: RunConfig) -> Outcome:
     """The coverage table of the tree (``--output``, else the cluster policy's root)."""
     if not config.policies.is_dir() and config.output is None:
-        return usage(f"no policy folder at {config.policies}: name the tree with --output")
+        return usage(
+            "coverage",
+            config,
+            f"no policy folder at {config.policies}: name the tree with --output",
+        )
     if config.output is not None and not config.output.is_dir():
-        return usage(f"--output: no folder at {config.output}")
+        return usage("coverage", config, f"--output: no folder at {config.output}")
     result = coverage(config)
     # the policies' own warnings are validate's and check's business, not this table's
     diagnostics = [d for d in result.diagnostics.sorted() if d.level == "error" or d.rule == BP420]

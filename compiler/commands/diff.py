@@ -89,14 +89,14 @@ def _protection(protection: Protection | None) -> dict[str, object] | None:
 
 def run_diff(config: RunConfig, base: str, markdown: bool = False) -> Outcome:
     if not config.policies.is_dir():
-        return usage(f"no policy folder at {config.policies}")
+        return usage("diff", config, f"no policy folder at {config.policies}")
     _, stopped = settle("diff", config)  # the work tree is read: settle a killed compile first
     if stopped is not None:
         return stopped
     try:
         diff, current = protection_diff(config, base)
     except BaseUnavailable as error:
-        return usage(str(error))
+        return usage("diff", config, str(error))
     accepted: list[Acknowledged] = []
     if current.policies is not None:
         weakened, accepted = acknowledge(diff.diagnostics, current.policies, RULES, config.date)

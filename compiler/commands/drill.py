@@ -5,21 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from compiler.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Outcome, finish, usage
+from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, finish, usage
 from compiler.config import RunConfig
 from compiler.pipeline.checklist import Section
 from compiler.pipeline.drill import DrillResult, drill
 from compiler.report import Report
 
 CHECKBOX = "[ ]"
-
-
-def usage_report(command: str, config: RunConfig, message: str) -> Outcome:
-    """A usage error: exit 2, one line on stderr (and the JSON document under --format json)."""
-    if config.format != "json":
-        return usage(message)
-    outcome = finish(Report(command, EXIT_USAGE, data={"error": message}), config)
-    return Outcome(EXIT_USAGE, outcome.stdout, f"backup-policy: {message}\n")
 
 
 def checklist_text(sections: tuple[Section, ...]) -> list[str]:
@@ -73,10 +65,10 @@ def _data(result: DrillResult) -> dict[str, Any]:
 def run_drill(config: RunConfig, test_id: str, day: dt.date | None) -> Outcome:
     """Write the drill of ``test_id`` (on ``day``, default today) and print its checklist."""
     if not config.policies.is_dir():
-        return usage_report("drill", config, f"no policy folder at {config.policies}")
+        return usage("drill", config, f"no policy folder at {config.policies}")
     result = drill(config, test_id, day)
     if result.usage:
-        return usage_report("drill", config, result.usage)
+        return usage("drill", config, result.usage)
     diagnostics = result.diagnostics.sorted()
     if result.test is None or result.problems or not result.checklist:
         return finish(Report("drill", EXIT_FAILED, diagnostics), config)

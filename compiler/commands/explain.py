@@ -149,7 +149,7 @@ def _service_data(
 def run_explain(config: RunConfig, service: str) -> Outcome:
     """Explain ``service`` (``name`` or ``namespace/name``)."""
     if not config.policies.is_dir():
-        return usage(f"no policy folder at {config.policies}")
+        return usage("explain", config, f"no policy folder at {config.policies}")
     result = validate(config)
     diagnostics = result.diagnostics.sorted()
     analysis = result.analysis
@@ -160,8 +160,10 @@ def run_explain(config: RunConfig, service: str) -> Outcome:
         known = sorted(s.key for s in analysis.services)
         hint = did_you_mean(service, known + [s.name for s in analysis.services])
         return usage(
+            "explain",
+            config,
             f"unknown service {service!r}. {hint or 'known services: '}"
-            f"{'' if hint else ', '.join(known) or 'none'}"
+            f"{'' if hint else ', '.join(known) or 'none'}",
         )
     # Warnings about other services are noise here; errors anywhere still fail the run.
     files = {s.source.file for s in matches} | {analysis.policies.cluster.doc.file}

@@ -32,7 +32,7 @@ def _request_problem(config: RunConfig, request: ImportRequest) -> str:
 def run_import(config: RunConfig, request: ImportRequest) -> Outcome:
     """Import the tree into policies; exit 1 when something is refused or weaker."""
     if problem := _request_problem(config, request):
-        return usage(problem)
+        return usage("import", config, problem)
     result = import_tree(config, request)
     code = EXIT_FAILED if failed(result, config) else EXIT_OK
     body = "".join(f"{_row(row)}\n" for row in result.compared)

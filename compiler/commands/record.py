@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, finish
-from compiler.commands.drill import usage_report
+from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, finish, usage
 from compiler.config import RunConfig
 from compiler.core.durations import DurationError, parse_duration
 from compiler.model.restore import RestoreTest
@@ -35,23 +34,23 @@ def _find(config: RunConfig, entry: Entry, result: Result) -> tuple[RestoreTest,
     if policies is None:
         return _failed(config, result)
     if policies.restore_plan is None:
-        return usage_report("record", config, "the policies have no RestoreTestPlan")
+        return usage("record", config, "the policies have no RestoreTestPlan")
     test = find_test(policies, entry.test_id)
     if isinstance(test, str):
-        return usage_report("record", config, test)
+        return usage("record", config, test)
     file = policies.restore_plan.file
     if (config.project_root / file).is_symlink():
-        return usage_report("record", config, f"{file} is a symbolic link: record into its target")
+        return usage("record", config, f"{file} is a symbolic link: record into its target")
     return test, file
 
 
 def run_record(config: RunConfig, entry: Entry) -> Outcome:
     """Append ``entry`` to the protocol of its test in the plan file."""
     if not config.policies.is_dir():
-        return usage_report("record", config, f"no policy folder at {config.policies}")
+        return usage("record", config, f"no policy folder at {config.policies}")
     problem = _duration_problem(entry.duration) or ("--owner is empty" if not entry.owner else "")
     if problem:
-        return usage_report("record", config, problem)
+        return usage("record", config, problem)
     result = Result()
     found = _find(config, entry, result)
     if isinstance(found, Outcome):

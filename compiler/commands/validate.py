@@ -10,7 +10,7 @@ from compiler.report import Report
 
 def run_validate(config: RunConfig) -> Outcome:
     if not config.policies.is_dir():
-        return usage(f"no policy folder at {config.policies}")
+        return usage("validate", config, f"no policy folder at {config.policies}")
     result = validate(config)
     code = EXIT_FAILED if failed(result, config) else EXIT_OK
     notes = timings(result, config)

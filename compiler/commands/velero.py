@@ -8,8 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import get_args
 
-from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, finish
-from compiler.commands.drill import usage_report
+from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, finish, usage
 from compiler.config import RunConfig
 from compiler.core.diagnostics import Diagnostic
 from compiler.core.durations import format_duration
@@ -94,10 +93,10 @@ def _applied(path: str, backup: PreUpgrade) -> str:
 def run_pre_upgrade(config: RunConfig, request: PreUpgradeRequest) -> Outcome:
     """Print the backup command (or write the Backup) for the upgrade of ``request.topic``."""
     if not config.policies.is_dir():
-        return usage_report("velero", config, f"no policy folder at {config.policies}")
+        return usage("velero", config, f"no policy folder at {config.policies}")
     problem = _request_problem(request)
     if problem:
-        return usage_report("velero", config, problem)
+        return usage("velero", config, problem)
     result = Result()
     policies = load_stage(config, result, DEFAULT)
     if policies is not None:
@@ -108,7 +107,7 @@ def run_pre_upgrade(config: RunConfig, request: PreUpgradeRequest) -> Outcome:
     cluster = result.analysis.policies.cluster.policy.spec
     backup = pre_upgrade(cluster, result.analysis.services, request.topic, request.classes)
     if isinstance(backup, str):
-        return usage_report("velero", config, backup)
+        return usage("velero", config, backup)
     written: list[str] = []
     problems: list[Diagnostic] = []
     if request.write:
