@@ -91,30 +91,41 @@ def _operation(node: yaml.Node) -> bool:
     return isinstance(node, yaml.MappingNode) and {"op", "path"} <= _keys(node)
 
 
-def _walk(node: yaml.Node, path: str, seen: set[int], nulls: list[str]) -> None:
-    """Null values below ``node`` into ``nulls``; raises _Unusual where loading must judge."""
+def _path(parts: list[str | int]) -> str:
+    """``spec.containers[0].env``: the keys and indexes from the document down."""
+    text = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts)
+    return text.removeprefix(".") or "(document)"
+
+
+def _walk(node: yaml.Node, parts: list[str | int], seen: set[int], nulls: list[str]) -> None:
+    """Null values below ``node`` (at ``parts``) into ``nulls``; raises _Unusual where
+    loading must judge. The path is spelled out only for a null: most nodes have none."""
     if isinstance(node, yaml.ScalarNode):
         if node.tag == _NULL:
-            nulls.append(path or "(document)")
+            nulls.append(_path(parts))
         return
     if id(node) in seen:  # an alias
         raise _Unusual
     seen.add(id(node))
     if isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, f"{path}[{index}]", seen, nulls)
+            parts.append(index)
+            _walk(item, parts, seen, nulls)
+            parts.pop()
         return
     keys: set[str] = set()
     for key, value in node.value:
         if not isinstance(key, yaml.ScalarNode) or key.tag != _STR or key.value in keys:
             raise _Unusual
         keys.add(key.value)
-        _walk(value, f"{path}.{key.value}" if path else key.value, seen, nulls)
+        parts.append(key.value)
+        _walk(value, parts, seen, nulls)
+        parts.pop()
 
 
 def _document(path: str, node: yaml.Node) -> list[Diagnostic]:
     nulls: list[str] = []
-    _walk(node, "", set(), nulls)
+    _walk(node, [], set(), nulls)
     problems = []
     if isinstance(node, yaml.SequenceNode):
         operations = node.value

@@ -72,6 +72,8 @@ def quoted(text: str) -> str:
 
 def scalar(value: object) -> str:
     """One scalar as YAML text (for a value that is not a multi-line string)."""
+    if type(value) is str:  # most scalars: skip the isinstance chain
+        return value if plain_ok(value) else quoted(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -109,6 +111,8 @@ def _key(key: object) -> str:
 
 def _value_lines(value: object, indent: int) -> tuple[str, list[str]]:
     """What follows ``key:`` or ``- `` on its line, and the lines below it."""
+    if type(value) is str and "\n" not in value:  # the common case, before the ABC checks
+        return " " + (value if plain_ok(value) else quoted(value)), []
     if isinstance(value, Mapping):
         return ("", _mapping(value, indent)) if value else (" {}", [])
     if isinstance(value, list | tuple):
