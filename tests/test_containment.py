@@ -85,6 +85,25 @@ def test_an_output_option_outside_is_a_usage_error(world: tuple[Path, Path]) -> 
     assert done.returncode == 2 and "--output" in done.stderr and "outside" in done.stderr
 
 
+def test_an_output_root_that_is_a_file_is_refused(world: tuple[Path, Path]) -> None:
+    """Not a tree with nothing in it (a Flux entry missing, every app unwired): a file where
+    the folder should be is named as such, and nothing is written."""
+    repo, _ = world
+    for command in ("check", "compile"):
+        done = run(repo, command, "-o", "policies/cluster.yaml")
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "--output: policies/cluster.yaml is a file, not a folder" in done.stderr
+    done = run(repo, "coverage", "-o", "policies/cluster.yaml")
+    assert done.returncode == 2 and "--output: no folder at policies/cluster.yaml" in done.stderr
+    _set_root(repo, "policies/restore-tests.yaml")
+    before = digest(repo)
+    done = run(repo, "compile")
+    assert done.returncode == 1
+    assert "policies/cluster.yaml:7:11: error [BP106]" in done.stdout
+    assert "is a file, not a folder" in done.stdout
+    assert digest(repo) == before
+
+
 def test_a_dangling_symlink_in_the_output_tree_stops_the_compile(world: tuple[Path, Path]) -> None:
     repo, _ = world
     (repo / "out" / APP / "backup").symlink_to(repo / "nowhere")

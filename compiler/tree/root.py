@@ -11,13 +11,22 @@ OUTPUT_ROOT = Rule(
     "BP106",
     "output-root",
     "error",
-    "The output root is a folder inside the repository, reached without symbolic links.",
+    "The output root is a folder (or not there yet) inside the repository, reached without "
+    "symbolic links.",
     "Everything the compiler writes goes below the output root; a root outside the "
     "repository, or one reached through a symbolic link, could send those writes anywhere. "
     "The same holds for --output.",
     passing="output: {root: out}",
     failing="output: {root: out}  # and out is a symbolic link to /srv/www",
 )
+
+
+def _shown(path: Path) -> str:
+    """``path`` as the user would type it: relative to the working directory when below it."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def root_problem(repository: Path, root: Path) -> str:
@@ -30,4 +39,6 @@ def root_problem(repository: Path, root: Path) -> str:
     link = symlink_between(repository, root.parent.resolve() / root.name)
     if link is not None:
         return f"{root} is reached through the symbolic link {link}"
+    if root.exists() and not root.is_dir():
+        return f"{_shown(root)} is a file, not a folder"
     return ""
