@@ -69,13 +69,14 @@ def test_a_side_with_errors_reports_only_the_items_that_changed(
     }
 
 
-def test_a_shorter_rpo_is_stronger_and_passes(repo: Path, run_cli: RunCli) -> None:
+def test_a_shorter_declared_rpo_is_stronger_not_weakened(repo: Path, run_cli: RunCli) -> None:
     path = repo / "policies/services/python-ipam.yaml"
     path.write_text(
         path.read_text().replace("  methods: [k8up]\n", "  methods: [k8up]\n  rpo: 12h\n")
     )
     result = run_cli("diff", "--base", "HEAD", cwd=repo)
     assert "declared RPO shorter" in result.output and "weakened" not in result.output
+    assert "RPO 10s -> 10s (declared 1d -> 12h)" in result.output
 
 
 def test_an_unknown_ref_is_a_usage_error(repo: Path, run_cli: RunCli) -> None:

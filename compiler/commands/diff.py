@@ -20,6 +20,16 @@ def _rpo(protection: Protection | None) -> str:
     return humanize(protection.effective_rpo)
 
 
+def _rpo_change(before: Protection | None, after: Protection | None, arrow: str) -> str:
+    """The effective RPO before and after, and the declared one when the change moves it
+    (a verdict of "declared RPO longer" beside "1h -> 1h" would leave a reader guessing)."""
+    text = f"{_rpo(before)} {arrow} {_rpo(after)}"
+    if before is not None and after is not None and before.declared_rpo != after.declared_rpo:
+        declared = f"{humanize(before.declared_rpo)} {arrow} {humanize(after.declared_rpo)}"
+        text += f" (declared {declared})"
+    return text
+
+
 def _names(values: frozenset[str] | None) -> str:
     return ", ".join(sorted(values)) if values else "none"
 
@@ -40,7 +50,7 @@ def _text(changes: list[ItemChange], ref: str) -> str:
         lines.append(
             f"    methods {_names(before.methods if before else None)} -> "
             f"{_names(after.methods if after else None)}; "
-            f"RPO {_rpo(before)} -> {_rpo(after)}"
+            f"RPO {_rpo_change(before, after, '->')}"
         )
     return "\n".join(lines) + "\n"
 
@@ -63,7 +73,7 @@ def _markdown(changes: list[ItemChange], ref: str) -> str:
         alerts = _count(after.alerts if after else frozenset())
         icon = "⚠️ " if change.weakened else ""
         rows.append(
-            f"| {change.service} | `{change.item}` | {methods} | {_rpo(before)} → {_rpo(after)} "
+            f"| {change.service} | `{change.item}` | {methods} | {_rpo_change(before, after, '→')} "
             f"| {tests} | {alerts} | {icon}{_verdict(change)} |"
         )
     summary = f"**{weakened} item(s) weakened.**" if weakened else "Nothing is weakened."
