@@ -109,6 +109,12 @@ def _files(inventory: Inventory, folder: str) -> tuple[str, ...] | None:
 
 
 def flux_index(inventory: Inventory) -> FluxIndex:
+    """Which Flux Kustomization applies each file of the tree, built once per inventory:
+    VolSync's adopted sources ask it per service from the plan, the docs and the rules."""
+    return inventory.derived(_flux_index)
+
+
+def _flux_index(inventory: Inventory) -> FluxIndex:
     builds: dict[str, FluxKustomization] = {}
     components: dict[str, list[FluxKustomization]] = {}
     by_folder: list[FluxKustomization] = []

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import bisect
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from compiler.tree.apptemplate import ChartRender, app_template_render
 from compiler.tree.records import (
@@ -29,6 +29,7 @@ KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 MAX_BUILD_DEPTH = 20
 ObjectKey = tuple[str, str]
 _Record = TypeVar("_Record", Workload, HelmRelease)
+_Derived = TypeVar("_Derived")
 
 
 class UnknownBuild(Exception):
@@ -85,6 +86,16 @@ class Inventory:
     folders: frozenset[str] = frozenset()
     links: frozenset[str] = frozenset()
     """Symbolic links under the root (folders and files): never read through or written to."""
+    _derived: dict[Callable[..., Any], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def derived(self, make: Callable[[Inventory], _Derived]) -> _Derived:
+        """``make(self)``, built once per inventory: an index another module keeps over the
+        tree (the inventory cannot import it), asked for by every service and rule."""
+        if make not in self._derived:
+            self._derived[make] = make(self)
+        return cast(_Derived, self._derived[make])
 
     def shown(self, path: str) -> str:
         """A tree path as messages show it (``out/kubernetes/...``)."""
