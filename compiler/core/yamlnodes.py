@@ -192,6 +192,11 @@ class Converter:
                 _mark(node.start_mark),
                 "flatten the structure, or raise --max-depth",
             )
+        if type(node) is yaml.ScalarNode:
+            # Most nodes. A scalar is its own size and its value immutable, so an alias to
+            # one is simply read again: no memo, no size to remember.
+            self._counted(node, 1)
+            return self._scalar(node)
         if id(node) in self._memo:  # an alias: shared, counted with its whole size
             self._counted(node, self._sizes[id(node)])
             return self._memo[id(node)]
