@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from itertools import combinations
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
 
 from compiler.analyse import EffectiveService
 from compiler.analyse.schedule import WEEK, minutes_of_week
@@ -107,6 +107,16 @@ def _pinned(group: Group, job: str) -> bool:
     return not cron.is_hashed(getattr(group.settings, job))
 
 
+def pinned_pairs(pinned: Sequence[bool]) -> Iterator[tuple[int, int]]:
+    """The pairs of ``combinations(range(len(pinned)), 2)``, in its order, of which at
+    least one is pinned. A pair of H picks is the spreader's to keep apart, and a
+    repository of hundreds of Schedules has tens of thousands of those."""
+    indexes = [index for index, flag in enumerate(pinned) if flag]
+    for i, flag in enumerate(pinned):
+        later = range(i + 1, len(pinned)) if flag else indexes[bisect_right(indexes, i) :]
+        yield from ((i, j) for j in later)
+
+
 @policy_rule(
     "BP342",
     "k8up-maintenance-collision",
@@ -127,10 +137,11 @@ def maintenance_collision(context: PolicyContext) -> Iterator[Diagnostic]:
     cluster = context.analysis.policies.cluster
     reported: set[tuple[str | int, ...]] = set()
     for jobs in _maintenance(context).values():
-        for a, b in combinations(jobs, 2):
-            pinned_a, pinned_b = _pinned(a[0], a[1]), _pinned(b[0], b[1])
-            if a[0] is b[0] or not (pinned_a or pinned_b) or a[3].isdisjoint(b[3]):
-                continue  # H picks are the spreader's: BP340 and the spread keep them apart
+        pinned = [_pinned(group, job) for group, job, _, _ in jobs]
+        for i, j in pinned_pairs(pinned):
+            a, b, pinned_a, pinned_b = jobs[i], jobs[j], pinned[i], pinned[j]
+            if a[0] is b[0] or a[3].isdisjoint(b[3]):
+                continue
             first, other = (b, a) if pinned_b and not pinned_a else (a, b)
             origin = (*first[0].origin, first[1])
             if origin in reported:
