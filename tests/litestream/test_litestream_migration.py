@@ -29,6 +29,7 @@ from tests.litestream.example import flux_substitute, load_all
 from tests.litestream.local import rows, write_rows
 from tests.support.litestream import Replicator, litestream_env
 from tests.support.s3server import S3Bucket
+from tests.test_cases import CASES
 
 pytestmark = pytest.mark.integration
 
@@ -106,16 +107,7 @@ SIDECAR = """\
           image: litestream/litestream:{tag}
           args: [replicate]
 """
-FLUX = """\
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: cluster-apps, namespace: flux-system}
-spec:
-  interval: 30m
-  path: ./kubernetes/apps
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-"""
+FLUX = (CASES / "base/out/kubernetes/flux/cluster/ks.yaml").read_text()  # applies the apps
 
 
 def hand_written_config(bucket: S3Bucket, path: str, version: str, db: Path) -> str:

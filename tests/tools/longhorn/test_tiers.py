@@ -26,18 +26,7 @@ from tests.test_cases import CASES, materialise
 
 CASE = CASES / "valid" / "longhorn-backup-tiers"
 FOLDER = "kubernetes/apps/storage/longhorn/recurring-jobs"
-FLUX_ENTRY = """\
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: cluster-apps
-  namespace: flux-system
-spec:
-  interval: 30m
-  path: ./kubernetes/apps
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-"""
+FLUX_ENTRY = (CASES / "base/out/kubernetes/flux/cluster/ks.yaml").read_text()  # the sync
 
 
 def _result(tmp_path: Path) -> BuildResult:
