@@ -175,15 +175,15 @@ def steady(length: int, value: Value) -> list[Value]:
     return [value] * (length + 1)
 
 
+def _promtool(*args: str, timeout: int) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [promtool(), *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
 def check_rules(rules: Path) -> str:
     """``promtool check rules`` of a rule file; its output on success."""
-    done = subprocess.run(
-        [promtool(), "check", "rules", str(rules)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = _promtool("check", "rules", str(rules), timeout=60)
     assert done.returncode == 0 and "SUCCESS" in done.stdout, done.stdout + done.stderr
     return done.stdout
 
@@ -251,13 +251,7 @@ def run_promtool_test(rules: Path, scenario: Scenario, tmp_path: Path) -> str:
     }
     path = tmp_path / "test.yaml"
     path.write_text(yaml.safe_dump(test, sort_keys=False))
-    done = subprocess.run(
-        [promtool(), "test", "rules", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = _promtool("test", "rules", str(path), timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
