@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from compiler.tree import Inventory
@@ -81,3 +82,21 @@ def test_an_apps_workloads_come_in_the_inventorys_order(tmp_path: Path) -> None:
     scanned = [w for w in inventory.workloads if w.manifest.file.startswith("apps/web/")]
     assert inventory.workloads_under("apps/web") == scanned
     assert [w.manifest.name for w in scanned] == ["a", "b"]
+
+
+def test_a_derived_index_is_built_once_per_inventory() -> None:
+    """``Inventory.derived`` (the Flux index): asked per service, built on the first ask;
+    an inventory made by ``replace`` is another tree and builds its own."""
+    built: list[Inventory] = []
+
+    def index(inventory: Inventory) -> tuple[str, ...]:
+        built.append(inventory)
+        return tuple(inventory.files)
+
+    inventory = _inventory(["a/x.yaml"], ["a"])
+    assert inventory.derived(index) == ("a/x.yaml",)
+    assert inventory.derived(index) == ("a/x.yaml",)
+    assert built == [inventory]
+    other = replace(inventory, files={"b/y.yaml": TreeFile("b/y.yaml", "")})
+    assert other.derived(index) == ("b/y.yaml",)
+    assert len(built) == 2
