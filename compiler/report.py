@@ -16,7 +16,6 @@ File names are shown relative to the working directory; ``--quiet`` keeps errors
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 from compiler import __version__
 from compiler.config import RunConfig
 from compiler.core.diagnostics import Diagnostic
+from compiler.core.paths import from_cwd
 from compiler.registry import RULES
 
 SCHEMA_VERSION = 1
@@ -51,7 +51,7 @@ def shown_path(file: str, base: Path) -> str:
     if not file or file.startswith("-"):
         return file
     path = Path(file) if Path(file).is_absolute() else base / file
-    return Path(os.path.relpath(path, Path.cwd())).as_posix()
+    return from_cwd(path)
 
 
 def _relocated(diagnostics: Sequence[Diagnostic], base: Path) -> list[Diagnostic]:

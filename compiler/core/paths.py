@@ -23,6 +23,11 @@ def repository_root(policies: Path) -> Path:
     return start.parent
 
 
+def from_cwd(path: Path) -> str:
+    """``path`` as a user at the working directory would type it (messages, commands)."""
+    return Path(os.path.relpath(path, Path.cwd())).as_posix()
+
+
 def inside(path: Path, root: Path) -> bool:
     """Whether ``path`` (symbolic links resolved) is ``root`` or below it."""
     return path.resolve().is_relative_to(root.resolve())

@@ -9,7 +9,6 @@ the clean-up, the silence expired, and the ``backup-policy record`` line to run.
 
 from __future__ import annotations
 
-import os
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from compiler.analyse import EffectiveService
 from compiler.core.durations import format_duration
+from compiler.core.paths import from_cwd
 from compiler.model.restore import RestoreTest
 from compiler.plan.drills import DrillContext, DrillPart, DrillStep, SecretCopy
 
@@ -129,7 +129,7 @@ def run(parts: Sequence[DrillPart]) -> Section:
 
 
 def _record(test: RestoreTest, context: DrillContext, policies: Path) -> str:
-    shown = os.path.relpath(policies.absolute(), Path.cwd())
+    shown = from_cwd(policies.absolute())
     flags = "" if shown == "policies" else f" --policies {shlex.quote(shown)}"
     return (
         f"backup-policy record {test.id}{flags} --date {context.date} --result passed "

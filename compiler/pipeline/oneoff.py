@@ -18,7 +18,7 @@ from pathlib import Path
 from compiler.config import RunConfig
 from compiler.core.diagnostics import Diagnostic
 from compiler.core.generated import is_generated_text
-from compiler.core.paths import symlink_between
+from compiler.core.paths import from_cwd, symlink_between
 from compiler.pipeline import Result
 from compiler.pipeline.build import output_root
 from compiler.plan import OutputFile
@@ -43,7 +43,7 @@ class Folder:
 
     @property
     def shown(self) -> str:
-        return Path(os.path.relpath(self.root / self.path, Path.cwd())).as_posix()
+        return from_cwd(self.root / self.path)
 
 
 def oneoff_folder(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compiler.core.paths import inside, symlink_between
+from compiler.core.paths import from_cwd, inside, symlink_between
 from compiler.core.rule import Rule
 
 OUTPUT_ROOT = Rule(
@@ -21,14 +21,6 @@ OUTPUT_ROOT = Rule(
 )
 
 
-def _shown(path: Path) -> str:
-    """``path`` as the user would type it: relative to the working directory when below it."""
-    try:
-        return path.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def root_problem(repository: Path, root: Path) -> str:
     """Why ``root`` may not be written to ('' when it may): the repository itself may be
     the root (``output.root: .``, the apps beside the policies)."""
@@ -40,5 +32,5 @@ def root_problem(repository: Path, root: Path) -> str:
     if link is not None:
         return f"{root} is reached through the symbolic link {link}"
     if root.exists() and not root.is_dir():
-        return f"{_shown(root)} is a file, not a folder"
+        return f"{from_cwd(root)} is a file, not a folder"
     return ""
