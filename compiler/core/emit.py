@@ -112,7 +112,7 @@ def _key(key: object) -> str:
 def _value_lines(value: object, indent: int) -> tuple[str, list[str]]:
     """What follows ``key:`` or ``- `` on its line, and the lines below it."""
     if type(value) is str and "\n" not in value:  # the common case, before the ABC checks
-        return " " + (value if plain_ok(value) else quoted(value)), []
+        return " " + scalar(value), []
     if isinstance(value, Mapping):
         return ("", _mapping(value, indent)) if value else (" {}", [])
     if isinstance(value, list | tuple):
