@@ -254,3 +254,23 @@ def test_a_window_mask_holds_every_minute_a_run_is_running(expression: str, minu
     mask = window_mask(concrete, minutes)
     assert {m for m in range(WEEK) if mask >> m & 1} == expected
     assert mask >> WEEK == 0
+
+
+def test_a_targets_starts_and_windows_are_every_minute_its_jobs_occupy() -> None:
+    """The book's minute sets (read back from bit masks) against sets built minute by minute."""
+    expressions = ["H * * * *", "H/15 * * * *", "H H(0-5) * * 1,3", "0 0 * * 0", "59 23 * * 6"]
+    jobs = [
+        Job(f"k8up/apps/app-{i}/backup", "s3:garage", "backup", expression, 1 + 37 * i)
+        for i, expression in enumerate(expressions)
+    ]
+    book = resolve_all(jobs)
+    starts = {s for job in jobs for s in minutes_of_week(book.cron_for(job.seed))}
+    windows = {
+        (start + i) % WEEK
+        for job in jobs
+        for start in minutes_of_week(book.cron_for(job.seed))
+        for i in range(job.window_minutes)
+    }
+    assert book.starts["s3:garage"] == starts
+    assert book.windows["s3:garage"] == windows
+    assert 0 in starts and WEEK - 1 in starts  # the lowest and the highest bit
