@@ -14,7 +14,6 @@ from compiler.plan.stale import removed_components
 from compiler.rules import TreeContext, tree_rule
 from compiler.tree import Inventory
 from compiler.tree.fluxreach import join
-from compiler.tree.nodes import read_documents
 
 _PVC_PATCH = re.compile(r"^patches/pvc-(.+)\.yaml$")
 
@@ -89,8 +88,8 @@ def _sources(text: str) -> list[str]:
 
 def _items(inventory: Inventory, folder: str) -> list[str]:
     """What the Component protected: its PVCs (label patches), then its objects."""
-    text = inventory.generated_text(f"{folder}/kustomization.yaml") or ""
-    read = read_documents(text)
+    path = f"{folder}/kustomization.yaml"
+    read = inventory.documents(path) if inventory.generated_text(path) is not None else []
     data = read[0].data if isinstance(read, list) and read else {}
     data = data if isinstance(data, Mapping) else {}
     patches = data.get("patches")
@@ -101,7 +100,8 @@ def _items(inventory: Inventory, folder: str) -> list[str]:
             items.append(f"pvc/{match.group(1)}")
     resources = data.get("resources")
     for resource in resources if isinstance(resources, list) else []:
-        read = read_documents(inventory.generated_text(f"{folder}/{resource}") or "")
+        path = f"{folder}/{resource}"
+        read = inventory.documents(path) if inventory.generated_text(path) is not None else []
         for document in read if isinstance(read, list) else []:
             name = mapping_at(document.data, "metadata").get("name")
             if isinstance(document.data, Mapping) and name:

@@ -17,7 +17,6 @@ from typing import Any
 
 from compiler.core.data import mapping_at
 from compiler.tree.inventory import Inventory
-from compiler.tree.nodes import read_documents
 from compiler.tree.records import HelmRelease
 
 ValuesPath = tuple[str | int, ...]
@@ -121,8 +120,7 @@ def values_files(inventory: Inventory, release: HelmRelease) -> list[tuple[str, 
         key = str(source.get("valuesKey") or "values.yaml")
         for file_key, file in generator.files if generator is not None else ():
             path = posixpath.normpath(posixpath.join(folder, file))
-            text = inventory.files[path].text if path in inventory.files else None
-            read = read_documents(text) if file_key == key and text is not None else []
+            read = inventory.documents(path) if file_key == key else []
             if isinstance(read, list) and len(read) == 1:
                 found.append((path, read[0].data))
     found.append((manifest.file, spec.get("values")))

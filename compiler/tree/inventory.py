@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any, TypeVar, cast
 
 from compiler.tree.apptemplate import ChartRender, app_template_render
+from compiler.tree.nodes import ParseError, YamlDocument, read_documents
 from compiler.tree.records import (
     FluxKustomization,
     HelmRelease,
@@ -86,7 +87,14 @@ class Inventory:
     folders: frozenset[str] = frozenset()
     links: frozenset[str] = frozenset()
     """Symbolic links under the root (folders and files): never read through or written to."""
+    parsed: Mapping[str, list[YamlDocument]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """The documents of the hand-written files the tree stage parsed (data of ``files``)."""
     _derived: dict[Callable[..., Any], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _documents: dict[str, list[YamlDocument] | ParseError] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -111,6 +119,17 @@ class Inventory:
             if prefix in self.links:
                 return prefix
         return ""
+
+    def documents(self, path: str) -> list[YamlDocument] | ParseError:
+        """The documents of the file at ``path`` ([] for none, or a file without text),
+        parsed once per inventory: rules ask for the same generated configs per service."""
+        if path in self.parsed:
+            return self.parsed[path]
+        if path not in self._documents:
+            found = self.files.get(path)
+            text = found.text if found is not None else None
+            self._documents[path] = read_documents(text) if text is not None else []
+        return self._documents[path]
 
     def generated_text(self, path: str) -> str | None:
         found = self.files.get(path)

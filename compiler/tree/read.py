@@ -242,7 +242,7 @@ def read_tree(root: Path, shown: str, skip: tuple[Path, ...] = ()) -> Inventory:
         parsed[rel] = read
         manifests += filter(None, (_manifest(rel, i, d) for i, d in enumerate(read)))
     inventory = _inventory(shown, files, kustomizations, manifests, parsed)
-    return replace(inventory, folders=frozenset(folders), links=frozenset(links))
+    return replace(inventory, folders=frozenset(folders), links=frozenset(links), parsed=parsed)
 
 
 def _inventory(

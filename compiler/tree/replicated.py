@@ -72,7 +72,7 @@ def replicated_databases(
         text = tree_file.text
         if text is None or (tree_file.generated and not generated) or "dbs:" not in text:
             continue
-        read = read_documents(text)
+        read = inventory.documents(rel)
         for document in read if isinstance(read, list) else []:
             for path in _paths(document.data):
                 at = (_line_of(text, path), 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from compiler.core.generated import header
 from compiler.tree import Inventory
 from compiler.tree.fluxreach import Build, flux_build
 from compiler.tree.records import Kustomization, TreeFile
@@ -100,3 +101,27 @@ def test_a_derived_index_is_built_once_per_inventory() -> None:
     other = replace(inventory, files={"b/y.yaml": TreeFile("b/y.yaml", "")})
     assert other.derived(index) == ("b/y.yaml",)
     assert len(built) == 2
+
+
+def test_a_files_documents_are_parsed_once_per_inventory(tmp_path: Path) -> None:
+    """``Inventory.documents``: a hand-written file's are the tree stage's own; a generated
+    file is parsed on the first ask and kept (rules ask for the same config per service)."""
+    generated_by = header(("policies/services/web.yaml",))
+    inventory = tree_of(
+        tmp_path,
+        {
+            "apps/web/deploy.yaml": DEPLOYMENT.format(name="web"),
+            "apps/web/backup/config.yaml": generated_by + "---\nkind: ConfigMap\ndata: {a: b}\n",
+            "apps/web/broken.yaml": "a: [\n",
+        },
+    )
+    generated = "apps/web/backup/config.yaml"
+    assert inventory.generated_text(generated) is not None, "the header marks it generated"
+    assert inventory.documents("apps/web/deploy.yaml") is inventory.parsed["apps/web/deploy.yaml"]
+    first = inventory.documents(generated)
+    assert isinstance(first, list) and first[0].data == {"kind": "ConfigMap", "data": {"a": "b"}}
+    assert inventory.documents(generated) is first
+    assert replace(inventory).documents(generated) is not first  # another inventory
+    broken = inventory.documents("apps/web/broken.yaml")
+    assert not isinstance(broken, list) and broken.line == 2
+    assert inventory.documents("apps/web/missing.yaml") == []

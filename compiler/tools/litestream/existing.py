@@ -104,7 +104,7 @@ def existing_replicas(inventory: Inventory, app_dir: str) -> list[ExistingReplic
             continue  # (an app folder "." holds no file by this test)
         if "dbs" not in tree_file.text:
             continue
-        read = read_documents(tree_file.text)
+        read = inventory.documents(path)
         for document in read if isinstance(read, list) else []:
             for config in _configs(document.data):
                 found += _config_replicas(config, path, tree_file.generated)

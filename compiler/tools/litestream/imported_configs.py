@@ -56,8 +56,7 @@ def one_replica(db: str, replica: Mapping[str, Any]) -> Replica | None:
 
 
 def replicas(inventory: Inventory, file: str) -> list[Replica]:
-    text = inventory.files[file].text or ""
-    read = read_documents(text)
+    read = inventory.documents(file)
     found: list[Replica] = []
     for document in read if isinstance(read, list) else []:
         for config in configs(document.data):
@@ -77,7 +76,7 @@ def replicas(inventory: Inventory, file: str) -> list[Replica]:
 
 def metrics_port(inventory: Inventory, file: str) -> int | None:
     """The port of a config's ``addr`` (``:9091``): where its metrics listen."""
-    read = read_documents(inventory.files[file].text or "")
+    read = inventory.documents(file)
     for document in read if isinstance(read, list) else []:
         for config in configs(document.data):
             port = str(config.get("addr") or "").rpartition(":")[2]

@@ -32,8 +32,8 @@ def _format_of(config_map: Mapping[str, Any]) -> str | None:
 
 def committed_version(inventory: Inventory, app_dir: str) -> str | None:
     """The Litestream format of the generated ConfigMap in the tree, if there is one."""
-    text = inventory.generated_text(f"{app_dir}/backup/{CONFIG_FILE}")
-    read = read_documents(text) if text is not None else []
+    path = f"{app_dir}/backup/{CONFIG_FILE}"
+    read = inventory.documents(path) if inventory.generated_text(path) is not None else []
     for document in read if isinstance(read, list) else []:
         if isinstance(document.data, Mapping) and document.data.get("kind") == "ConfigMap":
             return _format_of(document.data)
