@@ -42,32 +42,61 @@ _YAML = (".yaml", ".yml")
 _TEXT = (".md",)
 
 
-def _walk(root: Path, skip: frozenset[Path], folders: set[str], links: set[str]) -> Iterator[Path]:
-    """YAML and Markdown files under ``root`` in a stable order, without following links;
-    every folder seen is added to ``folders``, every symbolic link (folder or file) to
-    ``links``."""
-    for folder, dirs, files in os.walk(root):
-        base = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and base / d not in skip)
-        folders.update((base / d).relative_to(root).as_posix() for d in dirs)
-        links.update(
-            (base / n).relative_to(root).as_posix()
-            for n in (*dirs, *files)
-            if (base / n).is_symlink()
-        )
-        for name in sorted(files):
-            path = base / name
-            if name in KUSTOMIZATION_NAMES or name.endswith(_YAML + _TEXT):
-                yield path
+def _listing(folder: str) -> tuple[list[os.DirEntry[str]], list[os.DirEntry[str]]]:
+    """A folder's subfolders (a link to a folder included, as ``os.walk`` lists it) and
+    other entries; an unreadable folder is empty, as ``os.walk`` skips it."""
+    dirs: list[os.DirEntry[str]] = []
+    others: list[os.DirEntry[str]] = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                (dirs if is_dir else others).append(entry)
+    except OSError:
+        pass
+    return dirs, others
 
 
-def _read(path: Path, rel: str) -> TreeFile:
-    if path.is_symlink():
+def _walk(
+    root: str, rel: str, skip: frozenset[Path], folders: set[str], links: set[str]
+) -> Iterator[tuple[str, str, bool]]:
+    """(path, root-relative path, is a link) of the YAML and Markdown files under the
+    folder ``rel`` of ``root``, in a stable order: a folder's files, then its subfolders.
+    Links are not followed; every folder seen is added to ``folders``, every symbolic link
+    (folder or file) to ``links``. ``os.scandir`` tells links and folders apart without
+    a ``stat`` per entry (a tree of 8,000 files: 28,000 of them before)."""
+    base = posixpath.join(root, rel) if rel else root
+    dirs, others = _listing(base)
+    kept = sorted(
+        (d for d in dirs if not d.name.startswith(".") and Path(d.path) not in skip),
+        key=lambda entry: entry.name,
+    )
+    for entry in (*kept, *others):
+        if entry.is_symlink():
+            links.add(f"{rel}/{entry.name}" if rel else entry.name)
+    folders.update(f"{rel}/{d.name}" if rel else d.name for d in kept)
+    for entry in sorted(others, key=lambda entry: entry.name):
+        name = entry.name
+        if name in KUSTOMIZATION_NAMES or name.endswith(_YAML + _TEXT):
+            yield entry.path, f"{rel}/{name}" if rel else name, entry.is_symlink()
+    for entry in kept:
+        if not entry.is_symlink():
+            yield from _walk(
+                root, f"{rel}/{entry.name}" if rel else entry.name, skip, folders, links
+            )
+
+
+def _read(path: str, rel: str, link: bool) -> TreeFile:
+    if link:
         return TreeFile(rel, None, error="a symbolic link: not followed")
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return TreeFile(rel, None, error=f"larger than {MAX_FILE_BYTES} bytes: not read")
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as stream:
+            if os.fstat(stream.fileno()).st_size > MAX_FILE_BYTES:
+                return TreeFile(rel, None, error=f"larger than {MAX_FILE_BYTES} bytes: not read")
+            text = stream.read()
     except (OSError, UnicodeDecodeError) as error:
         return TreeFile(rel, None, error=f"cannot be read: {error}")
     return TreeFile(rel, text, generated=is_generated_text(text))
@@ -220,12 +249,12 @@ def read_tree(root: Path, shown: str, skip: tuple[Path, ...] = ()) -> Inventory:
     excluded = frozenset(p.resolve() for p in skip)
     folders: set[str] = set()
     links: set[str] = set()
-    for path in _walk(root, excluded, folders, links) if root.is_dir() else ():
-        rel = path.relative_to(root).as_posix()
-        found = _read(path, rel)
+    for path, rel, link in _walk(str(root), "", excluded, folders, links):
+        found = _read(path, rel, link)
         files[rel] = found
-        is_kustomization = path.name in KUSTOMIZATION_NAMES
-        if path.name.endswith(_TEXT) and not is_kustomization:
+        name = rel.rpartition("/")[2]
+        is_kustomization = name in KUSTOMIZATION_NAMES
+        if name.endswith(_TEXT) and not is_kustomization:
             continue  # text: kept to compare or to protect, never parsed
         if found.text is None or (found.generated and not is_kustomization):
             continue  # generated manifests are compared as text; their folders are followed

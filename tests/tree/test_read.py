@@ -174,3 +174,44 @@ def test_alias_bombs_and_deep_nesting_do_not_run_away(tmp_path: Path) -> None:
     assert "expands to more than" in inventory.files["bomb.yaml"].error
     assert inventory.files["bomb.yaml"].error_at[0] > 1
     assert "nested deeper" in inventory.files["deep.yaml"].error
+
+
+def test_the_walk_lists_links_and_folders_and_skips_what_it_must(tmp_path: Path) -> None:
+    """Files in a stable order (a folder's files, then its subfolders by name); hidden
+    folders, the skipped folder and linked folders are not entered; every link is noted."""
+    root, outside = tmp_path / "out", tmp_path / "outside"
+    for rel in (
+        "b/z.yaml",
+        "b/a.yaml",
+        "a/c/deep.yml",
+        "top.yaml",
+        "notes.md",
+        "x.txt",
+        ".git/config.yaml",
+        "policies/web.yaml",
+        "a/kustomization.yaml",
+    ):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    (outside / "leak").mkdir(parents=True)
+    (outside / "leak" / "secret.yaml").write_text("kind: Secret\n")
+    (root / "a" / "linked").symlink_to(outside / "leak")
+    (root / "b" / "alias.yaml").symlink_to(outside / "leak" / "secret.yaml")
+    (root / "dangling.yaml").symlink_to(tmp_path / "nowhere.yaml")
+
+    inventory = read_tree(root, "out", skip=(root / "policies",))
+
+    assert list(inventory.files) == [
+        "dangling.yaml", "notes.md", "top.yaml",
+        "a/kustomization.yaml", "a/c/deep.yml",
+        "b/a.yaml", "b/alias.yaml", "b/z.yaml",
+    ]  # fmt: skip
+    assert inventory.links == {"a/linked", "b/alias.yaml", "dangling.yaml"}
+    assert inventory.folders == {"a", "a/c", "a/linked", "b"}
+    for link in ("b/alias.yaml", "dangling.yaml"):
+        assert inventory.files[link].text is None
+        assert inventory.files[link].error == "a symbolic link: not followed"
+    assert [m.file for m in inventory.manifests] == [
+        "top.yaml", "a/kustomization.yaml", "a/c/deep.yml", "b/a.yaml", "b/z.yaml"
+    ]  # fmt: skip
+    assert read_tree(tmp_path / "missing", "missing").files == {}
