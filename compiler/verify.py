@@ -1,4 +1,5 @@
-"""Stage 7, verify: every rendered file parses, holds objects with kinds, and has no nulls.
+"""Stage 7, verify: every file a compile would write parses, holds objects with kinds, and has
+no nulls (a rendered file equal to the tree's is not written, and not parsed again).
 
 Problems here are compiler bugs; they still surface as diagnostics, never as tracebacks or
 as files written.

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from compiler import verify
+from compiler.pipeline import build as build_module
 from compiler.verify import verify_rendered
+from tests.litestream.example import compile_tree, copy_example, errors
 
 CASES = {
     "nulls": (
@@ -44,3 +49,34 @@ def test_the_walk_reports_what_loading_reports(name: str) -> None:
 
 def test_files_that_are_not_yaml_are_not_read() -> None:
     assert verify_rendered({"cleanup.sh": "echo ${X"}) == []
+
+
+def _broken_render(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    """The pipeline's render, with a line that does not parse added to ``path``."""
+    real = build_module.render
+
+    def render(*args: Any) -> dict[str, str]:
+        outputs = real(*args)
+        return {**outputs, path: outputs[path] + "x: [unclosed\n"}
+
+    monkeypatch.setattr(build_module, "render", render)
+
+
+def test_a_compile_verifies_what_it_would_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rendered file that differs from the tree's is verified; one equal to it is not
+    written, and the tree holds its text already: it is not parsed again."""
+    root = copy_example(tmp_path)
+    path = "kubernetes/apps/productivity/linkding/backup/kustomization.yaml"
+    assert (root / "out" / path).is_file()
+    _broken_render(monkeypatch, path)
+
+    result = compile_tree(root)
+    assert [(d.rule, d.file) for d in errors(result)] == [("BP490", path)]
+    assert result.changes is not None and list(result.changes.writes) == [path]
+
+    (root / "out" / path).write_text((result.outputs or {})[path])
+    result = compile_tree(root)
+    assert errors(result) == []
+    assert result.changes is not None and not result.changes.writes

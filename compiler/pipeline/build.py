@@ -1,4 +1,4 @@
-"""validate -> tree -> plan -> tree rules -> render -> verify -> compare: ``check``/``compile``."""
+"""validate -> tree -> plan -> tree rules -> render -> compare -> verify: ``check``/``compile``."""
 
 from __future__ import annotations
 
@@ -106,10 +106,12 @@ def build(
     spec = policies.cluster.policy.spec
     result.outputs = render(result.plan or Plan(()), spec.flux.substitution, flux_variables(spec))
     started = result.timings.add("render", started)
-    result.diagnostics.extend(verify_rendered(result.outputs))
-    started = result.timings.add("verify", started)
     docs = f"{policies.cluster.policy.spec.docs.folder}/"
     drills = (f"{policies.cluster.policy.spec.output.drills}/",)
     result.changes = compare(root, result.inventory, result.outputs, (*SCANNED_DIRS, docs), drills)
-    result.timings.add("compare", started)
+    started = result.timings.add("compare", started)
+    # What a compile would write: a file equal to the tree's is not written, and its text
+    # is what the tree holds already (re-parsing 5,000 unchanged files took 0.9 s).
+    result.diagnostics.extend(verify_rendered(result.changes.writes))
+    result.timings.add("verify", started)
     return result
