@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from compiler import render as render_module
 from compiler import verify
 from compiler.pipeline import build as build_module
 from compiler.verify import verify_rendered
@@ -53,7 +54,7 @@ def test_files_that_are_not_yaml_are_not_read() -> None:
 
 def _broken_render(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
     """The pipeline's render, with a line that does not parse added to ``path``."""
-    real = build_module.render
+    real = render_module.render
 
     def render(*args: Any) -> dict[str, str]:
         outputs = real(*args)

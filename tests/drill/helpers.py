@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-
 from compiler.config import RunConfig
 from compiler.pipeline.drill import DrillResult, drill
+from tests.support.files import copy_example as copy_example
+from tests.support.files import load_all as load_all
 
 REPO = Path(__file__).resolve().parents[2]
 DAY = dt.date(2026, 12, 6)
@@ -26,19 +25,9 @@ EXAMPLE_TESTS = {
 }
 
 
-def copy_example(into: Path) -> Path:
-    shutil.copytree(REPO / "policies", into / "policies")
-    shutil.copytree(REPO / "out", into / "out")
-    return into
-
-
 def run_drill(root: Path, test_id: str) -> DrillResult:
     config = RunConfig(policies=root / "policies", output=root / "out")
     return drill(config, test_id, DAY)
-
-
-def load_all(text: str) -> list[dict[str, Any]]:
-    return [d for d in YAML(typ="safe", pure=True).load_all(text) if d is not None]
 
 
 def documents(root: Path, result: DrillResult) -> dict[str, list[dict[str, Any]]]:

@@ -37,6 +37,7 @@ def _commands(result: DrillResult) -> list[str]:
 
 
 def _live(path: str, kind: str) -> Doc:
+    found: Doc
     (found,) = [d for d in load_all((REPO / path).read_text()) if d["kind"] == kind]
     return found
 
@@ -124,6 +125,7 @@ def test_cnpg_in_tree_method_recovers_through_barman_object_store(
 def _heredoc(commands: tuple[str, ...]) -> Doc:
     start = next(i for i, c in enumerate(commands) if "<<'EOF' | kubectl apply -f -" in c)
     end = commands.index("EOF", start)
+    document: Doc
     (document,) = load_all("\n".join(commands[start + 1 : end]))
     return document
 

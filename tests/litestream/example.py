@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,14 +11,10 @@ from ruamel.yaml import YAML
 from compiler.config import RunConfig
 from compiler.core.diagnostics import Diagnostic
 from compiler.pipeline.build import BuildResult, build
+from tests.support.files import copy_example as copy_example
+from tests.support.files import load_all as load_all
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def copy_example(into: Path) -> Path:
-    shutil.copytree(REPO / "policies", into / "policies")
-    shutil.copytree(REPO / "out", into / "out")
-    return into
 
 
 def compile_tree(root: Path) -> BuildResult:
@@ -37,10 +32,6 @@ def edit_yaml(path: Path, change: Any) -> None:
     change(data)
     with path.open("w") as handle:
         yaml.dump(data, handle)
-
-
-def load_all(text: str) -> list[Any]:
-    return [d for d in YAML(typ="safe", pure=True).load_all(text) if d is not None]
 
 
 def flux_substitute(text: str) -> str:

@@ -11,12 +11,17 @@ from compiler.tree import HelmRelease, Inventory
 from compiler.tree.read import read_tree
 
 
-def tree_of(root: Path, files: dict[str, str]) -> Inventory:
-    """Write ``files`` (relative path -> text) under ``root`` and read it as the output root."""
+def write_files(root: Path, files: dict[str, str]) -> None:
+    """Write ``files`` (relative path -> text) under ``root``."""
     for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+
+
+def tree_of(root: Path, files: dict[str, str]) -> Inventory:
+    """Write ``files`` (relative path -> text) under ``root`` and read it as the output root."""
+    write_files(root, files)
     return read_tree(root, ".")
 
 

@@ -10,7 +10,7 @@ import pytest
 from compiler.tree import Inventory
 from compiler.tree.read import read_tree
 from tests.conftest import REPO, realworld_dir, require_tool
-from tests.tree.helpers import tree_of
+from tests.tree.helpers import tree_of, write_files
 
 TREES = [
     "kelchm__home-lab",
@@ -180,19 +180,10 @@ def test_the_walk_lists_links_and_folders_and_skips_what_it_must(tmp_path: Path)
     """Files in a stable order (a folder's files, then its subfolders by name); hidden
     folders, the skipped folder and linked folders are not entered; every link is noted."""
     root, outside = tmp_path / "out", tmp_path / "outside"
-    for rel in (
-        "b/z.yaml",
-        "b/a.yaml",
-        "a/c/deep.yml",
-        "top.yaml",
-        "notes.md",
-        "x.txt",
-        ".git/config.yaml",
-        "policies/web.yaml",
-        "a/kustomization.yaml",
-    ):
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    names = "b/z.yaml b/a.yaml a/c/deep.yml top.yaml notes.md x.txt .git/config.yaml"
+    names += " policies/web.yaml a/kustomization.yaml"
+    config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+    write_files(root, dict.fromkeys(names.split(), config_map))
     (outside / "leak").mkdir(parents=True)
     (outside / "leak" / "secret.yaml").write_text("kind: Secret\n")
     (root / "a" / "linked").symlink_to(outside / "leak")
