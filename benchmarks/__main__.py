@@ -4,7 +4,8 @@
    pre-commit hook's view): median, min and max of ``--cold`` runs after one warm-up.
 2. For each ``--sizes`` N: a synthetic homelab (:mod:`benchmarks.generate`), compiled
    ``--repeat`` times, each in a fresh process on a fresh copy (:mod:`benchmarks.stages`):
-   wall time and peak RSS per stage; then ``kubectl kustomize`` building the compiled tree.
+   wall time and peak RSS per stage; ``backup-policy check`` of each compiled copy (a whole
+   process with nothing to write); then ``kubectl kustomize`` building the compiled tree.
 3. The targets of SPEC §8 and issue 10, met or not (:mod:`benchmarks.targets`).
 """
 
@@ -33,6 +34,14 @@ def _compile(policies: Path, tracemalloc: bool) -> Figures:
     return Figures(**json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def _check(root: Path) -> measure.Run:
+    """``backup-policy check`` of a compiled copy: nothing to write, exit 0 expected."""
+    done = measure.run([sys.executable, "-m", "compiler", "check"], cwd=root)
+    if done.code != 0:
+        raise SystemExit(f"check of the compiled {root} failed:\n{done.stdout[-3000:]}")
+    return done
+
+
 def size(count: int, options: argparse.Namespace) -> table.Size:
     """Generate ``count`` services once; compile fresh copies; kustomize the compiled tree."""
     result = table.Size(count)
@@ -43,6 +52,7 @@ def size(count: int, options: argparse.Namespace) -> table.Size:
             copy = Path(tmp) / f"run-{attempt}"
             shutil.copytree(template, copy)
             result.runs.append(_compile(copy / "policies", options.tracemalloc))
+            result.checks.append(_check(copy))
             if attempt == 0 and options.kustomize_runs:
                 result.kustomize = kustomize.measure(
                     copy / "out",

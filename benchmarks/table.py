@@ -12,7 +12,7 @@ from pathlib import Path
 
 from benchmarks.figures import Figures
 from benchmarks.kustomize import Kustomize
-from benchmarks.measure import Spread
+from benchmarks.measure import Run, Spread
 
 MB = 1024**2 / 10**6  # MiB -> MB: the targets are in MB
 # (row label, stage): the pipeline's stages, with the load stage split in two here.
@@ -40,6 +40,9 @@ class Size:
     services: int
     runs: list[Figures] = field(default_factory=list)
     kustomize: Kustomize | None = None
+    checks: list[Run] = field(default_factory=list)
+    """``backup-policy check`` of each compiled copy: a whole process with nothing to write,
+    what pre-commit and CI run on every commit once the tree is compiled."""
 
     def seconds(self, stage: str, cpu: bool = False) -> float:
         return statistics.median(run.seconds(stage, cpu) for run in self.runs)
@@ -153,8 +156,16 @@ def _time_rows(sizes: list[Size]) -> list[str]:
     rows += [
         _row("**compile**", sizes, lambda s: f"**{_pair(s.compile(), s.compile(True))}**"),
         _row("files written", sizes, lambda s: f"{s.runs[0].written:,}"),
+        _row("`check` of the compiled tree (whole process)", sizes, _check),
     ]
     return rows
+
+
+def _check(s: Size) -> str:
+    if not s.checks:
+        return "-"
+    wall = statistics.median(run.wall for run in s.checks)
+    return _pair(wall, statistics.median(run.cpu for run in s.checks))
 
 
 def _kustomize_rows(sizes: list[Size]) -> list[str]:
