@@ -362,3 +362,28 @@ def test_progress_appears_only_after_a_second(monkeypatch: pytest.MonkeyPatch) -
     clock[0] += 1.5
     progress("tree done")
     assert shown == ["\r\x1b[2Kbackup-policy: tree done"] and progress.shown
+
+
+EXIT_NOW = """
+import sys
+from compiler.cli.runner import exit_now
+sys.stdout.write("x" * 1_000_000)  # more than a pipe holds: written out before the exit
+print("to stderr", file=sys.stderr, end="")
+exit_now(eval(sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "message"), [("None", 0, ""), ("4", 4, ""), ("'why'", 1, "why\n")]
+)
+def test_the_cli_exits_with_its_code_and_all_its_output(
+    code: str, status: int, message: str
+) -> None:
+    """``main`` ends with os._exit (no heap tear-down): the output is flushed first, and the
+    code is what ``SystemExit`` would give."""
+    done = subprocess.run(
+        [sys.executable, "-c", EXIT_NOW, code], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == status
+    assert done.stdout == "x" * 1_000_000
+    assert done.stderr == "to stderr" + message

@@ -15,6 +15,7 @@ from compiler.cli.runner import (
     config,
     day_option,
     emit,
+    exit_now,
     no_pydantic_plugins,
     output_option,
 )
@@ -228,4 +229,7 @@ def pre_upgrade(topic: str, day: Any, classes: str, write: bool, **options: Any)
 def main() -> None:
     batch_gc()
     no_pydantic_plugins()
-    cli()
+    try:
+        cli()
+    except SystemExit as done:
+        exit_now(done.code)

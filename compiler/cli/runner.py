@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -174,3 +174,22 @@ def no_pydantic_plugins() -> None:
     is left as it is, so plugins can still be had.
     """
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+
+def exit_now(code: object) -> NoReturn:
+    """End the process with ``code`` (a ``SystemExit`` code) without tearing the heap down.
+
+    Python's finalisation frees every object a run built, one by one: 60 to 80 ms of a
+    0.6 s ``check`` of the example, for memory the kernel takes back at once. The output is
+    flushed first (a flush that fails exits 120, as Python's own exit does); every file
+    the compiler writes is closed where it is written, and it registers no exit handlers.
+    """
+    status = code if isinstance(code, int) else 0 if code is None else 1
+    if not isinstance(code, int | None):
+        print(code, file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            status = 120
+    os._exit(status)
