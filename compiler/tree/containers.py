@@ -161,8 +161,21 @@ def _release_containers(inventory: Inventory, release: HelmRelease) -> Iterator[
         )
 
 
-def app_containers(inventory: Inventory, app_dir: str) -> list[AppContainer]:
-    """Every container the app's hand-written workloads and HelmRelease values run."""
+def _containers_by_app(inventory: Inventory) -> dict[str, tuple[AppContainer, ...]]:
+    """Per inventory, the containers of each app asked for so far."""
+    return {}
+
+
+def app_containers(inventory: Inventory, app_dir: str) -> tuple[AppContainer, ...]:
+    """Every container the app's hand-written workloads and HelmRelease values run, found
+    once per app and inventory (the Litestream rules ask four times per service)."""
+    known = inventory.derived(_containers_by_app)
+    if app_dir not in known:
+        known[app_dir] = tuple(_app_containers(inventory, app_dir))
+    return known[app_dir]
+
+
+def _app_containers(inventory: Inventory, app_dir: str) -> list[AppContainer]:
     found = []
     for workload in inventory.workloads_under(app_dir):
         manifest = workload.manifest

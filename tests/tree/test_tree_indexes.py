@@ -7,6 +7,7 @@ from pathlib import Path
 
 from compiler.core.generated import header
 from compiler.tree import Inventory
+from compiler.tree.containers import app_containers
 from compiler.tree.fluxreach import Build, flux_build
 from compiler.tree.records import Kustomization, TreeFile
 from tests.tree.helpers import tree_of
@@ -125,3 +126,20 @@ def test_a_files_documents_are_parsed_once_per_inventory(tmp_path: Path) -> None
     broken = inventory.documents("apps/web/broken.yaml")
     assert not isinstance(broken, list) and broken.line == 2
     assert inventory.documents("apps/web/missing.yaml") == []
+
+
+def test_an_apps_containers_are_found_once_per_inventory(tmp_path: Path) -> None:
+    inventory = tree_of(
+        tmp_path,
+        {
+            "apps/web/deploy.yaml": DEPLOYMENT.format(name="web"),
+            "apps/db/deploy.yaml": DEPLOYMENT.format(name="db"),
+        },
+    )
+    web = app_containers(inventory, "apps/web")
+    assert [(c.name, c.image, c.file) for c in web] == [
+        ("web", "ghcr.io/x/web:1.0", "apps/web/deploy.yaml")
+    ]
+    assert app_containers(inventory, "apps/web") is web
+    assert [c.name for c in app_containers(inventory, "apps/db")] == ["db"]
+    assert app_containers(replace(inventory), "apps/web") is not web
