@@ -11,6 +11,7 @@ merged values, PVCs and Flux Kustomizations. Nothing here raises on content.
 
 from __future__ import annotations
 
+import io
 import os
 import posixpath
 from collections.abc import Iterator, Mapping
@@ -36,10 +37,16 @@ from compiler.tree.records import (
 )
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+"""A hand-written file larger than this is not read: no real manifest comes near it."""
+MAX_GENERATED_BYTES = 256 * 1024 * 1024
+"""A file the compiler generated is read up to this size: the docs' pages of a large
+homelab pass 2 MiB (``backups.md``: 2.3 MB for 1,000 services), and a generated file that
+is not read would be a hand-written one in the way of the next compile."""
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"})
 _OPAQUE_KEYS = ("helmCharts", "helmChartInflationGenerator", "bases")
 _YAML = (".yaml", ".yml")
 _TEXT = (".md",)
+_HEAD_BYTES = 512  # is_generated_text looks no further
 
 
 def _listing(folder: str) -> tuple[list[os.DirEntry[str]], list[os.DirEntry[str]]]:
@@ -89,14 +96,22 @@ def _walk(
             )
 
 
+def _large_generated(raw: io.BufferedReader, size: int) -> bool:
+    """Whether a file over MAX_FILE_BYTES starts with the generated header (its first
+    bytes looked at without reading it) and is small enough to read all the same."""
+    head = raw.peek(_HEAD_BYTES)[:_HEAD_BYTES].decode("utf-8", errors="replace")
+    return size <= MAX_GENERATED_BYTES and is_generated_text(head)
+
+
 def _read(path: str, rel: str, link: bool) -> TreeFile:
     if link:
         return TreeFile(rel, None, error="a symbolic link: not followed")
     try:
-        with open(path, encoding="utf-8") as stream:
-            if os.fstat(stream.fileno()).st_size > MAX_FILE_BYTES:
+        with open(path, "rb") as raw:
+            size = os.fstat(raw.fileno()).st_size
+            if size > MAX_FILE_BYTES and not _large_generated(raw, size):
                 return TreeFile(rel, None, error=f"larger than {MAX_FILE_BYTES} bytes: not read")
-            text = stream.read()
+            text = io.TextIOWrapper(raw, encoding="utf-8").read()  # as open(path) reads
     except (OSError, UnicodeDecodeError) as error:
         return TreeFile(rel, None, error=f"cannot be read: {error}")
     return TreeFile(rel, text, generated=is_generated_text(text))

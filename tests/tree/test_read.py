@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from compiler.core.generated import markdown_header
 from compiler.tree import Inventory
-from compiler.tree.read import read_tree
+from compiler.tree.read import MAX_FILE_BYTES, read_tree
 from tests.conftest import REPO, realworld_dir, require_tool
 from tests.tree.helpers import tree_of, write_files
 
@@ -206,3 +207,25 @@ def test_the_walk_lists_links_and_folders_and_skips_what_it_must(tmp_path: Path)
         "top.yaml", "a/kustomization.yaml", "a/c/deep.yml", "b/a.yaml", "b/z.yaml"
     ]  # fmt: skip
     assert read_tree(tmp_path / "missing", "missing").files == {}
+
+
+def test_a_large_generated_file_is_read_and_a_large_hand_written_one_is_not(
+    tmp_path: Path,
+) -> None:
+    """The docs of 1,000 services pass 2 MiB: a generated page that size is the compiler's,
+    read to be compared, not a hand-written file in the way of the next compile."""
+    row = "| a | b | c |\n" * (MAX_FILE_BYTES // 14 + 1)
+    inventory = tree_of(
+        tmp_path,
+        {
+            "docs/backups.md": markdown_header(("policies/cluster.yaml",)) + row,
+            "apps/big.yaml": "kind: ConfigMap\r\ndata:\r\n" + "  k: v\r\n" * 400_000,
+            "apps/crlf.yaml": "kind: ConfigMap\r\nmetadata: {name: c}\r\n",
+        },
+    )
+    page = inventory.files["docs/backups.md"]
+    assert page.generated and page.text is not None and page.text.endswith(row)
+    assert inventory.generated_text("docs/backups.md") == page.text
+    big = inventory.files["apps/big.yaml"]
+    assert big.text is None and big.error == f"larger than {MAX_FILE_BYTES} bytes: not read"
+    assert inventory.files["apps/crlf.yaml"].text == "kind: ConfigMap\nmetadata: {name: c}\n"
