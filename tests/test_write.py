@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from compiler.core import recovery
 from compiler.core.generated import HEADER_MARK
 from compiler.plan.wiring import with_component
 from compiler.tree.read import read_tree
@@ -59,6 +60,25 @@ def test_first_compile_writes_everything(root: Path) -> None:
     assert changes.drift
     apply(changes)
     assert _tree(root) == outputs
+
+
+def test_a_write_cleans_up_with_the_journal_it_committed(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the commit the staging folder goes without its journal being read back (and
+    its paths checked again): the run wrote that journal itself a moment before."""
+
+    def unread(staging: Path, home: Path) -> None:
+        raise AssertionError(f"{staging}'s journal was read back")
+
+    monkeypatch.setattr(recovery, "read_journal", unread)
+    (root / APP / "backup").mkdir(parents=True)
+    (root / APP / "backup" / "stale.yaml").write_text(gen("x: 1\n"))
+    changes = compare(root, {f"{APP}/backup/a.yaml": gen("a: 1\n")})
+    assert changes.deletes == (f"{APP}/backup/stale.yaml",)
+    written = apply(changes)
+    assert written.problems == ()
+    assert _tree(root) == {f"{APP}/backup/a.yaml": gen("a: 1\n")}  # no staging folder left
 
 
 def test_unchanged_files_are_not_rewritten(root: Path) -> None:

@@ -49,9 +49,11 @@ class Recovery:
     detail: str = ""
 
 
-def settle(staging: Path, home: Path) -> Recovery:
-    """Roll back or finish the write of ``staging`` (its lock held), then remove it."""
-    journal = read_journal(staging, home)
+def settle(staging: Path, home: Path, journal: Journal | None = None) -> Recovery:
+    """Roll back or finish the write of ``staging`` (its lock held), then remove it.
+    ``journal`` is the one the caller has just written there, when it has one: read back
+    from disk otherwise, and checked (its paths stay in the home) before it is trusted."""
+    journal = journal or read_journal(staging, home)
     if journal is None:
         discard(staging)
         return Recovery(staging, DISCARDED)
