@@ -109,55 +109,59 @@ def _key(key: object) -> str:
     return key
 
 
-def _value_lines(value: object, indent: int) -> tuple[str, list[str]]:
-    """What follows ``key:`` or ``- `` on its line, and the lines below it."""
+def _value_lines(value: object, indent: int, flux: bool) -> tuple[str, list[str]]:
+    """What follows ``key:`` or ``- `` on its line, and the lines below it (``flux``: a
+    string's ``${`` written ``$${``, see :func:`flux_escaped`)."""
+    if flux and isinstance(value, str):
+        value = value.replace("${", "$${")
     if type(value) is str and "\n" not in value:  # the common case, before the ABC checks
         return " " + scalar(value), []
     if isinstance(value, Mapping):
-        return ("", _mapping(value, indent)) if value else (" {}", [])
+        return ("", _mapping(value, indent, flux)) if value else (" {}", [])
     if isinstance(value, list | tuple):
-        return ("", _sequence(value, indent)) if value else (" []", [])
+        return ("", _sequence(value, indent, flux)) if value else (" []", [])
     if isinstance(value, str) and "\n" in value and _block_ok(value):
         head, *body = _literal(value, indent)
         return " " + head, body
     return " " + scalar(value), []
 
 
-def _mapping(value: Mapping[Any, Any], indent: int) -> list[str]:
+def _mapping(value: Mapping[Any, Any], indent: int, flux: bool) -> list[str]:
     pad = " " * indent
     lines: list[str] = []
     for key, item in value.items():
-        head, body = _value_lines(item, indent + INDENT)
+        head, body = _value_lines(item, indent + INDENT, flux)
         lines.append(f"{pad}{_key(key)}:{head}")
         lines.extend(body)
     return lines
 
 
-def _sequence(value: Sequence[Any], indent: int) -> list[str]:
+def _sequence(value: Sequence[Any], indent: int, flux: bool) -> list[str]:
     pad = " " * indent
     lines: list[str] = []
     for item in value:
         if isinstance(item, Mapping) and item:
-            inner = _mapping(item, indent + INDENT)
+            inner = _mapping(item, indent + INDENT, flux)
             lines.append(f"{pad}- {inner[0].lstrip()}")
             lines.extend(inner[1:])
         elif isinstance(item, list | tuple) and item:
-            inner = _sequence(item, indent + INDENT)
+            inner = _sequence(item, indent + INDENT, flux)
             lines.append(f"{pad}- {inner[0].lstrip()}")
             lines.extend(inner[1:])
         else:
-            head, body = _value_lines(item, indent + INDENT)
+            head, body = _value_lines(item, indent + INDENT, flux)
             lines.append(f"{pad}-{head}")
             lines.extend(body)
     return lines
 
 
-def dump(value: Mapping[str, Any] | Sequence[Any]) -> str:
-    """One value (a mapping or a sequence) as block YAML text, no document marker."""
+def dump(value: Mapping[str, Any] | Sequence[Any], *, flux: bool = False) -> str:
+    """One value (a mapping or a sequence) as block YAML text, no document marker;
+    ``flux`` escapes substitutions as :func:`flux_escaped` does, without copying."""
     if isinstance(value, Mapping):
-        lines = _mapping(value, 0)
+        lines = _mapping(value, 0, flux)
     elif isinstance(value, list | tuple):
-        lines = _sequence(value, 0)
+        lines = _sequence(value, 0, flux)
     else:
         raise EmitError("a YAML document must be a mapping or a sequence")
     if not lines:
@@ -187,5 +191,4 @@ def dump_documents(
     documents: Sequence[Mapping[str, Any] | Sequence[Any]], *, flux: bool = False
 ) -> str:
     """Several documents, each starting with ``---``; ``flux`` escapes substitutions."""
-    prepared = [flux_escaped(d) for d in documents] if flux else documents
-    return "".join("---\n" + dump(document) for document in prepared)
+    return "".join("---\n" + dump(document, flux=flux) for document in documents)

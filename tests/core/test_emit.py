@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from compiler.core.emit import EmitError, dump, dump_documents, plain_ok, scalar
+from compiler.core.emit import EmitError, dump, dump_documents, flux_escaped, plain_ok, scalar
 from tests.support.validation import kustomize_build
 
 
@@ -223,3 +225,23 @@ def test_go_readers_read_every_string_back(tmp_path: Path, kubectl: str) -> None
     # BaseLoader: every scalar a string (kustomize writes `=` plain, which PyYAML would refuse)
     (built,) = yaml.load_all(kustomize_build(tmp_path, kubectl=kubectl), Loader=yaml.BaseLoader)
     assert built["data"] == data
+
+
+_KEYS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", max_size=8).map("key".__add__)
+_STRINGS = st.lists(st.sampled_from(["${", "$${", "$", "{", "}", "a", " ", "\n", "VAR", ":"]))
+_LEAVES = st.one_of(_STRINGS.map("".join), st.integers(), st.booleans())
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_KEYS, _VALUES, min_size=1, max_size=5))
+def test_escaping_while_writing_is_escaping_a_copy_first(document: dict[str, Any]) -> None:
+    """``dump(flux=True)`` escapes each string as it writes it: the same text as writing
+    the escaped copy :func:`flux_escaped` makes, and it reads back as that copy."""
+    text = dump(document, flux=True)
+    assert text == dump(flux_escaped(document))
+    assert _yaml11(text) == flux_escaped(document)
