@@ -240,6 +240,8 @@ class Converter:
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         tag = node.tag
+        if tag == _STR:  # most scalars: a plain tag, kept as written
+            return node.value
         self._tag(node, "scalar")
         if tag.endswith((":int", ":float")):
             try:
