@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from compiler.model.cluster import ClassDefaults, ClusterSpec, S3Target
 from compiler.policies import Policies, ServiceSource
@@ -18,6 +19,9 @@ class EffectiveService:
     rpo: int
     rto: int
     methods: tuple[str, ...]
+    memo: dict[object, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """What tools derive from the service, kept by them under their own keys: a tool's
+    setup is asked for by a dozen planners and rules per service."""
 
     @property
     def key(self) -> str:

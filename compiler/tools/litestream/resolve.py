@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from typing import cast
 
 from compiler.analyse import EffectiveService
 from compiler.model.cluster import ClusterSpec
@@ -159,7 +160,15 @@ def _database(
 
 
 def resolve(cluster: ClusterSpec, service: EffectiveService) -> ServiceLitestream | None:
-    """The service's Litestream setup, or None when it declares no SQLite database."""
+    """The service's Litestream setup, or None when it declares no SQLite database; made
+    once per service and cluster policy (planners and rules ask 13 times per service)."""
+    known = service.memo.get(resolve)
+    if known is None or known[0] is not cluster:
+        known = service.memo[resolve] = (cluster, _resolved(cluster, service))
+    return cast(ServiceLitestream | None, known[1])
+
+
+def _resolved(cluster: ClusterSpec, service: EffectiveService) -> ServiceLitestream | None:
     version = service_version(cluster, service)
     spec = service.source.policy.spec
     settings = CLUSTER.of(cluster)
