@@ -40,24 +40,29 @@ RULES = (POLICY_SET, CREDENTIALS)
 _INLINE = {"accesskeyid", "secretaccesskey"}
 
 
-def _strings(node: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
+_Found = tuple[PathKey, str, bool, str]
+
+
+def _strings(node: Any, path: PathKey, key: str, secretish: bool) -> Iterator[_Found]:
+    """Every string below ``node``: its path, the last key on the way, and whether a key
+    on the way is secret-like (each key is looked at once, not once per string)."""
     if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _strings(value, (*path, str(key)))
+        for raw, value in node.items():
+            name = str(raw)
+            below = secretish or secret_like_key(name)
+            yield from _strings(value, (*path, name), name, below)
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from _strings(value, (*path, index))
+            yield from _strings(value, (*path, index), key, secretish)
     elif isinstance(node, str):
-        yield path, node
+        yield path, key, secretish, node
 
 
 def credential_problems(doc: Document) -> list[Diagnostic]:
     """BP365 for every credential-shaped value of a loaded document (before its model)."""
     found = []
-    for path, value in _strings(doc.data, ()):
-        keys = [str(p) for p in path if isinstance(p, str)]
-        inline = bool(keys) and keys[-1].lower() in _INLINE
-        secretish = any(secret_like_key(k) for k in keys)
+    for path, key, secretish, value in _strings(doc.data, (), "", False):
+        inline = key.lower() in _INLINE
         if inline or credential_shaped(value) or (secretish and random_token(value)):
             where = ".".join(str(p) for p in path)
             found.append(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from compiler.policies import load_policies
+from compiler.load import Document
+from compiler.policies import credential_problems, load_policies
 from compiler.registry import DEFAULT
 
 BASE = Path(__file__).parent / "cases" / "base" / "policies"
@@ -85,3 +86,26 @@ def test_problems_of_every_file_are_collected(tmp_path: Path) -> None:
         ("policies/services/c.yaml", "BP110"),
         ("policies/services/c.yaml", "BP110"),
     ]
+
+
+TOKEN = "q7Hk2ZpX9wLr4TbN8vYc3Jd"  # a random-looking token (not a real credential)
+
+
+def test_credentials_are_found_by_the_keys_above_them_at_any_depth() -> None:
+    """BP365: an inline key field with any value; a random token below a secret-like key,
+    however deep and through lists; the same token below ordinary keys is not one."""
+    data = {
+        "spec": {
+            "targets": [{"s3": {"secretAccessKey": "short"}}],
+            "apiToken": {"items": [{"value": TOKEN}, "plain"]},
+            "owner": TOKEN,
+            "notes": ["nothing here", {"password": ["a", [TOKEN]]}],
+        }
+    }
+    found = [(d.rule, d.message.split(":")[0]) for d in credential_problems(Document("p", data))]
+    assert found == [
+        ("BP365", "spec.targets.0.s3.secretAccessKey"),
+        ("BP365", "spec.apiToken.items.0.value"),
+        ("BP365", "spec.notes.1.password.1.0"),
+    ]
+    assert all(TOKEN not in d.message for d in credential_problems(Document("p", data)))
