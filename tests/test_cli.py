@@ -387,3 +387,18 @@ def test_the_cli_exits_with_its_code_and_all_its_output(
     assert done.returncode == status
     assert done.stdout == "x" * 1_000_000
     assert done.stderr == "to stderr" + message
+
+
+def test_under_a_profiler_the_exit_is_pythons_own(tmp_path: Path, repo: Path) -> None:
+    """``python -m cProfile -o FILE -m compiler`` still writes its FILE: a profiler (or
+    coverage) saves at exit, which ``os._exit`` would skip."""
+    stats = tmp_path / "validate.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "compiler", "validate"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert stats.stat().st_size > 0
