@@ -81,4 +81,5 @@ def after_compile(inventory: Inventory, plan: Plan) -> Inventory:
         kustomizations=kustomizations,
         flux_kustomizations=tuple(flux),
         folders=frozenset(folders),
+        parsed={p: d for p, d in inventory.parsed.items() if p not in planned},
     )
