@@ -11,12 +11,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from compiler.cli.main import cli
+from tests.support.files import REPO as REPO
+from tests.support.files import copy_example
 from tests.support.validation.schemas import SchemaRegistry
 
 # The session's SeaweedFS and per-test buckets: s3_server, s3_bucket, s3_buckets.
 pytest_plugins = ["tests.support.fixtures"]
 
-REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI") == "true"
 # Restore-test deadlines are judged on one fixed day, in this process and in every command
 # the tests start (SOURCE_DATE_EPOCH, like --today): the suite does not change with the date.
@@ -79,9 +80,7 @@ def repo() -> Path:
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     """A private copy of policies/ and out/ to compile into."""
-    shutil.copytree(REPO / "policies", tmp_path / "policies")
-    shutil.copytree(REPO / "out", tmp_path / "out")
-    return tmp_path
+    return copy_example(tmp_path)
 
 
 RunCli = Callable[..., Result]

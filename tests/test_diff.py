@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, RunCli, require_tool
+from tests.conftest import RunCli, require_tool
+from tests.support.files import copy_example
 
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
 PAPERLESS = "policies/services/paperless.yaml"
@@ -19,8 +20,7 @@ PAPERLESS = "policies/services/paperless.yaml"
 def repo(tmp_path: Path) -> Path:
     """The example in a git repository of its own, committed."""
     require_tool("git", shutil.which("git") is not None)
-    shutil.copytree(REPO / "policies", tmp_path / "policies")
-    shutil.copytree(REPO / "out", tmp_path / "out")
+    copy_example(tmp_path)
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
         subprocess.run([*GIT, *args], cwd=tmp_path, check=True, capture_output=True)
     return tmp_path

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from compiler.load import load_file, load_text
 from compiler.pipeline.build import build
 from compiler.tools.litestream.cleanup import script_text
 from tests.conftest import REPO
+from tests.support.files import copy_example
 
 DANGEROUS = [
     "\n", "---", ": ", " #", "${X}", "$${X}", "$(id)", "`id`", "'", '"', "\x07", "\u2028",
@@ -74,10 +74,7 @@ def _set(data: Any, path: PathKey, value: str) -> None:
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("example")
-    shutil.copytree(REPO / "policies", root / "policies")
-    shutil.copytree(REPO / "out", root / "out")
-    return root
+    return copy_example(tmp_path_factory.mktemp("example"))
 
 
 def _check_outputs(outputs: dict[str, str]) -> None:

@@ -21,6 +21,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import require_tool
+from tests.support.files import copy_example
 
 REPO = Path(__file__).resolve().parent.parent
 SNIPPET = re.compile(r"```yaml\n(repos:\n.*?)```", re.DOTALL)
@@ -100,9 +101,7 @@ def hooks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str
 def user_repo(hooks: tuple[Path, dict[str, str]]) -> Path:
     """The example homelab with the README's hooks installed (pre-commit install)."""
     clone, env = hooks
-    root = clone.parent / "user-repo"
-    shutil.copytree(REPO / "policies", root / "policies")
-    shutil.copytree(REPO / "out", root / "out")
+    root = copy_example(clone.parent / "user-repo")
     config = readme_snippet()
     repos = config["repos"]
     assert isinstance(repos, list) and len(repos) == 1

@@ -8,10 +8,10 @@ from typing import Any
 
 from compiler.config import RunConfig
 from compiler.pipeline.drill import DrillResult, drill
+from tests.support.files import REPO as REPO
 from tests.support.files import copy_example as copy_example
 from tests.support.files import load_all as load_all
 
-REPO = Path(__file__).resolve().parents[2]
 DAY = dt.date(2026, 12, 6)
 # One test of each type in the example's plan.
 EXAMPLE_TESTS = {

@@ -11,10 +11,9 @@ from ruamel.yaml import YAML
 from compiler.config import RunConfig
 from compiler.core.diagnostics import Diagnostic
 from compiler.pipeline.build import BuildResult, build
+from tests.support.files import REPO as REPO
 from tests.support.files import copy_example as copy_example
 from tests.support.files import load_all as load_all
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def compile_tree(root: Path) -> BuildResult:

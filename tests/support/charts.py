@@ -57,10 +57,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 
+from tests.support.files import REPO
+
 if TYPE_CHECKING:
     import helm_python
 
-REPO = Path(__file__).resolve().parents[2]
 CHARTS_ENV = "BACKUP_POLICY_CHARTS"
 VERSIONS = ("3.7.3", "4.1.1", "5.0.0")
 
