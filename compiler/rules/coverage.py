@@ -57,6 +57,11 @@ def exemption(context: PolicyContext) -> Iterator[Diagnostic]:
 # Per kind of item: how a message names it, and the policy list that backs it up.
 _NAMED = {"pvc": "PVC {!r}", "sqlite": "SQLite database {}", "postgres": "Postgres cluster {}"}
 _LISTED = {"pvc": "volumes", "sqlite": "sqlite", "postgres": "postgres"}
+_EXEMPTABLE = frozenset({"pvc", "sqlite"})  # ``exempt:`` names claims and databases only
+
+
+def _listed(row: Row) -> str:
+    return _LISTED.get(row.item.kind, "volumes")
 
 
 def _what(row: Row) -> str:
@@ -70,10 +75,10 @@ def uncovered_in_policy(row: Row) -> Diagnostic:
     service = row.service
     assert service is not None
     item = row.item
-    listed = _LISTED.get(item.kind, "volumes")
+    listed = _listed(row)
     spec = service.source.policy.spec
     path: PathKey = ("spec", listed) if getattr(spec, listed) else ("spec",)
-    exemptable = item.kind in ("pvc", "sqlite")
+    exemptable = item.kind in _EXEMPTABLE
     return uncovered.at(
         service.source.doc,
         path,
@@ -161,8 +166,8 @@ def uncovered_in_tree(row: Row, inventory: Inventory) -> Diagnostic:
         line,
         col,
         f"{item.namespace}/{item.app}: {_what(row)} is not backed up: no policy covers it",
-        f"write a service policy for the app, with the item under {_LISTED.get(item.kind)}"
-        + (" or exempt" if item.kind in ("pvc", "sqlite") else ""),
+        f"write a service policy for the app, with the item under {_listed(row)}"
+        + (" or exempt" if item.kind in _EXEMPTABLE else ""),
         subjects=(f"{item.kind}/{item.name}", item.name),
     )
 
