@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+
+from msgspec import Struct, field
 
 from compiler.core.paths import repository_root
 from compiler.core.yamlnodes import Limits
@@ -16,8 +17,7 @@ from compiler.core.yamlnodes import Limits
 OutputFormat = Literal["text", "json", "github", "sarif"]
 
 
-@dataclass(frozen=True)
-class RunConfig:
+class RunConfig(Struct, frozen=True, dict=True):
     """Where the policies are, where output goes, and how to report."""
 
     policies: Path = Path("policies")

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from compiler.core.diagnostics import Diagnostic
 from compiler.core.paths import inside
@@ -86,8 +87,7 @@ _BY_KIND = {
 }
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(Struct, frozen=True):
     """One YAML document with the position of every key and value in it."""
 
     file: str

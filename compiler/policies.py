@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from compiler.core.diagnostics import Diagnostic
 from compiler.core.rule import PathKey, Rule
@@ -76,8 +77,7 @@ def credential_problems(doc: Document) -> list[Diagnostic]:
     return found
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(Struct, frozen=True):
     """A validated policy of one kind with the document it came from."""
 
     doc: Document
@@ -87,23 +87,19 @@ class Source:
         return self.doc.file
 
 
-@dataclass(frozen=True)
-class ClusterSource(Source):
+class ClusterSource(Source, frozen=True):
     policy: ClusterPolicy
 
 
-@dataclass(frozen=True)
-class ServiceSource(Source):
+class ServiceSource(Source, frozen=True):
     policy: ServicePolicy
 
 
-@dataclass(frozen=True)
-class PlanSource(Source):
+class PlanSource(Source, frozen=True):
     policy: RestoreTestPlan
 
 
-@dataclass(frozen=True)
-class Policies:
+class Policies(Struct, frozen=True):
     """Everything read from a policy directory, services sorted by namespace/name."""
 
     cluster: ClusterSource

@@ -7,7 +7,7 @@ runs the policy and tree rules among them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from compiler import load, policies, verify, write_rules
 from compiler.core.rule import Rule
@@ -66,8 +66,7 @@ def collect(tools: tuple[Tool, ...]) -> tuple[Rule, ...]:
     return tuple(sorted(found, key=lambda rule: rule.id))
 
 
-@dataclass(frozen=True)
-class Toolset:
+class Toolset(Struct, frozen=True):
     """The tools of a run with the policy models and the rules that come with them."""
 
     tools: tuple[Tool, ...]

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from compiler import __version__
 from compiler.config import RunConfig
@@ -33,8 +34,7 @@ _RESET = "\x1b[0m"
 _SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(Struct, frozen=True):
     """A command's result as data: diagnostics, its own output, summary and payload."""
 
     command: str

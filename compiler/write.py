@@ -39,8 +39,9 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from compiler.core import recovery
 from compiler.core.diagnostics import Diagnostic
@@ -55,8 +56,7 @@ from compiler.write_rules import OUT_OF_DATE, WRITE_FAILED
 SCANNED_DIRS = ("kubernetes/", "docs/")
 
 
-@dataclass(frozen=True)
-class Changes:
+class Changes(Struct, frozen=True):
     """What a compile would do to the output tree (paths relative to its root)."""
 
     root: Path
@@ -140,8 +140,7 @@ def unified_diff(changes: Changes, shown_root: str) -> str:
     return "".join(chunks)
 
 
-@dataclass(frozen=True)
-class Written:
+class Written(Struct, frozen=True):
     """What :func:`apply` did: the app kustomizations ``--fix`` rewrote, and BP407 problems
     (an error: nothing was changed; a warning: the tree is new, a clean-up failed)."""
 
@@ -207,8 +206,7 @@ def apply_wiring(root: Path, wiring: tuple[Wiring, ...]) -> list[str]:
     return list(apply(Changes(root), wiring=wiring).fixed)
 
 
-@dataclass(frozen=True)
-class Recovered:
+class Recovered(Struct, frozen=True):
     """What recovery did (notes for the report) and what stops the run (BP407)."""
 
     notes: tuple[str, ...] = ()

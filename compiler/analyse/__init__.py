@@ -7,8 +7,9 @@ copies it makes; it never names a tool.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
+
+from msgspec import Struct
 
 from compiler.analyse.coverage import (
     Copy,
@@ -40,8 +41,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(Struct, frozen=True):
     """The policies and the services resolved from them: what a tool's analysis reads."""
 
     policies: Policies
@@ -52,8 +52,7 @@ class Scope:
         return self.policies.cluster.policy.spec
 
 
-@dataclass(frozen=True)
-class TargetRef:
+class TargetRef(Struct, frozen=True):
     """A tool setting in the cluster policy that names a target of ``spec.targets``."""
 
     tool: str
@@ -92,8 +91,7 @@ class ToolAnalysis(Protocol):
     ) -> Iterable[Copy]: ...
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(Struct, frozen=True):
     """The policies with everything derived from them that later stages need."""
 
     policies: Policies

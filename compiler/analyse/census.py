@@ -12,8 +12,9 @@ folder; otherwise to the Flux Kustomization that applies it, or to its folder.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Literal
+
+from msgspec import Struct
 
 from compiler.analyse.coverage import Coverage
 from compiler.analyse.effective import EffectiveService
@@ -24,8 +25,7 @@ from compiler.tree.claims import app_claims
 State = Literal["covered", "exempt", "uncovered", "unknown"]
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(Struct, frozen=True):
     """One line of ``backup-policy coverage``."""
 
     item: TreeItem

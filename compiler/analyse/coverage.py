@@ -14,8 +14,10 @@ does not count.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Literal
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from compiler.analyse.effective import EffectiveService
 from compiler.core.rule import PathKey
@@ -25,8 +27,7 @@ ItemKind = Literal["pvc", "sqlite", "postgres"]
 LIVE_DATABASES: frozenset[str] = frozenset({"sqlite", "postgres"})
 
 
-@dataclass(frozen=True)
-class DataItem:
+class DataItem(Struct, frozen=True):
     """Something whose loss matters: ``claim`` is the PVC that holds it, if any."""
 
     kind: ItemKind
@@ -37,8 +38,7 @@ class DataItem:
     """Other names people use for it (the claim, the volume, the file path)."""
 
 
-@dataclass(frozen=True)
-class Copy:
+class Copy(Struct, frozen=True):
     """One way an item is copied: method, where to, how far apart copies can be."""
 
     method: str
@@ -58,8 +58,7 @@ class Copy:
         return self.separate and self.consistent
 
 
-@dataclass(frozen=True)
-class Coverage:
+class Coverage(Struct, frozen=True):
     """The copies of one data item and the RPO they achieve."""
 
     service: EffectiveService

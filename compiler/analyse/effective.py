@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
+
+from msgspec import Struct
 
 from compiler.model.cluster import ClassDefaults, ClusterSpec, S3Target
 from compiler.policies import Policies, ServiceSource
 
 
-@dataclass(frozen=True)
-class EffectiveService:
+class EffectiveService(Struct, frozen=True, dict=True):
     """A service with its class resolved: declared RPO/RTO and the methods that apply."""
 
     source: ServiceSource
@@ -19,9 +20,12 @@ class EffectiveService:
     rpo: int
     rto: int
     methods: tuple[str, ...]
-    memo: dict[object, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
-    """What tools derive from the service, kept by them under their own keys: a tool's
-    setup is asked for by a dozen planners and rules per service."""
+
+    @cached_property
+    def memo(self) -> dict[object, Any]:
+        """What tools derive from the service, kept by them under their own keys: a tool's
+        setup is asked for by a dozen planners and rules per service."""
+        return {}
 
     @property
     def key(self) -> str:

@@ -10,7 +10,8 @@ that never passed is due from the start.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from compiler.analyse.effective import EffectiveService
 from compiler.model.restore import RestoreTest, Run
@@ -18,8 +19,7 @@ from compiler.model.types import FREQUENCY_DAYS
 from compiler.policies import Policies
 
 
-@dataclass(frozen=True)
-class Standing:
+class Standing(Struct, frozen=True):
     """Where one restore test stands on a day."""
 
     test: RestoreTest
@@ -39,8 +39,7 @@ class Standing:
         return self.last_run is not None and self.last_run.result != "passed"
 
 
-@dataclass(frozen=True)
-class RtoEvidence:
+class RtoEvidence(Struct, frozen=True):
     """The last passing run that covers a service, with a measured duration."""
 
     test: RestoreTest

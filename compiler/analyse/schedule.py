@@ -8,9 +8,10 @@ Pinned (H-free) expressions are kept as written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
+
+from msgspec import Struct, field
 
 from compiler.core import cron
 
@@ -22,8 +23,7 @@ MAX_SHIFT_MINUTES = 240
 JobRole = Literal["backup", "maintenance", "light"]
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(Struct, frozen=True):
     """A scheduled job before resolution."""
 
     seed: str
@@ -34,8 +34,7 @@ class Job:
     origin: tuple[str | int, ...] = ()
 
 
-@dataclass
-class ScheduleBook:
+class ScheduleBook(Struct):
     """Resolved crons by seed, plus the occupation of each target's week."""
 
     resolved: dict[str, str] = field(default_factory=dict)

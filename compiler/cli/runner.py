@@ -94,10 +94,11 @@ def common(func: Callable[..., Any], formats: tuple[str, ...] = FORMATS) -> Call
         default=None,
         help="Judge expiry dates and deadlines on this date (YYYY-MM-DD), not today.",
     )(func)
+    defaults = Limits()
     for name, default, meaning in (
-        ("--max-bytes", Limits.max_bytes, "Largest policy file read, in bytes."),
-        ("--max-depth", Limits.max_depth, "Deepest nesting of a policy file."),
-        ("--max-nodes", Limits.max_nodes, "Most values of a policy document, aliases expanded."),
+        ("--max-bytes", defaults.max_bytes, "Largest policy file read, in bytes."),
+        ("--max-depth", defaults.max_depth, "Deepest nesting of a policy file."),
+        ("--max-nodes", defaults.max_nodes, "Most values of a policy document, aliases expanded."),
     ):
         option = click.option(name, type=click.IntRange(min=1), default=default, help=meaning)
         func = option(func)

@@ -7,7 +7,8 @@ under ``--strict``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from msgspec import Struct
+from msgspec.structs import replace
 
 from compiler.config import RunConfig
 from compiler.pipeline import Result
@@ -19,8 +20,7 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(Struct, frozen=True):
     """What the CLI prints (stdout, stderr) and the exit code it returns."""
 
     exit_code: int

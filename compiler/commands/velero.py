@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import get_args
+
+from msgspec import Struct
 
 from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, finish, usage
 from compiler.config import RunConfig
@@ -26,8 +27,7 @@ _TOPIC = re.compile(r"^[a-z0-9]([-a-z0-9]{0,57}[a-z0-9])?$")
 CLASSES: tuple[str, ...] = get_args(Classification)
 
 
-@dataclass(frozen=True)
-class PreUpgradeRequest:
+class PreUpgradeRequest(Struct, frozen=True):
     topic: str
     classes: tuple[str, ...]
     write: bool

@@ -12,8 +12,9 @@ import calendar
 import hashlib
 import itertools
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+
+from msgspec import Struct
 
 from compiler.core.secrets import shown
 
@@ -55,8 +56,7 @@ class CronError(ValueError):
     """An expression that is not a valid cron schedule."""
 
 
-@dataclass(frozen=True)
-class Cron:
+class Cron(Struct, frozen=True):
     """A parsed schedule: the sets of values each field allows."""
 
     minutes: frozenset[int]

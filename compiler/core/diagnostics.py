@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
+
+from msgspec import Struct, field
 
 Level = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, order=True)
-class Diagnostic:
+class Diagnostic(Struct, frozen=True, order=True):
     """A problem at a 1-based line and column of a file.
 
     ``line``/``col`` are 0 when the problem has no position (e.g. a missing file).
@@ -35,15 +36,14 @@ class Diagnostic:
         return text
 
 
-@dataclass
-class Diagnostics:
+class Diagnostics(Struct, dict=True):
     """An ordered, de-duplicated collection of problems of one run."""
 
     items: list[Diagnostic] = field(default_factory=list)
-    _seen: set[Diagnostic] = field(default_factory=set, init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        self._seen.update(self.items)
+    @cached_property
+    def _seen(self) -> set[Diagnostic]:
+        return set(self.items)
 
     def add(self, diagnostic: Diagnostic) -> None:
         if diagnostic not in self._seen:  # a set: a list scan is quadratic in the problems

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 VARIABLE = r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::=[^${}\s]+)?\}"
 _WHOLE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::=([^${}\s]+))?\}$")
@@ -25,8 +26,7 @@ _RUNTIME = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class FluxVariable:
+class FluxVariable(Struct, frozen=True):
     name: str
     default: str | None
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from msgspec import Struct
 
 from compiler.core.paths import LinkWalk, inside, symlink_between
 
@@ -33,8 +34,7 @@ class JournalError(ValueError):
     """A journal that cannot be read or names a path the compiler would never write."""
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(Struct, frozen=True):
     """One target: ``new`` when a file is put there, ``old`` when one was there before."""
 
     target: str
@@ -42,8 +42,7 @@ class Operation:
     old: bool
 
 
-@dataclass(frozen=True)
-class Journal:
+class Journal(Struct, frozen=True):
     root: str
     operations: tuple[Operation, ...]
     created: tuple[str, ...] = ()

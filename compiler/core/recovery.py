@@ -16,8 +16,9 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from compiler.core.journal import (
     COMMITTED,
@@ -38,8 +39,7 @@ ROLLED_BACK, FINISHED, DISCARDED = "rolled back", "finished", "discarded"
 BUSY, REFUSED = "busy", "refused"
 
 
-@dataclass(frozen=True)
-class Recovery:
+class Recovery(Struct, frozen=True):
     """What recovery did with one staging folder (``detail`` says why for busy/refused)."""
 
     staging: Path

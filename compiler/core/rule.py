@@ -9,8 +9,9 @@ diagnostics (:meth:`Rule.at`, :meth:`Rule.diagnostic`), so an ID is never writte
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
 from typing import Protocol
+
+from msgspec import Struct
 
 from compiler.core.diagnostics import Diagnostic, Level
 
@@ -26,8 +27,7 @@ class Locator(Protocol):
     def locate(self, path: PathKey, *, key: bool = False) -> tuple[int, int]: ...
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Struct, frozen=True):
     """A diagnostic ID: ``summary`` is one line, ``doc`` the rest; examples are YAML text.
     ``stage`` says where it is checked: reading ``input``, ``policy`` rules, ``tree`` rules
     (they also read the output repository) or the ``output`` (a compiler bug)."""

@@ -30,9 +30,10 @@ import stat
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import NoReturn
+
+from msgspec.structs import replace
 
 from compiler.core.journal import (
     COMMITTED,

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import operator
 import re
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import yaml
+from msgspec import Struct, field
 
 from compiler.core.rule import PathKey
 
@@ -29,8 +29,7 @@ _PLAIN_TAGS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(Struct, frozen=True):
     """Bounds on one YAML file (``--max-*`` options); generous for any real policy."""
 
     max_bytes: int = 1024 * 1024
@@ -161,8 +160,7 @@ def _number(tag: str, value: str) -> Any:
     return float(value)
 
 
-@dataclass
-class Converter:
+class Converter(Struct):
     """One document's node graph to data, recording positions of keys and values."""
 
     strict: bool

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import types
 import typing
-from dataclasses import dataclass
 from typing import Any, Union
 
+from msgspec import Struct
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
@@ -63,8 +63,7 @@ _YAML_TYPES = {
 }
 
 
-@dataclass(frozen=True)
-class Built:
+class Built(Struct, frozen=True):
     """A validated policy and the document it came from (for positions)."""
 
     policy: PolicyModel

@@ -10,10 +10,10 @@ messages (did-you-mean over the allowed keys) and the positions cover it like an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from types import GenericAlias
 from typing import Annotated, Any, Generic, Literal, TypeVar, cast
 
+from msgspec import Struct
 from pydantic import AfterValidator, BaseModel, Field, create_model
 
 from compiler.core.secrets import shown
@@ -27,8 +27,7 @@ Place = Literal["cluster", "class", "service", "namespaces"]
 PolicyModel = ClusterPolicy | ServicePolicy | RestoreTestPlan
 
 
-@dataclass(frozen=True)
-class Slot(Generic[T]):
+class Slot(Struct, Generic[T], frozen=True):
     """A field a tool adds to the format: on the cluster spec, a class, a service or
     ``namespaces``. ``of`` reads it back with the type the slot declares."""
 
@@ -51,8 +50,7 @@ class Slot(Generic[T]):
         return cast(T, getattr(model, self.attribute))
 
 
-@dataclass(frozen=True)
-class PolicyKinds:
+class PolicyKinds(Struct, frozen=True):
     """The composed model of each ``kind`` a policy file may have."""
 
     cluster: type[ClusterPolicy]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Annotated, Literal, Protocol, TypeVar
 
+from msgspec import Struct
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -55,8 +55,7 @@ MODEL_CONFIG = ConfigDict(
 )
 
 
-@dataclass(frozen=True)
-class Form:
+class Form(Struct, frozen=True):
     """How a value of a constrained string type is written, e.g. "an absolute path, e.g.
     /data/app.db": the hint of a value that does not match (``expected <form>``), and the
     type's JSON Schema description wherever its field does not describe it."""

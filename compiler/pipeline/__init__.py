@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from compiler.analyse import Analysis
 from compiler.core.diagnostics import Diagnostics
@@ -20,8 +21,7 @@ from compiler.policies import Policies
 from compiler.rules.acknowledge import Acknowledged, acknowledge
 
 
-@dataclass
-class Timings:
+class Timings(Struct):
     """Seconds spent per stage (reported by the benchmark and ``--verbose``).
 
     Each stage ends with :meth:`add`, which returns the start of the next one: a subclass
@@ -40,8 +40,7 @@ class Timings:
         return now
 
 
-@dataclass
-class Result:
+class Result(Struct):
     """Everything a run found out; commands decide what to print and the exit code."""
 
     diagnostics: Diagnostics = field(default_factory=Diagnostics)

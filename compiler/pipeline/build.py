@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.config import RunConfig
@@ -24,7 +23,6 @@ from compiler.verify import verify_rendered
 from compiler.write import SCANNED_DIRS, Changes, compare
 
 
-@dataclass
 class BuildResult(Result):
     """A validate result plus the tree, the plan, the rendered files and the changes."""
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from compiler.analyse import EffectiveService
 from compiler.core.durations import format_duration
@@ -34,16 +35,14 @@ COLD_START = DrillStep(
 _SECRET = "jq '{apiVersion, kind, type, data, metadata: {name: .metadata.name}}'"
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(Struct, frozen=True):
     """Steps under one heading (a tool, or a service of the runbook; '' for none)."""
 
     title: str
     steps: tuple[DrillStep, ...]
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(Struct, frozen=True):
     title: str
     groups: tuple[Group, ...]
 

@@ -9,7 +9,6 @@ the repository because they write there).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from compiler.analyse.census import Row, census
 from compiler.config import RunConfig
@@ -22,7 +21,6 @@ from compiler.tree import Inventory
 from compiler.tree.read import read_tree
 
 
-@dataclass
 class CoverageResult(Result):
     """A validate result (when there are policies), the tree and its census."""
 

@@ -14,8 +14,9 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from compiler.analyse import Analysis
 from compiler.config import RunConfig
@@ -29,8 +30,7 @@ class BaseUnavailable(Exception):
     """The git ref cannot be read (no git, no such ref, not a repository)."""
 
 
-@dataclass(frozen=True)
-class Protection:
+class Protection(Struct, frozen=True):
     """How one data item is protected in one compile."""
 
     methods: frozenset[str]
@@ -44,8 +44,7 @@ class Protection:
 Where = tuple[str, int, int]
 
 
-@dataclass(frozen=True)
-class ItemChange:
+class ItemChange(Struct, frozen=True):
     service: str
     item: str
     names: tuple[str, ...]
@@ -56,8 +55,7 @@ class ItemChange:
     strengthened: tuple[str, ...] = ()
 
 
-@dataclass
-class ProtectionDiff:
+class ProtectionDiff(Struct):
     base: str
     changes: list[ItemChange] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)

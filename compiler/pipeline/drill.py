@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+
+from msgspec import field
 
 from compiler.analyse import Analysis, EffectiveService
 from compiler.analyse.evidence import covers
@@ -42,7 +43,6 @@ from compiler.registry import DEFAULT, Toolset
 from compiler.tree.read import read_tree
 
 
-@dataclass
 class DrillResult(Result):
     """A validate result plus the drill: its test, folder, files and checklist; ``usage``
     says why the command could not start (an unknown test ID), ``problems`` why the files

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from compiler.pipeline.import_apps import (
     app_dir_of,
@@ -38,8 +39,7 @@ CLASSES = {"critical": ("1h", "4h"), "important": ("24h", "24h"), "best-effort":
 API = "backup-policy/v1alpha1"
 
 
-@dataclass
-class Composed:
+class Composed(Struct):
     cluster: dict[str, Any]
     services: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)

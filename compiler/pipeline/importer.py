@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from compiler.analyse import Coverage
 from compiler.config import RunConfig
@@ -39,8 +41,7 @@ HEADER = (
 )
 
 
-@dataclass(frozen=True)
-class ImportRequest:
+class ImportRequest(Struct, frozen=True):
     """``--root`` (None: the cluster policy's output root, else '.') and ``--output``
     (None: the policies folder)."""
 
@@ -48,8 +49,7 @@ class ImportRequest:
     output: Path | None = None
 
 
-@dataclass(frozen=True)
-class Compared:
+class Compared(Struct, frozen=True):
     """One item with a copy today: its methods and effective RPO before and after."""
 
     app: str
@@ -73,7 +73,6 @@ class Compared:
         return ""
 
 
-@dataclass
 class ImportResult(Result):
     inventory: Inventory | None = None
     output: Path | None = None

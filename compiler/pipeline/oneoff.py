@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from compiler.config import RunConfig
 from compiler.core.diagnostics import Diagnostic
@@ -32,8 +33,7 @@ from compiler.write import Changes, apply
 _COMPILE = "run `backup-policy compile`."
 
 
-@dataclass(frozen=True)
-class Folder:
+class Folder(Struct, frozen=True):
     """A folder of one-off files: the output root, the folder relative to it, and the
     folder as commands name it (relative to the working directory)."""
 

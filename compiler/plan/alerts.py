@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
+
+from msgspec import Struct, field
 
 from compiler.analyse import Copy, Coverage, EffectiveService
 from compiler.model.cluster import ClusterSpec
@@ -81,8 +82,7 @@ def service_runbook(service: EffectiveService) -> str:
     return runbook_url("service", service.namespace, service.name)
 
 
-@dataclass(frozen=True)
-class Metric:
+class Metric(Struct, frozen=True):
     """A metric an alert reads, the labels its exporter sets, and where that is defined
     upstream (``repo@tag:path (symbol)``, or how it was verified)."""
 
@@ -92,8 +92,7 @@ class Metric:
     source: str
 
 
-@dataclass(frozen=True)
-class AlertKind:
+class AlertKind(Struct, frozen=True):
     """One kind of alert a tool raises, documented once in ``docs/alerts.md``.
 
     ``template`` is the expression with ``<placeholders>``; ``for_rule`` and
@@ -110,8 +109,7 @@ class AlertKind:
     labels_used: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Subject:
+class Subject(Struct, frozen=True):
     """What a set of rules is about: the severity, runbook and labels they share."""
 
     severity: str
@@ -126,8 +124,7 @@ class Subject:
         )
 
 
-@dataclass(frozen=True)
-class AlertRule:
+class AlertRule(Struct, frozen=True):
     """One Prometheus alerting rule, ready to be written into a ``PrometheusRule``."""
 
     kind: AlertKind
@@ -144,8 +141,7 @@ class AlertRule:
         return self.kind.name
 
 
-@dataclass(frozen=True)
-class SharedAlerts:
+class SharedAlerts(Struct, frozen=True):
     """Rules about shared objects, written as one ``PrometheusRule`` into the shared folder
     that holds those objects (so the rules live and go with what they watch)."""
 
@@ -159,8 +155,7 @@ class SharedAlerts:
 PanelStyle = Literal["bargauge", "timeseries"]
 
 
-@dataclass(frozen=True)
-class Panel:
+class Panel(Struct, frozen=True):
     """A dashboard panel that several tools may fill (panels are matched by title).
 
     ``steps`` are thresholds as (value, colour), the first value ignored (the base colour).
@@ -176,8 +171,7 @@ class Panel:
     min_value: float | None = 0.0
 
 
-@dataclass(frozen=True)
-class PanelQuery:
+class PanelQuery(Struct, frozen=True):
     """One PromQL query of a panel, with the legend Grafana shows for its series."""
 
     panel: Panel

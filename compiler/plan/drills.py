@@ -16,8 +16,9 @@ import hashlib
 import json
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from msgspec import Struct, field
 
 from compiler.analyse import Analysis, EffectiveService
 from compiler.model.cluster import ClusterSpec
@@ -51,8 +52,7 @@ def restore_namespace(namespace: str) -> str:
     return dns_name(namespace, "restore-test")
 
 
-@dataclass(frozen=True)
-class DrillFile:
+class DrillFile(Struct, frozen=True):
     """Manifests of a drill: a file of its folder (``name`` relative to it), the documents
     and the policy files they come from (the restore plan is added)."""
 
@@ -61,8 +61,7 @@ class DrillFile:
     sources: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class DrillStep:
+class DrillStep(Struct, frozen=True):
     """One checklist item: what to do and the exact commands. For full-dr, the service it
     restores ('' for the tool as a whole) and its phase order the runbook."""
 
@@ -72,8 +71,7 @@ class DrillStep:
     phase: int = PHASE_VOLUMES
 
 
-@dataclass(frozen=True)
-class SecretCopy:
+class SecretCopy(Struct, frozen=True):
     """A Secret a drill's pods read in a test namespace, copied from the live namespace."""
 
     name: str
@@ -81,8 +79,7 @@ class SecretCopy:
     target: str
 
 
-@dataclass(frozen=True)
-class DrillPart:
+class DrillPart(Struct, frozen=True):
     """What one tool (named as people write it) contributes to one drill: its steps and
     files, the test namespaces it restores into (created, silenced and deleted by the drill),
     the Secrets they need, the scripts of ``templates/drill/`` its pods run (shipped in the
@@ -112,8 +109,7 @@ def secrets_in_order(found: Iterable[SecretCopy]) -> tuple[SecretCopy, ...]:
     return tuple(sorted(set(found), key=lambda s: (s.target, s.name)))
 
 
-@dataclass(frozen=True)
-class DrillContext:
+class DrillContext(Struct, frozen=True):
     """What a tool drills from: the analysis, the day of the run, the drill's folder
     (``folder`` relative to the output root, ``shown`` as the commands name it) and the
     tree, read once (what the tree's own backup objects say)."""

@@ -8,7 +8,7 @@ kube-prometheus-stack 88.5.3 values.yaml: ``kube-state-metrics.prometheus.monito
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from compiler.plan.alerts import AlertKind, AlertRule, Metric, Subject
 from compiler.plan.promql import duration, selector
@@ -85,8 +85,7 @@ NEVER = AlertKind(
 KINDS = (FAILED, STALE, NEVER)
 
 
-@dataclass(frozen=True)
-class CronJobWatch:
+class CronJobWatch(Struct, frozen=True):
     """A generated CronJob: where, its largest schedule gap and its run deadline (seconds)."""
 
     namespace: str

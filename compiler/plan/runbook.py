@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from msgspec import Struct
 
 from compiler.analyse import EffectiveService
 
@@ -19,8 +20,7 @@ if TYPE_CHECKING:
     from compiler.plan.types import PlanContext
 
 
-@dataclass(frozen=True)
-class RunbookStep:
+class RunbookStep(Struct, frozen=True):
     """One way to restore (part of) a service from one tool's copies.
 
     ``title`` says what is restored from where (``PVC paperless-data from restic``);

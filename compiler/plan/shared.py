@@ -11,7 +11,8 @@ objects of an owner that was not placed elsewhere gets its ``ks.yaml``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from compiler.model.cluster import flux_variables
 from compiler.plan.dashboard import dashboard_folder
@@ -23,8 +24,7 @@ from compiler.plan.types import OutputFile, PlanContext, SharedFolder, SharedPla
 DASHBOARD = "dashboard"
 
 
-@dataclass
-class _Folder:
+class _Folder(Struct):
     files: list[OutputFile] = field(default_factory=list)
     owners: list[str] = field(default_factory=list)
     placed: list[str] = field(default_factory=list)

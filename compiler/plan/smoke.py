@@ -12,8 +12,9 @@ a database in WAL mode.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from compiler.analyse import EffectiveService
 from compiler.model.items import Volume
@@ -34,8 +35,7 @@ SECURITY = {
 RESOURCES = {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "256Mi"}}
 
 
-@dataclass(frozen=True)
-class SmokeCheck:
+class SmokeCheck(Struct, frozen=True):
     """Files that must exist and SQLite databases to check, relative to the copy's root."""
 
     files: tuple[str, ...] = ()

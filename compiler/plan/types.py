@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+from msgspec import Struct, field
 
 from compiler.analyse import Analysis, EffectiveService
 from compiler.core.rule import PathKey
@@ -21,8 +22,7 @@ Document = Mapping[str, Any] | list[Any]
 """One YAML document: an object, or a JSON6902 patch (a list of operations)."""
 
 
-@dataclass(frozen=True)
-class OutputFile:
+class OutputFile(Struct, frozen=True):
     """A generated file: where it goes, the policies it comes from, and its content
     (YAML documents, or ``text`` for a file that is text by nature)."""
 
@@ -32,8 +32,7 @@ class OutputFile:
     text: str | None = None
 
 
-@dataclass(frozen=True)
-class ObjectRef:
+class ObjectRef(Struct, frozen=True):
     """What a kustomize patch targets."""
 
     kind: str
@@ -42,8 +41,7 @@ class ObjectRef:
     version: str = ""
 
 
-@dataclass(frozen=True)
-class AppObject:
+class AppObject(Struct, frozen=True):
     """A resource of the Component (``file`` is relative to the Component folder)."""
 
     file: str
@@ -51,8 +49,7 @@ class AppObject:
     sources: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ComponentPatch:
+class ComponentPatch(Struct, frozen=True):
     """A patch of the Component; ``origin`` is the policy path that asked for its target
     and ``consequence`` what happens when kustomize skips it (it matches nothing)."""
 
@@ -64,8 +61,7 @@ class ComponentPatch:
     sources: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class PvcLabels:
+class PvcLabels(Struct, frozen=True):
     """Labels a tool needs on one of the app's PVCs (the plan adds the service's own)."""
 
     claim: str
@@ -73,8 +69,7 @@ class PvcLabels:
     labels: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class AppContribution:
+class AppContribution(Struct, frozen=True):
     """What one tool (named as people write it) adds to one app's backup Component."""
 
     tool: str
@@ -83,8 +78,7 @@ class AppContribution:
     pvc_labels: tuple[PvcLabels, ...] = ()
 
 
-@dataclass(frozen=True)
-class SharedFolder:
+class SharedFolder(Struct, frozen=True):
     """Objects of a shared folder (e.g. the Longhorn RecurringJobs); the plan adds its
     kustomization.yaml and the Flux Kustomization that applies it. ``operator`` is the Helm
     chart that installs the tool (its Flux Kustomization is a dependency), '' for none."""
@@ -94,8 +88,7 @@ class SharedFolder:
     operator: str = ""
 
 
-@dataclass(frozen=True)
-class SharedPlan:
+class SharedPlan(Struct, frozen=True):
     """A planned shared folder: who put objects there (tools, ``dashboard``), which of them
     ``output.shared`` placed there, and the generated Flux Kustomization ('' when every
     owner was placed in a folder the user's Flux applies)."""
@@ -106,8 +99,7 @@ class SharedPlan:
     flux_file: str = ""
 
 
-@dataclass(frozen=True)
-class Unwiring:
+class Unwiring(Struct, frozen=True):
     """A kustomization that lists the backup Component this compile removes: ``fixed`` is
     its text without the entry (what ``compile --fix`` writes; '' when it cannot)."""
 
@@ -118,8 +110,7 @@ class Unwiring:
     fixed: str = ""
 
 
-@dataclass(frozen=True)
-class ComponentPlan:
+class ComponentPlan(Struct, frozen=True):
     """An app's backup Component: its folder and the patches it applies."""
 
     service: EffectiveService
@@ -131,8 +122,7 @@ class ComponentPlan:
         return f"{self.app_dir}/backup"
 
 
-@dataclass(frozen=True)
-class Wiring:
+class Wiring(Struct, frozen=True):
     """How an app's kustomization stands towards its Component: ``listed``, or a problem
     (``missing`` kustomization, ``unreadable``, or ``unlisted`` with the ``fixed`` text)."""
 
@@ -145,8 +135,7 @@ class Wiring:
     fixed: str = ""
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(Struct, frozen=True):
     """Every file one compile produces, in path order, the Components and their wiring."""
 
     files: tuple[OutputFile, ...]
@@ -156,8 +145,7 @@ class Plan:
     unwiring: tuple[Unwiring, ...] = ()
 
 
-@dataclass(frozen=True)
-class PlanContext:
+class PlanContext(Struct, frozen=True):
     """What a tool plans from: the analysis and the user's tree; ``today`` is the day of
     the run (``--today``); None plans no docs (a drill's one-off plan)."""
 

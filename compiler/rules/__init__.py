@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
+
+from msgspec import Struct, field
 
 from compiler.analyse import Analysis, ToolAnalysis
 from compiler.core.diagnostics import Diagnostic, Level
@@ -24,8 +25,7 @@ from compiler.tree import Inventory
 from compiler.tree.census import TreeItem
 
 
-@dataclass(frozen=True)
-class PolicyContext:
+class PolicyContext(Struct, frozen=True):
     """What policy rules may look at: the analysis and the tools it came from."""
 
     analysis: Analysis
@@ -34,8 +34,7 @@ class PolicyContext:
     """The day restore-test deadlines are judged on (``--today``, SOURCE_DATE_EPOCH)."""
 
 
-@dataclass(frozen=True)
-class TreeContext:
+class TreeContext(Struct, frozen=True, dict=True):
     """What tree rules may look at: the policies' analysis, the user's tree and the plan."""
 
     analysis: Analysis
@@ -64,16 +63,14 @@ def _no_tree_check(context: TreeContext) -> Iterable[Diagnostic]:
     return ()
 
 
-@dataclass(frozen=True)
-class PolicyRule(Rule):
+class PolicyRule(Rule, frozen=True):
     stage: str = "policy"
-    check: PolicyCheck = field(default=_no_policy_check, repr=False)
+    check: PolicyCheck = _no_policy_check
 
 
-@dataclass(frozen=True)
-class TreeRule(Rule):
+class TreeRule(Rule, frozen=True):
     stage: str = "tree"
-    check: TreeCheck = field(default=_no_tree_check, repr=False)
+    check: TreeCheck = _no_tree_check
 
 
 def policy_rule(

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from compiler.core.diagnostics import Diagnostic
 from compiler.core.rule import Rule
@@ -32,8 +33,7 @@ ACKNOWLEDGEMENT = Rule(
 _ACKNOWLEDGEABLE = {"policy", "tree", "diff"}
 
 
-@dataclass(frozen=True)
-class Acknowledged:
+class Acknowledged(Struct, frozen=True):
     """A problem that was not reported because a policy accepted it."""
 
     diagnostic: Diagnostic
@@ -46,8 +46,7 @@ class Acknowledged:
         return f"acknowledged{until} in {self.by}: {self.diagnostic.render()} ({self.reason})"
 
 
-@dataclass(frozen=True)
-class _Scope:
+class _Scope(Struct, frozen=True):
     ack: Acknowledgement
     doc: Document
     path: tuple[str | int, ...]

@@ -9,8 +9,9 @@ compile takes a volume out of something that protects it today.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from compiler.analyse import EffectiveService
 from compiler.core.data import mapping_at
@@ -21,8 +22,7 @@ from compiler.tree import Inventory
 from compiler.tree.claims import Claim, app_claims
 
 
-@dataclass(frozen=True)
-class LabelledPvc:
+class LabelledPvc(Struct, frozen=True):
     """A PVC the compile labels: its claim in the tree, its labels before and after."""
 
     service: EffectiveService

@@ -14,8 +14,9 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from compiler.core import cron
 from compiler.core.data import mapping_at
@@ -29,8 +30,7 @@ Position = tuple[int, int]
 AppKey = tuple[str, str]
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(Struct, frozen=True):
     """Something the import could not map (or maps and reports): where, and what."""
 
     file: str
@@ -41,8 +41,7 @@ class Note:
         return f"{self.file}:{self.at[0]}:{self.at[1]}: {self.message}"
 
 
-@dataclass(frozen=True)
-class ImportedCopy:
+class ImportedCopy(Struct, frozen=True):
     """One copy an item has today: ``method`` as the analysis names it (``longhorn-backup``),
     ``tool`` the policy's method (``longhorn``), the worst gap in seconds, and the class
     block (policy format, camelCase keys) that reproduces it."""
@@ -76,8 +75,7 @@ def pvc_copy(
     )
 
 
-@dataclass(frozen=True)
-class ImportedApp:
+class ImportedApp(Struct, frozen=True):
     """What a service policy needs of an app beyond its PVCs: its folder, databases,
     Postgres clusters and service blocks (``litestream:``)."""
 
@@ -90,8 +88,7 @@ class ImportedApp:
     workload: Mapping[str, Any] | None = None
 
 
-@dataclass(frozen=True)
-class ImportedPart:
+class ImportedPart(Struct, frozen=True):
     """One tool's share of the import."""
 
     copies: tuple[ImportedCopy, ...] = ()

@@ -15,8 +15,9 @@ nothing is claimed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from compiler.core.data import mapping_at
 from compiler.tree import chartnames as names
@@ -33,8 +34,7 @@ MAJORS = frozenset({3, 4, 5})
 MAX_RELEASE_NAME = 53  # Flux shortens longer names with a hash
 
 
-@dataclass(frozen=True)
-class ClaimTemplate:
+class ClaimTemplate(Struct, frozen=True):
     """A StatefulSet ``volumeClaimTemplates`` entry (``index`` in the list): the StatefulSet
     controller creates the PVCs ``<name>-<statefulset>-<ordinal>``."""
 
@@ -49,8 +49,7 @@ class ClaimTemplate:
         return tuple(f"{self.name}-{self.statefulset}-{n}" for n in range(self.replicas))
 
 
-@dataclass(frozen=True)
-class Controller:
+class Controller(Struct, frozen=True):
     """A rendered workload: ``containers`` and ``init_containers`` are container names (an
     item's ``nameOverride`` applied), ``volumes`` the pod volumes (persistence keys)."""
 
@@ -68,8 +67,7 @@ class Controller:
         return (*self.volumes, *(t.name for t in self.claim_templates))
 
 
-@dataclass(frozen=True)
-class ChartPvc:
+class ChartPvc(Struct, frozen=True):
     """A PVC the chart creates for ``persistence.<key>``."""
 
     key: str
@@ -78,8 +76,7 @@ class ChartPvc:
     labels: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class ChartRender:
+class ChartRender(Struct, frozen=True):
     """The workloads, pod volumes and PVCs app-template renders for one release."""
 
     chart: str
@@ -106,8 +103,7 @@ def app_template_major(release: HelmRelease) -> int | None:
     return int(major) if major.isdigit() and int(major) in MAJORS else None
 
 
-@dataclass(frozen=True)
-class _Naming:
+class _Naming(Struct, frozen=True):
     major: int
     fullname: str
     always: bool

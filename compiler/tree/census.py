@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Literal
+
+from msgspec import Struct
 
 from compiler.tree import chartnames
 from compiler.tree.claims import Claim, file_claims
@@ -25,8 +26,7 @@ from compiler.tree.replicated import replicated_databases
 ItemKind = Literal["pvc", "sqlite", "postgres", "release"]
 
 
-@dataclass(frozen=True)
-class TreeItem:
+class TreeItem(Struct, frozen=True):
     """A PVC (by name), a database (by path) or an unknowable release, and where it is."""
 
     kind: ItemKind

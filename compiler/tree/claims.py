@@ -17,8 +17,9 @@ PVCs nobody can name: it is listed in ``unknown``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
+
+from msgspec import Struct
 
 from compiler.core.data import mapping_at
 from compiler.tree.apptemplate import ChartRender
@@ -28,8 +29,7 @@ from compiler.tree.records import HelmRelease, Manifest
 ClaimSource = Literal["manifest", "chart", "template"]
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(Struct, frozen=True):
     """One PVC and the object of the tree it comes from (``owner``: the PVC itself, the
     HelmRelease or the StatefulSet). ``key`` is the persistence key or the claim template's
     name, ``index`` the template's place in its list, ``controller`` the app-template
@@ -53,8 +53,7 @@ class Claim:
         return f"volumeClaimTemplates {self.key} of {kind} {name}"
 
 
-@dataclass(frozen=True)
-class BuildClaims:
+class BuildClaims(Struct, frozen=True):
     """The PVCs of a build, and its HelmReleases whose PVCs cannot be known."""
 
     claims: tuple[Claim, ...] = ()

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from compiler.core.data import mapping_at
 from compiler.tree.inventory import Inventory
@@ -22,8 +23,7 @@ from compiler.tree.records import HelmRelease
 ValuesPath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class AppContainer:
+class AppContainer(Struct, frozen=True):
     """One container: ``where`` locates it in ``file`` (``values controllers.app...`` for a
     release's values), ``owner`` is the object that runs it, ``controller`` the app-template
     controller it belongs to."""

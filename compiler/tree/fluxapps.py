@@ -13,8 +13,9 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
+
+from msgspec import Struct, field
 
 from compiler.core.data import mapping_at
 from compiler.tree.inventory import Inventory, UnknownBuild
@@ -51,8 +52,7 @@ def target_namespace(flux: FluxKustomization) -> str:
     return str(mapping_at(flux.manifest.body, "spec").get("targetNamespace") or "")
 
 
-@dataclass(frozen=True)
-class FluxIndex:
+class FluxIndex(Struct, frozen=True, dict=True):
     """Which Flux Kustomization applies each file: through its path's build, or (a path
     without a kustomization.yaml, where Flux builds every file below it) by folder."""
 

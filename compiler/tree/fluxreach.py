@@ -13,7 +13,8 @@ from __future__ import annotations
 import posixpath
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from compiler.tree.inventory import Inventory
 from compiler.tree.records import FluxKustomization
@@ -22,8 +23,7 @@ _YAML = (".yaml", ".yml")
 MAX_DEPTH = 40
 
 
-@dataclass
-class Build:
+class Build(Struct):
     """What one build applies: kustomize folders built, files applied, what is unknown."""
 
     folders: set[str] = field(default_factory=set)
@@ -31,8 +31,7 @@ class Build:
     unknown: set[str] = field(default_factory=set)
 
 
-@dataclass
-class Reach:
+class Reach(Struct):
     """Everything the entry leads Flux to apply, and the Flux Kustomizations on the way."""
 
     folders: set[str] = field(default_factory=set)

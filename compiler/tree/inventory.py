@@ -10,9 +10,10 @@ from __future__ import annotations
 import bisect
 import posixpath
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar, cast
+
+from msgspec import Struct, field
 
 from compiler.tree.apptemplate import ChartRender, app_template_render
 from compiler.tree.nodes import ParseError, YamlDocument, read_documents
@@ -72,8 +73,7 @@ def _in_order(
     return [record for _, record in picked]
 
 
-@dataclass(frozen=True)
-class Inventory:
+class Inventory(Struct, frozen=True, dict=True):
     """Everything read from the tree under the output root (shown as ``root``)."""
 
     root: str = "."
@@ -87,16 +87,16 @@ class Inventory:
     folders: frozenset[str] = frozenset()
     links: frozenset[str] = frozenset()
     """Symbolic links under the root (folders and files): never read through or written to."""
-    parsed: Mapping[str, list[YamlDocument]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
+    parsed: Mapping[str, list[YamlDocument]] = field(default_factory=dict)
     """The documents of the hand-written files the tree stage parsed (data of ``files``)."""
-    _derived: dict[Callable[..., Any], Any] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
-    _documents: dict[str, list[YamlDocument] | ParseError] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
+
+    @cached_property
+    def _derived(self) -> dict[Callable[..., Any], Any]:
+        return {}
+
+    @cached_property
+    def _documents(self) -> dict[str, list[YamlDocument] | ParseError]:
+        return {}
 
     def derived(self, make: Callable[[Inventory], _Derived]) -> _Derived:
         """``make(self)``, built once per inventory: an index another module keeps over the

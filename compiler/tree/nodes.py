@@ -9,8 +9,9 @@ error and position instead of documents.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from compiler.core.rule import PathKey
 from compiler.core.yamlnodes import Converter, Limits, YamlProblem, compose
@@ -19,8 +20,7 @@ from compiler.core.yamlnodes import Converter, Limits, YamlProblem, compose
 TREE_LIMITS = Limits(max_bytes=2 * 1024 * 1024, max_depth=200, max_nodes=500_000)
 
 
-@dataclass(frozen=True)
-class YamlDocument:
+class YamlDocument(Struct, frozen=True):
     """One document: its data, where it starts and where its top-level keys are (1-based)."""
 
     data: Any
@@ -38,8 +38,7 @@ class YamlDocument:
         return self.line, self.col
 
 
-@dataclass(frozen=True)
-class ParseError:
+class ParseError(Struct, frozen=True):
     message: str
     line: int
     col: int

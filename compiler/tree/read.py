@@ -15,9 +15,10 @@ import io
 import os
 import posixpath
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from msgspec.structs import replace
 
 from compiler.core.data import mapping_at
 from compiler.core.generated import is_generated_text

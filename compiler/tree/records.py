@@ -7,14 +7,14 @@ so a rule can point at the line. Mappings from the tree are read-only by convent
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 Position = tuple[int, int]
 
 
-@dataclass(frozen=True)
-class TreeFile:
+class TreeFile(Struct, frozen=True):
     """A file of the tree: its text (None when it could not be read) and whether the
     compiler generated it (the header line proves it)."""
 
@@ -25,8 +25,7 @@ class TreeFile:
     error_at: Position = (1, 1)
 
 
-@dataclass(frozen=True)
-class Manifest:
+class Manifest(Struct, frozen=True):
     """One Kubernetes object written in the tree."""
 
     file: str
@@ -43,16 +42,14 @@ class Manifest:
         return self.api_version.rpartition("/")[0]
 
 
-@dataclass(frozen=True)
-class ConfigMapGenerator:
+class ConfigMapGenerator(Struct, frozen=True):
     """A kustomize ``configMapGenerator`` entry: its name and (key, file) pairs."""
 
     name: str
     files: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class Kustomization:
+class Kustomization(Struct, frozen=True):
     """A folder's kustomization.yaml (a Kustomization or a Component)."""
 
     folder: str
@@ -68,22 +65,19 @@ class Kustomization:
     error_at: Position = (1, 1)
 
 
-@dataclass(frozen=True)
-class Container:
+class Container(Struct, frozen=True):
     name: str
     image: str = ""
     init: bool = False
     ports: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
-class PodVolume:
+class PodVolume(Struct, frozen=True):
     name: str
     claim: str = ""
 
 
-@dataclass(frozen=True)
-class Workload:
+class Workload(Struct, frozen=True):
     """A Deployment, StatefulSet, DaemonSet, Job or CronJob written in the tree."""
 
     manifest: Manifest
@@ -92,8 +86,7 @@ class Workload:
     claim_templates: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ChartSource:
+class ChartSource(Struct, frozen=True):
     """Which chart a HelmRelease installs (``spec.chart``, or its ``chartRef`` resolved)."""
 
     chart: str = ""
@@ -102,8 +95,7 @@ class ChartSource:
     source_name: str = ""
 
 
-@dataclass(frozen=True)
-class HelmRelease:
+class HelmRelease(Struct, frozen=True):
     """A Flux HelmRelease with its values merged as helm-controller merges them; ``values``
     is None when a source of them is not in the tree (a Secret, a ConfigMap from elsewhere)."""
 
@@ -114,15 +106,13 @@ class HelmRelease:
     post_renderers: bool = False
 
 
-@dataclass(frozen=True)
-class Pvc:
+class Pvc(Struct, frozen=True):
     manifest: Manifest
     storage_class: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class FluxKustomization:
+class FluxKustomization(Struct, frozen=True):
     """A Flux ``Kustomization`` (kustomize.toolkit.fluxcd.io): what it applies and with which
     substitutions."""
 

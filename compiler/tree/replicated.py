@@ -10,8 +10,9 @@ generated configs (the backup Components) are the compiler's own and are not lis
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from compiler.tree.inventory import Inventory
 from compiler.tree.nodes import read_documents
@@ -20,8 +21,7 @@ Position = tuple[int, int]
 MAX_DEPTH = 12
 
 
-@dataclass(frozen=True)
-class ReplicatedDatabase:
+class ReplicatedDatabase(Struct, frozen=True):
     """A database path a Litestream config of ``file`` replicates (``at``: its line)."""
 
     path: str

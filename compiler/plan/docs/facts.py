@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
+
+from msgspec import Struct
 
 from compiler.analyse import Analysis, Copy, Coverage, EffectiveService
 from compiler.analyse.evidence import Standing, covers, rto_evidence, standings
@@ -36,8 +37,7 @@ def recovery_anchor(service: EffectiveService) -> str:
     return anchor("dr", service.namespace, service.name)
 
 
-@dataclass(frozen=True)
-class CopyFact:
+class CopyFact(Struct, frozen=True):
     """One copy of an item, worded by the templates."""
 
     method: str
@@ -54,8 +54,7 @@ class CopyFact:
         return self.consistent and self.layer != "local"
 
 
-@dataclass(frozen=True)
-class ItemFact:
+class ItemFact(Struct, frozen=True):
     """One data item: its copies, 3-2-1 counts and effective against declared RPO."""
 
     key: str
@@ -90,8 +89,7 @@ def _item(coverage: Coverage) -> ItemFact:
     )
 
 
-@dataclass(frozen=True)
-class ServiceFact:
+class ServiceFact(Struct, frozen=True):
     """One service: what it declares, what it gets, and what its restore tests prove."""
 
     key: str
@@ -142,8 +140,7 @@ def _service(
     )
 
 
-@dataclass(frozen=True)
-class LayerFact:
+class LayerFact(Struct, frozen=True):
     """One row of the coverage per layer: a method writing to a target, the items it
     copies consistently and the largest gap between its copies."""
 
@@ -178,8 +175,7 @@ def layers(services: Sequence[ServiceFact]) -> tuple[LayerFact, ...]:
     )
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(Struct, frozen=True):
     """Everything the protection report shows."""
 
     services: tuple[ServiceFact, ...]

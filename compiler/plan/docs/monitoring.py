@@ -5,16 +5,16 @@ docs are made from those very rules."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from compiler.plan.alerts import AlertKind
 from compiler.plan.alerts_doc import HasKinds, kinds_of
 from compiler.plan.types import OutputFile
 
 
-@dataclass(frozen=True)
-class AlertFact:
+class AlertFact(Struct, frozen=True):
     """One generated alert rule."""
 
     name: str
@@ -31,8 +31,7 @@ class AlertFact:
         return self.url.rpartition("#")[2]
 
 
-@dataclass(frozen=True)
-class SharedFact:
+class SharedFact(Struct, frozen=True):
     """A section of the report for rules about shared objects (one runbook anchor)."""
 
     anchor: str

@@ -8,7 +8,8 @@ order; the docs never name a tool.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from compiler.analyse import EffectiveService
 from compiler.plan.docs.facts import ServiceFact
@@ -18,16 +19,14 @@ from compiler.plan.types import PlanContext
 PRECEDENCE = {"critical": 0, "important": 1, "best-effort": 2}
 
 
-@dataclass(frozen=True)
-class ToolSteps:
+class ToolSteps(Struct, frozen=True):
     """What one tool restores of a service, in its order."""
 
     tool: str
     steps: tuple[RunbookStep, ...]
 
 
-@dataclass(frozen=True)
-class RecoveryFact:
+class RecoveryFact(Struct, frozen=True):
     """One service of the runbook: its place in the order, facts and steps."""
 
     position: int

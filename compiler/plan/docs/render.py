@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from functools import cache
 from typing import Any, Protocol
 
 import jinja2
+from msgspec.structs import replace
 
 from compiler.analyse import Analysis
 from compiler.core.durations import humanize

@@ -4,15 +4,15 @@ newest run covering a service (judged by ``analyse/evidence.py`` on the docs' da
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from compiler.analyse.evidence import Standing
 from compiler.core.durations import humanize
 from compiler.model.restore import Run
 
 
-@dataclass(frozen=True)
-class TestFact:
+class TestFact(Struct, frozen=True):
     """A restore test as it stands on the docs' day."""
 
     id: str
@@ -50,8 +50,7 @@ def test_fact(standing: Standing) -> TestFact:
     )
 
 
-@dataclass(frozen=True)
-class RunFact:
+class RunFact(Struct, frozen=True):
     """One entry of the protocol."""
 
     date: str

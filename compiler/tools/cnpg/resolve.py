@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from compiler.analyse import EffectiveService, Scope
 from compiler.core.data import mapping_at
@@ -30,8 +31,7 @@ from compiler.tools.cnpg.settings import CLASS, POSTGRES, CnpgSettings, Postgres
 from compiler.tree import Inventory, Manifest
 
 
-@dataclass(frozen=True)
-class Postgres:
+class Postgres(Struct, frozen=True):
     """One CNPG Cluster of a service, with its class settings and target."""
 
     service: EffectiveService

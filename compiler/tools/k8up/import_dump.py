@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from compiler.core.data import mapping_at
 from compiler.tools.importing import (
@@ -33,8 +34,7 @@ from compiler.tree.replicated import replicated_databases
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 
 
-@dataclass(frozen=True)
-class Dump:
+class Dump(Struct, frozen=True):
     """The database one workload's backup command dumps, and where the command is set."""
 
     app: AppKey

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from compiler.analyse import EffectiveService, ScheduleBook
 from compiler.model.cluster import ClusterSpec, S3Target
@@ -47,8 +48,7 @@ def tag(service: EffectiveService) -> str:
     return f"{service.namespace}-{service.name}"
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(Struct, frozen=True):
     """The services one Schedule backs up (one, or a namespace's of one class)."""
 
     services: tuple[EffectiveService, ...]

@@ -9,7 +9,8 @@ is not a ``methods:`` value: a service's ``sqlite:`` databases turn it on.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, TargetRef
 from compiler.model.cluster import ClusterSpec

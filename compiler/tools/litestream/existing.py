@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
+
+from msgspec import Struct
 
 from compiler.tree import Inventory
 from compiler.tree.containers import AppContainer, app_containers
@@ -39,8 +40,7 @@ def hand_wired(inventory: Inventory, app_dir: str) -> list[AppContainer]:
     return [c for c in app_containers(inventory, app_dir) if is_litestream(c)]
 
 
-@dataclass(frozen=True)
-class ExistingReplica:
+class ExistingReplica(Struct, frozen=True):
     """An S3 replica of database ``db`` in a config of the tree (``generated``: the config
     the compiler committed). A bucket written as a variable is kept as written."""
 

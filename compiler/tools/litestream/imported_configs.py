@@ -5,9 +5,10 @@ and hand-written age-based cleanup jobs."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
+
+from msgspec import Struct
 
 from compiler.tools.importing import Note
 from compiler.tree import Inventory
@@ -17,8 +18,7 @@ from compiler.tree.replicated import ReplicatedDatabase
 KEY_NAMES = ("LITESTREAM_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID")
 
 
-@dataclass(frozen=True)
-class Replica:
+class Replica(Struct, frozen=True):
     db: str
     bucket: str
     path: str

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from compiler.core.data import mapping_at
 from compiler.tree import HelmRelease, Inventory, Workload
 
 
-@dataclass(frozen=True)
-class Mount:
+class Mount(Struct, frozen=True):
     volume: str
     path: str
     claim: str = ""

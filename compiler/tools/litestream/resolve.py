@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
 from typing import cast
+
+from msgspec import Struct, field
 
 from compiler.analyse import EffectiveService
 from compiler.model.cluster import ClusterSpec
@@ -29,8 +30,7 @@ def service_version(cluster: ClusterSpec, service: EffectiveService) -> Version 
     return settings.version
 
 
-@dataclass(frozen=True, order=True)
-class Credentials:
+class Credentials(Struct, frozen=True, order=True):
     """The Secret holding a target's S3 key pair, and the keys inside it."""
 
     secret: str
@@ -38,8 +38,7 @@ class Credentials:
     secret_access_key_key: str
 
 
-@dataclass(frozen=True)
-class Replica:
+class Replica(Struct, frozen=True):
     target: str
     bucket: str
     path: str
@@ -48,8 +47,7 @@ class Replica:
     credentials: Credentials
 
 
-@dataclass(frozen=True)
-class Database:
+class Database(Struct, frozen=True):
     index: int
     path: str
     volume: str
@@ -57,8 +55,7 @@ class Database:
     replicas: tuple[Replica, ...]
 
 
-@dataclass(frozen=True)
-class Timing:
+class Timing(Struct, frozen=True):
     """Durations in seconds, as the cluster policy sets them."""
 
     sync_interval: int
@@ -67,8 +64,7 @@ class Timing:
     validation_interval: int | None
 
 
-@dataclass(frozen=True)
-class ServiceLitestream:
+class ServiceLitestream(Struct, frozen=True):
     """Everything the emitters and the injection need for one service."""
 
     key: str

@@ -25,7 +25,7 @@ database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from compiler.analyse import EffectiveService
 from compiler.model.cluster import ClusterSpec
@@ -36,8 +36,7 @@ from compiler.tools.litestream.settings import CLUSTER, SERVICE
 DEFAULT_RESTORE_TIMEOUT = 600
 
 
-@dataclass(frozen=True)
-class Runtime:
+class Runtime(Struct, frozen=True):
     """What the containers run: the image reference and the restore's deadline in seconds."""
 
     image: str

@@ -10,7 +10,8 @@ refused until the policy says otherwise.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from compiler.analyse import EffectiveService
 from compiler.core.diagnostics import Diagnostic
@@ -28,8 +29,7 @@ from compiler.tools.litestream.tree_rules import committed_version
 from compiler.tree.containers import AppContainer
 
 
-@dataclass(frozen=True)
-class Running:
+class Running(Struct, frozen=True):
     """A Litestream version the tree runs for a service, and what shows it."""
 
     version: str

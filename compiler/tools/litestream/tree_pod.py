@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from compiler.analyse import EffectiveService
 from compiler.core.data import mapping_at
@@ -106,8 +107,7 @@ _MC = re.compile(r"\bmc\s+rm\b(?=.*--older-than)(?P<args>.*)$")
 _RCLONE = re.compile(r"\brclone\s+(?:delete|purge)\b(?=.*--min-age)(?P<args>.*)$")
 
 
-@dataclass(frozen=True)
-class Blunt:
+class Blunt(Struct, frozen=True):
     file: str
     line: int
     command: str

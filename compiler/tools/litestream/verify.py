@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from compiler.analyse import Analysis, EffectiveService, Job, Scope
 from compiler.core import cron
@@ -41,8 +42,7 @@ DEFAULT_QUERY = "SELECT count(*) FROM sqlite_master"
 LABELS = {"app.kubernetes.io/name": "litestream-verify"}
 
 
-@dataclass(frozen=True)
-class VerifiedCopy:
+class VerifiedCopy(Struct, frozen=True):
     """One restore and its check: the database, its copy under the emptyDir, the replica
     (0.3 names it; '' for 0.5's only one) and the row check."""
 

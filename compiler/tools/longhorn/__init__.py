@@ -9,7 +9,8 @@ to the backup target (a separate target).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, file_level
 from compiler.core import cron
@@ -45,8 +46,7 @@ def group(classification: str) -> str:
     return f"bp-{classification}"
 
 
-@dataclass(frozen=True)
-class ClassJob:
+class ClassJob(Struct, frozen=True):
     """One RecurringJob a class declares: a tier of snapshot or backup, or a maintenance task.
 
     Longhorn does not use ``retain`` for maintenance tasks (snapshot-cleanup selects no

@@ -12,8 +12,9 @@ task is reported.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from compiler.core import cron
 from compiler.core.cron import normalise
@@ -42,8 +43,7 @@ CHORES = {"filesystem-trim": "filesystemTrim", "snapshot-cleanup": "snapshotClea
 TARGET = "longhorn-default"
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(Struct, frozen=True):
     manifest: Manifest
     name: str
     task: str

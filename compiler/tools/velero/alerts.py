@@ -18,7 +18,8 @@ since Velero's last start, does not page as stale (it pages as inactive after a 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from compiler.plan import AlertKind, AlertRule, Metric, PanelQuery, SharedAlerts
 from compiler.plan.alerts import SEVERITIES, MetricType, Subject, runbook_url, severity
@@ -112,8 +113,7 @@ LOCATION_DOWN = AlertKind(
 KINDS = (STALE, MISSING, INACTIVE, FAILED, PARTIALLY_FAILED, INVALID_BACKUP, LOCATION_DOWN)
 
 
-@dataclass(frozen=True)
-class Scheduled:
+class Scheduled(Struct, frozen=True):
     """A generated Velero Schedule: the namespace it backs up, its largest gap, the class
     of its strictest service and the storage location it writes to."""
 

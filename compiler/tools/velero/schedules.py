@@ -8,7 +8,8 @@ Velero-protected services'; a class's ``tiers`` add ``bp-<namespace>-<tier>`` be
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from compiler.analyse import EffectiveService
 from compiler.core.rule import PathKey
@@ -21,8 +22,7 @@ def seed(namespace: str, tier: str | None = None) -> str:
     return f"velero/{namespace}" + (f"/{tier}" if tier else "")
 
 
-@dataclass(frozen=True)
-class NamespaceSchedule:
+class NamespaceSchedule(Struct, frozen=True):
     """One Velero Schedule of a namespace: the class's main one, or one of its tiers."""
 
     namespace: str

@@ -11,8 +11,9 @@ a ``Backup`` manifest to apply.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from compiler.analyse import EffectiveService
 from compiler.core.durations import format_duration
@@ -22,8 +23,7 @@ from compiler.tools.velero.settings import NAMESPACE, SETTINGS, VeleroSettings
 CLASS_ORDER = ("critical", "important", "best-effort")
 
 
-@dataclass(frozen=True)
-class PreUpgrade:
+class PreUpgrade(Struct, frozen=True):
     """One on-demand backup: its name, namespaces, retention and where it goes."""
 
     name: str

@@ -11,8 +11,9 @@ with nothing in ``postBuild.substitute``) is not guessed: it is kept as written 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from compiler.analyse import EffectiveService
 from compiler.core.data import mapping_at
@@ -41,8 +42,7 @@ MOVER = "moverSecurityContext"
 MOVER_IDS = ("runAsUser", "runAsGroup", "fsGroup")
 
 
-@dataclass(frozen=True)
-class Stated:
+class Stated(Struct, frozen=True):
     """The fields of a ``spec.restic`` after substitution, and those whose variable has no
     value (field -> the text as written); ``mover``: the ids of its moverSecurityContext
     that are known numbers."""
@@ -83,8 +83,7 @@ def stated(restic: Mapping[str, Any], variables: Mapping[str, str]) -> Stated:
     return Stated(values, unknown, _mover(restic, variables))
 
 
-@dataclass(frozen=True)
-class TreeDestination:
+class TreeDestination(Struct, frozen=True):
     """A ReplicationDestination of the app's build that restores from a repository."""
 
     name: str
@@ -93,8 +92,7 @@ class TreeDestination:
     destination_pvc: str
 
 
-@dataclass(frozen=True)
-class Adopted:
+class Adopted(Struct, frozen=True):
     """One PVC backed up by the tree's own ReplicationSource."""
 
     source: TreeSource

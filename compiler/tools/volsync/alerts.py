@@ -19,7 +19,8 @@ There is no last-sync time among them: staleness comes from kube-state-metrics r
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from compiler.analyse import EffectiveService
 from compiler.plan import AlertRule, PanelQuery, PlanContext
@@ -87,8 +88,7 @@ def _failed(namespace: str, name: str) -> str:
     return selector(ksm.MOVER_RESULT, namespace=namespace, **label, result="Failed")
 
 
-@dataclass(frozen=True)
-class _Item:
+class _Item(Struct, frozen=True):
     """One backed-up PVC: what its rules are about and the numbers they use."""
 
     service: EffectiveService

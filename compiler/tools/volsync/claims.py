@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from compiler.analyse import EffectiveService
 from compiler.core.rule import PathKey
@@ -18,8 +19,7 @@ def settings_of(service: EffectiveService) -> VolSyncSettings | None:
     return SETTINGS.of(service.defaults) if "volsync" in service.methods else None
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(Struct, frozen=True):
     """One PVC backed up by VolSync: its name and where the policy names it."""
 
     name: str

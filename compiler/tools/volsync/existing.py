@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from compiler.analyse import EffectiveService
 from compiler.core.data import mapping_at
@@ -31,8 +32,7 @@ def sub(value: Any, variables: Mapping[str, str]) -> str:
     return substitute(text, variables) or ""
 
 
-@dataclass(frozen=True)
-class TreeSource:
+class TreeSource(Struct, frozen=True):
     """One ReplicationSource as the cluster gets it: its name, PVC and schedule, and the
     variables it was filled from (its other fields are read with them when needed)."""
 

@@ -4,8 +4,9 @@ start from the latest backup. Facts and their upstream sources: :mod:`.names`.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from compiler.analyse import EffectiveService
 from compiler.core.data import mapping_at
@@ -33,8 +34,7 @@ SSA_LABEL = "kustomize.toolkit.fluxcd.io/ssa"
 SSA_IF_NOT_PRESENT = "IfNotPresent"
 
 
-@dataclass(frozen=True)
-class ClaimPlan:
+class ClaimPlan(Struct, frozen=True):
     """Everything the objects of one PVC are made of."""
 
     service: EffectiveService
