@@ -21,8 +21,10 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
+
+from msgspec import field
 
 from benchmarks.figures import Figures
 from compiler import write
@@ -40,7 +42,6 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MIB
 
 
-@dataclass
 class Measured(Timings):
     """Stage times plus the peak RSS so far and the stage's peak of traced allocations."""
 

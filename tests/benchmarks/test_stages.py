@@ -1,0 +1,30 @@
+"""The benchmark's instrumented compile runs and measures every stage (it must not rot:
+it is how the speed figures in benchmarks/README.md are made)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from benchmarks.generate import generate
+from benchmarks.stages import compile_once
+from compiler.commands.build import run_check
+from compiler.config import RunConfig
+
+STAGES = (
+    *("start-up", "parse", "settle", "load", "tree", "analyse", "policy rules", "plan"),
+    *("tree rules", "render", "compare", "verify", "write"),
+)
+
+
+def test_an_instrumented_compile_measures_each_stage_and_leaves_a_fresh_tree(
+    tmp_path: Path,
+) -> None:
+    policies = generate(tmp_path, 3)
+    figures = compile_once(policies, time.time())
+    assert tuple(figures.stages) == STAGES
+    for stage in STAGES:
+        assert figures.seconds(stage) >= 0 and figures.rss[stage] > 0, stage
+    assert figures.written > 10
+    assert figures.compile() >= figures.seconds("write")
+    assert run_check(RunConfig(policies=policies)).exit_code == 0
