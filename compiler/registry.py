@@ -26,6 +26,7 @@ from compiler.rules import (
     restore_tests,
     services,
     targets,
+    unread,
     wiring,
 )
 from compiler.tools.base import Tool
@@ -47,6 +48,7 @@ CORE_RULES: tuple[Rule, ...] = (
     *patches.RULES,
     *claims.RULES,
     *coverage.RULES,
+    *unread.RULES,
     *importing.RULES,
     *proof.RULES,
     *verify.RULES,

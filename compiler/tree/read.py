@@ -113,9 +113,28 @@ def _read(path: str, rel: str, link: bool) -> TreeFile:
             if size > MAX_FILE_BYTES and not _large_generated(raw, size):
                 return TreeFile(rel, None, error=f"larger than {MAX_FILE_BYTES} bytes: not read")
             text = io.TextIOWrapper(raw, encoding="utf-8").read()  # as open(path) reads
-    except (OSError, UnicodeDecodeError) as error:
-        return TreeFile(rel, None, error=f"cannot be read: {error}")
+    except UnicodeDecodeError as error:
+        at = _first_invalid_byte(path)
+        return TreeFile(rel, None, error=f"not UTF-8 text: {error.reason}", error_at=at)
+    except OSError as error:
+        return TreeFile(rel, None, error=f"cannot be read: {error.strerror or error}")
     return TreeFile(rel, text, generated=is_generated_text(text))
+
+
+def _first_invalid_byte(path: str) -> tuple[int, int]:
+    """The 1-based line and column of the first byte that is not UTF-8 (the decoder's
+    offsets are within one buffered chunk, so the file is decoded again whole)."""
+    try:
+        with open(path, "rb") as raw:
+            data = raw.read(MAX_FILE_BYTES)
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line_start = before.rfind(b"\n") + 1
+        return before.count(b"\n") + 1, len(before[line_start:].decode("utf-8")) + 1
+    except OSError:
+        pass
+    return 1, 1
 
 
 def _strings(value: object) -> tuple[str, ...]:

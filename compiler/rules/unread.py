@@ -1,0 +1,55 @@
+"""What the compiler cannot see: a file of an app's build that the tree stage could not read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from compiler.core.diagnostics import Diagnostic
+from compiler.rules import TreeContext, tree_rule
+from compiler.tree.records import TreeFile
+from compiler.tree.unread import unread_in_build
+
+
+@tree_rule(
+    "BP424",
+    "build-file-unread",
+    "warning",
+    passing="resources: [./helmrelease.yaml]  # UTF-8 YAML that parses",
+    failing="resources: [./helmrelease.yaml]  # saved as Latin-1: not read",
+)
+def build_file_unread(context: TreeContext) -> Iterator[Diagnostic]:
+    """Every file of an app's build is read.
+
+    A file the app's kustomization lists (or a folder it lists holds) that is not UTF-8,
+    is larger than 2 MiB, is a symbolic link or is not valid YAML gives the compiler
+    nothing: the PVCs, workloads and HelmReleases in it are unknown, so the coverage of
+    the app's volumes (BP420) and the targets of its backup patches (BP405) are judged
+    without them, and may pass when they should not. Flux applies the file anyway, or
+    fails on it.
+    """
+    reported: set[str] = set()
+    for service in context.analysis.services:
+        found = context.inventory.app_kustomization(service.app_dir)
+        if found is None:
+            continue
+        for tree_file in unread_in_build(context.inventory, found[0].folder):
+            if tree_file.path not in reported:
+                reported.add(tree_file.path)
+                yield _unread(context, service.key, tree_file)
+
+
+def _unread(context: TreeContext, service: str, tree_file: TreeFile) -> Diagnostic:
+    line, col = tree_file.error_at
+    return build_file_unread.diagnostic(
+        context.inventory.shown(tree_file.path),
+        line,
+        col,
+        f"this file of the app build of {service} was not read ({tree_file.error}): "
+        "its PVCs and workloads are unknown, so their coverage and the backup patches' "
+        "targets are judged without them",
+        "make it a UTF-8 YAML file (not a symbolic link, under 2 MiB) that parses",
+        subjects=(tree_file.path,),
+    )
+
+
+RULES = (build_file_unread,)
