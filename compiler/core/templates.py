@@ -37,10 +37,12 @@ def render_script(name: str, **values: Any) -> str:
 
 @cache
 def _script_environment() -> jinja2.Environment:
-    """One environment per process (each template compiled once; never cached on disk:
-    a run writes nothing outside its output root). jinja2 is imported here, not at the
-    top: ``validate`` (the pre-commit fast path) never renders a script."""
+    """One environment per process (each template compiled once, or loaded compiled from
+    the user's cache). jinja2 is imported here, not at the top: ``validate`` (the
+    pre-commit fast path) never renders a script."""
     import jinja2
+
+    from compiler.core.template_cache import bytecode_cache
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_root()),
@@ -49,6 +51,7 @@ def _script_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=False,
         keep_trailing_newline=True,
+        bytecode_cache=bytecode_cache(),
     )
     env.filters["sh"] = lambda value: shlex.quote(str(value))
     return env

@@ -11,6 +11,7 @@ from msgspec.structs import replace
 
 from compiler.analyse import Analysis
 from compiler.core.durations import humanize
+from compiler.core.template_cache import bytecode_cache
 from compiler.core.templates import templates_root
 from compiler.plan.alerts_doc import HasKinds
 from compiler.plan.docs import monitoring
@@ -36,8 +37,9 @@ def cell(value: object) -> str:
 
 @cache
 def environment() -> jinja2.Environment:
-    """One environment per process: templates compiled once. No HTML escaping (the
-    output is Markdown; table cells go through ``cell``); undefined names are errors."""
+    """One environment per process: templates compiled once, or loaded compiled from the
+    user's cache (:mod:`compiler.core.template_cache`). No HTML escaping (the output is
+    Markdown; table cells go through ``cell``); undefined names are errors."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_root() / TEMPLATES),
         autoescape=False,
@@ -45,6 +47,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=bytecode_cache(),
     )
     env.filters["cell"] = cell
     env.filters["duration"] = humanize
