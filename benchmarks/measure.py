@@ -38,11 +38,15 @@ class Spread:
     runs: int
 
 
-def run(command: list[str], cwd: Path = REPO) -> Run:
-    """Start ``command`` with its output in a file; reap it with wait4 for its own rusage."""
+def run(command: list[str], cwd: Path = REPO, env: dict[str, str] | None = None) -> Run:
+    """Start ``command`` with its output in a file; reap it with wait4 for its own rusage.
+    ``env`` is added to this process's environment."""
+    environ = {**os.environ, **(env or {})}
     with open(os.devnull, "rb") as stdin, tempfile.TemporaryFile() as out:
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, stdin=stdin, stdout=out, stderr=out)
+        process = subprocess.Popen(
+            command, cwd=cwd, stdin=stdin, stdout=out, stderr=out, env=environ
+        )
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -64,11 +68,11 @@ def spread(runs: list[Run]) -> Spread:
     )
 
 
-def cold(args: list[str], count: int) -> Spread:
+def cold(args: list[str], count: int, env: dict[str, str] | None = None) -> Spread:
     """``python -m compiler ARGS`` on the example, ``count`` times after one warm-up."""
     command = [sys.executable, "-m", "compiler", *args]
-    run(command)
-    return spread([run(command) for _ in range(count)])
+    run(command, env=env)
+    return spread([run(command, env=env) for _ in range(count)])
 
 
 def import_seconds(count: int) -> Spread:
