@@ -39,11 +39,9 @@ def build_file_unread(context: TreeContext) -> Iterator[Diagnostic]:
 
 
 def _unread(context: TreeContext, service: str, tree_file: TreeFile) -> Diagnostic:
-    line, col = tree_file.error_at
     return build_file_unread.diagnostic(
         context.inventory.shown(tree_file.path),
-        line,
-        col,
+        *tree_file.error_at,
         f"this file of the app build of {service} was not read ({tree_file.error}): "
         "its PVCs and workloads are unknown, so their coverage and the backup patches' "
         "targets are judged without them",
