@@ -17,7 +17,7 @@ from typing import Any
 from msgspec import Struct, field
 
 from compiler.core.diagnostics import Diagnostic
-from compiler.core.paths import inside
+from compiler.core.paths import Resolve, inside
 from compiler.core.rule import PathKey, Rule
 from compiler.core.yamlnodes import Converter, Limits, YamlProblem, compose
 
@@ -147,12 +147,16 @@ def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
 
 
 def load_file(
-    path: Path, display: str, limits: Limits | None = None, repository: Path | None = None
+    path: Path,
+    display: str,
+    limits: Limits | None = None,
+    repository: Path | None = None,
+    resolve: Resolve = Path.resolve,
 ) -> tuple[Document | None, list[Diagnostic]]:
     """Read and parse ``path``, reporting it as ``display``; a symbolic link out of
     ``repository`` is refused without being read."""
     limits = limits or Limits()
-    if repository is not None and not inside(path, repository):
+    if repository is not None and not inside(path, repository, resolve):
         message = "a symbolic link to a file outside the repository: not read"
         hint = "copy the policy into the repository"
         return None, [UNREADABLE.diagnostic(display, 1, 1, message, hint)]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from msgspec import Struct, field
 
 from compiler.core.diagnostics import Diagnostic
+from compiler.core.paths import Resolve
 from compiler.core.rule import PathKey, Rule
 from compiler.core.secrets import credential_shaped, random_token, secret_like_key
 from compiler.core.yamlnodes import Limits
@@ -108,10 +110,10 @@ class Policies(Struct, frozen=True):
     documents: tuple[Document, ...] = field(default=())
 
 
-def _display(path: Path, base: Path) -> str:
+def _display(path: Path, base: Path, resolve: Resolve = Path.resolve) -> str:
     """``path`` relative to ``base``; a link is shown where it is, not where it points."""
     try:
-        return (path.parent.resolve() / path.name).relative_to(base.resolve()).as_posix()
+        return (resolve(path.parent) / path.name).relative_to(resolve(base)).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -133,8 +135,12 @@ def load_policies(
     problems: list[Diagnostic] = []
     built: list[Built] = []
     failed_cluster = False  # a ClusterPolicy that did not load is not a missing one
+    # The folders, the base and the repository are resolved once for this load, not four
+    # times per file (os.path.realpath stats every component: 0.1 s for 1,000 files).
+    resolved = cache(Path.resolve)
     for path in iter_policy_files(root):
-        doc, errors = load_file(path, _display(path, base), limits, repository)
+        shown = _display(path, base, resolved)
+        doc, errors = load_file(path, shown, limits, repository, resolved)
         problems.extend(errors)
         problems.extend(credential_problems(doc) if doc is not None else ())
         result = None

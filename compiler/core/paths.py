@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -28,9 +29,13 @@ def from_cwd(path: Path) -> str:
     return Path(os.path.relpath(path, Path.cwd())).as_posix()
 
 
-def inside(path: Path, root: Path) -> bool:
-    """Whether ``path`` (symbolic links resolved) is ``root`` or below it."""
-    return path.resolve().is_relative_to(root.resolve())
+Resolve = Callable[[Path], Path]
+
+
+def inside(path: Path, root: Path, resolve: Resolve = Path.resolve) -> bool:
+    """Whether ``path`` (symbolic links resolved) is ``root`` or below it. ``resolve`` may
+    remember what it resolved, for a caller asking about many paths under one root."""
+    return resolve(path).is_relative_to(resolve(root))
 
 
 def symlink_between(root: Path, path: Path) -> Path | None:
