@@ -129,9 +129,21 @@ def build_claims(inventory: Inventory, folder: str, skip: str = "") -> BuildClai
     return BuildClaims(tuple(claims), tuple(unknown))
 
 
+def _by_app(inventory: Inventory) -> dict[str, BuildClaims | None]:
+    return {}
+
+
 def app_claims(inventory: Inventory, app_dir: str) -> BuildClaims | None:
     """The PVCs of an app's build (its Component left out); None when the app has no
-    kustomization or its build cannot be known. Raises nothing."""
+    kustomization or its build cannot be known. Raises nothing. Made once per app and
+    inventory: the planners, the census and four rules ask for the same app."""
+    known = inventory.derived(_by_app)
+    if app_dir not in known:
+        known[app_dir] = _app_claims(inventory, app_dir)
+    return known[app_dir]
+
+
+def _app_claims(inventory: Inventory, app_dir: str) -> BuildClaims | None:
     found = inventory.app_kustomization(app_dir)
     if found is None:
         return None

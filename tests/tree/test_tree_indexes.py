@@ -8,6 +8,7 @@ from msgspec.structs import replace
 
 from compiler.core.generated import header
 from compiler.tree import Inventory
+from compiler.tree.claims import app_claims
 from compiler.tree.containers import app_containers
 from compiler.tree.fluxreach import Build, flux_build
 from compiler.tree.records import Kustomization, TreeFile
@@ -144,3 +145,31 @@ def test_an_apps_containers_are_found_once_per_inventory(tmp_path: Path) -> None
     assert app_containers(inventory, "apps/web") is web
     assert [c.name for c in app_containers(inventory, "apps/db")] == ["db"]
     assert app_containers(replace(inventory), "apps/web") is not web
+
+
+PVC = """apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: {name}
+spec:
+  resources: {{requests: {{storage: 1Gi}}}}
+"""
+
+
+def test_an_apps_claims_are_found_once_per_inventory(tmp_path: Path) -> None:
+    inventory = tree_of(
+        tmp_path,
+        {
+            "apps/web/kustomization.yaml": "resources: [./pvc.yaml]\n",
+            "apps/web/pvc.yaml": PVC.format(name="web-data"),
+            "apps/db/kustomization.yaml": "resources: [./pvc.yaml, ./missing.yaml]\n",
+            "apps/db/pvc.yaml": PVC.format(name="db-data"),
+        },
+    )
+    web = app_claims(inventory, "apps/web")
+    assert web is not None and [c.name for c in web.claims] == ["web-data"]
+    assert app_claims(inventory, "apps/web") is web
+    assert app_claims(inventory, "apps/db") is None  # an unknown build, remembered too
+    assert app_claims(inventory, "apps/none") is None
+    fresh = app_claims(replace(inventory), "apps/web")
+    assert fresh is not web and fresh == web
