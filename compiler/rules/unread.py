@@ -39,14 +39,18 @@ def build_file_unread(context: TreeContext) -> Iterator[Diagnostic]:
 
 
 def _unread(context: TreeContext, service: str, tree_file: TreeFile) -> Diagnostic:
+    shown = context.inventory.shown(tree_file.path)
     return build_file_unread.diagnostic(
-        context.inventory.shown(tree_file.path),
+        shown,
         *tree_file.error_at,
         f"this file of the app build of {service} was not read ({tree_file.error}): "
         "its PVCs and workloads are unknown, so their coverage and the backup patches' "
         "targets are judged without them",
         "make it a UTF-8 YAML file (not a symbolic link, under 2 MiB) that parses",
-        subjects=(tree_file.path,),
+        subjects=(
+            shown,
+            tree_file.path,
+        ),  # the item to acknowledge: the file, as shown or in the tree
     )
 
 

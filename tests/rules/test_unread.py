@@ -93,3 +93,14 @@ def test_the_warning_reaches_the_user_with_its_hint_and_compile_still_succeeds(
     assert f"{PVC}:1:6: warning [BP424] " in result.output
     assert "hint: make it a UTF-8 YAML file" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_cluster_can_acknowledge_one_unread_file(repo: Path) -> None:
+    _prepend(repo / PVC, b"# caf\xe9\n")
+    cluster = repo / "policies" / "cluster.yaml"
+    ack = f"  acknowledge:\n    - {{id: BP424, item: {PVC}, reason: a vendored Latin-1 file}}\n"
+    cluster.write_text(cluster.read_text().replace("  timezone: UTC\n", "  timezone: UTC\n" + ack))
+    result = build(RunConfig(policies=repo / "policies", output=repo / "out"))
+    assert result.policies is not None
+    assert [d.rule for d in result.diagnostics.items if d.rule == "BP424"] == []
+    assert [a.diagnostic.file for a in result.acknowledged] == [PVC]
