@@ -25,7 +25,9 @@ def build_file_unread(context: TreeContext) -> Iterator[Diagnostic]:
     nothing: the PVCs, workloads and HelmReleases in it are unknown, so the coverage of
     the app's volumes (BP420) and the targets of its backup patches (BP405) are judged
     without them, and may pass when they should not. Flux applies the file anyway, or
-    fails on it.
+    fails on it. A file that is to stay as it is (a large vendored bundle without volumes)
+    is accepted in the cluster policy: ``acknowledge: [{id: BP424, item: <its path as
+    shown>, reason: ...}]``.
     """
     reported: set[str] = set()
     for service in context.analysis.services:
