@@ -23,7 +23,7 @@ from benchmarks import kustomize, measure, table
 from benchmarks.figures import Figures
 from benchmarks.generate import generate
 from benchmarks.targets import targets
-from compiler.core.template_cache import NO_CACHE
+from compiler.core.user_cache import NO_CACHE
 
 
 def _compile(policies: Path, tracemalloc: bool) -> Figures:

@@ -11,7 +11,8 @@ import jinja2
 import pytest
 
 from compiler.config import RunConfig
-from compiler.core.template_cache import NO_CACHE, bytecode_cache, cache_folder
+from compiler.core.template_cache import bytecode_cache
+from compiler.core.user_cache import NO_CACHE, cache_folder
 from compiler.pipeline.build import build
 from compiler.plan.docs.render import PAGES, environment
 from tests.conftest import RunCli
@@ -38,15 +39,17 @@ class _Compiles:
 
 
 def test_the_folder_follows_xdg_then_home_and_can_be_turned_off() -> None:
-    assert cache_folder({"XDG_CACHE_HOME": "/c", "HOME": "/h"}) == Path(
+    assert cache_folder("templates", {"XDG_CACHE_HOME": "/c", "HOME": "/h"}) == Path(
         "/c/backup-policy/templates"
     )
-    assert cache_folder({"XDG_CACHE_HOME": "rel", "HOME": "/h"}) == Path(
+    assert cache_folder("templates", {"XDG_CACHE_HOME": "rel", "HOME": "/h"}) == Path(
         "/h/.cache/backup-policy/templates"
     )
-    assert cache_folder({"HOME": "/h", NO_CACHE: ""}) == Path("/h/.cache/backup-policy/templates")
-    assert cache_folder({"HOME": "/h", NO_CACHE: "1"}) is None
-    assert cache_folder({}) is None
+    assert cache_folder("templates", {"HOME": "/h", NO_CACHE: ""}) == Path(
+        "/h/.cache/backup-policy/templates"
+    )
+    assert cache_folder("templates", {"HOME": "/h", NO_CACHE: "1"}) is None
+    assert cache_folder("templates", {}) is None
 
 
 def test_a_template_is_compiled_once_then_loaded(
