@@ -89,6 +89,9 @@ class Inventory(Struct, frozen=True, dict=True):
     """Symbolic links under the root (folders and files): never read through or written to."""
     parsed: Mapping[str, list[YamlDocument]] = field(default_factory=dict)
     """The documents of the hand-written files the tree stage parsed (data of ``files``)."""
+    parse: Callable[[str], list[YamlDocument] | ParseError] = read_documents
+    """How a file's text becomes documents (:mod:`compiler.tree.parse_cache` keeps them
+    between runs)."""
 
     @cached_property
     def _derived(self) -> dict[Callable[..., Any], Any]:
@@ -128,7 +131,7 @@ class Inventory(Struct, frozen=True, dict=True):
         if path not in self._documents:
             found = self.files.get(path)
             text = found.text if found is not None else None
-            self._documents[path] = read_documents(text) if text is not None else []
+            self._documents[path] = self.parse(text) if text is not None else []
         return self._documents[path]
 
     def generated_text(self, path: str) -> str | None:

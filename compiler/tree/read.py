@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import os
 import posixpath
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -275,8 +275,14 @@ def _source(spec: Mapping[str, Any]) -> tuple[str, str]:
     return str(ref.get("kind") or ""), str(ref.get("name") or "")
 
 
-def read_tree(root: Path, shown: str, skip: tuple[Path, ...] = ()) -> Inventory:
-    """Read every YAML and Markdown file under ``root`` (a missing root is an empty tree)."""
+def read_tree(
+    root: Path,
+    shown: str,
+    skip: tuple[Path, ...] = (),
+    parse: Callable[[str], list[YamlDocument] | ParseError] = read_documents,
+) -> Inventory:
+    """Read every YAML and Markdown file under ``root`` (a missing root is an empty tree);
+    ``parse`` makes a text's documents (by default, parsing it)."""
     files: dict[str, TreeFile] = {}
     parsed: dict[str, list[YamlDocument]] = {}
     kustomizations: dict[str, Kustomization] = {}
@@ -293,7 +299,7 @@ def read_tree(root: Path, shown: str, skip: tuple[Path, ...] = ()) -> Inventory:
             continue  # text: kept to compare or to protect, never parsed
         if found.text is None or (found.generated and not is_kustomization):
             continue  # generated manifests are compared as text; their folders are followed
-        read = read_documents(found.text)
+        read = parse(found.text)
         if is_kustomization:
             kustomizations[posixpath.dirname(rel) or "."] = _kustomization(rel, read)
         if found.generated:
@@ -306,7 +312,9 @@ def read_tree(root: Path, shown: str, skip: tuple[Path, ...] = ()) -> Inventory:
         parsed[rel] = read
         manifests += filter(None, (_manifest(rel, i, d) for i, d in enumerate(read)))
     inventory = _inventory(shown, files, kustomizations, manifests, parsed)
-    return replace(inventory, folders=frozenset(folders), links=frozenset(links), parsed=parsed)
+    return replace(
+        inventory, folders=frozenset(folders), links=frozenset(links), parsed=parsed, parse=parse
+    )
 
 
 def _inventory(

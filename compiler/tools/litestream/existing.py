@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
@@ -20,8 +20,9 @@ from msgspec import Struct
 
 from compiler.tree import Inventory
 from compiler.tree.containers import AppContainer, app_containers
-from compiler.tree.nodes import read_documents
+from compiler.tree.nodes import ParseError, YamlDocument
 
+Parse = Callable[[str], list[YamlDocument] | ParseError]
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.|$)")
 
 
@@ -78,18 +79,19 @@ def _config_replicas(config: Any, file: str, generated: bool) -> Iterator[Existi
                 yield ExistingReplica(db["path"], *location, file, generated)
 
 
-def _configs(node: Any) -> Iterator[Any]:
-    """Litestream configs in a document: the document itself, or a string in it."""
+def _configs(node: Any, parse: Parse) -> Iterator[Any]:
+    """Litestream configs in a document: the document itself, or a string in it (parsed by
+    ``parse``: the inventory's, which keeps what it parsed between runs)."""
     if isinstance(node, Mapping):
         if isinstance(node.get("dbs"), list):
             yield node
         for value in node.values():
-            yield from _configs(value)
+            yield from _configs(value, parse)
     elif isinstance(node, list):
         for item in node:
-            yield from _configs(item)
+            yield from _configs(item, parse)
     elif isinstance(node, str) and "dbs:" in node:
-        read = read_documents(node)
+        read = parse(node)
         for document in read if isinstance(read, list) else []:
             if isinstance(document.data, Mapping) and isinstance(document.data.get("dbs"), list):
                 yield document.data
@@ -106,6 +108,6 @@ def existing_replicas(inventory: Inventory, app_dir: str) -> list[ExistingReplic
             continue
         read = inventory.documents(path)
         for document in read if isinstance(read, list) else []:
-            for config in _configs(document.data):
+            for config in _configs(document.data, inventory.parse):
                 found += _config_replicas(config, path, tree_file.generated)
     return list(dict.fromkeys(found))
