@@ -25,8 +25,9 @@ IN_CI = os.environ.get("CI") == "true"
 # the tests start (SOURCE_DATE_EPOCH, like --today): the suite does not change with the date.
 TODAY = "2026-12-06"
 os.environ["SOURCE_DATE_EPOCH"] = "1796515200"  # 2026-12-06T00:00:00Z
-# Compiled templates (compiler/core/template_cache.py) go to a folder of this run, not to the
-# user's ~/.cache: the suite neither reads what another version left there nor adds to it.
+# The caches (compiled templates, parsed tree documents: compiler/core/user_cache.py) go to a
+# folder of this run, not to the user's ~/.cache: the suite neither reads what another version
+# left there nor adds to it.
 _CACHE = tempfile.mkdtemp(prefix="backup-policy-test-cache-")
 os.environ["XDG_CACHE_HOME"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
