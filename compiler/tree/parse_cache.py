@@ -77,9 +77,9 @@ def _key(text: str) -> bytes:
 class DocumentCache:
     """:func:`read_documents` with the results of earlier runs (``file`` None: none kept)."""
 
-    def __init__(self, file: Path | None = None, known: Mapping[bytes, Entry] | None = None):
+    def __init__(self, file: Path | None = None) -> None:
         self.file = file
-        self._known = dict(known or {})
+        self._known: dict[bytes, Entry] = {}
         self._used: dict[bytes, Parsed] = {}
         self._parsed = 0
         self._header = b""
