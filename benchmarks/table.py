@@ -29,7 +29,7 @@ STAGES = (
     ("render", "render"),
     ("verify (schema check of the output)", "verify"),
     ("compare (with the tree)", "compare"),
-    ("parse cache saved for the next run", "cache"),
+    ("parse cache saved for the next run", "parse cache"),
     ("write (staged, fsynced, renamed)", "write"),
 )
 

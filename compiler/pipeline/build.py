@@ -105,7 +105,7 @@ def build(
     finally:  # after every stage that parses a file of the tree
         started = time.perf_counter()
         documents.save()
-        result.timings.add("cache", started)
+        result.timings.add("parse cache", started)
 
 
 def _from_tree(

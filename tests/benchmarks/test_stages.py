@@ -13,7 +13,7 @@ from compiler.config import RunConfig
 
 STAGES = (
     *("start-up", "parse", "settle", "load", "tree", "analyse", "policy rules", "plan"),
-    *("tree rules", "render", "compare", "verify", "cache", "write"),
+    *("tree rules", "render", "compare", "verify", "parse cache", "write"),
 )
 
 
