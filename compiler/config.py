@@ -32,6 +32,10 @@ class RunConfig(Struct, frozen=True, dict=True):
     """The date acknowledgements and restore-test deadlines are judged on (--today)."""
     progress: Callable[[str], None] | None = None
     limits: Limits = field(default_factory=Limits)
+    parse_cache_of: Path | None = None
+    """Use the parse cache of this output root, and keep none of the run's own (``diff``
+    compiles its base in a temporary folder: the work tree's cache holds most of its files,
+    and a cache kept for a folder deleted after the run would be litter)."""
 
     @property
     def project_root(self) -> Path:

@@ -8,7 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from pytest import MonkeyPatch
 
+from compiler.tree import parse_cache
+from compiler.tree.nodes import read_documents
 from tests.conftest import RunCli, require_tool
 from tests.support.files import copy_example
 
@@ -89,3 +92,22 @@ def test_a_broken_work_tree_is_not_compared(repo: Path, run_cli: RunCli) -> None
     result = run_cli("diff", "--base", "HEAD", cwd=repo)
     assert result.exit_code == 1 and "error [BP203]" in result.output
     assert "no comparison: the policies of the work tree do not compile" in result.output
+
+
+def test_the_base_reads_the_work_trees_parse_cache_and_keeps_none(
+    repo: Path, run_cli: RunCli, tmp_path_factory: pytest.TempPathFactory, monkeypatch: MonkeyPatch
+) -> None:
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    assert run_cli("check", cwd=repo).exit_code == 0  # the work tree's cache, complete
+    parsed: list[str] = []
+
+    def counted(text: str) -> object:
+        parsed.append(text)
+        return read_documents(text)
+
+    monkeypatch.setattr(parse_cache, "read_documents", counted)
+    result = run_cli("diff", "--base", "HEAD", cwd=repo)
+    assert result.exit_code == 0, result.output
+    assert parsed == []  # both sides found every file of the tree in the work tree's cache
+    assert len(list((cache / "backup-policy" / "documents").glob("*.bin"))) == 1

@@ -94,7 +94,7 @@ def build(
     if policies is None or root is None:
         return result
     started = time.perf_counter()
-    documents = DocumentCache.open(root)
+    documents = _parse_cache(config, root)
     inventory = read_tree(
         root, result.shown_root, skip=(config.policies,), parse=documents.documents
     )
@@ -106,6 +106,12 @@ def build(
         started = time.perf_counter()
         documents.save()
         result.timings.add("parse cache", started)
+
+
+def _parse_cache(config: RunConfig, root: Path) -> DocumentCache:
+    if config.parse_cache_of is None:
+        return DocumentCache.open(root)
+    return DocumentCache.open(config.parse_cache_of, keep=False)
 
 
 def _from_tree(

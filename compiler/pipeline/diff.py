@@ -176,7 +176,10 @@ def protection_diff(config: RunConfig, ref: str) -> tuple[ProtectionDiff, BuildR
         output = None
         if config.output is not None:
             output = base_root / config.output.resolve().relative_to(repository)
-        previous = build(RunConfig(policies=moved, output=output, limits=config.limits))
+        cache = current.output_root or base_root  # the work tree's: most files are the same
+        previous = build(
+            RunConfig(policies=moved, output=output, limits=config.limits, parse_cache_of=cache)
+        )
     if previous.analysis is None or current.analysis is None:
         return ProtectionDiff(ref, compared=False), current
     diff = ProtectionDiff(ref, list(_changes(protections(previous), protections(current))))

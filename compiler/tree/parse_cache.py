@@ -8,7 +8,7 @@ of each text, keyed by a digest of the text: a changed file is a new key, so an 
 never stand for another text. One cache file per output root (in
 :func:`compiler.core.user_cache.private_folder`, outside the repository) holds the entries
 its last build used; it is rewritten only when a build parsed something new or no longer
-read something.
+read something, and removed when no run used it for 30 days.
 
 The file is ``marshal`` data (dicts, lists, strings and numbers: what documents are made
 of, loaded 20 times faster than they are parsed), behind a header with the format, a
@@ -25,6 +25,7 @@ import marshal
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,9 @@ FORMAT = b"backup-policy parsed documents 1\n"
 _DIGEST = 32
 # The largest text worth keeping: bigger ones are generated pages, never parsed.
 _LARGEST = TREE_LIMITS.max_bytes
+UNUSED_DAYS = 30
+_DAY = 86_400
+_TEMPORARY = ".tmp-"
 Parsed = list[YamlDocument] | ParseError
 Entry = tuple[Any, ...]
 
@@ -77,24 +81,31 @@ def _key(text: str) -> bytes:
 class DocumentCache:
     """:func:`read_documents` with the results of earlier runs (``file`` None: none kept)."""
 
-    def __init__(self, file: Path | None = None) -> None:
+    def __init__(self, file: Path | None = None, keep: bool = True) -> None:
         self.file = file
+        self.keep = keep
         self._known: dict[bytes, Entry] = {}
         self._used: dict[bytes, Parsed] = {}
         self._parsed = 0
         self._header = b""
 
     @classmethod
-    def open(cls, root: Path, environ: Mapping[str, str] = os.environ) -> DocumentCache:
-        """The cache of the tree at ``root`` (empty when there is none, or it is unusable)."""
+    def open(
+        cls, root: Path, environ: Mapping[str, str] = os.environ, keep: bool = True
+    ) -> DocumentCache:
+        """The cache of the tree at ``root`` (empty when there is none, or it is unusable);
+        ``keep`` False: :meth:`save` keeps nothing."""
         folder = private_folder("documents", environ)
         if folder is None:
             return cls()
         name = hashlib.blake2b(os.fsencode(root), digest_size=16).hexdigest()
-        cache = cls(folder / f"{name}.bin")
+        file = folder / f"{name}.bin"
+        cache = cls(file, keep)
         with contextlib.suppress(OSError):
             cache._header = FORMAT + fingerprint()
-            cache._known = _load(cache.file, cache._header)
+            cache._known = _load(file, cache._header)
+            if cache._known and keep:
+                _touch(file)
         return cache
 
     @property
@@ -121,18 +132,17 @@ class DocumentCache:
     def save(self) -> None:
         """Keep the entries this run used, if they differ from the file's; quietly not
         when the file cannot be written (a read-only home, a full disk)."""
-        if self.file is None or not self._header:
+        if self.file is None or not self._header or not self.keep:
             return
         if not self._parsed and self._used.keys() == self._known.keys():
             return
         data = marshal.dumps({key: _entry(parsed) for key, parsed in self._used.items()})
         with contextlib.suppress(OSError):
             _replace(self.file, self._header + _digest(data) + data)
+            _prune(self.file.parent, time.time())
 
 
-def _load(file: Path | None, header: bytes) -> dict[bytes, Entry]:
-    if file is None:
-        return {}
+def _load(file: Path, header: bytes) -> dict[bytes, Entry]:
     try:
         content = file.read_bytes()
     except FileNotFoundError:
@@ -148,9 +158,27 @@ def _load(file: Path | None, header: bytes) -> dict[bytes, Entry]:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def _touch(file: Path) -> None:
+    """Mark ``file`` as used (at most daily): an unchanged tree's cache is never rewritten,
+    and what no run used for :data:`UNUSED_DAYS` is removed."""
+    if file.stat().st_mtime < time.time() - _DAY:
+        os.utime(file)
+
+
+def _prune(folder: Path, now: float) -> None:
+    """Remove the caches of trees no run used for :data:`UNUSED_DAYS` (a moved or deleted
+    repository, a temporary copy), and what a killed save left."""
+    for entry in os.scandir(folder):
+        age = now - entry.stat(follow_symlinks=False).st_mtime
+        unused = entry.name.endswith(".bin") and age > UNUSED_DAYS * _DAY
+        if unused or (entry.name.startswith(_TEMPORARY) and age > _DAY):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
 def _replace(file: Path, content: bytes) -> None:
     """``file`` becomes ``content`` in one rename: a reader sees the old or the new one."""
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=file.parent)
+    handle, temporary = tempfile.mkstemp(prefix=_TEMPORARY, dir=file.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from compiler.core.user_cache import NO_CACHE
 from compiler.pipeline.build import build
 from compiler.tree import parse_cache
 from compiler.tree.nodes import ParseError, read_documents
-from compiler.tree.parse_cache import DocumentCache
+from compiler.tree.parse_cache import UNUSED_DAYS, DocumentCache
 from tests.conftest import realworld_dir
 from tests.support.files import copy_example
 
@@ -179,3 +180,36 @@ def test_a_build_with_a_warm_cache_equals_one_without(
     assert second.inventory.parsed == uncached.inventory.parsed
     assert len(list((tmp_path / "cache" / "backup-policy" / "documents").iterdir())) == 1
     shutil.rmtree(tmp_path / "cache")
+
+
+def test_a_cache_no_run_used_for_30_days_is_removed_by_the_next_save(tmp_path: Path) -> None:
+    environ = _environ(tmp_path)
+    used = _saved(TEXTS, environ).file
+    assert used is not None
+    folder = used.parent
+    old, recent, torn = folder / "old.bin", folder / "recent.bin", folder / ".tmp-killed"
+    for file in (old, recent, torn):
+        file.write_bytes(b"x")
+    days = 86_400
+    os.utime(old, (time.time() - (UNUSED_DAYS + 1) * days,) * 2)
+    os.utime(recent, (time.time() - (UNUSED_DAYS - 1) * days,) * 2)
+    os.utime(torn, (time.time() - 2 * days,) * 2)
+    os.utime(used, (time.time() - (UNUSED_DAYS + 1) * days,) * 2)
+    cache = DocumentCache.open(ROOT, environ)  # used today: marked so
+    assert time.time() - used.stat().st_mtime < 60
+    cache.documents("new: text\n")
+    cache.save()
+    assert sorted(p.name for p in folder.iterdir()) == sorted([used.name, "recent.bin"])
+
+
+def test_a_cache_opened_not_to_keep_is_read_but_never_written(tmp_path: Path) -> None:
+    environ = _environ(tmp_path)
+    file = _saved(TEXTS[:2], environ).file
+    assert file is not None
+    content = file.read_bytes()
+    reader = DocumentCache.open(ROOT, environ, keep=False)
+    for text in TEXTS:
+        assert reader.documents(text) == read_documents(text)
+    reader.save()
+    assert reader.parsed == len(TEXTS) - 2
+    assert file.read_bytes() == content
