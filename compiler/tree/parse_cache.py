@@ -1,9 +1,9 @@
 """Tree files' documents kept between runs, by their text: a file that did not change since
 the last run is not parsed again.
 
-Parsing is most of reading a tree: composing and converting the 4,265 YAML files a
-``check`` of a compiled 1,000-service tree reads took about 0.6 s of its 4 s, where loading
-them from this cache takes about 0.05 s. The cache holds what :func:`read_documents` made
+Parsing is most of reading a tree: the tree stage of a ``check`` of a compiled
+1,000-service tree (4,265 YAML files parsed) took 0.69 s, and 0.31 s with this cache
+(minimum of 4 builds in one process). The cache holds what :func:`read_documents` made
 of each text, keyed by a digest of the text: a changed file is a new key, so an entry can
 never stand for another text. One cache file per output root (in
 :func:`compiler.core.user_cache.private_folder`, outside the repository) holds the entries
@@ -11,7 +11,7 @@ its last build used; it is rewritten only when a build parsed something new or n
 read something, and removed when no run used it for 30 days.
 
 The file is ``marshal`` data (dicts, lists, strings and numbers: what documents are made
-of, loaded 20 times faster than they are parsed), behind a header with the format, a
+of: all 8,330 files of that tree load in 60 to 90 ms, and parse in 1.3 to 1.9 s), behind a header with the format, a
 fingerprint of the parser (its source, PyYAML's and Python's versions) and a digest of the
 data. A file with another fingerprint, or whose data does not match its digest (a torn or
 damaged write), is an empty cache; the folder is this user's alone (the module above).
