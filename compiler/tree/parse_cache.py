@@ -11,10 +11,11 @@ its last build used; it is rewritten only when a build parsed something new or n
 read something, and removed when no run used it for 30 days.
 
 The file is ``marshal`` data (dicts, lists, strings and numbers: what documents are made
-of: all 8,330 files of that tree load in 60 to 90 ms, and parse in 1.3 to 1.9 s), behind a header with the format, a
-fingerprint of the parser (its source, PyYAML's and Python's versions) and a digest of the
-data. A file with another fingerprint, or whose data does not match its digest (a torn or
-damaged write), is an empty cache; the folder is this user's alone (the module above).
+of; all 8,330 files of that tree load in 60 to 90 ms and parse in 1.3 to 1.9 s), behind a
+header with the format, a fingerprint of the parser (its source, PyYAML's and Python's
+versions) and a digest of the data. A file with another fingerprint, or whose data does
+not match its digest (a torn or damaged write), is an empty cache; the folder is this
+user's alone (the module above).
 """
 
 from __future__ import annotations
