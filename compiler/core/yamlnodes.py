@@ -201,6 +201,13 @@ class Converter(Struct):
             self._counted(node, 1)
             return self._scalar(node)
         if id(node) in self._memo:  # an alias: shared, counted with its whole size
+            if id(node) not in self._sizes:  # still being converted: an alias inside it
+                raise YamlProblem(
+                    "limit",
+                    "the value anchored here holds an alias to itself: it never ends",
+                    _mark(node.start_mark),
+                    "replace the alias inside it with the values it should stand for",
+                )
             self._counted(node, self._sizes[id(node)])
             return self._memo[id(node)]
         before = self._count

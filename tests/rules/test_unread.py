@@ -56,6 +56,14 @@ def test_a_file_that_is_not_yaml_is_reported_where_the_parser_stopped(repo: Path
     assert "was not read" in message
 
 
+def test_an_alias_inside_the_value_it_names_is_reported_not_a_crash(repo: Path) -> None:
+    path = repo / PVC
+    path.write_text(path.read_text() + "  loop: &loop [*loop]\n")
+    [(file, line, col, message)] = _unread(repo)
+    assert (file, col) == (PVC, 9) and line == len(path.read_text().splitlines())
+    assert "holds an alias to itself" in message
+
+
 def test_a_linked_file_of_the_build_is_reported(repo: Path) -> None:
     outside = repo / "elsewhere.yaml"
     (repo / PVC).rename(outside)
