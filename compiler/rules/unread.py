@@ -49,10 +49,7 @@ def _unread(context: TreeContext, service: str, tree_file: TreeFile) -> Diagnost
         "its PVCs and workloads are unknown, so their coverage and the backup patches' "
         "targets are judged without them",
         "make it a UTF-8 YAML file (not a symbolic link, under 2 MiB) that parses",
-        subjects=(
-            shown,
-            tree_file.path,
-        ),  # the item to acknowledge: the file, as shown or in the tree
+        subjects=(shown, tree_file.path),  # acknowledged by either spelling of the file
     )
 
 

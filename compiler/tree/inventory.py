@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast
 from msgspec import Struct, field
 
 from compiler.tree.apptemplate import ChartRender, app_template_render
-from compiler.tree.nodes import ParseError, YamlDocument, read_documents
+from compiler.tree.nodes import Parse, Parsed, YamlDocument, read_documents
 from compiler.tree.records import (
     FluxKustomization,
     HelmRelease,
@@ -89,7 +89,7 @@ class Inventory(Struct, frozen=True, dict=True):
     """Symbolic links under the root (folders and files): never read through or written to."""
     parsed: Mapping[str, list[YamlDocument]] = field(default_factory=dict)
     """The documents of the hand-written files the tree stage parsed (data of ``files``)."""
-    parse: Callable[[str], list[YamlDocument] | ParseError] = read_documents
+    parse: Parse = read_documents
     """How a file's text becomes documents (:mod:`compiler.tree.parse_cache` keeps them
     between runs)."""
 
@@ -98,7 +98,7 @@ class Inventory(Struct, frozen=True, dict=True):
         return {}
 
     @cached_property
-    def _documents(self) -> dict[str, list[YamlDocument] | ParseError]:
+    def _documents(self) -> dict[str, Parsed]:
         return {}
 
     def derived(self, make: Callable[[Inventory], _Derived]) -> _Derived:
@@ -123,7 +123,7 @@ class Inventory(Struct, frozen=True, dict=True):
                 return prefix
         return ""
 
-    def documents(self, path: str) -> list[YamlDocument] | ParseError:
+    def documents(self, path: str) -> Parsed:
         """The documents of the file at ``path`` ([] for none, or a file without text),
         parsed once per inventory: rules ask for the same generated configs per service."""
         if path in self.parsed:

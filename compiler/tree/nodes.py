@@ -9,6 +9,7 @@ error and position instead of documents.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from msgspec import Struct, field
@@ -44,7 +45,13 @@ class ParseError(Struct, frozen=True):
     col: int
 
 
-def read_documents(text: str, *, depth_keys: int = 2) -> list[YamlDocument] | ParseError:
+Parsed = list[YamlDocument] | ParseError
+"""A text's documents (empty ones dropped), or why it cannot be read."""
+Parse = Callable[[str], Parsed]
+"""What makes a text's documents: :func:`read_documents`, or a cache of its results."""
+
+
+def read_documents(text: str, *, depth_keys: int = 2) -> Parsed:
     """The documents of ``text`` (empty ones dropped), or why it cannot be read."""
     try:
         nodes = compose(text, "1.1")

@@ -36,7 +36,7 @@ import yaml
 from compiler.core import yamlnodes
 from compiler.core.user_cache import private_folder
 from compiler.tree import nodes
-from compiler.tree.nodes import TREE_LIMITS, ParseError, YamlDocument, read_documents
+from compiler.tree.nodes import TREE_LIMITS, Parsed, ParseError, YamlDocument, read_documents
 
 FORMAT = b"backup-policy parsed documents 1\n"
 _DIGEST = 32
@@ -45,7 +45,6 @@ _LARGEST = TREE_LIMITS.max_bytes
 UNUSED_DAYS = 30
 _DAY = 86_400
 _TEMPORARY = ".tmp-"
-Parsed = list[YamlDocument] | ParseError
 Entry = tuple[Any, ...]
 
 

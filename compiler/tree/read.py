@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import os
 import posixpath
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from compiler.core.data import mapping_at
 from compiler.core.generated import is_generated_text
 from compiler.tree import helm
 from compiler.tree.inventory import KUSTOMIZATION_NAMES, Inventory
-from compiler.tree.nodes import ParseError, YamlDocument, read_documents
+from compiler.tree.nodes import Parse, Parsed, ParseError, YamlDocument, read_documents
 from compiler.tree.records import (
     ConfigMapGenerator,
     Container,
@@ -155,7 +155,7 @@ def _generators(data: Mapping[str, Any]) -> tuple[ConfigMapGenerator, ...]:
     return tuple(found)
 
 
-def _kustomization(rel: str, read: list[YamlDocument] | ParseError) -> Kustomization:
+def _kustomization(rel: str, read: Parsed) -> Kustomization:
     folder = posixpath.dirname(rel) or "."
     if isinstance(read, ParseError):
         return Kustomization(folder, rel, error=read.message, error_at=(read.line, read.col))
@@ -279,7 +279,7 @@ def read_tree(
     root: Path,
     shown: str,
     skip: tuple[Path, ...] = (),
-    parse: Callable[[str], list[YamlDocument] | ParseError] = read_documents,
+    parse: Parse = read_documents,
 ) -> Inventory:
     """Read every YAML and Markdown file under ``root`` (a missing root is an empty tree);
     ``parse`` makes a text's documents (by default, parsing it)."""

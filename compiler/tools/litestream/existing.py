@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
@@ -20,9 +20,8 @@ from msgspec import Struct
 
 from compiler.tree import Inventory
 from compiler.tree.containers import AppContainer, app_containers
-from compiler.tree.nodes import ParseError, YamlDocument
+from compiler.tree.nodes import Parse
 
-Parse = Callable[[str], list[YamlDocument] | ParseError]
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.|$)")
 
 
