@@ -136,7 +136,10 @@ class DocumentCache:
             return
         if not self._parsed and self._used.keys() == self._known.keys():
             return
-        data = marshal.dumps({key: _entry(parsed) for key, parsed in self._used.items()})
+        try:
+            data = marshal.dumps({key: _entry(parsed) for key, parsed in self._used.items()})
+        except ValueError:  # nothing a parse makes, but a cache never fails a run
+            return
         with contextlib.suppress(OSError):
             _replace(self.file, self._header + _digest(data) + data)
             _prune(self.file.parent, time.time())

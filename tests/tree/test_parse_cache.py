@@ -17,7 +17,7 @@ from compiler.config import RunConfig
 from compiler.core.user_cache import NO_CACHE
 from compiler.pipeline.build import build
 from compiler.tree import parse_cache
-from compiler.tree.nodes import ParseError, read_documents
+from compiler.tree.nodes import ParseError, YamlDocument, read_documents
 from compiler.tree.parse_cache import UNUSED_DAYS, DocumentCache
 from tests.conftest import realworld_dir
 from tests.support.files import copy_example
@@ -213,3 +213,14 @@ def test_a_cache_opened_not_to_keep_is_read_but_never_written(tmp_path: Path) ->
     reader.save()
     assert reader.parsed == len(TEXTS) - 2
     assert file.read_bytes() == content
+
+
+def test_a_result_marshal_cannot_write_is_not_kept_and_fails_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    odd = [YamlDocument(object(), 1, 1)]  # nothing the parser makes: a cache must still not fail
+    monkeypatch.setattr(parse_cache, "read_documents", lambda text: odd)
+    cache = DocumentCache.open(ROOT, _environ(tmp_path))
+    assert cache.documents("a: 1\n") is odd
+    cache.save()
+    assert cache.file is not None and not cache.file.exists()
