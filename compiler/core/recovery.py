@@ -106,10 +106,10 @@ def _undo(staging: Path, root: Path, journal: Journal) -> None:
 
 
 def _undo_operation(staging: Path, root: Path, number: int, operation: Operation) -> None:
-    target, kept = root / operation.target, old_file(staging, number)
+    target, kept = root / operation.target, Path(old_file(staging, number))
     if kept.exists():
         os.replace(kept, target)  # the old file back over the new one, in one step
-    elif operation.new and not operation.old and not new_file(staging, number).exists():
+    elif operation.new and not operation.old and not Path(new_file(staging, number)).exists():
         target.unlink(missing_ok=True)  # a file this run added: gone with the run
     # otherwise the target holds its old file: it was never moved, or is back already
 

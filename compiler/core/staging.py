@@ -28,9 +28,8 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from msgspec.structs import replace
@@ -45,6 +44,7 @@ from compiler.core.journal import (
     lock,
     new_file,
     old_file,
+    relative_parts,
     write_journal,
 )
 from compiler.core.recovery import settle
@@ -86,13 +86,19 @@ def replace_files(home: Path, root: Path, writes: Mapping[str, str], deletes: Se
         os.close(handle)
 
 
-@contextmanager
-def _at(target: str) -> Iterator[None]:
-    """An I/O error, told with the target it happened at."""
-    try:
-        yield
-    except OSError as error:
-        raise StagingError(target, error.strerror or str(error)) from error
+class _at:
+    """An I/O error, told with the target it happened at. A class: the write enters one
+    per file, and a generator-based context manager cost twice as much."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
+        if isinstance(error, OSError):
+            raise StagingError(self.target, error.strerror or str(error)) from error
 
 
 def _create_staging(home: Path) -> Path:
@@ -110,8 +116,9 @@ def _stage(
         _check_targets(staging, root, targets)
         (staging / "new").mkdir()
         (staging / "old").mkdir()
+    staging_text, root_text = os.fspath(staging), os.fspath(root)
     operations = tuple(
-        _stage_one(staging, root, number, rel, writes.get(rel))
+        _stage_one(staging_text, root_text, number, rel, writes.get(rel))
         for number, rel in enumerate(targets)
     )
     journal = Journal(_relative(root, home), operations, _missing_folders(root, writes))
@@ -129,12 +136,24 @@ def _check_targets(staging: Path, root: Path, targets: Sequence[str]) -> None:
     for rel in targets:
         if problem := check.problem(rel):
             raise StagingError(rel, problem)
-        folder = rel.rpartition("/")[0]
-        if folder not in devices:
-            devices[folder] = os.stat(_nearest_existing(root / folder)).st_dev
-        if devices[folder] != device:
+        if _device(root, rel.rpartition("/")[0], devices) != device:
             reason = f"on another filesystem than {staging.parent}: no atomic rename there"
             raise StagingError(rel, reason)
+
+
+def _device(root: Path, folder: str, devices: dict[str, int]) -> int:
+    """The filesystem of ``folder`` below ``root``, or of its nearest existing parent
+    (a folder the write creates lands where its parent is); remembered in ``devices``."""
+    found = devices.get(folder)
+    if found is None:
+        try:
+            found = os.stat(f"{os.fspath(root)}/{folder}" if folder else root).st_dev
+        except (FileNotFoundError, NotADirectoryError):
+            if not folder:  # the root itself is new
+                return os.stat(_nearest_existing(root)).st_dev
+            found = _device(root, folder.rpartition("/")[0], devices)
+        devices[folder] = found
+    return found
 
 
 def _nearest_existing(folder: Path) -> Path:
@@ -143,18 +162,18 @@ def _nearest_existing(folder: Path) -> Path:
     return folder
 
 
-def _stage_one(staging: Path, root: Path, number: int, rel: str, text: str | None) -> Operation:
+def _stage_one(staging: str, root: str, number: int, rel: str, text: str | None) -> Operation:
     with _at(rel):
-        mode = _old_mode(root / rel, rel)
+        mode = _old_mode(f"{root}/{rel}", rel)
         if text is not None:
             _write_new(new_file(staging, number), text, mode)
     return Operation(rel, text is not None, mode is not None)
 
 
-def _old_mode(path: Path, rel: str) -> int | None:
+def _old_mode(path: str, rel: str) -> int | None:
     """The mode of the file at ``path`` (kept by its new version), None when there is none."""
     try:
-        status = path.lstat()
+        status = os.lstat(path)
     except FileNotFoundError:
         return None
     if not stat.S_ISREG(status.st_mode):
@@ -162,7 +181,7 @@ def _old_mode(path: Path, rel: str) -> int | None:
     return stat.S_IMODE(status.st_mode)
 
 
-def _write_new(path: Path, text: str, mode: int | None) -> None:
+def _write_new(path: str, text: str, mode: int | None) -> None:
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, NEW_FILE_MODE)
     with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
         stream.write(text)
@@ -181,27 +200,28 @@ def _relative(root: Path, home: Path) -> str:
 
 def _missing_folders(root: Path, rels: Mapping[str, str]) -> tuple[str, ...]:
     """The folders new files need that do not exist yet, parents first."""
+    root_text = os.fspath(root)
     missing: set[str] = set()
     looked: set[str] = set()  # each folder is asked once, not once per file in it
     for rel in rels:
-        parts = PurePosixPath(rel).parts[:-1]
-        for depth in range(1, len(parts) + 1):
-            folder = "/".join(parts[:depth])
-            if folder not in looked:
-                looked.add(folder)
-                if not (root / folder).is_dir():
-                    missing.add(folder)
+        folder = "/".join(relative_parts(rel)[:-1])
+        while folder and folder not in looked:  # a folder looked at had its parents looked at
+            looked.add(folder)
+            if not os.path.isdir(f"{root_text}/{folder}"):
+                missing.add(folder)
+            folder = folder.rpartition("/")[0]
     return tuple(sorted(missing))
 
 
 def _commit(staging: Path, root: Path, journal: Journal) -> Journal:
     """Every rename, then the commit point: the journal marked committed (returned)."""
+    staging_text, root_text = os.fspath(staging), os.fspath(root)
     for rel in journal.created:
         with _at(rel):
-            (root / rel).mkdir()
+            os.mkdir(f"{root_text}/{rel}")
     for number, operation in enumerate(journal.operations):
         with _at(operation.target):
-            _rename(staging, root, number, operation)
+            _rename(staging_text, root_text, number, operation)
     with _at(""):
         os.sync()  # every rename and created folder, before the commit point
         committed = replace(journal, state=COMMITTED)
@@ -209,8 +229,8 @@ def _commit(staging: Path, root: Path, journal: Journal) -> Journal:
     return committed
 
 
-def _rename(staging: Path, root: Path, number: int, operation: Operation) -> None:
-    target = root / operation.target
+def _rename(staging: str, root: str, number: int, operation: Operation) -> None:
+    target = f"{root}/{operation.target}"
     if operation.old:
         os.rename(target, old_file(staging, number))  # moved aside, kept for a roll back
     if operation.new:

@@ -55,6 +55,11 @@ TARGETS = [
     ".",
     "",
     "./apps/web/x.yaml",
+    "apps//web/x.yaml",
+    "apps/./out/x.yaml",
+    "apps/web/backup/",
+    "//etc/passwd",
+    "apps/new/../../escape.yaml",
 ]
 
 
