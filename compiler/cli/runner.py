@@ -160,10 +160,14 @@ def batch_gc() -> None:
 
     With the default thresholds (a collection every 700 new objects) the collector scans the
     growing heap of a run hundreds of times. A run frees little before it exits, so it
-    collects rarely, and never scans the objects the imports made (frozen).
+    collects rarely, and never scans the objects the imports made (frozen). The young
+    generation is still collected (most cycles die young); the older ones are not, within
+    a run: at 5,000 services two collections of the middle generation took 586 ms, each
+    scanning a million live objects, and freed nothing the peak memory showed (526 MB
+    either way).
     """
     gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
+    gc.set_threshold(50_000, 1_000, 1_000)
 
 
 def no_pydantic_plugins() -> None:
