@@ -3,9 +3,10 @@
 1. ``backup-policy validate`` and ``check`` on the example homelab as whole processes (the
    pre-commit hook's view): median, min and max of ``--cold`` runs after one warm-up.
 2. For each ``--sizes`` N: a synthetic homelab (:mod:`benchmarks.generate`), compiled
-   ``--repeat`` times, each in a fresh process on a fresh copy with an empty cache folder
+   ``--repeat`` times in rounds that take every size in turn (see :func:`sizes`), each
+   time in a fresh process on a fresh copy with an empty cache folder
    (:mod:`benchmarks.stages`), the copy flushed to disk first and no copy removed before the
-   run ends (see :func:`size`): wall time and peak RSS per stage; ``backup-policy check`` of
+   run ends (see :func:`_attempt`): wall time and peak RSS per stage; ``backup-policy check`` of
    each compiled copy twice (a whole process with nothing to write; the second finds every
    file in the parse cache); then ``kubectl kustomize`` building the compiled tree.
 3. The targets of SPEC §8 and issue 10, met or not (:mod:`benchmarks.targets`).
@@ -46,38 +47,57 @@ def _check(root: Path, cache: dict[str, str]) -> measure.Run:
     return done
 
 
-def size(count: int, options: argparse.Namespace, scratch: Path) -> table.Size:
-    """Generate ``count`` services once; compile fresh copies; kustomize the compiled tree.
+class _Homelab:
+    """One size: its generated template and its figures, in a folder of its own."""
+
+    def __init__(self, count: int, scratch: Path) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix=f"bp-bench-{count}-", dir=scratch))
+        generate(self.folder / "template", count)
+        self.result = table.Size(count)
+
+
+def _attempt(homelab: _Homelab, attempt: int, options: argparse.Namespace) -> None:
+    """Compile a fresh copy, check it twice, and the first time kustomize the tree.
 
     The compile's write stage measures the harness unless two things are kept out of it:
     it flushes the disk with ``os.sync()``, which also waits for the copy just made (so the
     copy is flushed before); and on the results' machine (ext4 mounted ``discard``),
     creating 5,000 files soon after thousands were removed took 1.1-1.6 s where it took
     0.1 s otherwise (so no copy is removed before the run ends)."""
-    result = table.Size(count)
-    tmp = tempfile.mkdtemp(prefix=f"bp-bench-{count}-", dir=scratch)
-    template = Path(tmp) / "template"
-    generate(template, count)
+    folder, result = homelab.folder, homelab.result
+    copy = folder / f"run-{attempt}"
+    shutil.copytree(folder / "template", copy)
+    os.sync()
+    # a cache folder of its own: each compile is a machine's first (nothing parsed,
+    # no template compiled), each first check parses what the compile wrote
+    cache = {"XDG_CACHE_HOME": str(folder / f"cache-{attempt}")}
+    result.runs.append(_compile(copy / "policies", options.tracemalloc, cache))
+    result.checks.append(_check(copy, cache))
+    result.rechecks.append(_check(copy, cache))
+    if attempt == 0 and options.kustomize_runs:
+        result.kustomize = kustomize.measure(
+            copy / "out",
+            folder / "kustomize",
+            options.kustomize_runs,
+            options.kustomize_max,
+            options.sample,
+        )
+
+
+def sizes(options: argparse.Namespace, scratch: Path) -> list[table.Size]:
+    """Every size compiled ``--repeat`` times, in rounds: each round compiles every size
+    once, in the other order than the round before. This machine's speed drifts by a
+    third within minutes; compiling the sizes one after the other put the 1,000- and the
+    5,000-service figures in different moments, and their ratio (the linearity target)
+    moved with it. Within a round, the two sizes share the moment."""
+    homelabs = [_Homelab(count, scratch) for count in options.sizes]
     for attempt in range(options.repeat):
-        copy = Path(tmp) / f"run-{attempt}"
-        shutil.copytree(template, copy)
-        os.sync()
-        # a cache folder of its own: each compile is a machine's first (nothing parsed,
-        # no template compiled), each first check parses what the compile wrote
-        cache = {"XDG_CACHE_HOME": str(Path(tmp) / f"cache-{attempt}")}
-        result.runs.append(_compile(copy / "policies", options.tracemalloc, cache))
-        result.checks.append(_check(copy, cache))
-        result.rechecks.append(_check(copy, cache))
-        if attempt == 0 and options.kustomize_runs:
-            result.kustomize = kustomize.measure(
-                copy / "out",
-                Path(tmp) / "kustomize",
-                options.kustomize_runs,
-                options.kustomize_max,
-                options.sample,
-            )
-    _progress(f"{count:,} services: compile {result.compile():.2f} s (median)")
-    return result
+        for homelab in homelabs if attempt % 2 == 0 else reversed(homelabs):
+            _attempt(homelab, attempt, options)
+    for homelab in homelabs:
+        result = homelab.result
+        _progress(f"{result.services:,} services: compile {result.compile():.2f} s (median)")
+    return [homelab.result for homelab in homelabs]
 
 
 def _progress(line: str) -> None:
@@ -114,11 +134,11 @@ def main() -> None:
     imports = measure.import_seconds(options.cold)
     _progress(f"example: validate {validate.median:.2f} s, check {check.median:.2f} s")
     with tempfile.TemporaryDirectory(prefix="bp-bench-") as scratch:
-        sizes = [size(n, options, Path(scratch)) for n in options.sizes]
+        measured = sizes(options, Path(scratch))
     lines = table.header(started_load)
     lines += table.example(validate, check, uncached, imports)
-    lines += table.stages(sizes) if sizes else []
-    lines += targets(validate, check, sizes)
+    lines += table.stages(measured) if measured else []
+    lines += targets(validate, check, measured)
     print("\n".join(lines))
 
 
