@@ -93,8 +93,9 @@ def test_compiled_pod_carries_the_backup_command(
     assert annotations["k8up.io/file-extension"] == ".sql"
 
 
-def _writer(db: Path, stop: threading.Event) -> None:
-    """Transactions that move one unit between two tables: a torn copy breaks the sum."""
+def _writer(db: Path, stop: threading.Event, wrote: threading.Event) -> None:
+    """Transactions that move one unit between two tables: a torn copy breaks the sum;
+    ``wrote`` is set once the first one is committed."""
     conn = sqlite3.connect(db, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
     number = 0
@@ -103,6 +104,7 @@ def _writer(db: Path, stop: threading.Event) -> None:
         with conn:
             conn.execute("INSERT INTO items (label) VALUES (?)", (f"row-{number}" * 20,))
             conn.execute("UPDATE totals SET value = value + 1")
+        wrote.set()
     conn.close()
 
 
@@ -133,10 +135,13 @@ def test_the_generated_command_dumps_a_database_being_written(
         conn.execute("INSERT INTO totals VALUES (0)")
     conn.close()
     argv = [str(live) if word == DB else word for word in shlex.split(command)]
-    stop = threading.Event()
-    writer = threading.Thread(target=_writer, args=(live, stop))
+    stop, wrote = threading.Event(), threading.Event()
+    writer = threading.Thread(target=_writer, args=(live, stop, wrote))
     writer.start()
     try:
+        # the dumps start once rows are being written: on a busy machine the thread had
+        # not committed one before the fifth dump ended, and the last dump was empty
+        assert wrote.wait(timeout=30), "the writer never committed"
         dumps = [
             subprocess.run(argv, capture_output=True, text=True, check=True).stdout
             for _ in range(5)
