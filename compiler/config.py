@@ -32,6 +32,9 @@ class RunConfig(Struct, frozen=True, dict=True):
     """The date acknowledgements and restore-test deadlines are judged on (--today)."""
     progress: Callable[[str], None] | None = None
     limits: Limits = field(default_factory=Limits)
+    workers: int = 1
+    """Processes that render and verify the files of a large tree (compiler.core.parallel);
+    the CLI uses every processor it may run on, up to 4."""
     parse_cache_of: Path | None = None
     """Use the parse cache of this output root, and keep none of the run's own (``diff``
     compiles its base in a temporary folder: the work tree's cache holds most of its files,

@@ -8,9 +8,12 @@ Flux does not read it, and its commands are for people to run.
 
 from __future__ import annotations
 
+from functools import partial
+
 from compiler.core.emit import dump_documents, flux_escaped
 from compiler.core.fluxvar import unescape_kept
 from compiler.core.generated import header, markdown_header
+from compiler.core.parallel import map_items
 from compiler.plan import OutputFile, Plan
 
 
@@ -27,6 +30,9 @@ def render_file(planned: OutputFile, flux: bool = False, kept: frozenset[str] = 
     )
 
 
-def render(plan: Plan, flux: bool = False, kept: frozenset[str] = frozenset()) -> dict[str, str]:
-    """Path -> text for every planned file."""
-    return {planned.path: render_file(planned, flux, kept) for planned in plan.files}
+def render(
+    plan: Plan, flux: bool = False, kept: frozenset[str] = frozenset(), workers: int = 1
+) -> dict[str, str]:
+    """Path -> text for every planned file (by up to ``workers`` processes)."""
+    texts = map_items(partial(render_file, flux=flux, kept=kept), plan.files, workers)
+    return {planned.path: text for planned, text in zip(plan.files, texts, strict=True)}

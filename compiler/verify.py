@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from compiler.core.diagnostics import Diagnostic
+from compiler.core.parallel import map_items
 from compiler.core.rule import Rule
 from compiler.core.yamlread import YAMLDocumentError, compose_documents, load_documents
 
@@ -44,6 +45,7 @@ _NULL = "tag:yaml.org,2002:null"
 _STR = "tag:yaml.org,2002:str"
 _NO_PATCH = "generated JSON patch has an operation without op/path"
 _NO_KIND = "generated document has no kind"
+_YAML = (".yaml", ".yml")
 
 
 class _Unusual(Exception):
@@ -153,9 +155,12 @@ def _checked(path: str, text: str) -> list[Diagnostic]:
         return _loaded(path, text)
 
 
-def verify_rendered(outputs: dict[str, str]) -> list[Diagnostic]:
-    problems = []
-    for path, text in sorted(outputs.items()):
-        if path.endswith((".yaml", ".yml")):
-            problems.extend(_checked(path, text))
-    return problems
+def _checked_item(item: tuple[str, str]) -> list[Diagnostic]:
+    return _checked(*item)
+
+
+def verify_rendered(outputs: dict[str, str], workers: int = 1) -> list[Diagnostic]:
+    """The problems of every YAML file of ``outputs``, by path (by up to ``workers``
+    processes: the files are independent, and a large tree's take a second)."""
+    files = [(path, text) for path, text in sorted(outputs.items()) if path.endswith(_YAML)]
+    return [problem for found in map_items(_checked_item, files, workers) for problem in found]

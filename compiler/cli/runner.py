@@ -16,6 +16,7 @@ import click
 
 from compiler.commands import EXIT_INTERNAL, Outcome, failure
 from compiler.config import RunConfig
+from compiler.core.parallel import available_workers
 from compiler.core.yamlnodes import Limits
 
 
@@ -110,6 +111,20 @@ def interactive() -> bool:
     return sys.stderr.isatty() and not no_color() and "CI" not in os.environ
 
 
+JOBS = "BACKUP_POLICY_JOBS"
+
+
+def workers() -> int:
+    """The processes a run may use: BACKUP_POLICY_JOBS (1: none forked), else every
+    processor this process may run on, up to 4. A value that is not a whole number above 0
+    is ignored: the setting changes how fast a run is, never what it finds or writes."""
+    try:
+        wanted = int(os.environ.get(JOBS, ""))
+    except ValueError:  # unset, empty, not a number, or a number of 5,000 digits
+        wanted = 0
+    return wanted if wanted > 0 else available_workers()
+
+
 def chosen_format(fmt: str | None) -> str:
     if fmt is not None:
         return fmt
@@ -133,6 +148,7 @@ def config(
         color=use_color() and chosen == "text",
         progress=PROGRESS if interactive() and chosen == "text" else None,
         limits=Limits(max_bytes, max_depth, max_nodes),
+        workers=workers(),
         **extra,
     )
 
