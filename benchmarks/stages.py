@@ -28,7 +28,7 @@ from msgspec import field
 
 from benchmarks.figures import Figures
 from compiler import write
-from compiler.cli.runner import batch_gc
+from compiler.cli.runner import batch_gc, workers
 from compiler.config import RunConfig
 from compiler.core.diagnostics import Diagnostic
 from compiler.load import iter_policy_files, load_file
@@ -42,22 +42,29 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MIB
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of the workers it forked and waited for (render and
+    verify of a large tree: compiler.core.parallel)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 class Measured(Timings):
     """Stage times plus the peak RSS so far and the stage's peak of traced allocations."""
 
     cpu: dict[str, float] = field(default_factory=dict)
     rss: dict[str, float] = field(default_factory=dict)
     traced: dict[str, float] = field(default_factory=dict)
-    cpu_started: float = field(default_factory=time.process_time)
+    cpu_started: float = field(default_factory=cpu_seconds)
 
     def add(self, stage: str, started: float) -> float:
         super().add(stage, started)
-        self.cpu[stage] = self.cpu.get(stage, 0.0) + time.process_time() - self.cpu_started
+        self.cpu[stage] = self.cpu.get(stage, 0.0) + cpu_seconds() - self.cpu_started
         self.rss[stage] = peak_rss_mib()
         if tracemalloc.is_tracing():
             self.traced[stage] = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.reset_peak()
-        self.cpu_started = time.process_time()
+        self.cpu_started = cpu_seconds()
         return time.perf_counter()  # what was measured here is no stage's time
 
 
@@ -78,7 +85,7 @@ def compile_once(policies: Path, spawned: float) -> Figures:
     for path in iter_policy_files(policies):  # parsing alone: part of the load stage
         load_file(path, path.name)
     started = timings.add("parse", started)
-    config = RunConfig(policies=policies)
+    config = RunConfig(policies=policies, workers=workers())  # as the CLI makes it
     _stop_on(write.recover(config.repository, config.project_root).problems)
     timings.add("settle", started)
     result = build(config, timings=timings)
