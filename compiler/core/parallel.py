@@ -40,11 +40,13 @@ def available_workers() -> int:
 
 
 def can_fork() -> bool:
-    """Forking is safe and keeps its promises: POSIX, no other thread (a fork copies only
-    the calling thread, and a lock another thread held stays held in the child), and no
-    tracer or profiler (coverage and cProfile see this process only)."""
+    """Forking is safe and keeps its promises: Linux (macOS's system libraries may start
+    threads of their own, and Python's multiprocessing no longer forks there), no other
+    thread (a fork copies only the calling thread, and a lock another thread held stays
+    held in the child), and no tracer or profiler (coverage and cProfile see this process
+    only)."""
     return (
-        hasattr(os, "fork")
+        sys.platform == "linux"
         and threading.active_count() == 1
         and sys.gettrace() is None
         and sys.getprofile() is None

@@ -77,7 +77,12 @@ def test_with_another_thread_running_nothing_is_forked(probe: dict[str, Any]) ->
     assert set(found["pids"]) == {probe["parent"]}
 
 
-def test_a_thread_or_a_tracer_rules_forking_out() -> None:
+def test_another_system_a_thread_or_a_tracer_rules_forking_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with monkeypatch.context() as patched:
+        patched.setattr(sys, "platform", "darwin")
+        assert not parallel.can_fork()
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
