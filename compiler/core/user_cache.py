@@ -12,12 +12,16 @@ cache off.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 NO_CACHE = "BACKUP_POLICY_NO_CACHE"
+TEMPORARY = ".tmp-"
+"""The prefix of a file being written into a cache folder (what a killed run may leave)."""
 
 
 def cache_folder(kind: str, environ: Mapping[str, str] = os.environ) -> Path | None:
@@ -48,3 +52,18 @@ def private_folder(kind: str, environ: Mapping[str, str] = os.environ) -> Path |
     if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() or others_write:
         return None
     return folder
+
+
+def replace_file(file: Path, content: bytes) -> None:
+    """``file`` becomes ``content`` in one rename: a reader sees the old or the new one.
+    The temporary file is named with :data:`TEMPORARY`; one a killed run left is the
+    caller's to prune."""
+    handle, temporary = tempfile.mkstemp(prefix=TEMPORARY, dir=file.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+        os.replace(temporary, file)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -20,6 +20,7 @@ from typing import Any
 
 from compiler.analyse.evidence import standing
 from compiler.model.restore import RestoreTest
+from compiler.plan import dashboard_cache
 from compiler.plan.alerts import Panel, PanelQuery
 from compiler.plan.k8s import managed, metadata
 from compiler.plan.types import OutputFile, PlanContext, SharedFolder, ToolPlanning
@@ -95,9 +96,16 @@ def grouped(queries: Sequence[PanelQuery]) -> list[tuple[Panel, list[PanelQuery]
 
 
 def dashboard_json(panels: list[tuple[Panel, list[PanelQuery]]]) -> dict[str, Any]:
-    from compiler.plan import grafana  # the SDK: imported only when a dashboard is built
+    """The dashboard's JSON: built by the SDK, or as a recent run built it from the same
+    panels (:mod:`compiler.plan.dashboard_cache`)."""
+    name = dashboard_cache.key(TITLE, UID, panels)
+    model = dashboard_cache.load(name)
+    if model is None:
+        from compiler.plan import grafana  # the SDK: imported only when a dashboard is built
 
-    return grafana.build(TITLE, UID, panels)
+        model = grafana.build(TITLE, UID, panels)
+        dashboard_cache.save(name, model)
+    return model
 
 
 def _sources(context: PlanContext) -> tuple[str, ...]:

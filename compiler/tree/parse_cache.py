@@ -25,7 +25,6 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Any
 import yaml
 
 from compiler.core import yamlnodes
-from compiler.core.user_cache import private_folder
+from compiler.core.user_cache import TEMPORARY, private_folder, replace_file
 from compiler.tree import nodes
 from compiler.tree.nodes import TREE_LIMITS, Parsed, ParseError, YamlDocument, read_documents
 
@@ -44,7 +43,6 @@ _DIGEST = 32
 _LARGEST = TREE_LIMITS.max_bytes
 UNUSED_DAYS = 30
 _DAY = 86_400
-_TEMPORARY = ".tmp-"
 Entry = tuple[Any, ...]
 
 
@@ -141,7 +139,7 @@ class DocumentCache:
         except ValueError:  # nothing a parse makes, but a cache never fails a run
             return
         with contextlib.suppress(OSError):
-            _replace(self.file, self._header + _digest(data) + data)
+            replace_file(self.file, self._header + _digest(data) + data)
             _prune(self.file.parent, time.time())
 
 
@@ -174,19 +172,6 @@ def _prune(folder: Path, now: float) -> None:
     for entry in os.scandir(folder):
         age = now - entry.stat(follow_symlinks=False).st_mtime
         unused = entry.name.endswith(".bin") and age > UNUSED_DAYS * _DAY
-        if unused or (entry.name.startswith(_TEMPORARY) and age > _DAY):
+        if unused or (entry.name.startswith(TEMPORARY) and age > _DAY):
             with contextlib.suppress(OSError):
                 os.unlink(entry.path)
-
-
-def _replace(file: Path, content: bytes) -> None:
-    """``file`` becomes ``content`` in one rename: a reader sees the old or the new one."""
-    handle, temporary = tempfile.mkstemp(prefix=_TEMPORARY, dir=file.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.replace(temporary, file)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
