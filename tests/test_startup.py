@@ -43,6 +43,17 @@ def test_validate_never_loads_the_plan_assembly_or_the_kustomization_editor() ->
     assert [m for m in loaded if m in moved_off or m.startswith(later)] == []
 
 
+def test_check_of_a_wired_tree_never_loads_the_kustomization_editor() -> None:
+    """ruamel.yaml edits an app's kustomization (``--fix``, and the fix a BP4xx problem
+    shows) and is imported only then: the example's apps list their Components, so its
+    ``check`` plans the wiring without it."""
+    loaded = _python(
+        VALIDATE.replace("'validate'", "'check'") + "print('\\n'.join(sorted(sys.modules)))\n"
+    )
+    assert "compiler.plan.wiring" in loaded and "compiler.plan.unwiring" in loaded
+    assert [m for m in loaded if m.startswith("ruamel")] == []
+
+
 def test_importing_the_cli_and_the_registry_builds_no_validator() -> None:
     """Every model defers its build (``MODEL_CONFIG``): a run builds only the composed
     models it validates with, on first use, not every base model at import."""

@@ -15,15 +15,18 @@ import io
 import re
 from collections.abc import Sequence
 from itertools import pairwise
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
-from ruamel.yaml.util import load_yaml_guess_indent
+from typing import TYPE_CHECKING, Any
 
 from compiler.plan.types import ComponentPlan, Wiring
 from compiler.tree import Inventory
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedSeq
+
+# ruamel.yaml (11 ms to import, a few percent of a `check` of the example) is imported by the
+# functions that edit a kustomization, and only when one must be edited: a tree whose apps
+# list their Components never needs it.
 
 
 def _lists(components: Sequence[str], wanted: str) -> bool:
@@ -64,6 +67,9 @@ def _mapping_indent(text: str) -> int | None:
 
 def _dumper(body: str) -> tuple[YAML, Any]:
     """A round-trip dumper with the file's own indentation and quotes, and its data."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.util import load_yaml_guess_indent
+
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
@@ -95,6 +101,9 @@ def _append(sequence: CommentedSeq, item: str) -> None:
 def with_component(text: str, component: str) -> str | None:
     """``text`` (a kustomization) with ``component`` appended to ``components:``; comments,
     ``---`` and indentation kept. None when it is not one YAML mapping."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.error import YAMLError
+
     start, body = _split_start(text)
     try:
         yaml, data = _dumper(body)
@@ -138,6 +147,9 @@ def without_components(text: str, entries: Sequence[str]) -> str | None:
     """``text`` (a kustomization) without the ``components:`` items ``entries`` (the key
     goes when it is left empty); comments, ``---`` and indentation kept. None when it is
     not one YAML mapping with such items."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.error import YAMLError
+
     start, body = _split_start(text)
     try:
         yaml, data = _dumper(body)
