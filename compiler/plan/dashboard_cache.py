@@ -77,13 +77,16 @@ def load(name: str | None, environ: Mapping[str, str] | None = None) -> dict[str
     file = folder / f"{name}{_SUFFIX}"
     try:
         entry = json.loads(file.read_bytes())
-        os.utime(file)  # used now: the last to be pruned
     except (OSError, ValueError):  # missing, damaged (JSONDecodeError is a ValueError)
         return None
     if not isinstance(entry, dict) or entry.get("key") != name:
         return None
     model = entry.get("model")
-    return model if isinstance(model, dict) else None
+    if not isinstance(model, dict):
+        return None
+    with contextlib.suppress(OSError):  # a read-only cache is still read
+        os.utime(file)  # used now: the last to be pruned
+    return model
 
 
 def save(name: str | None, model: dict[str, Any], environ: Mapping[str, str] | None = None) -> None:

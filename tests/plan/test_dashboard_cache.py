@@ -101,6 +101,21 @@ def test_only_the_entries_used_last_are_kept(tmp_path: Path) -> None:
     assert fresh.name in left and stale.name not in left  # a save under way is left alone
 
 
+def test_an_entry_that_cannot_be_marked_used_is_still_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache on a read-only filesystem: the entry is used, only its use is not noted."""
+    environ = _environ(tmp_path)
+    name = dashboard_cache.key(TITLE, UID, PANELS)
+    dashboard_cache.save(name, {"title": "x"}, environ)
+
+    def read_only(*_: object) -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(os, "utime", read_only)
+    assert dashboard_cache.load(name, environ) == {"title": "x"}
+
+
 def test_with_caches_off_nothing_is_kept(tmp_path: Path) -> None:
     environ = {**_environ(tmp_path), NO_CACHE: "1"}
     name = dashboard_cache.key(TITLE, UID, PANELS)
