@@ -11,20 +11,20 @@ merges the parts into policies; it never names a tool.
 
 from __future__ import annotations
 
+import copy
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from msgspec import Struct, field
 
 from compiler.core import cron
-from compiler.core.data import mapping_at
 from compiler.tree.census import TreeItem, tree_items
 from compiler.tree.fluxapps import FluxIndex, target_namespace
 from compiler.tree.inventory import Inventory
 from compiler.tree.nodes import read_documents
-from compiler.tree.records import Manifest
+from compiler.tree.records import Manifest, manifest_of
 
 Position = tuple[int, int]
 AppKey = tuple[str, str]
@@ -142,14 +142,47 @@ def generated_manifests(inventory: Inventory) -> Iterator[Manifest]:
         text = inventory.generated_text(path) or ""
         read = read_documents(text) if path.endswith((".yaml", ".yml")) else []
         for index, document in enumerate(read if isinstance(read, list) else []):
-            data = document.data
-            metadata = mapping_at(data, "metadata")
-            api, kind, name = data.get("apiVersion"), data.get("kind"), metadata.get("name")
-            if isinstance(api, str) and isinstance(kind, str) and isinstance(name, str):
-                namespace = str(metadata.get("namespace") or "")
-                yield Manifest(
-                    path, index, api, kind, name, namespace, (document.line, document.col), data
-                )
+            manifest = manifest_of(path, index, document.data, (document.line, document.col))
+            if manifest is not None:
+                yield manifest
+
+
+def json_patched(body: Mapping[str, Any], operations: object) -> Mapping[str, Any] | None:
+    """``body`` as a generated JSON6902 patch leaves it: the ``add`` operations the compiler
+    writes, applied to a copy (None when ``operations`` is not such a patch or one of them
+    does not apply). An importer reads a compiled tree's objects this way: the protection
+    they have today is the patched one."""
+    if not isinstance(operations, list):
+        return None
+    patched: Any = copy.deepcopy(dict(body))
+    for operation in operations:
+        if not isinstance(operation, Mapping) or not _added(patched, operation):
+            return None
+    return cast(Mapping[str, Any], patched)
+
+
+def _added(document: Any, operation: Mapping[str, Any]) -> bool:
+    path = operation.get("path")
+    if operation.get("op") != "add" or not isinstance(path, str) or not path.startswith("/"):
+        return False
+    *parents, last = [t.replace("~1", "/").replace("~0", "~") for t in path[1:].split("/")]
+    for token in parents:
+        if isinstance(document, dict) and token in document:
+            document = document[token]
+        elif isinstance(document, list) and token.isdigit() and int(token) < len(document):
+            document = document[int(token)]
+        else:
+            return False
+    value = copy.deepcopy(operation.get("value"))
+    if isinstance(document, dict):
+        document[last] = value
+    elif isinstance(document, list) and last == "-":
+        document.append(value)
+    elif isinstance(document, list) and last.isdigit() and int(last) <= len(document):
+        document.insert(int(last), value)
+    else:
+        return False
+    return True
 
 
 def dns_label(*parts: str) -> str:

@@ -35,6 +35,7 @@ from compiler.tree.records import (
     Pvc,
     TreeFile,
     Workload,
+    manifest_of,
 )
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -175,28 +176,6 @@ def _kustomization(rel: str, read: Parsed) -> Kustomization:
     )
 
 
-def _manifest(rel: str, index: int, document: YamlDocument) -> Manifest | None:
-    data = document.data
-    if not isinstance(data, Mapping):
-        return None
-    api, kind = data.get("apiVersion"), data.get("kind")
-    metadata = mapping_at(data, "metadata")
-    name = metadata.get("name")
-    if not (isinstance(api, str) and isinstance(kind, str) and isinstance(name, str)):
-        return None
-    namespace = metadata.get("namespace")
-    return Manifest(
-        rel,
-        index,
-        api,
-        kind,
-        name,
-        namespace if isinstance(namespace, str) else "",
-        (document.line, document.col),
-        data,
-    )
-
-
 def _pod_spec(manifest: Manifest) -> Mapping[str, Any]:
     if manifest.kind == "CronJob":
         return mapping_at(manifest.body, "spec", "jobTemplate", "spec", "template", "spec")
@@ -310,7 +289,8 @@ def read_tree(
             )
             continue
         parsed[rel] = read
-        manifests += filter(None, (_manifest(rel, i, d) for i, d in enumerate(read)))
+        found_objects = (manifest_of(rel, i, d.data, (d.line, d.col)) for i, d in enumerate(read))
+        manifests += filter(None, found_objects)
     inventory = _inventory(shown, files, kustomizations, manifests, parsed)
     return replace(
         inventory, folders=frozenset(folders), links=frozenset(links), parsed=parsed, parse=parse

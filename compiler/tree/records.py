@@ -11,6 +11,8 @@ from typing import Any
 
 from msgspec import Struct, field
 
+from compiler.core.data import mapping_at
+
 Position = tuple[int, int]
 
 
@@ -40,6 +42,22 @@ class Manifest(Struct, frozen=True):
     @property
     def group(self) -> str:
         return self.api_version.rpartition("/")[0]
+
+
+def manifest_of(file: str, index: int, data: object, at: Position) -> Manifest | None:
+    """The object a parsed document (the ``index``-th of ``file``, at ``at``) holds: None
+    unless it is a mapping with an apiVersion, a kind and a name (a JSON6902 patch is a
+    list of operations)."""
+    if not isinstance(data, Mapping):
+        return None
+    api, kind = data.get("apiVersion"), data.get("kind")
+    metadata = mapping_at(data, "metadata")
+    name = metadata.get("name")
+    if not (isinstance(api, str) and isinstance(kind, str) and isinstance(name, str)):
+        return None
+    namespace = metadata.get("namespace")
+    namespace = namespace if isinstance(namespace, str) else ""
+    return Manifest(file, index, api, kind, name, namespace, at, data)
 
 
 class ConfigMapGenerator(Struct, frozen=True):

@@ -12,14 +12,17 @@ path: the old one is reported.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
+from msgspec.structs import replace
+
 from compiler.core.data import mapping_at
 from compiler.core.durations import parse_duration
 from compiler.tools.cnpg.cron6 import as_five_fields
-from compiler.tools.cnpg.names import CNPG_GROUP, METHOD, item_key, object_name
+from compiler.tools.cnpg.names import CNPG_GROUP, METHOD, item_key, object_name, patch_file
 from compiler.tools.importing import (
     ImportedApp,
     ImportedCopy,
@@ -27,6 +30,7 @@ from compiler.tools.importing import (
     Note,
     app_folder,
     dns_label,
+    json_patched,
     merged,
     note,
     of_kind,
@@ -36,6 +40,7 @@ from compiler.tools.importing import (
 from compiler.tree import Inventory, Manifest
 from compiler.tree.census import TreeItem
 from compiler.tree.fluxapps import FluxIndex, flux_index
+from compiler.tree.nodes import read_documents
 
 ARCHIVE_TIMEOUT = "5m"
 
@@ -87,10 +92,16 @@ def _schedule(inventory: Inventory, cluster: Manifest) -> tuple[str, Manifest] |
     return None
 
 
+_PG_TIME = re.compile(r"([1-9][0-9]*)\s*(min|m|s|h|d)?")
+_PG_UNITS = {"min": "m", "m": "m", "s": "s", "h": "h", "d": "d", None: "s"}
+
+
 def _archive_timeout(cluster: Manifest) -> str:
+    """The Cluster's ``archive_timeout`` as a policy duration: PostgreSQL's units (``5min``,
+    as the compiler writes it; a bare number is seconds), and ``m`` for minutes."""
     parameters = mapping_at(cluster.body, "spec", "postgresql", "parameters")
-    value = str(parameters.get("archive_timeout") or ARCHIVE_TIMEOUT).strip()
-    return value if value[:-1].isdigit() and value[-1] in "smh" else ARCHIVE_TIMEOUT
+    match = _PG_TIME.fullmatch(str(parameters.get("archive_timeout") or "").strip())
+    return f"{match[1]}{_PG_UNITS[match[2]]}" if match else ARCHIVE_TIMEOUT
 
 
 def _entry(inventory: Inventory, cluster: Manifest, store: Mapping[str, Any]) -> dict[str, Any]:
@@ -210,13 +221,28 @@ def _cluster(inventory: Inventory, index: FluxIndex, cluster: Manifest) -> Impor
     return ImportedPart((copy,), (app,), {target[0]: target[1]}, {}, (), tuple(notes))
 
 
+def _as_patched(inventory: Inventory, cluster: Manifest) -> Manifest:
+    """A hand-written Cluster as an earlier compile's JSON6902 patch leaves it (the plugin
+    entry and archive_timeout it adds: a Cluster with plugins of its own is patched so):
+    what archives its WAL today."""
+    suffix = f"/backup/{patch_file(cluster.name)}"
+    for path in inventory.generated_paths:
+        if path.endswith(suffix) and cluster.file.startswith(path[: -len(suffix) + 1]):
+            read = read_documents(inventory.generated_text(path) or "")
+            operations = read[0].data if isinstance(read, list) and len(read) == 1 else None
+            body = json_patched(cluster.body, operations)
+            if body is not None:
+                return replace(cluster, body=body)
+    return cluster
+
+
 def import_existing(inventory: Inventory) -> ImportedPart:
     """Every CloudNativePG Cluster of the tree that archives its WAL."""
     index = flux_index(inventory)
     clusters = list(of_kind(inventory, "postgresql.cnpg.io", "Cluster"))
     patched = {m.name for m in clusters if inventory.generated_text(m.file) is not None}
     kept = [m for m in clusters if m.name not in patched or inventory.generated_text(m.file)]
-    return merged([_cluster(inventory, index, m) for m in kept])
+    return merged([_cluster(inventory, index, _as_patched(inventory, m)) for m in kept])
 
 
 def census_items(inventory: Inventory) -> Iterator[TreeItem]:
