@@ -11,6 +11,7 @@ import pytest
 
 from compiler.config import RunConfig
 from compiler.pipeline import importer
+from compiler.pipeline.build import build
 from compiler.pipeline.import_compose import Composed, compose
 from compiler.pipeline.validate import validate
 from tests.conftest import REPO, RunCli
@@ -206,3 +207,59 @@ def test_an_item_the_written_policies_protect_less_is_bp601(
     result = run_import(tmp_path)
     weaker = [d for d in result.diagnostics.items if d.rule == "BP601"]
     assert [d.message for d in weaker] == ["db/shop postgres:shop-db: loses cnpg (before: cnpg)"]
+
+
+def test_a_compiled_litestream_05_app_is_imported_with_its_version(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    """The sidecar of a compiled tree is in the generated patch, not in the app's own files:
+    the version comes from the committed config's label. Only the app whose version differs
+    from the cluster's gets an override, and the imported policies compile against the tree
+    (BP374 would refuse a policy that generates 0.3 for a tree running 0.5)."""
+    shutil.copytree(REPO / "policies", tmp_path / "policies")
+    shutil.copytree(REPO / "out", tmp_path / "out")
+    (tmp_path / ".git").mkdir()
+    linkding = tmp_path / "policies/services/linkding.yaml"
+    text = linkding.read_text()
+    pinned = '    metricsPort: 9091\n    version: "0.5"\n    acknowledgeMigration: true\n'
+    linkding.write_text(text.replace("    metricsPort: 9091\n", pinned))
+    assert run_cli("compile", cwd=tmp_path).exit_code == 0
+
+    result = run_import(tmp_path / "out", tmp_path / "again")
+
+    assert [d.render() for d in result.diagnostics.items if d.level == "error"] == []
+    imported = (tmp_path / "again/services/linkding.yaml").read_text()
+    assert '  litestream:\n    version: "0.5"\n    metricsPort: 9091\n' in imported
+    assert "version" not in (tmp_path / "again/services/audiobookshelf.yaml").read_text()
+    assert '    version: "0.3"\n' in (tmp_path / "again/cluster.yaml").read_text()
+    checked = run_cli("validate", "-p", "again", cwd=tmp_path)
+    assert checked.exit_code == 0, checked.output
+    built = build(RunConfig(policies=tmp_path / "again", output=tmp_path / "out"))
+    assert [d.rule for d in built.diagnostics.items if d.rule in {"BP368", "BP374"}] == []
+
+
+HAND_CONFIG = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: linkding-litestream-old, namespace: productivity}
+data:
+  litestream.yml: |
+    dbs:
+      - path: /etc/linkding/data/db.sqlite3
+        replicas:
+          - url: s3://k8up/productivity/linkding/db.sqlite3
+"""
+
+
+def test_a_database_in_a_hand_config_and_the_compiled_one_is_imported_once(
+    imported_example: Path, tmp_path: Path
+) -> None:
+    """A hand-written config left beside the compiled one (the import's note asks for its
+    removal) names the same database: the policy lists it once, as the hand config has it."""
+    tree = tmp_path / "out"
+    (tree / "kubernetes/apps/productivity/linkding/app/litestream.yaml").write_text(HAND_CONFIG)
+
+    run_import(tree, tmp_path / "again")
+
+    imported = (tmp_path / "again/services/linkding.yaml").read_text()
+    assert imported.count("- path: /etc/linkding/data/db.sqlite3\n") == 1

@@ -11,7 +11,7 @@ import pytest
 from compiler.core.diagnostics import Diagnostic
 from compiler.pipeline.build import BuildResult
 from compiler.tools.litestream.cleanup import CLEANUP_DIR, job_name
-from compiler.tools.litestream.tree_rules import committed_version
+from compiler.tools.litestream.existing import committed_version
 from compiler.tree.read import read_tree
 from tests.litestream.example import (
     compile_tree,

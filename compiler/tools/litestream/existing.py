@@ -3,6 +3,8 @@
 - Hand-wired containers: every container of the app's hand-written workloads and release
   values whose image is Litestream's (``.../litestream:<tag>``), with the version its tag
   names (``0.5.16@sha256:...`` runs 0.5).
+- The committed format: the version the generated config of the app's backup Component
+  was written for (its label, else its shape).
 - Replicas: every Litestream config written in the app's folder (a ConfigMap's data, a
   chart's values, a file a ``configMapGenerator`` ships; found by their ``dbs:``), and the
   config the compiler committed in the app's backup Component: per database path, where its
@@ -18,9 +20,11 @@ from urllib.parse import urlparse
 
 from msgspec import Struct
 
+from compiler.core.data import mapping_at
+from compiler.tools.litestream.names import CONFIG_FILE, CONFIG_KEY, VERSION_LABEL
 from compiler.tree import Inventory
 from compiler.tree.containers import AppContainer, app_containers
-from compiler.tree.nodes import Parse
+from compiler.tree.nodes import Parse, read_documents
 
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.|$)")
 
@@ -38,6 +42,30 @@ def version_of(tag: str) -> str | None:
 def hand_wired(inventory: Inventory, app_dir: str) -> list[AppContainer]:
     """The Litestream containers the app's own files run."""
     return [c for c in app_containers(inventory, app_dir) if is_litestream(c)]
+
+
+def _format_of(config_map: Mapping[str, Any]) -> str | None:
+    """The format from the version label, else from the config's shape (replica/replicas)."""
+    labels = mapping_at(config_map, "metadata", "labels")
+    if labels.get(VERSION_LABEL) in {"0.3", "0.5"}:
+        return str(labels[VERSION_LABEL])
+    text = mapping_at(config_map, "data").get(CONFIG_KEY)
+    read = read_documents(text) if isinstance(text, str) else []
+    config = read[0].data if isinstance(read, list) and read else None
+    dbs = config.get("dbs") if isinstance(config, Mapping) else None
+    if not isinstance(dbs, list) or not dbs or not isinstance(dbs[0], Mapping):
+        return None
+    return "0.5" if "replica" in dbs[0] else "0.3" if "replicas" in dbs[0] else None
+
+
+def committed_version(inventory: Inventory, app_dir: str) -> str | None:
+    """The Litestream format of the generated ConfigMap in the tree, if there is one."""
+    path = f"{app_dir}/backup/{CONFIG_FILE}"
+    read = inventory.documents(path) if inventory.generated_text(path) is not None else []
+    for document in read if isinstance(read, list) else []:
+        if isinstance(document.data, Mapping) and document.data.get("kind") == "ConfigMap":
+            return _format_of(document.data)
+    return None
 
 
 class ExistingReplica(Struct, frozen=True):

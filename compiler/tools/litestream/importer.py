@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from msgspec.structs import replace
+
 from compiler.core.durations import parse_duration
 from compiler.tools.importing import (
     AppKey,
@@ -26,7 +28,7 @@ from compiler.tools.importing import (
     place_of,
     s3_target,
 )
-from compiler.tools.litestream.existing import hand_wired, version_of
+from compiler.tools.litestream.existing import committed_version, hand_wired, version_of
 from compiler.tools.litestream.imported_configs import (
     DEFAULT_PORT,
     Replica,
@@ -46,9 +48,13 @@ DEFAULTS = {"sync-interval": "1s", "snapshot-interval": "24h"}  # Litestream's o
 
 
 def _version(inventory: Inventory, app_dir: str) -> str | None:
+    """The version the app's own Litestream containers run, else the one an earlier
+    compile wrote its config for (the compiled tree's sidecar runs that one)."""
     versions = {version_of(c.tag) for c in hand_wired(inventory, app_dir)}
     versions.discard(None)
-    return sorted(v for v in versions if v)[-1] if versions else None
+    if versions:
+        return sorted(v for v in versions if v)[-1]
+    return committed_version(inventory, app_dir)
 
 
 class _App:
@@ -204,8 +210,9 @@ def import_existing(inventory: Inventory) -> ImportedPart:
         folder = posixpath.dirname(db.file)
         while posixpath.basename(folder) in ("app", "backup"):
             folder = posixpath.dirname(folder)
-        app_dir = folder
-        by_app.setdefault(app_dir, []).append(db)
+        known = by_app.setdefault(folder, [])
+        if all(db.path != other.path for other in known):  # the hand-written config first
+            known.append(db)
     index = flux_index(inventory)
     apps = [
         _App(inventory, app_dir, dbs, place_of(index, dbs[0].file, _namespace(inventory, app_dir)))
@@ -228,5 +235,18 @@ def import_existing(inventory: Inventory) -> ImportedPart:
                 )
             )
     cluster = _cluster([a for a in apps if a.settings], targets) if targets else {}
+    version = cluster.get("litestream", {}).get("version")
+    imported = [_without_version(app, version) for app in imported]
     reported = tuple(cleanup_jobs(inventory))
     return ImportedPart(tuple(copies), tuple(imported), targets, cluster, tuple(notes), reported)
+
+
+def _without_version(app: ImportedApp, version: str | None) -> ImportedApp:
+    """``app`` without a ``litestream.version`` equal to the cluster's: only an app that
+    runs another version gets an override."""
+    block = dict(app.blocks.get("litestream", {}))
+    if block.get("version") != version:
+        return app
+    del block["version"]
+    blocks = {key: value for key, value in app.blocks.items() if key != "litestream"}
+    return replace(app, blocks={**blocks, "litestream": block} if block else blocks)

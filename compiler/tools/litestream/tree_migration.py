@@ -19,13 +19,13 @@ from compiler.core.rule import PathKey
 from compiler.rules import TreeContext, tree_rule
 from compiler.tools.litestream.existing import (
     ExistingReplica,
+    committed_version,
     existing_replicas,
     hand_wired,
     version_of,
 )
 from compiler.tools.litestream.resolve import Database, resolve, service_version
 from compiler.tools.litestream.settings import SERVICE
-from compiler.tools.litestream.tree_rules import committed_version
 from compiler.tree.containers import AppContainer
 
 

@@ -3,41 +3,12 @@ committed generated config uses (migrations: :mod:`compiler.tools.litestream.tre
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 from compiler.analyse import EffectiveService
-from compiler.core.data import mapping_at
 from compiler.core.diagnostics import Diagnostic
 from compiler.rules import TreeContext, tree_rule
 from compiler.tools.litestream.chart import chart_problems
-from compiler.tools.litestream.names import CONFIG_FILE, CONFIG_KEY, VERSION_LABEL
-from compiler.tree import Inventory
-from compiler.tree.nodes import read_documents
-
-
-def _format_of(config_map: Mapping[str, Any]) -> str | None:
-    """The format from the version label, else from the config's shape (replica/replicas)."""
-    labels = mapping_at(config_map, "metadata", "labels")
-    if labels.get(VERSION_LABEL) in {"0.3", "0.5"}:
-        return str(labels[VERSION_LABEL])
-    text = mapping_at(config_map, "data").get(CONFIG_KEY)
-    read = read_documents(text) if isinstance(text, str) else []
-    config = read[0].data if isinstance(read, list) and read else None
-    dbs = config.get("dbs") if isinstance(config, Mapping) else None
-    if not isinstance(dbs, list) or not dbs or not isinstance(dbs[0], Mapping):
-        return None
-    return "0.5" if "replica" in dbs[0] else "0.3" if "replicas" in dbs[0] else None
-
-
-def committed_version(inventory: Inventory, app_dir: str) -> str | None:
-    """The Litestream format of the generated ConfigMap in the tree, if there is one."""
-    path = f"{app_dir}/backup/{CONFIG_FILE}"
-    read = inventory.documents(path) if inventory.generated_text(path) is not None else []
-    for document in read if isinstance(read, list) else []:
-        if isinstance(document.data, Mapping) and document.data.get("kind") == "ConfigMap":
-            return _format_of(document.data)
-    return None
 
 
 def _with_sqlite(context: TreeContext) -> Iterator[EffectiveService]:
