@@ -4,11 +4,12 @@ folder, the object that runs it, its storage kind; and the cluster's Flux entry.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from compiler.tools.importing import AppKey, ImportedApp, ImportedPart
-from compiler.tree import Inventory
-from compiler.tree.census import TreeItem
+from compiler.tree import FluxKustomization, HelmRelease, Inventory
+from compiler.tree.census import TreeItem, placed
+from compiler.tree.fluxapps import as_applied, flux_index
 from compiler.tree.fluxreach import reach
 
 
@@ -44,18 +45,33 @@ def find_workload(
         kind = workload.manifest.kind
         if kind in ("Deployment", "StatefulSet") and claims & {v.claim for v in workload.volumes}:
             return {"kind": kind, "name": workload.manifest.name}
-    for release in inventory.helm_releases:
+    releases = list(_applied_releases(inventory))
+    for release, flux, name in releases:
         render = inventory.release_at(release.manifest)
         chart_claims = set(render[1].claims.values()) if render and render[1] else set()
-        mine = release.manifest.file.startswith(f"{app_dir}/") and release.manifest.name == key[1]
-        if claims & chart_claims or mine:
-            return {"kind": "HelmRelease", "name": release.manifest.name}
+        manifest = release.manifest
+        here = manifest.file.startswith(f"{app_dir}/")
+        substituted = "${" in manifest.name and placed(flux, manifest.file, "")[1] == key[1]
+        if claims & chart_claims or (name == key[1] and (here or substituted)):
+            return {"kind": "HelmRelease", "name": name}
     named = [
-        r
-        for r in inventory.helm_releases
-        if r.manifest.name == key[1] and r.manifest.namespace in ("", key[0])
+        name
+        for release, _, name in releases
+        if name == key[1] and release.manifest.namespace in ("", key[0])
     ]
     return {"kind": "HelmRelease", "name": key[1]} if len(named) == 1 else None
+
+
+def _applied_releases(
+    inventory: Inventory,
+) -> Iterator[tuple[HelmRelease, FluxKustomization | None, str]]:
+    """Each HelmRelease with its name as each Kustomization applying it has it (a release
+    named ``${APP}``, in the app's folder or in a Component many apps add, is one release
+    per app, named by the app's substitutions)."""
+    index = flux_index(inventory)
+    for release in inventory.helm_releases:
+        for flux, name in as_applied(index, release.manifest.file, release.manifest.name):
+            yield release, flux, name
 
 
 def app_dir_of(app: ImportedApp | None, items: Sequence[TreeItem], key: AppKey) -> str:

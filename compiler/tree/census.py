@@ -18,7 +18,13 @@ from msgspec import Struct
 
 from compiler.tree import chartnames
 from compiler.tree.claims import Claim, file_claims
-from compiler.tree.fluxapps import FluxIndex, flux_index, substitute, target_namespace
+from compiler.tree.fluxapps import (
+    FluxIndex,
+    as_applied,
+    flux_index,
+    substitute,
+    target_namespace,
+)
 from compiler.tree.inventory import Inventory
 from compiler.tree.records import FluxKustomization, HelmRelease
 from compiler.tree.replicated import replicated_databases
@@ -47,7 +53,7 @@ def _by_folder(file: str, namespace: str) -> tuple[str, str]:
     return namespace or parent, posixpath.basename(folder) or "."
 
 
-def _placed(flux: FluxKustomization | None, file: str, namespace: str) -> tuple[str, str]:
+def placed(flux: FluxKustomization | None, file: str, namespace: str) -> tuple[str, str]:
     """(namespace, app) of an object written in ``file``."""
     if flux is None:
         return _by_folder(file, namespace)
@@ -64,22 +70,12 @@ def _may_claim(release: HelmRelease) -> bool:
     return any(chartnames.is_chart_pvc(item) for item in items.values())
 
 
-def _applied(claim: Claim, index: FluxIndex) -> Iterator[tuple[FluxKustomization | None, str]]:
-    """Each Kustomization applying the claim's file, with the claim's name there (a
-    Component's claim once per Kustomization that adds it; ``${VAR}`` substituted)."""
-    file = claim.owner.file
-    users = index.components.get(file) if "${" in claim.name else None
-    for flux in users or (index.applying(file),):
-        variables = flux.substitute if flux is not None else {}
-        yield flux, substitute(claim.name, variables) or claim.name
-
-
 def _claim_items(claim: Claim, index: FluxIndex) -> Iterator[TreeItem]:
     owner = claim.owner
-    for flux, name in _applied(claim, index):
+    for flux, name in as_applied(index, owner.file, claim.name):
         variables = flux.substitute if flux is not None else {}
         storage = substitute(claim.storage_class, variables) or claim.storage_class
-        where = _placed(flux, owner.file, owner.namespace)
+        where = placed(flux, owner.file, owner.namespace)
         yield TreeItem("pvc", name, *where, storage, owner.file, owner.at, claim.described)
 
 
@@ -92,9 +88,9 @@ def tree_items(inventory: Inventory) -> Iterator[TreeItem]:
             yield from _claim_items(claim, index)
         for release in found.unknown:
             if _may_claim(release):
-                where = _placed(index.applying(path), path, release.manifest.namespace)
+                where = placed(index.applying(path), path, release.manifest.namespace)
                 what = f"HelmRelease {release.manifest.name}"
                 yield TreeItem("release", what, *where, "", path, release.manifest.at, "")
     for db in replicated_databases(inventory):
-        where = _placed(index.applying(db.file), db.file, "")
+        where = placed(index.applying(db.file), db.file, "")
         yield TreeItem("sqlite", db.path, *where, "", db.file, db.at)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cached_property
 
 from msgspec import Struct, field
@@ -133,3 +133,15 @@ def _flux_index(inventory: Inventory) -> FluxIndex:
     folders = {posixpath.dirname(path): flux for path, flux in reversed(builds.items())}
     kustomized = frozenset(inventory.kustomizations)
     return FluxIndex(builds, frozen, tuple(by_folder), folders, kustomized)
+
+
+def as_applied(
+    index: FluxIndex, file: str, text: str
+) -> Iterator[tuple[FluxKustomization | None, str]]:
+    """Each Kustomization applying ``file``, with ``text`` (a name written there) as it
+    applies it: a Component's once per Kustomization that adds it, ``${VAR}`` substituted
+    (kept as written where a variable is unknown)."""
+    users = index.components.get(file) if "${" in text else None
+    for flux in users or (index.applying(file),):
+        variables = flux.substitute if flux is not None else {}
+        yield flux, substitute(text, variables) or text
