@@ -20,7 +20,7 @@ from typing import Any, cast
 from msgspec import Struct, field
 
 from compiler.core import cron
-from compiler.tree.census import TreeItem, tree_items
+from compiler.tree.census import TreeItem, folder_place, placed, tree_items
 from compiler.tree.fluxapps import FluxIndex, target_namespace
 from compiler.tree.inventory import Inventory
 from compiler.tree.nodes import read_documents
@@ -202,24 +202,10 @@ def app_folder(file: str) -> str:
     return folder
 
 
-def folder_place(file: str) -> AppKey:
-    """(namespace, app) of a file by its folder: ``.../<namespace>/<app>/[app/]``, or the
-    app's generated ``backup/`` Component (``backup/patches/``)."""
-    folder = posixpath.dirname(file)
-    for inner in ("patches", "backup", "app"):
-        if posixpath.basename(folder) == inner:
-            folder = posixpath.dirname(folder)
-    return posixpath.basename(posixpath.dirname(folder)), posixpath.basename(folder)
-
-
 def place_of(index: FluxIndex, file: str, namespace: str = "") -> AppKey:
     """(namespace, app) of an object written in ``file``, as the census places PVCs: the
     Flux Kustomization applying it (its name; its ``targetNamespace``), else the folder."""
-    flux = index.applying(file)
-    if flux is None:
-        parent, app = folder_place(file)
-        return namespace or parent, app
-    return target_namespace(flux) or namespace or flux.manifest.namespace, flux.manifest.name
+    return placed(index.applying(file), file, namespace)
 
 
 def namespace_of(index: FluxIndex, manifest: Manifest) -> str:

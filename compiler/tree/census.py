@@ -45,18 +45,30 @@ class TreeItem(Struct, frozen=True):
     source: str = ""
 
 
-def _by_folder(file: str, namespace: str) -> tuple[str, str]:
+_INNER_FOLDERS = ("patches", "backup", "app")
+
+
+def folder_place(file: str) -> tuple[str, str]:
+    """(namespace, app) of a file by its folder, where no Flux Kustomization says: below an
+    ``apps`` folder the two folders after it (``apps/<namespace>/<app>/...``, whatever
+    subfolders the app has), else ``.../<namespace>/<app>/`` without the app's ``app/`` or
+    its generated ``backup/`` Component (``backup/patches/``)."""
+    parts = posixpath.dirname(file).split("/")
+    if "apps" in parts and len(parts) - parts.index("apps") > 2:
+        at = parts.index("apps")
+        return parts[at + 1], parts[at + 2]
     folder = posixpath.dirname(file)
-    if posixpath.basename(folder) == "app":
-        folder = posixpath.dirname(folder)
-    parent = posixpath.basename(posixpath.dirname(folder))
-    return namespace or parent, posixpath.basename(folder) or "."
+    for inner in _INNER_FOLDERS:
+        if posixpath.basename(folder) == inner:
+            folder = posixpath.dirname(folder)
+    return posixpath.basename(posixpath.dirname(folder)), posixpath.basename(folder) or "."
 
 
 def placed(flux: FluxKustomization | None, file: str, namespace: str) -> tuple[str, str]:
     """(namespace, app) of an object written in ``file``."""
     if flux is None:
-        return _by_folder(file, namespace)
+        parent, app = folder_place(file)
+        return namespace or parent, app
     return target_namespace(flux) or namespace or flux.manifest.namespace, flux.manifest.name
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from compiler.tree.census import tree_items
+from compiler.tree.census import folder_place, tree_items
 from compiler.tree.fluxapps import substitute
 from compiler.tree.read import read_tree
 from tests.conftest import realworld_dir, require_tool
@@ -96,3 +96,25 @@ def test_the_tyriis_tree_as_its_provenance_counts() -> None:
     assert [(i.app, i.name) for i in items if i.kind == "sqlite"] == [
         ("pocket-id", "/app/data/pocket-id.db")
     ]
+
+
+@pytest.mark.parametrize(
+    ("file", "place"),
+    [
+        ("kubernetes/apps/media/jellyfin/app/pvc.yaml", ("media", "jellyfin")),
+        ("kubernetes/apps/media/jellyfin/pvc.yaml", ("media", "jellyfin")),
+        # tuxpeople: a subfolder of the app is not the app
+        ("kubernetes/apps/storage/k8up/conf/schedule.yaml", ("storage", "k8up")),
+        ("kubernetes/main/apps/gaming/minecraft/world/data/pvc.yaml", ("gaming", "minecraft")),
+        # the generated Component of an app, and its patches
+        ("kubernetes/apps/media/jellyfin/backup/patches/x.yaml", ("media", "jellyfin")),
+        # no apps/ folder: the folder and its parent
+        ("kubernetes/platform/longhorn/app/pvc.yaml", ("platform", "longhorn")),
+        ("clusters/home/media/jellyfin/backup/patches/x.yaml", ("media", "jellyfin")),
+        ("pvc.yaml", ("", ".")),
+    ],
+)
+def test_a_file_no_flux_kustomization_applies_is_placed_by_its_folders(
+    file: str, place: tuple[str, str]
+) -> None:
+    assert folder_place(file) == place
