@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from compiler.model.types import MODEL_CONFIG, Date, Form, NonEmpty
+from compiler.model.types import MODEL_CONFIG, Date, Form, Line, NonEmpty
 
 RuleId = Annotated[str, Field(pattern=r"^BP[0-9]{3}$"), Form("a rule ID, e.g. BP315")]
 
@@ -28,7 +28,7 @@ class Acknowledgement(BaseModel):
         "name or an SQLite path. Absent: accepted for every item of the policy.",
         examples=["pvc/paperless-data", "/data/db.sqlite3"],
     )
-    reason: NonEmpty = Field(
+    reason: Line = Field(
         description="Why the problem is accepted; shown with the acknowledged problem by "
         "`--verbose` so a reviewer can judge it.",
         examples=["media is re-downloadable; a weekly copy is enough"],

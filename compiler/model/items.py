@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from compiler.model.types import MODEL_CONFIG, DnsLabel, Form, NonEmpty
+from compiler.model.types import MODEL_CONFIG, DnsLabel, Form, Line, NonEmpty
 
 
 class Base(BaseModel):
@@ -175,7 +175,7 @@ class Exemption(Base):
         "policy covers. Exactly one of claim and sqlite.",
         examples=["/cache/thumbnails.db"],
     )
-    reason: NonEmpty = Field(
+    reason: Line = Field(
         description="Why losing it is acceptable: a cache, a search index, media that can be "
         "downloaded again. Shown by backup-policy coverage.",
         examples=["machine-learning model cache, downloaded again on start"],

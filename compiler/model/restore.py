@@ -13,7 +13,7 @@ from compiler.model.types import (
     Duration,
     Form,
     Frequency,
-    NonEmpty,
+    Line,
 )
 
 TestType = Literal[
@@ -61,14 +61,14 @@ class Run(Base):
         description="How it went; only a passed run counts as the test's last pass.",
         examples=["passed", "partial"],
     )
-    owner: NonEmpty = Field(description="Who ran the test.", examples=["storage-lead"])
+    owner: Line = Field(description="Who ran the test.", examples=["storage-lead"])
     duration: Duration | None = Field(
         None,
         description="Measured time from the start of the restore to a working service; the "
         "RTO evidence. Absent: not measured.",
         examples=["25m", "1h10m"],
     )
-    follow_ups: list[NonEmpty] = Field(
+    follow_ups: list[Line] = Field(
         [],
         description="What the run showed needs doing. Absent: nothing.",
         examples=[["Document the restic password location in the runbook"]],
@@ -81,7 +81,7 @@ class RestoreTest(Base):
         "restoreTests.",
         examples=["BT-LH-01", "BT-DR-01"],
     )
-    title: NonEmpty = Field(
+    title: Line = Field(
         description="What the test restores and where to, in one line.",
         examples=["Restore a Longhorn volume from its latest backup into a new PVC"],
     )
@@ -106,7 +106,7 @@ class RestoreTest(Base):
         "grace period) after its last pass.",
         examples=["quarterly", "yearly"],
     )
-    responsible: NonEmpty = Field(
+    responsible: Line = Field(
         description="The role that schedules and runs the test.", examples=["storage-lead"]
     )
     protocol: list[Run] = Field(

@@ -13,6 +13,7 @@ from compiler.model.types import (
     Classification,
     DnsLabel,
     Duration,
+    Line,
     NonEmpty,
     StorageKind,
 )
@@ -94,7 +95,7 @@ class ServiceSpec(Base):
         description="How much the data matters; picks the class defaults of the cluster policy.",
         examples=["critical", "best-effort"],
     )
-    owner: NonEmpty = Field(
+    owner: Line = Field(
         description="Who answers for the service's backups (a person or a role).",
         examples=["storage-lead"],
     )

@@ -162,6 +162,31 @@ DnsLabel = Annotated[
 ]
 NonEmpty = Annotated[str, Field(min_length=1)]
 Retain = Annotated[int, Field(ge=1, le=100)]
+# Words the docs' pages and the CLI print as they are (an owner, a title, a reason): one
+# line of printable text, so a value cannot break a Markdown line or table, or send a
+# terminal escape to whoever reads `explain` or a CI log.
+_NOT_PRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(value: str) -> str:
+    found = _NOT_PRINTABLE.search(value)
+    if found is not None:
+        what = "a line break" if found.group() in "\n\r\u2028\u2029" else "a control character"
+        raise ValueError(
+            f"must be one line of printable text: {what} (U+{ord(found.group()):04X}) at "
+            f"character {found.start() + 1}"
+        )
+    return value
+
+
+Line = Annotated[
+    str,
+    Field(min_length=1),
+    AfterValidator(_one_line),
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]+$"}
+    ),
+]
 HistoryLimit = Annotated[int, Field(ge=0, le=100)]
 
 # A tier's name ends the name of its job: a Longhorn RecurringJob's name is at most 40
