@@ -10,7 +10,8 @@ stderr for one format:
   included, then the text output for the log;
 - ``sarif``: one SARIF 2.1.0 log for code scanning, every rule with its documentation.
 
-File names are shown relative to the working directory; ``--quiet`` keeps errors only.
+File names are shown relative to the working directory; ``--quiet`` keeps only what fails
+the run: the errors (with ``--strict`` the warnings too) and the ``failures`` notes.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class Report(Struct, frozen=True):
     notes: Sequence[str] = ()
     summary: Mapping[str, int] = field(default_factory=dict)
     data: Mapping[str, Any] = field(default_factory=dict)
+    failures: Sequence[str] = ()
+    """Notes (stderr) on what a failed run did not do, e.g. ``nothing written``: unlike
+    ``notes``, shown under ``--quiet`` too."""
 
 
 def shown_path(file: str, base: Path) -> str:
@@ -165,6 +169,11 @@ def stopped(command: str, fmt: str, exit_code: int, message: str) -> str:
     return ""
 
 
+def failing(diagnostic: Diagnostic, config: RunConfig) -> bool:
+    """Whether ``diagnostic`` fails the run: an error, or with ``--strict`` a warning."""
+    return diagnostic.level == "error" or config.strict
+
+
 def render(report: Report, config: RunConfig) -> tuple[str, str]:
     """(stdout, stderr) of ``report`` in the configured format."""
     diagnostics = _relocated(sorted(report.diagnostics), config.project_root)
@@ -173,11 +182,11 @@ def render(report: Report, config: RunConfig) -> tuple[str, str]:
     if config.format == "sarif":
         return _sarif(diagnostics), ""
     if config.quiet:
-        diagnostics = [d for d in diagnostics if d.level == "error"]
+        diagnostics = [d for d in diagnostics if failing(d, config)]
     if config.format == "github":
         lines = [github_line(d) for d in diagnostics]
     else:
         lines = [_text_line(d, config.color) for d in diagnostics]
     stdout = "".join(f"{line}\n" for line in lines) + report.body
-    notes = "" if config.quiet else "".join(f"{note}\n" for note in report.notes)
-    return stdout, notes
+    notes = [*report.failures, *(() if config.quiet else report.notes)]
+    return stdout, "".join(f"{note}\n" for note in notes)

@@ -282,6 +282,27 @@ def test_validate_is_quiet_without_errors_or_warnings(tmp_path: Path, run_cli: R
     assert result.exit_code == 0 and result.output == ""
 
 
+def _warning_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if ": warning [BP" in line]
+
+
+def test_quiet_keeps_the_warnings_that_strict_fails_the_run_on(
+    example: Path, run_cli: RunCli
+) -> None:
+    """``-q`` keeps what fails the run: under ``--strict`` that is the warnings too, else a
+    failing run would say nothing at all."""
+    warnings = _warning_lines(run_cli("validate", cwd=example).stdout)
+    assert warnings  # the example has warnings (BP315, BP351) and no error
+    quiet = run_cli("validate", "-q", cwd=example)
+    assert quiet.exit_code == 0 and quiet.output == ""
+    for command in ("validate", "check", "compile"):
+        strict = run_cli(command, "--strict", "-q", cwd=example)
+        assert strict.exit_code == 1, command
+        assert _warning_lines(strict.stdout) == warnings, command
+    compiled = run_cli("compile", "--strict", "-q", cwd=example)
+    assert compiled.stderr == "nothing written: fix the warnings (--strict) above\n"
+
+
 def test_schema_command_matches_committed_schemas(repo: Path, run_cli: RunCli) -> None:
     """schemas/ is `backup-policy schema [--kind KIND]`: regenerate it when a model changes."""
     assert run_cli("schema", cwd=repo).output == (repo / "schemas/policy.json").read_text()

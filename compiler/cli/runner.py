@@ -87,7 +87,12 @@ def common(func: Callable[..., Any], formats: tuple[str, ...] = FORMATS) -> Call
     func = click.option(
         "--verbose", "-v", is_flag=True, help="Per-stage timings and acknowledged warnings."
     )(func)
-    func = click.option("--quiet", "-q", is_flag=True, help="Errors only, no summaries.")(func)
+    func = click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        help="Errors only (with --strict warnings too), no summaries.",
+    )(func)
     func = click.option("--strict", is_flag=True, help="Warnings fail the run too.")(func)
     func = click.option(
         "--today",

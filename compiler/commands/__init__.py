@@ -12,7 +12,7 @@ from msgspec.structs import replace
 
 from compiler.config import RunConfig
 from compiler.pipeline import Result
-from compiler.report import Report, render, stopped
+from compiler.report import Report, failing, render, stopped
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -39,8 +39,7 @@ def timings(result: Result, config: RunConfig) -> list[str]:
 
 def failed(result: Result, config: RunConfig) -> bool:
     """Errors fail a run; with ``--strict`` warnings do too."""
-    levels = {d.level for d in result.diagnostics.items}
-    return "error" in levels or (config.strict and "warning" in levels)
+    return any(failing(d, config) for d in result.diagnostics.items)
 
 
 def finish(report: Report, config: RunConfig) -> Outcome:

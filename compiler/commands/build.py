@@ -35,8 +35,9 @@ def settle(command: str, config: RunConfig) -> tuple[write.Recovered, Outcome | 
     recovered = write.recover(config.repository, config.project_root)
     if not recovered.problems:
         return recovered, None
-    notes = ["nothing read or written: the output tree is not settled", *recovered.notes]
-    report = Report(command, EXIT_FAILED, list(recovered.problems), notes=notes)
+    unsettled = ["nothing read or written: the output tree is not settled"]
+    problems = list(recovered.problems)
+    report = Report(command, EXIT_FAILED, problems, notes=recovered.notes, failures=unsettled)
     return recovered, finish(report, config)
 
 
@@ -76,9 +77,11 @@ def run_compile(config: RunConfig) -> Outcome:
     changes, plan = result.changes, result.plan
     diagnostics = result.diagnostics.sorted()
     if failed(result, config) or changes is None or plan is None:
-        notes = ["nothing written: fix the errors above", *recovered.notes]
-        notes += timings(result, config)
-        return finish(Report("compile", EXIT_FAILED, diagnostics, notes=notes), config)
+        fix = "errors" if result.diagnostics.has_errors else "warnings (--strict)"
+        notes = [*recovered.notes, *timings(result, config)]
+        failures = [f"nothing written: fix the {fix} above"]
+        report = Report("compile", EXIT_FAILED, diagnostics, notes=notes, failures=failures)
+        return finish(report, config)
     wiring, unwiring = (plan.wiring, plan.unwiring) if config.fix else ((), ())
     written = write.apply(
         changes,
@@ -89,9 +92,10 @@ def run_compile(config: RunConfig) -> Outcome:
     )
     diagnostics += written.problems
     if any(d.level == "error" for d in written.problems):
-        notes = ["compile failed while writing: see the error above", *recovered.notes]
-        notes += timings(result, config)
-        return finish(Report("compile", EXIT_FAILED, diagnostics, notes=notes), config)
+        notes = [*recovered.notes, *timings(result, config)]
+        failures = ["compile failed while writing: see the error above"]
+        report = Report("compile", EXIT_FAILED, diagnostics, notes=notes, failures=failures)
+        return finish(report, config)
     notes = [*recovered.notes, *timings(result, config)]
     return finish(_compiled(result, written, diagnostics, notes), config)
 
