@@ -35,9 +35,11 @@ def run_import(config: RunConfig, request: ImportRequest) -> Outcome:
         return usage("import", config, problem)
     result = import_tree(config, request)
     code = EXIT_FAILED if failed(result, config) else EXIT_OK
-    body = "".join(f"{_row(row)}\n" for row in result.compared)
-    if result.written and result.output is not None:
-        body += f"wrote {len(result.written)} policy files to {result.output.as_posix()}\n"
+    body = ""
+    if not config.quiet:  # errors only: the comparison and the summary are not problems
+        body = "".join(f"{_row(row)}\n" for row in result.compared)
+        if result.written and result.output is not None:
+            body += f"wrote {len(result.written)} policy files to {result.output.as_posix()}\n"
     summary = {
         "services": result.services,
         "items": len(result.compared),

@@ -175,6 +175,23 @@ def test_import_through_the_cli(tmp_path: Path, run_cli: RunCli) -> None:
     assert again.exit_code == 1 and "error [BP602]" in again.output
 
 
+def test_quiet_import_prints_errors_only(tmp_path: Path, run_cli: RunCli) -> None:
+    """``-q`` keeps errors only: not the per-item comparison, the ``wrote`` summary or the
+    warnings, which the run without it prints. The files are written all the same."""
+    shutil.copytree(REPO / "out", tmp_path / "out")
+    (tmp_path / ".git").mkdir()
+    told = run_cli("import", "--root", "out", "--output", "loud", cwd=tmp_path)
+    assert told.exit_code == 0, told.output
+    assert "media/audiobookshelf pvc/audiobookshelf-config: before k8up" in told.stdout
+    assert "wrote 10 policy files to " in told.stdout and "warning [BP" in told.stdout
+    quiet = run_cli("import", "--root", "out", "--output", "quiet", "-q", cwd=tmp_path)
+    assert quiet.exit_code == 0 and quiet.output == ""
+    written = sorted(p.relative_to(tmp_path / "quiet") for p in (tmp_path / "quiet").rglob("*"))
+    assert written == sorted(
+        p.relative_to(tmp_path / "loud") for p in (tmp_path / "loud").rglob("*")
+    )
+
+
 def test_a_missing_root_or_an_output_outside_is_a_usage_error(
     tmp_path: Path, run_cli: RunCli
 ) -> None:
