@@ -162,6 +162,17 @@ def test_missing_component_reference_is_detected_and_fixed(example: Path, run_cl
     assert run_cli("check", cwd=example).exit_code == 0
 
 
+DOCUMENT = {"schemaVersion", "tool", "version", "command", "exitCode", "diagnostics", "summary"}
+COUNTS = {"errors", "warnings"}
+JSON_FIELDS = {  # command -> (top-level keys, summary keys), as docs/formats.md lists them
+    "check": (DOCUMENT, COUNTS | {"services", "toWrite", "toRemove", "unchanged"}),
+    "compile": (
+        DOCUMENT | {"written", "removed", "fixed"},
+        COUNTS | {"services", "written", "unchanged", "removed", "fixed"},
+    ),
+}
+
+
 def test_json_and_github_formats(example: Path, run_cli: RunCli) -> None:
     policy = example / "policies/services/n8n.yaml"
     policy.write_text(policy.read_text().replace("owner:", "ownr:"))
@@ -172,6 +183,15 @@ def test_json_and_github_formats(example: Path, run_cli: RunCli) -> None:
         ("policies/services/n8n.yaml", 7, 1, "BP201"),  # owner is missing from spec
         ("policies/services/n8n.yaml", 9, 3, "BP200"),  # ... because it is spelled ownr
     }
+    failing = {
+        c: json.loads(run_cli(c, "--format", "json", cwd=example).stdout) for c in JSON_FIELDS
+    }
+    for command, (keys, counts) in JSON_FIELDS.items():  # every field, even when stopped
+        document = failing[command]
+        assert document["exitCode"] == 1 and document["summary"]["errors"] == 2, command
+        assert document.keys() == keys and document["summary"].keys() == counts, command
+        assert document["summary"]["services"] == 0, command  # the model was not built
+    assert failing["compile"]["summary"]["written"] == 0 and failing["compile"]["written"] == []
     result = run_cli("validate", "--format", "github", cwd=example)
     assert result.output.startswith("::error file=policies/services/n8n.yaml,line=")
     assert "title=BP" in result.output
@@ -225,6 +245,9 @@ def test_every_command_prints_one_json_document(example: Path, run_cli: RunCli) 
         assert document["command"] == command.split()[0]
         assert document["exitCode"] == result.exit_code == 0
         assert {"schemaVersion", "diagnostics", "summary"} <= document.keys()
+        if command in JSON_FIELDS:
+            keys, counts = JSON_FIELDS[command]
+            assert document.keys() == keys and document["summary"].keys() == counts
     explained = json.loads(run_cli("explain", "n8n", "--format", "json", cwd=example).output)
     assert explained["services"][0]["items"][0]["item"] == "pvc/n8n-data"
 

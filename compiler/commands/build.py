@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from compiler import write
 from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, failed, finish, timings, usage
 from compiler.config import RunConfig
@@ -16,17 +18,54 @@ def _problem(config: RunConfig) -> str:
     return output_option_problem(config)
 
 
-def _summary(result: BuildResult) -> dict[str, int]:
-    changes = result.changes
-    services = len(result.analysis.services) if result.analysis is not None else 0
-    if changes is None:
-        return {"services": services}
+def _services(result: BuildResult | None) -> int:
+    analysis = result.analysis if result is not None else None
+    return len(analysis.services) if analysis is not None else 0
+
+
+def _check_summary(result: BuildResult | None) -> dict[str, int]:
+    """check's summary (docs/formats.md), every count there: 0 for what was not reached."""
+    changes = result.changes if result is not None else None
     return {
-        "services": services,
-        "toWrite": len(changes.writes),
-        "toRemove": len(changes.deletes),
-        "unchanged": len(changes.unchanged),
+        "services": _services(result),
+        "toWrite": len(changes.writes) if changes is not None else 0,
+        "toRemove": len(changes.deletes) if changes is not None else 0,
+        "unchanged": len(changes.unchanged) if changes is not None else 0,
     }
+
+
+def _compile_fields(
+    services: int, changes: write.Changes | None = None, fixed: Sequence[str] = ()
+) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """compile's summary and lists (docs/formats.md), all of them even when nothing was
+    written (``changes`` None: zeros and empty lists)."""
+    written = sorted(changes.writes) if changes is not None else []
+    removed = list(changes.deletes) if changes is not None else []
+    summary = {
+        "services": services,
+        "written": len(written),
+        "unchanged": len(changes.unchanged) if changes is not None else 0,
+        "removed": len(removed),
+        "fixed": len(fixed),
+    }
+    return summary, {"written": written, "removed": removed, "fixed": list(fixed)}
+
+
+def _unfinished(
+    command: str,
+    result: BuildResult | None,
+    diagnostics: Sequence[Diagnostic],
+    notes: Sequence[str],
+    failure: str,
+) -> Report:
+    """A check or compile that stopped before its result: the failure, and the command's
+    every documented JSON field (zeros for what was not reached)."""
+    data: dict[str, list[str]] = {}
+    if command == "check":
+        summary = _check_summary(result)
+    else:
+        summary, data = _compile_fields(_services(result))
+    return Report(command, EXIT_FAILED, diagnostics, "", notes, summary, data, failures=[failure])
 
 
 def settle(command: str, config: RunConfig) -> tuple[write.Recovered, Outcome | None]:
@@ -35,9 +74,8 @@ def settle(command: str, config: RunConfig) -> tuple[write.Recovered, Outcome | 
     recovered = write.recover(config.repository, config.project_root)
     if not recovered.problems:
         return recovered, None
-    unsettled = ["nothing read or written: the output tree is not settled"]
-    problems = list(recovered.problems)
-    report = Report(command, EXIT_FAILED, problems, notes=recovered.notes, failures=unsettled)
+    unsettled = "nothing read or written: the output tree is not settled"
+    report = _unfinished(command, None, recovered.problems, recovered.notes, unsettled)
     return recovered, finish(report, config)
 
 
@@ -62,7 +100,7 @@ def run_check(config: RunConfig) -> Outcome:
             f"{len(changes.deletes)} to remove; run `backup-policy compile`",
         )
     code = EXIT_FAILED if failed(result, config) or body else EXIT_OK
-    report = Report("check", code, diagnostics, body, notes, _summary(result))
+    report = Report("check", code, diagnostics, body, notes, _check_summary(result))
     return finish(report, config)
 
 
@@ -79,9 +117,8 @@ def run_compile(config: RunConfig) -> Outcome:
     if failed(result, config) or changes is None or plan is None:
         fix = "errors" if result.diagnostics.has_errors else "warnings (--strict)"
         notes = [*recovered.notes, *timings(result, config)]
-        failures = [f"nothing written: fix the {fix} above"]
-        report = Report("compile", EXIT_FAILED, diagnostics, notes=notes, failures=failures)
-        return finish(report, config)
+        failure = f"nothing written: fix the {fix} above"
+        return finish(_unfinished("compile", result, diagnostics, notes, failure), config)
     wiring, unwiring = (plan.wiring, plan.unwiring) if config.fix else ((), ())
     written = write.apply(
         changes,
@@ -93,9 +130,8 @@ def run_compile(config: RunConfig) -> Outcome:
     diagnostics += written.problems
     if any(d.level == "error" for d in written.problems):
         notes = [*recovered.notes, *timings(result, config)]
-        failures = ["compile failed while writing: see the error above"]
-        report = Report("compile", EXIT_FAILED, diagnostics, notes=notes, failures=failures)
-        return finish(report, config)
+        failure = "compile failed while writing: see the error above"
+        return finish(_unfinished("compile", result, diagnostics, notes, failure), config)
     notes = [*recovered.notes, *timings(result, config)]
     return finish(_compiled(result, written, diagnostics, notes), config)
 
@@ -105,18 +141,11 @@ def _compiled(
 ) -> Report:
     assert result.changes is not None
     changes, fixed = result.changes, list(written.fixed)
+    summary, data = _compile_fields(_services(result), changes, fixed)
     line = (
-        f"compiled {_summary(result)['services']} services into {result.shown_root}: "
-        f"{len(changes.writes)} written, {len(changes.unchanged)} unchanged, "
-        f"{len(changes.deletes)} removed"
+        f"compiled {summary['services']} services into {result.shown_root}: "
+        f"{summary['written']} written, {summary['unchanged']} unchanged, "
+        f"{summary['removed']} removed"
         + (f", {len(fixed)} app kustomizations fixed" if fixed else "")
     )
-    summary = {
-        "services": _summary(result)["services"],
-        "written": len(changes.writes),
-        "unchanged": len(changes.unchanged),
-        "removed": len(changes.deletes),
-        "fixed": len(fixed),
-    }
-    data = {"written": sorted(changes.writes), "removed": list(changes.deletes), "fixed": fixed}
     return Report("compile", EXIT_OK, diagnostics, "", [line, *notes], summary, data)
