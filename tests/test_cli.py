@@ -299,6 +299,42 @@ def test_internal_error_exits_3_without_traceback(
     assert document["error"] == "internal error: RuntimeError: stage exploded"
 
 
+def _written_to(stdout: int, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
+    return subprocess.run(
+        [sys.executable, "-m", "compiler", *args],
+        cwd=cwd,
+        env=env,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("args", [["rules"], ["validate", "--format", "json"], ["schema"]])
+def test_output_that_cannot_be_written_exits_3_with_one_line(args: list[str], repo: Path) -> None:
+    """``> /dev/full``: every write fails with ENOSPC. A short message and exit 3 (an
+    internal error, docs/formats.md), never a traceback."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    with open("/dev/full", "w") as full:
+        done = _written_to(full.fileno(), args, repo)
+    assert done.returncode == 3
+    assert done.stderr == "backup-policy: cannot write the output: No space left on device\n"
+
+
+def test_a_closed_pipe_ends_the_run_quietly(repo: Path) -> None:
+    """``| head``: the reader went away. No message (it would be noise), exit 1."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = _written_to(write, ["schema"], repo)
+    finally:
+        os.close(write)
+    assert done.returncode == 1 and done.stderr == ""
+
+
 def test_validate_is_quiet_without_errors_or_warnings(tmp_path: Path, run_cli: RunCli) -> None:
     base = Path(__file__).parent / "cases" / "base"
     result = run_cli("validate", "-p", str(base / "policies"), cwd=tmp_path)

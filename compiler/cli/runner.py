@@ -4,6 +4,8 @@ commands themselves are in :mod:`compiler.cli.main`."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gc
 import os
 import sys
@@ -56,13 +58,34 @@ def emit(command: str, fmt: str | None, call: Callable[[], Outcome]) -> None:
         outcome = failure(command, chosen_format(fmt), EXIT_INTERNAL, message)
         report = "please report this with the policy that caused it\n"
         outcome = Outcome(outcome.exit_code, outcome.stdout, outcome.stderr + report)
-    if PROGRESS.shown:
-        click.echo("\r\x1b[2K", nl=False, err=True)  # clear the progress line
-    if outcome.stdout:
-        click.echo(outcome.stdout, nl=False)
-    if outcome.stderr:
-        click.echo(outcome.stderr, nl=False, err=True)
+    try:
+        if PROGRESS.shown:
+            click.echo("\r\x1b[2K", nl=False, err=True)  # clear the progress line
+        if outcome.stdout:
+            click.echo(outcome.stdout, nl=False)
+        if outcome.stderr:
+            click.echo(outcome.stderr, nl=False, err=True)
+    except OSError as error:
+        if error.errno == errno.EPIPE:
+            raise  # a reader that stopped (`| head`): click ends the run quietly
+        unwritable(error)
     sys.exit(outcome.exit_code)
+
+
+def unwritable(error: OSError) -> NoReturn:
+    """The output could not be written (a full disk, a device error): one line on stderr
+    and exit 3, never a traceback. What is still buffered for the failed stream goes to
+    /dev/null, so that the exit's flush does not fail on it again (exit 120)."""
+    reason = error.strerror or str(error)
+    with contextlib.suppress(OSError, ValueError):  # stderr may be the stream that failed
+        click.echo(f"backup-policy: cannot write the output: {reason}", err=True)
+    with contextlib.suppress(OSError, ValueError):  # not files (a test's capture)
+        descriptors = [sys.stdout.fileno(), sys.stderr.fileno()]
+        null = os.open(os.devnull, os.O_WRONLY)
+        for descriptor in descriptors:
+            os.dup2(null, descriptor)
+        os.close(null)
+    sys.exit(EXIT_INTERNAL)
 
 
 FORMATS = ("text", "json", "github", "sarif")
