@@ -64,6 +64,9 @@ class FluxIndex(Struct, frozen=True, dict=True):
     file) belongs to the same Kustomization."""
     kustomized: frozenset[str] = frozenset()
     """Folders with a kustomization.yaml."""
+    shared: Mapping[str, tuple[FluxKustomization, ...]] = field(default_factory=dict)
+    """Files more than one Kustomization builds (several apps from one folder, each with
+    its own substitutions): all of them, where ``builds`` keeps the first."""
 
     def applying(self, file: str) -> FluxKustomization | None:
         """The Kustomization that applies ``file``."""
@@ -116,6 +119,7 @@ def flux_index(inventory: Inventory) -> FluxIndex:
 
 def _flux_index(inventory: Inventory) -> FluxIndex:
     builds: dict[str, FluxKustomization] = {}
+    built_by: dict[str, list[FluxKustomization]] = {}
     components: dict[str, list[FluxKustomization]] = {}
     by_folder: list[FluxKustomization] = []
     for flux in inventory.flux_kustomizations:
@@ -125,6 +129,7 @@ def _flux_index(inventory: Inventory) -> FluxIndex:
             by_folder.append(flux)
         for path in files or ():
             builds.setdefault(path, flux)
+            built_by.setdefault(path, []).append(flux)
         for component in flux.components:
             added = posixpath.normpath(posixpath.join(folder, component))
             for path in _files(inventory, added) or ():
@@ -132,16 +137,18 @@ def _flux_index(inventory: Inventory) -> FluxIndex:
     frozen = {k: tuple(v) for k, v in components.items()}
     folders = {posixpath.dirname(path): flux for path, flux in reversed(builds.items())}
     kustomized = frozenset(inventory.kustomizations)
-    return FluxIndex(builds, frozen, tuple(by_folder), folders, kustomized)
+    shared = {path: tuple(fluxes) for path, fluxes in built_by.items() if len(fluxes) > 1}
+    return FluxIndex(builds, frozen, tuple(by_folder), folders, kustomized, shared)
 
 
 def as_applied(
     index: FluxIndex, file: str, text: str
 ) -> Iterator[tuple[FluxKustomization | None, str]]:
     """Each Kustomization applying ``file``, with ``text`` (a name written there) as it
-    applies it: a Component's once per Kustomization that adds it, ``${VAR}`` substituted
-    (kept as written where a variable is unknown)."""
-    users = index.components.get(file) if "${" in text else None
+    applies it: a Component's once per Kustomization that adds it (a folder's, once per
+    Kustomization that builds it), ``${VAR}`` substituted (kept as written where a
+    variable is unknown)."""
+    users = (index.components.get(file) or index.shared.get(file)) if "${" in text else None
     for flux in users or (index.applying(file),):
         variables = flux.substitute if flux is not None else {}
         yield flux, substitute(text, variables) or text

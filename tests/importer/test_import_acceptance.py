@@ -204,10 +204,10 @@ def test_coverage_counts_the_components_pvcs_as_covered(tyriis: Adopted) -> None
 
 
 def test_releases_named_by_substitution_are_the_apps_workloads(tyriis: Adopted) -> None:
-    """tyriis names its minecraft worlds' HelmReleases ``${APP}``, in the app's folder or in
-    the minecraft Component the lobby worlds add: each app's Flux substitution names its
-    release. hermes-agent's four apps share one folder, whose release only the first
-    Kustomization applying it names; the CloudNativePG services run no workload."""
+    """tyriis names its HelmReleases ``${APP}``: its minecraft worlds in the app's folder or
+    in the minecraft Component the lobby worlds add, its four hermes-agent apps in the one
+    folder their four Kustomizations build (not imported: they share it). Each app's Flux
+    substitution names its release; only the CloudNativePG services run none of their own."""
     services = tyriis.tree / "policies" / "services"
     worlds = sorted(services.glob("minecraft-*.yaml"))
     assert len(worlds) == 9
@@ -218,10 +218,4 @@ def test_releases_named_by_substitution_are_the_apps_workloads(tyriis: Adopted) 
         for d in tyriis.imported.diagnostics.items
         if "no workload of the app found" in d.message
     )
-    assert unfound == [
-        "cnpg-system/cnpg-cluster",
-        "hermes-agent/hermes-agent-crowlex",
-        "hermes-agent/hermes-agent-jazzlyn",
-        "hermes-agent/hermes-agent-techinik",
-        "media/immich-database",
-    ]
+    assert unfound == ["cnpg-system/cnpg-cluster", "media/immich-database"]

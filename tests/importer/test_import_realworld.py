@@ -24,7 +24,7 @@ MEASURED = {
     RICSANFRE: (0, 0, 8),
     SMALL_HACK: (0, 0, 3),
     TUXPEOPLE: (0, 0, 15),
-    TYRIIS: (34, 34, 19),  # its Component's PVC restores itself: volsync.existing, no note;
+    TYRIIS: (34, 34, 16),  # its Component's PVC restores itself: volsync.existing, no note;
     # its two hand-written ScheduledBackups are to be deleted after the first compile; its
     # releases named ${APP} are found by each app's substitution (no "no workload" note)
 }

@@ -118,3 +118,26 @@ def test_a_file_no_flux_kustomization_applies_is_placed_by_its_folders(
     file: str, place: tuple[str, str]
 ) -> None:
     assert folder_place(file) == place
+
+
+SHARED_FLUX = """apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: %s, namespace: flux-system}
+spec:
+  targetNamespace: agents
+  path: ./apps/agents/agent/app
+  postBuild:
+    substitute: {APP: %s}
+"""
+
+
+def test_a_folder_several_kustomizations_build_gives_each_its_own_items(tmp_path: Path) -> None:
+    """tyriis builds one folder with four Kustomizations, each substituting its own
+    ``${APP}``: a claim named ``${APP}-cache`` there is one PVC per Kustomization."""
+    files = {
+        "apps/agents/agent/ks.yaml": "---\n".join(SHARED_FLUX % (n, n) for n in ("ana", "bo")),
+        "apps/agents/agent/app/kustomization.yaml": "resources: [pvc.yaml]\n",
+        "apps/agents/agent/app/pvc.yaml": COMPONENT.replace("${SUFFIX:=data}", "cache"),
+    }
+    found = [(i.namespace, i.app, i.name) for i in tree_items(tree_of(tmp_path, files))]
+    assert found == [("agents", "ana", "ana-cache"), ("agents", "bo", "bo-cache")]
