@@ -84,7 +84,29 @@ def test_a_shorter_declared_rpo_is_stronger_not_weakened(repo: Path, run_cli: Ru
 
 def test_an_unknown_ref_is_a_usage_error(repo: Path, run_cli: RunCli) -> None:
     result = run_cli("diff", "--base", "no-such-ref", cwd=repo)
-    assert result.exit_code == 2 and "git cannot read 'no-such-ref'" in result.output
+    assert result.exit_code == 2
+    assert result.output == "backup-policy: git cannot read 'no-such-ref': no such commit\n"
+    tree = run_cli("diff", "--base", "HEAD:policies", cwd=repo)  # a folder, not a commit
+    assert tree.exit_code == 2 and "git cannot read 'HEAD:policies'" in tree.output
+
+
+def test_a_ref_git_would_read_as_an_option_is_refused_before_git_runs(
+    repo: Path, run_cli: RunCli, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """`git archive --output=FILE` writes FILE: such a ref must never reach git."""
+    outside = tmp_path_factory.mktemp("outside") / "archive.tar"
+    cluster = repo / "policies/cluster.yaml"
+    committed = cluster.read_bytes()
+    for ref in (f"--output={outside}", "--output=policies/cluster.yaml", "--help"):
+        result = run_cli("diff", "--base", ref, cwd=repo)
+        assert result.exit_code == 2, ref
+        assert result.output == f"backup-policy: --base {ref!r}: a git ref cannot start with '-'\n"
+    assert not outside.exists()
+    assert cluster.read_bytes() == committed
+    document = json.loads(run_cli("diff", "--base=--help", "--format", "json", cwd=repo).stdout)
+    assert document["exitCode"] == 2 and document["error"] == (
+        "--base '--help': a git ref cannot start with '-'"
+    )
 
 
 def test_a_broken_work_tree_is_not_compared(repo: Path, run_cli: RunCli) -> None:

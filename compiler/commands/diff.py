@@ -6,7 +6,13 @@ from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, finish, usage
 from compiler.commands.build import settle
 from compiler.config import RunConfig
 from compiler.core.durations import humanize
-from compiler.pipeline.diff import BaseUnavailable, ItemChange, Protection, protection_diff
+from compiler.pipeline.diff import (
+    BaseUnavailable,
+    ItemChange,
+    Protection,
+    protection_diff,
+    resolve_base,
+)
 from compiler.registry import RULES
 from compiler.report import Report
 from compiler.rules.acknowledge import Acknowledged, acknowledge
@@ -100,11 +106,15 @@ def _protection(protection: Protection | None) -> dict[str, object] | None:
 def run_diff(config: RunConfig, base: str, markdown: bool = False) -> Outcome:
     if not config.policies.is_dir():
         return usage("diff", config, f"no policy folder at {config.policies}")
+    try:  # before anything runs: an unreadable ref is a usage error
+        commit = resolve_base(config.repository, base)
+    except BaseUnavailable as error:
+        return usage("diff", config, str(error))
     _, stopped = settle("diff", config)  # the work tree is read: settle a killed compile first
     if stopped is not None:
         return stopped
     try:
-        diff, current = protection_diff(config, base)
+        diff, current = protection_diff(config, base, commit)
     except BaseUnavailable as error:
         return usage("diff", config, str(error))
     accepted: list[Acknowledged] = []

@@ -63,20 +63,45 @@ class ProtectionDiff(Struct):
     """False when one side does not compile: then nothing is compared."""
 
 
-def _export(repository: Path, ref: str, into: Path) -> None:
-    """The tree of ``ref`` (``git archive``) unpacked into ``into``."""
+def _git(repository: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     try:
-        done = subprocess.run(
-            ["git", "-C", str(repository), "archive", "--format=tar", ref],
-            capture_output=True,
-            check=False,
-            timeout=300,
+        return subprocess.run(
+            ["git", "-C", str(repository), *args], capture_output=True, check=False, timeout=300
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise BaseUnavailable(f"cannot run git: {error}") from error
+
+
+def _failure(done: subprocess.CompletedProcess[bytes], otherwise: str) -> str:
+    """The last line git wrote on stderr, else ``otherwise``."""
+    detail = done.stderr.decode(errors="replace").strip().splitlines()
+    return detail[-1] if detail else otherwise
+
+
+def resolve_base(repository: Path, ref: str) -> str:
+    """The commit id ``ref`` names: only that id is handed to the git commands that follow.
+
+    A ref is the user's text. One starting with '-' is refused before git runs at all: git
+    would read it as an option (``--output=FILE`` makes ``git archive`` write over FILE);
+    ``--end-of-options`` keeps ``rev-parse`` from reading any other as one.
+    """
+    if ref.startswith("-"):
+        raise BaseUnavailable(f"--base {ref!r}: a git ref cannot start with '-'")
+    done = _git(
+        repository, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"
+    )
+    commit = done.stdout.decode(errors="replace").strip()
+    if done.returncode != 0 or not commit:
+        raise BaseUnavailable(f"git cannot read {ref!r}: {_failure(done, 'no such commit')}")
+    return commit
+
+
+def _export(repository: Path, commit: str, into: Path) -> None:
+    """The tree of ``commit`` (an id from :func:`resolve_base`, ``git archive``) unpacked
+    into ``into``."""
+    done = _git(repository, "archive", "--format=tar", commit)
     if done.returncode != 0:
-        detail = done.stderr.decode(errors="replace").strip().splitlines()
-        raise BaseUnavailable(f"git cannot read {ref!r}: {detail[-1] if detail else 'failed'}")
+        raise BaseUnavailable(f"git cannot read {commit}: {_failure(done, 'failed')}")
     with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
         archive.extractall(into, filter="data")
 
@@ -165,13 +190,14 @@ def _changes(old: Found, new: Found) -> Iterator[ItemChange]:
                 yield ItemChange(*key, names, where, before, after, tuple(weaker), tuple(stronger))
 
 
-def protection_diff(config: RunConfig, ref: str) -> tuple[ProtectionDiff, BuildResult]:
-    """Compile at ``ref`` and in the work tree; the item changes and BP500 for weaker ones."""
+def protection_diff(config: RunConfig, ref: str, commit: str) -> tuple[ProtectionDiff, BuildResult]:
+    """Compile at ``commit`` (what :func:`resolve_base` made of ``ref``, the name messages
+    use) and in the work tree; the item changes and BP500 for weaker ones."""
     repository = config.repository
     current = build(config)
     with tempfile.TemporaryDirectory(prefix="backup-policy-base-") as folder:
         base_root = Path(folder)
-        _export(repository, ref, base_root)
+        _export(repository, commit, base_root)
         moved = base_root / config.policies.resolve().relative_to(repository)
         output = None
         if config.output is not None:
