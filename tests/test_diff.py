@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -133,3 +134,52 @@ def test_the_base_reads_the_work_trees_parse_cache_and_keeps_none(
     assert result.exit_code == 0, result.output
     assert parsed == []  # both sides found every file of the tree in the work tree's cache
     assert len(list((cache / "backup-policy" / "documents").glob("*.bin"))) == 1
+
+
+def _commit(repo: Path, message: str) -> None:
+    for args in (["add", "-A"], ["commit", "-qm", message]):
+        subprocess.run([*GIT, *args], cwd=repo, check=True, capture_output=True)
+
+
+def _body(output: str) -> str:
+    """The command's own output: what follows the diagnostics (and their hints)."""
+    lines = output.splitlines(keepends=True)
+    return "".join(line for line in lines if not re.match(r"\S+:\d+:\d+: |    hint: ", line))
+
+
+def test_a_base_without_policies_protected_nothing_so_every_item_is_new(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    """Adopting backup-policy: HEAD has no policies/ yet; the change adds every item."""
+    require_tool("git", shutil.which("git") is not None)
+    subprocess.run([*GIT, "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / "README.md").write_text("a cluster\n")
+    _commit(tmp_path, "before backup-policy")
+    copy_example(tmp_path)
+    result = run_cli("diff", "--base", "HEAD", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    body = _body(result.output)
+    assert body.startswith("HEAD has no policy folder: every data item is new\n")
+    assert (
+        "productivity/paperless pvc/paperless-data: item protected\n"
+        "    methods none -> k8up, longhorn-backup, longhorn-snapshot; RPO none -> 1h\n"
+    ) in body
+    assert body.count(": item protected\n") == 14 and "weakened" not in body
+    document = json.loads(
+        run_cli("diff", "--base", "HEAD", "--format", "json", cwd=tmp_path).stdout
+    )
+    assert document["exitCode"] == 0 and "error" not in document
+    assert document["summary"]["errors"] == 0
+    assert (document["summary"]["changed"], document["summary"]["weakened"]) == (14, 0)
+    assert (document["base"], document["basePolicies"]) == ("HEAD", False)
+    assert len(document["items"]) == 14
+    for item in document["items"]:
+        assert item["before"] is None and item["after"] is not None, item
+        assert (item["weakened"], item["strengthened"]) == ([], ["item protected"]), item
+    comment = run_cli("diff", "--base", "HEAD", "--format", "markdown", cwd=tmp_path)
+    assert comment.exit_code == 0
+    assert comment.stdout.startswith(
+        "<!-- backup-policy diff -->\n### backup-policy: protection changes since `HEAD`\n\n"
+        "`HEAD` has no policy folder: every data item is new.\n\n| service |"
+    )
+    assert comment.stdout.endswith("\n\nNothing is weakened.\n")

@@ -10,6 +10,7 @@ from compiler.pipeline.diff import (
     BaseUnavailable,
     ItemChange,
     Protection,
+    ProtectionDiff,
     protection_diff,
     resolve_base,
 )
@@ -18,6 +19,7 @@ from compiler.report import Report
 from compiler.rules.acknowledge import Acknowledged, acknowledge
 
 MARKER = "<!-- backup-policy diff -->"
+ALL_NEW = "every data item is new"
 
 
 def _rpo(protection: Protection | None) -> str:
@@ -46,11 +48,11 @@ def _verdict(change: ItemChange) -> str:
     return "; ".join(change.strengthened) or "changed"
 
 
-def _text(changes: list[ItemChange], ref: str) -> str:
-    if not changes:
-        return f"no change to protection since {ref}\n"
-    lines = []
-    for change in changes:
+def _text(diff: ProtectionDiff) -> str:
+    lines = [] if diff.base_policies else [f"{diff.base} has no policy folder: {ALL_NEW}"]
+    if not diff.changes:
+        lines.append(f"no change to protection since {diff.base}")
+    for change in diff.changes:
         before, after = change.before, change.after
         lines.append(f"{change.service} {change.item}: {_verdict(change)}")
         lines.append(
@@ -61,9 +63,12 @@ def _text(changes: list[ItemChange], ref: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _markdown(changes: list[ItemChange], ref: str) -> str:
+def _markdown(diff: ProtectionDiff) -> str:
+    changes = diff.changes
     weakened = sum(1 for c in changes if c.weakened)
-    head = f"{MARKER}\n### backup-policy: protection changes since `{ref}`\n\n"
+    head = f"{MARKER}\n### backup-policy: protection changes since `{diff.base}`\n\n"
+    if not diff.base_policies:
+        head += f"`{diff.base}` has no policy folder: {ALL_NEW}.\n\n"
     if not changes:
         return head + "No data item changes its protection.\n"
     rows = [
@@ -124,7 +129,7 @@ def run_diff(config: RunConfig, base: str, markdown: bool = False) -> Outcome:
     diagnostics = [*current.diagnostics.sorted(), *diff.diagnostics]
     notes = [a.render() for a in accepted] if config.verbose else []
     failed = any(d.level == "error" for d in diagnostics)
-    body = _markdown(diff.changes, base) if markdown else _text(diff.changes, base)
+    body = _markdown(diff) if markdown else _text(diff)
     if not diff.compared:
         side = "the work tree" if current.analysis is None else base
         body = f"{MARKER}\n" if markdown else ""
@@ -132,6 +137,7 @@ def run_diff(config: RunConfig, base: str, markdown: bool = False) -> Outcome:
         failed = True
     data = {
         "base": base,
+        "basePolicies": diff.base_policies,
         "items": [
             {
                 "service": c.service,

@@ -4,7 +4,8 @@ The policies and their output tree are compiled twice: as the git ref has them (
 with ``git archive`` into a temporary folder) and as the work tree has them. Each data item
 is compared: the methods that copy it, its effective RPO, the restore tests that cover it,
 the alerts that watch its service. A change that takes protection away is an error
-(BP500) unless the policy acknowledges it.
+(BP500) unless the policy acknowledges it. A ref without a policy folder protected
+nothing: every item is new.
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ class ProtectionDiff(Struct):
     diagnostics: list[Diagnostic] = field(default_factory=list)
     compared: bool = True
     """False when one side does not compile: then nothing is compared."""
+    base_policies: bool = True
+    """False when the ref has no policy folder (before adopting backup-policy): every item
+    is compared with no protection, and so is new."""
 
 
 def _git(repository: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -193,22 +197,15 @@ def _changes(old: Found, new: Found) -> Iterator[ItemChange]:
 def protection_diff(config: RunConfig, ref: str, commit: str) -> tuple[ProtectionDiff, BuildResult]:
     """Compile at ``commit`` (what :func:`resolve_base` made of ``ref``, the name messages
     use) and in the work tree; the item changes and BP500 for weaker ones."""
-    repository = config.repository
     current = build(config)
     with tempfile.TemporaryDirectory(prefix="backup-policy-base-") as folder:
-        base_root = Path(folder)
-        _export(repository, commit, base_root)
-        moved = base_root / config.policies.resolve().relative_to(repository)
-        output = None
-        if config.output is not None:
-            output = base_root / config.output.resolve().relative_to(repository)
-        cache = current.output_root or base_root  # the work tree's: most files are the same
-        previous = build(
-            RunConfig(policies=moved, output=output, limits=config.limits, parse_cache_of=cache)
-        )
-    if previous.analysis is None or current.analysis is None:
-        return ProtectionDiff(ref, compared=False), current
-    diff = ProtectionDiff(ref, list(_changes(protections(previous), protections(current))))
+        previous = _build_base(config, commit, Path(folder), current)
+    diff = ProtectionDiff(ref, base_policies=previous is not None)
+    if current.analysis is None or (previous is not None and previous.analysis is None):
+        diff.compared = False
+        return diff, current
+    before = protections(previous) if previous is not None else {}  # none: all is new
+    diff.changes = list(_changes(before, protections(current)))
     for change in diff.changes:
         if change.weakened:
             message = f"{change.service} {change.item}: protection weakened since {ref}: " + (
@@ -217,3 +214,22 @@ def protection_diff(config: RunConfig, ref: str, commit: str) -> tuple[Protectio
             subjects = (change.item, *change.names)
             diff.diagnostics.append(WEAKENED.diagnostic(*change.where, message, subjects=subjects))
     return diff, current
+
+
+def _build_base(
+    config: RunConfig, commit: str, base_root: Path, current: BuildResult
+) -> BuildResult | None:
+    """The compile of ``commit`` exported into ``base_root``; None when it has no policy
+    folder."""
+    repository = config.repository
+    _export(repository, commit, base_root)
+    moved = base_root / config.policies.resolve().relative_to(repository)
+    if not moved.is_dir():
+        return None
+    output = None
+    if config.output is not None:
+        output = base_root / config.output.resolve().relative_to(repository)
+    cache = current.output_root or base_root  # the work tree's: most files are the same
+    return build(
+        RunConfig(policies=moved, output=output, limits=config.limits, parse_cache_of=cache)
+    )
