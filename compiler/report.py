@@ -87,7 +87,8 @@ def github_line(diagnostic: Diagnostic) -> str:
     return f"::{diagnostic.level} {','.join(props)}::{_escape(message)}"
 
 
-def _as_dict(diagnostic: Diagnostic) -> dict[str, Any]:
+def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
+    """A diagnostic as ``--format json`` shows it."""
     return {
         "file": diagnostic.file,
         "line": diagnostic.line,
@@ -111,7 +112,7 @@ def _json(report: Report, diagnostics: Sequence[Diagnostic]) -> str:
         "version": __version__,
         "command": report.command,
         "exitCode": report.exit_code,
-        "diagnostics": [_as_dict(d) for d in diagnostics],
+        "diagnostics": [diagnostic_dict(d) for d in diagnostics],
         "summary": _counts(report, diagnostics),
         **report.data,
     }

@@ -172,6 +172,7 @@ def test_a_base_without_policies_protected_nothing_so_every_item_is_new(
     assert document["summary"]["errors"] == 0
     assert (document["summary"]["changed"], document["summary"]["weakened"]) == (14, 0)
     assert (document["base"], document["basePolicies"]) == ("HEAD", False)
+    assert document["baseErrors"] == []
     assert len(document["items"]) == 14
     for item in document["items"]:
         assert item["before"] is None and item["after"] is not None, item
@@ -183,3 +184,72 @@ def test_a_base_without_policies_protected_nothing_so_every_item_is_new(
         "`HEAD` has no policy folder: every data item is new.\n\n| service |"
     )
     assert comment.stdout.endswith("\n\nNothing is weakened.\n")
+
+
+BROKEN = (
+    "HEAD:policies/services/paperless.yaml:8:19: error [BP203] spec.classification: "
+    "'critcal' is not one of critical, important, best-effort"
+)
+
+
+def test_a_base_whose_policies_do_not_compile_fails_and_says_why(
+    repo: Path, run_cli: RunCli
+) -> None:
+    """The ref has an error the work tree fixes: nothing can be compared, and the run
+    must not pass as if nothing was weakened."""
+    _edit(repo, "classification: critical", "classification: critcal")
+    _commit(repo, "broken")
+    _edit(repo, "classification: critcal", "classification: critical")
+    result = run_cli("diff", "--base", "HEAD", cwd=repo)
+    assert result.exit_code == 1
+    assert (
+        "policies:1:1: error [BP501] the policies of HEAD do not compile (1 error), so no item "
+        f"is compared; the first: {BROKEN}\n"
+        "    hint: compare with a ref whose policies compile; a change that fixes them has "
+        "nothing to be compared with: review it by hand\n"
+    ) in result.output
+    assert _body(result.output) == (
+        f"no comparison: the policies of HEAD do not compile:\n    {BROKEN}\n"
+    )
+    document = json.loads(run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo).stdout)
+    assert document["exitCode"] == 1 and "error" not in document
+    assert document["summary"]["errors"] == 1
+    assert (document["summary"]["changed"], document["summary"]["weakened"]) == (0, 0)
+    assert [d["rule"] for d in document["diagnostics"] if d["level"] == "error"] == ["BP501"]
+    assert document["basePolicies"] is True and document["items"] == []
+    assert document["baseErrors"] == [
+        {
+            "file": "policies/services/paperless.yaml",
+            "line": 8,
+            "col": 19,
+            "level": "error",
+            "rule": "BP203",
+            "message": "spec.classification: 'critcal' is not one of critical, important, "
+            "best-effort",
+            "hint": "did you mean 'critical'?",
+        }
+    ]
+    comment = run_cli("diff", "--base", "HEAD", "--format", "markdown", cwd=repo)
+    assert comment.exit_code == 1
+    assert comment.stdout == (
+        "<!-- backup-policy diff -->\nno comparison: the policies of `HEAD` do not compile:\n\n"
+        f"```text\n{BROKEN}\n```\n"
+    )
+
+
+def test_a_base_with_many_errors_lists_the_first_five(repo: Path, run_cli: RunCli) -> None:
+    services = sorted((repo / "policies/services").glob("*.yaml"))
+    for path in services:
+        path.write_text(path.read_text().replace("kind: ServicePolicy", "kind: ServicePolicyy"))
+    _commit(repo, "every service broken")
+    subprocess.run([*GIT, "checkout", "-q", "HEAD~1", "--", "policies"], cwd=repo, check=True)
+    result = run_cli("diff", "--base", "HEAD", cwd=repo)
+    assert result.exit_code == 1
+    body = _body(result.output).splitlines()
+    assert body[0] == "no comparison: the policies of HEAD do not compile:"
+    assert [line.split(":")[1] for line in body[1:6]] == [
+        f"policies/services/{path.name}" for path in services[:5]
+    ]
+    assert body[6:] == [f"    ... and {len(services) - 5} more (--format json lists all)"]
+    document = json.loads(run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo).stdout)
+    assert len(document["baseErrors"]) == len(services)

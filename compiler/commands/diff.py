@@ -6,20 +6,24 @@ from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, finish, usage
 from compiler.commands.build import settle
 from compiler.config import RunConfig
 from compiler.core.durations import humanize
+from compiler.pipeline.build import BuildResult
 from compiler.pipeline.diff import (
     BaseUnavailable,
     ItemChange,
     Protection,
     ProtectionDiff,
+    at_ref,
     protection_diff,
     resolve_base,
 )
 from compiler.registry import RULES
-from compiler.report import Report
+from compiler.report import Report, diagnostic_dict
 from compiler.rules.acknowledge import Acknowledged, acknowledge
 
 MARKER = "<!-- backup-policy diff -->"
 ALL_NEW = "every data item is new"
+SHOWN = 5
+"""How many errors of a base that does not compile the text and the comment list."""
 
 
 def _rpo(protection: Protection | None) -> str:
@@ -108,6 +112,22 @@ def _protection(protection: Protection | None) -> dict[str, object] | None:
     }
 
 
+def _not_compared(diff: ProtectionDiff, current: BuildResult, markdown: bool) -> str:
+    """Why nothing is compared: the side whose policies do not compile (both may not),
+    and the first errors of the base's (the work tree's are the run's diagnostics)."""
+    lines = [MARKER] if markdown else []
+    if current.analysis is None:
+        lines.append("no comparison: the policies of the work tree do not compile")
+    if diff.base_errors:
+        base = f"`{diff.base}`" if markdown else diff.base
+        lines.append(f"no comparison: the policies of {base} do not compile:")
+        shown = [at_ref(error, diff.base) for error in diff.base_errors[:SHOWN]]
+        if len(diff.base_errors) > SHOWN:
+            shown.append(f"... and {len(diff.base_errors) - SHOWN} more (--format json lists all)")
+        lines += ["", "```text", *shown, "```"] if markdown else [f"    {e}" for e in shown]
+    return "\n".join(lines) + "\n"
+
+
 def run_diff(config: RunConfig, base: str, markdown: bool = False) -> Outcome:
     if not config.policies.is_dir():
         return usage("diff", config, f"no policy folder at {config.policies}")
@@ -131,13 +151,12 @@ def run_diff(config: RunConfig, base: str, markdown: bool = False) -> Outcome:
     failed = any(d.level == "error" for d in diagnostics)
     body = _markdown(diff) if markdown else _text(diff)
     if not diff.compared:
-        side = "the work tree" if current.analysis is None else base
-        body = f"{MARKER}\n" if markdown else ""
-        body += f"no comparison: the policies of {side} do not compile\n"
+        body = _not_compared(diff, current, markdown)
         failed = True
     data = {
         "base": base,
         "basePolicies": diff.base_policies,
+        "baseErrors": [diagnostic_dict(d) for d in diff.base_errors],
         "items": [
             {
                 "service": c.service,

@@ -5,7 +5,8 @@ with ``git archive`` into a temporary folder) and as the work tree has them. Eac
 is compared: the methods that copy it, its effective RPO, the restore tests that cover it,
 the alerts that watch its service. A change that takes protection away is an error
 (BP500) unless the policy acknowledges it. A ref without a policy folder protected
-nothing: every item is new.
+nothing: every item is new. A ref whose policies do not compile cannot be compared: that
+is an error too (BP501), with the ref's errors.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from msgspec import Struct, field
+from msgspec.structs import replace
 
 from compiler.analyse import Analysis
 from compiler.config import RunConfig
-from compiler.core.diagnostics import Diagnostic
+from compiler.core.diagnostics import Diagnostic, Diagnostics
 from compiler.core.yamlread import YAMLDocumentError, load_documents
 from compiler.pipeline.build import BuildResult, build
-from compiler.rules.protection import WEAKENED
+from compiler.rules.protection import BASE_NOT_COMPILED, WEAKENED
 
 
 class BaseUnavailable(Exception):
@@ -65,6 +67,9 @@ class ProtectionDiff(Struct):
     base_policies: bool = True
     """False when the ref has no policy folder (before adopting backup-policy): every item
     is compared with no protection, and so is new."""
+    base_errors: list[Diagnostic] = field(default_factory=list)
+    """The errors of the ref's policies when they do not compile (BP501), each file
+    relative to the repository, as ``git show REF:FILE`` names it."""
 
 
 def _git(repository: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -201,7 +206,10 @@ def protection_diff(config: RunConfig, ref: str, commit: str) -> tuple[Protectio
     with tempfile.TemporaryDirectory(prefix="backup-policy-base-") as folder:
         previous = _build_base(config, commit, Path(folder), current)
     diff = ProtectionDiff(ref, base_policies=previous is not None)
-    if current.analysis is None or (previous is not None and previous.analysis is None):
+    if previous is not None and previous.analysis is None:
+        diff.base_errors = [d for d in previous.diagnostics.sorted() if d.level == "error"]
+        diff.diagnostics.append(_not_compiled(config, ref, diff.base_errors))
+    if current.analysis is None or diff.diagnostics:
         diff.compared = False
         return diff, current
     before = protections(previous) if previous is not None else {}  # none: all is new
@@ -220,7 +228,7 @@ def _build_base(
     config: RunConfig, commit: str, base_root: Path, current: BuildResult
 ) -> BuildResult | None:
     """The compile of ``commit`` exported into ``base_root``; None when it has no policy
-    folder."""
+    folder. The files its diagnostics name are made relative to the repository."""
     repository = config.repository
     _export(repository, commit, base_root)
     moved = base_root / config.policies.resolve().relative_to(repository)
@@ -230,6 +238,38 @@ def _build_base(
     if config.output is not None:
         output = base_root / config.output.resolve().relative_to(repository)
     cache = current.output_root or base_root  # the work tree's: most files are the same
-    return build(
+    previous = build(
         RunConfig(policies=moved, output=output, limits=config.limits, parse_cache_of=cache)
     )
+    root, project = base_root.resolve(), moved.resolve().parent
+    relocated = [_in_repository(d, project, root) for d in previous.diagnostics.items]
+    previous.diagnostics = Diagnostics(relocated)
+    return previous
+
+
+def _in_repository(diagnostic: Diagnostic, project: Path, root: Path) -> Diagnostic:
+    """``diagnostic`` of the compile of the export at ``root`` with its file (relative to
+    the export's ``project`` root, or absolute) relative to the repository."""
+    path = project / diagnostic.file
+    if not path.is_relative_to(root):
+        return diagnostic
+    return replace(diagnostic, file=path.relative_to(root).as_posix())
+
+
+def _not_compiled(config: RunConfig, ref: str, errors: list[Diagnostic]) -> Diagnostic:
+    """BP501 on the policy folder: the ref's policies do not compile, with the first error."""
+    count = f"{len(errors)} error{'' if len(errors) == 1 else 's'}"
+    first = f"; the first: {at_ref(errors[0], ref)}" if errors else ""
+    folder = config.policies.resolve().relative_to(config.project_root).as_posix()
+    message = f"the policies of {ref} do not compile ({count}), so no item is compared{first}"
+    hint = (
+        "compare with a ref whose policies compile; a change that fixes them has nothing "
+        "to be compared with: review it by hand"
+    )
+    return BASE_NOT_COMPILED.diagnostic(folder, 1, 1, message, hint)
+
+
+def at_ref(error: Diagnostic, ref: str) -> str:
+    """An error of the ref's policies as one line, its file named as git names it there
+    (``REF:policies/services/web.yaml:7:19: error [BP203] ...``)."""
+    return replace(error, file=f"{ref}:{error.file}", hint="").render()

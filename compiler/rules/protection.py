@@ -115,4 +115,21 @@ WEAKENED = Rule(
     stage="diff",
 )
 
-RULES = (rpo_not_met, no_offsite_copy, backup_start_collision, WEAKENED)
+BASE_NOT_COMPILED = Rule(
+    "BP501",
+    "base-not-compiled",
+    "error",
+    "diff --base compares with a ref whose policies compile; when they do not, it says why.",
+    "A ref with no policy folder (before backup-policy was adopted) is compared as no "
+    "protection at all: every data item is new. A ref whose policies have errors cannot be "
+    "compared: the run fails (nothing proves the change weakens nothing), and the message "
+    "names the ref, how many errors it has and the first (REF:file:line:col); the text and "
+    "markdown output list the first five and --format json all of them (baseErrors). "
+    "It cannot be acknowledged: compare with a ref whose policies compile.",
+    passing="classification: critical  # at the base ref, as in the work tree",
+    failing="classification: critcal  # at the base ref; the change fixes it",
+    stage="diff",
+    acknowledgeable=False,
+)
+
+RULES = (rpo_not_met, no_offsite_copy, backup_start_collision, WEAKENED, BASE_NOT_COMPILED)
