@@ -160,6 +160,35 @@ def duplicate_volume(context: PolicyContext) -> Iterator[Diagnostic]:
 
 
 @policy_rule(
+    "BP319",
+    "duplicate-sqlite",
+    "error",
+    passing="sqlite: [{path: /data/db.sqlite3, ...}, {path: /data/cache.db, ...}]",
+    failing="sqlite: [{path: /data/db.sqlite3, ...}, {path: /data/db.sqlite3, ...}]",
+)
+def duplicate_sqlite(context: PolicyContext) -> Iterator[Diagnostic]:
+    """Each SQLite database is listed once within a service.
+
+    Every entry gets its own Litestream replicator and restore init container: two entries
+    of one database replicate it twice (to one replica path unless ``replicaPath`` differs),
+    and the two replicators corrupt each other's WAL copies and the replica. Two databases
+    with different paths but one replica path are rule BP363.
+    """
+    for source in context.analysis.policies.services:
+        paths: set[str] = set()
+        for index, db in enumerate(source.policy.spec.sqlite):
+            if db.path in paths:
+                yield duplicate_sqlite.at(
+                    source.doc,
+                    ("spec", "sqlite", index, "path"),
+                    f"SQLite database {db.path} is listed twice",
+                    "remove this entry; to replicate to several targets, list them in the "
+                    "first entry's targets:",
+                )
+            paths.add(db.path)
+
+
+@policy_rule(
     "BP313",
     "sqlite-volume",
     "error",
@@ -238,5 +267,6 @@ RULES = (
     volume_kind,
     sqlite_volume,
     duplicate_volume,
+    duplicate_sqlite,
     helm_only_fields,
 )

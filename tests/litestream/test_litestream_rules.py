@@ -114,6 +114,21 @@ def test_duplicate_replica_path_is_an_error(tree: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("replica_path", [None, "productivity/paperless/copy"])
+def test_a_database_listed_twice_is_an_error(tree: Path, replica_path: str | None) -> None:
+    """One replicator per database, whatever replica path the second entry names."""
+
+    def twice(data: Any) -> None:
+        entry = {"path": "/data/db.sqlite3", "volume": "data"}
+        if replica_path is not None:
+            entry["replicaPath"] = replica_path
+        data["spec"]["sqlite"].append(entry)
+
+    result = compile_with(tree, services__paperless=twice)
+    found = [(d.rule, d.file, d.line) for d in errors(result)]
+    assert found == [("BP319", f"{SERVICES}/paperless.yaml", 32)]
+
+
 def test_injected_names_must_not_collide(tree: Path) -> None:
     def collide(data: Any) -> None:
         data["spec"]["workload"]["container"] = "litestream"
