@@ -228,13 +228,38 @@ def _enum_error(
     expected_text = str(ctx.get("expected_tags") or ctx.get("expected") or "")
     choices = [c.strip().strip("'\"") for c in expected_text.replace(" or ", ",").split(",")]
     choices = [c for c in choices if c]
-    got = str(path[-1]) if is_key else str(detail["input"])
-    if isinstance(detail["input"], dict):
-        got = str(detail["input"].get("type", ""))
+    value = path[-1] if is_key else detail["input"]
+    if isinstance(value, dict):
+        value = value.get("type", "")
         path = (*path, "type")
+    if not isinstance(value, str) and expected_text.startswith(("'", '"')):
+        return _not_text(doc, path, is_key, value, choices, dotted)
+    got = str(value)
     hint = did_you_mean(got, choices) or "use one of: " + ", ".join(choices)
     message = f"{dotted}: {shown(got)} is not one of " + ", ".join(choices)
     return NOT_A_CHOICE.at(doc, path, message, hint, key=is_key)
+
+
+def _not_text(
+    doc: Document, path: PathKey, is_key: bool, value: object, choices: list[str], dotted: str
+) -> Diagnostic:
+    """A number (or boolean, or nothing) where one of the text choices is expected.
+
+    Never read as the choice it looks like: unquoted, 0.50 and 0.5 are the same number,
+    so the choice is written quoted.
+    """
+    listed = ", ".join(f'"{choice}"' for choice in choices)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = f"{dotted}: YAML reads this as the number {value!r}"
+        if repr(value) in choices:
+            message = f'{number}; write it quoted: "{value!r}"'
+            hint = "the choices are text; a number loses how it was written (0.50 reads as 0.5)"
+        else:
+            message = f"{number}, not one of {listed}"
+            hint = "write one of them, quoted"
+        return WRONG_TYPE.at(doc, path, message, hint, key=is_key)
+    got = _YAML_TYPES.get(type(value), "another type")
+    return WRONG_TYPE.at(doc, path, f"{dotted}: expected one of {listed}, got {got}", key=is_key)
 
 
 def _quote_hint(value: object, kind: str) -> str:

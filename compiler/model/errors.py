@@ -37,7 +37,9 @@ WRONG_TYPE = Rule(
     "error",
     "A value has the type its key expects; nothing is coerced.",
     "A bare number where a duration is expected has no unit, so it is refused with a hint "
-    "rather than read as seconds or nanoseconds.",
+    "rather than read as seconds or nanoseconds. A number where one of a choice of texts is "
+    'expected (version: 0.3 for "0.3") is refused too, with the quoted form to write: '
+    "unquoted, 0.50 and 0.5 are the same number.",
     passing="rpo: 24h",
     failing="rpo: 24",
 )

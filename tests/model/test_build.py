@@ -287,6 +287,38 @@ def test_bad_mapping_key_enum_points_at_the_key() -> None:
 
 
 @pytest.mark.parametrize(
+    ("version", "message", "hint"),
+    [
+        (
+            "0.3",
+            'spec.litestream.version: YAML reads this as the number 0.3; write it quoted: "0.3"',
+            "the choices are text; a number loses how it was written (0.50 reads as 0.5)",
+        ),
+        (
+            "0.50",
+            'spec.litestream.version: YAML reads this as the number 0.5; write it quoted: "0.5"',
+            "the choices are text; a number loses how it was written (0.50 reads as 0.5)",
+        ),
+        (
+            "5",
+            'spec.litestream.version: YAML reads this as the number 5, not one of "0.3", "0.5"',
+            "write one of them, quoted",
+        ),
+    ],
+)
+def test_a_number_for_a_text_choice_says_to_quote_it(version: str, message: str, hint: str) -> None:
+    """Never "'0.3' is not one of 0.3, 0.5" with "did you mean '0.3'?"; never accepted either."""
+    text = CLUSTER + f"  litestream: {{targets: [garage], version: {version}}}\n"
+    assert _one(text) == (17, 44, "BP202", message, hint)
+
+
+def test_a_boolean_for_a_text_choice_is_a_wrong_type() -> None:
+    *_, rule, message, hint = _one(SERVICE.replace("storage: longhorn", "storage: true"))
+    expected = 'spec.storage: expected one of "longhorn", "synology-csi", "external", got a boolean'
+    assert (rule, message, hint) == ("BP202", expected, "")
+
+
+@pytest.mark.parametrize(
     ("old", "new", "where", "fragment"),
     [
         ("  name: web", "  name: Web_App", (4, 9), "not a DNS label"),
