@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
+from tests.support.process import run_compiler
 
 BASE = REPO / "tests" / "cases" / "base"
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
@@ -30,15 +28,7 @@ def test_hostile_input_stops_with_a_positioned_error(tmp_path: Path, name: str) 
     text, rule, words = CASES[name]
     shutil.copytree(BASE, tmp_path, dirs_exist_ok=True)
     (tmp_path / "policies/services/evil.yaml").write_text(text)
-    done = subprocess.run(
-        [sys.executable, "-m", "compiler", "check"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,  # a hang guard, not a speed assertion
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    done = run_compiler(tmp_path, "check")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     (line,) = [line for line in done.stdout.splitlines() if "evil.yaml" in line]
     assert f"] {words}" in line or words in line

@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
+from tests.support.process import run_compiler as run
 
 BASE = REPO / "tests" / "cases" / "base"
 APP = "kubernetes/apps/apps/web"
@@ -40,18 +39,6 @@ def world(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     before = digest(canary)
     yield repo, canary
     assert digest(canary) == before, "something outside the repository changed"
-
-
-def run(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "compiler", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
 
 
 def _set_root(repo: Path, root: str) -> None:
