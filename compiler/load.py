@@ -9,6 +9,7 @@ positions, never values.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 from msgspec import Struct, field
 
 from compiler.core.diagnostics import Diagnostic
-from compiler.core.paths import Resolve, inside
+from compiler.core.paths import Resolve, inside, open_regular
 from compiler.core.rule import PathKey, Rule
 from compiler.core.yamlnodes import Converter, Limits, YamlProblem, compose
 
@@ -56,6 +57,8 @@ UNREADABLE = Rule(
     "unreadable",
     "error",
     "Policy files and the policy directory must be readable UTF-8 text.",
+    "A policy file is a regular file (or a link to one): a FIFO, device or socket named "
+    "`*.yaml` is not read, so it cannot stop the run waiting for a writer.",
     passing="a UTF-8 encoded services/web.yaml",
     failing="a Latin-1 encoded services/web.yaml (byte 0xe9 for é)",
 )
@@ -161,12 +164,13 @@ def load_file(
         hint = "copy the policy into the repository"
         return None, [UNREADABLE.diagnostic(display, 1, 1, message, hint)]
     try:
-        size = path.stat().st_size
-        if size > limits.max_bytes:
-            message = f"the file has {size} bytes, more than the limit of {limits.max_bytes}"
-            hint = "a policy is a few kilobytes; raise --max-bytes if this one must be larger"
-            return None, [INPUT_LIMIT.diagnostic(display, 1, 1, message, hint)]
-        text = path.read_text(encoding="utf-8")
+        with open_regular(path) as raw:  # a FIFO named *.yaml is refused, not waited on
+            size = os.fstat(raw.fileno()).st_size
+            if size > limits.max_bytes:
+                message = f"the file has {size} bytes, more than the limit of {limits.max_bytes}"
+                hint = "a policy is a few kilobytes; raise --max-bytes if this one must be larger"
+                return None, [INPUT_LIMIT.diagnostic(display, 1, 1, message, hint)]
+            text = io.TextIOWrapper(raw, encoding="utf-8").read()  # as path.read_text()
     except UnicodeDecodeError as error:
         line, col = _byte_position(error.object, error.start)
         message = f"cannot read file: not UTF-8 text (byte {error.start})"

@@ -9,6 +9,7 @@ redirected out of the tree between the check and the write.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
 from collections.abc import Callable
@@ -92,3 +93,37 @@ class LinkWalk:
                 return _MISSING
             raise
         return _LINK if stat.S_ISLNK(status.st_mode) else _PLAIN
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+class NotRegularFile(OSError):
+    """A path to read is a FIFO, a device, a socket or a folder, not a regular file; its
+    ``strerror`` says which."""
+
+    def __init__(self, mode: int) -> None:
+        kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+        super().__init__(errno.EINVAL, f"not a regular file ({kind})")
+
+
+def open_regular(path: str | Path) -> io.BufferedReader:
+    """``open(path, "rb")`` for a regular file only (a symbolic link followed, as ``open``
+    does); anything else raises :class:`NotRegularFile` without waiting: a FIFO named
+    ``*.yaml`` would block a plain ``open`` until a writer comes, for ever."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(handle).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(mode)
+        os.set_blocking(handle, True)
+        return os.fdopen(handle, "rb")
+    except BaseException:
+        os.close(handle)
+        raise

@@ -10,6 +10,7 @@ does not compare the drills folder (:func:`compiler.write.compare`).
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from msgspec import Struct
 from compiler.config import RunConfig
 from compiler.core.diagnostics import Diagnostic
 from compiler.core.generated import is_generated_text
-from compiler.core.paths import from_cwd, symlink_between
+from compiler.core.paths import NotRegularFile, from_cwd, open_regular, symlink_between
 from compiler.pipeline import Result
 from compiler.pipeline.build import output_root
 from compiler.plan import OutputFile
@@ -74,7 +75,11 @@ def _existing(folder: Folder) -> dict[str, str | None]:
             if path.is_symlink():
                 continue
             rel = path.relative_to(folder.root).as_posix()
-            text = path.read_text(encoding="utf-8", errors="replace")
+            try:
+                with open_regular(path) as raw:  # a FIFO is not waited on: in the way
+                    text = io.TextIOWrapper(raw, encoding="utf-8", errors="replace").read()
+            except NotRegularFile:
+                text = ""
             found[rel] = text if is_generated_text(text) else None
     return found
 

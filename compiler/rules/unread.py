@@ -21,13 +21,13 @@ def build_file_unread(context: TreeContext) -> Iterator[Diagnostic]:
     """Every file of an app's build is read.
 
     A file the app's kustomization lists (or a folder it lists holds) that is not UTF-8,
-    is larger than 2 MiB, is a symbolic link or is not valid YAML gives the compiler
-    nothing: the PVCs, workloads and HelmReleases in it are unknown, so the coverage of
-    the app's volumes (BP420) and the targets of its backup patches (BP405) are judged
-    without them, and may pass when they should not. Flux applies the file anyway, or
-    fails on it. A file that is to stay as it is (a large vendored bundle without volumes)
-    is accepted in the cluster policy: ``acknowledge: [{id: BP424, item: <its path as
-    shown>, reason: ...}]``.
+    is larger than 2 MiB, is a symbolic link, is not a regular file (a FIFO is not waited
+    on) or is not valid YAML gives the compiler nothing: the PVCs, workloads and
+    HelmReleases in it are unknown, so the coverage of the app's volumes (BP420) and the
+    targets of its backup patches (BP405) are judged without them, and may pass when they
+    should not. Flux applies the file anyway, or fails on it. A file that is to stay as it
+    is (a large vendored bundle without volumes) is accepted in the cluster policy:
+    ``acknowledge: [{id: BP424, item: <its path as shown>, reason: ...}]``.
     """
     reported: set[str] = set()
     for service in context.analysis.services:

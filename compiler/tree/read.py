@@ -22,6 +22,7 @@ from msgspec.structs import replace
 
 from compiler.core.data import mapping_at
 from compiler.core.generated import is_generated_text
+from compiler.core.paths import open_regular
 from compiler.tree import helm
 from compiler.tree.inventory import KUSTOMIZATION_NAMES, Inventory
 from compiler.tree.nodes import Parse, Parsed, ParseError, YamlDocument, read_documents
@@ -109,7 +110,7 @@ def _read(path: str, rel: str, link: bool) -> TreeFile:
     if link:
         return TreeFile(rel, None, error="a symbolic link: not followed")
     try:
-        with open(path, "rb") as raw:
+        with open_regular(path) as raw:  # a FIFO is refused, not waited on
             size = os.fstat(raw.fileno()).st_size
             if size > MAX_FILE_BYTES and not _large_generated(raw, size):
                 return TreeFile(rel, None, error=f"larger than {MAX_FILE_BYTES} bytes: not read")
@@ -126,7 +127,7 @@ def _first_invalid_byte(path: str) -> tuple[int, int]:
     """The 1-based line and column of the first byte that is not UTF-8 (the decoder's
     offsets are within one buffered chunk, so the file is decoded again whole)."""
     try:
-        with open(path, "rb") as raw:
+        with open_regular(path) as raw:
             data = raw.read(MAX_FILE_BYTES)
         data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -2,8 +2,9 @@
 
 ``kustomize build`` of an app folder takes every file its kustomization lists, following
 listed folders through their own kustomization.yaml. A listed file that is not UTF-8, is
-over the size read, is a symbolic link or is not valid YAML has no records in the
-inventory: the build's PVCs, workloads and HelmReleases are then known only in part.
+over the size read, is a symbolic link, is not a regular file or is not valid YAML has no
+records in the inventory: the build's PVCs, workloads and HelmReleases are then known only
+in part.
 """
 
 from __future__ import annotations
