@@ -33,6 +33,16 @@ def render_file(planned: OutputFile, flux: bool = False, kept: frozenset[str] = 
 def render(
     plan: Plan, flux: bool = False, kept: frozenset[str] = frozenset(), workers: int = 1
 ) -> dict[str, str]:
-    """Path -> text for every planned file (by up to ``workers`` processes)."""
-    texts = map_items(partial(render_file, flux=flux, kept=kept), plan.files, workers)
+    """Path -> text for every planned file (by up to ``workers`` processes); ``flux``: Flux
+    substitutes the generated files, but for the plan's ``unsubstituted`` folders."""
+    unsubstituted = frozenset(plan.unsubstituted)
+    texts = map_items(partial(_rendered, flux, kept, unsubstituted), plan.files, workers)
     return {planned.path: text for planned, text in zip(plan.files, texts, strict=True)}
+
+
+def _rendered(
+    flux: bool, kept: frozenset[str], unsubstituted: frozenset[str], planned: OutputFile
+) -> str:
+    parts = planned.path.split("/")
+    folders = ("/".join(parts[:end]) for end in range(1, len(parts)))
+    return render_file(planned, flux and unsubstituted.isdisjoint(folders), kept)

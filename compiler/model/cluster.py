@@ -145,7 +145,10 @@ class Flux(Base):
     substitution: bool = Field(
         True,
         description="true when Flux postBuild substitution runs on the generated files: every "
-        "runtime ${VAR} is then written $${VAR} so Flux does not blank it. Absent: true.",
+        "runtime ${VAR} is then written $${VAR} so Flux does not blank it. An app's backup "
+        "folder follows the Flux Kustomizations the tree shows applying the app: where none "
+        "has a postBuild variable, Flux substitutes nothing and ${VAR} is written as it is. "
+        "Absent: true.",
         examples=[True, False],
     )
     entry: FluxEntry = Field(

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from compiler.analyse import EffectiveService
+from compiler.plan.flux import unsubstituted
 from compiler.plan.labels import label_patch
 from compiler.plan.prometheusrule import app_rules
 from compiler.plan.shared import shared_folders
@@ -124,4 +125,5 @@ def build_plan(context: PlanContext, tools: Sequence[ToolPlanning]) -> Plan:
         wiring(components, context.inventory),
         tuple(folders),
         unwiring(files, context.inventory),
+        unsubstituted(context.inventory, components, folders),
     )

@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from compiler.core.data import mapping_at
+from compiler.plan.types import ComponentPlan, SharedPlan
 from compiler.tree import Inventory
+from compiler.tree.fluxapps import applying_folder, substitutes
 from compiler.tree.fluxreach import installer
 
 API_VERSION = "kustomize.toolkit.fluxcd.io/v1"
@@ -129,3 +132,29 @@ def flux_kustomization(
         "metadata": {"name": name_of(folder), "namespace": namespace},
         "spec": spec,
     }
+
+
+def unsubstituted(
+    inventory: Inventory, components: Sequence[ComponentPlan], shared: Sequence[SharedPlan]
+) -> tuple[str, ...]:
+    """The generated folders Flux applies without post-build substitution: every Flux
+    Kustomization applying them has no variable, so ``$${VAR}`` would reach the cluster as
+    written (a shell's PID and ``{VAR}``; Litestream reads an empty value and ``{VAR}``).
+    Their runtime ``${VAR}`` are written as they are. A folder no known Kustomization
+    applies, and a shared folder with its own ks.yaml, follow ``flux.substitution``."""
+    folders = [
+        (component.folder, _app_build(inventory, component.app_dir)) for component in components
+    ]
+    folders += [(s.folder, s.folder) for s in shared if not s.flux_file]
+    found = []
+    for folder, built in folders:
+        fluxes = applying_folder(inventory, built)
+        if fluxes and not all(substitutes(flux) for flux in fluxes):
+            found.append(folder)
+    return tuple(sorted(found))
+
+
+def _app_build(inventory: Inventory, app_dir: str) -> str:
+    """The folder of the app's kustomization (which lists its backup Component)."""
+    located = inventory.app_kustomization(app_dir)
+    return located[0].folder if located is not None else app_dir

@@ -143,6 +143,9 @@ class Plan(Struct, frozen=True):
     wiring: tuple[Wiring, ...] = ()
     shared: tuple[SharedPlan, ...] = ()
     unwiring: tuple[Unwiring, ...] = ()
+    unsubstituted: tuple[str, ...] = ()
+    """Folders whose objects Flux applies without post-build substitution: their runtime
+    ``${VAR}`` are not escaped (:func:`compiler.plan.flux.unsubstituted`)."""
 
 
 class PlanContext(Struct, frozen=True):

@@ -130,34 +130,49 @@ def shared_name(context: PolicyContext) -> Iterator[Diagnostic]:
     failing="targets: {garage: {bucket: ${S3_BUCKET}}}  # no ks.yaml has substituteFrom",
 )
 def variables_unfilled(context: TreeContext) -> Iterator[Diagnostic]:
-    """A target's Flux variable has a value where the generated ``ks.yaml`` applies it.
+    """A target's Flux variable has a value wherever it is written.
 
     Flux substitutes a Kustomization's objects only from its own ``postBuild``, and blanks a
-    variable it has no value for. The generated ``ks.yaml`` of a shared folder copies the
-    ``substituteFrom`` most of the tree's Flux Kustomizations use; with none to copy, the
-    cleanup CronJob or a namespace K8up Schedule there would get an empty bucket or endpoint
-    and every run would fail.
+    variable it has no value for. An app whose Flux Kustomization has no postBuild variable
+    is not substituted at all: the variable would reach the cluster as written. The
+    generated ``ks.yaml`` of a shared folder copies the ``substituteFrom`` most of the
+    tree's Flux Kustomizations use; with none to copy, the cleanup CronJob or a namespace
+    K8up Schedule there would get an empty bucket or endpoint and every run would fail.
     """
     cluster = context.analysis.policies.cluster
-    if not flux_variables(cluster.policy.spec) or substitute_from(context.inventory):
+    if not flux_variables(cluster.policy.spec):
         return
+    copied = bool(substitute_from(context.inventory))
+    hint = (
+        "add postBuild.substituteFrom (the Secret or ConfigMap with the value) to the apps' "
+        "Flux Kustomizations, or write the value itself"
+    )
     for name, target in cluster.policy.spec.targets.items():
         for key in ("endpoint", "bucket", "region"):
             value = getattr(target, key, "")
             variable = flux_variable(value)
-            if variable is None or variable.default is not None:
-                continue  # Flux takes the default where it has no value
-            blanked = _applying(context.plan, value)
-            if blanked:
-                yield variables_unfilled.at(
-                    cluster.doc,
-                    ("spec", "targets", name, key),
-                    f"{key} {value}: no Flux Kustomization of the tree has a "
-                    "postBuild.substituteFrom to copy, so Flux would blank it in the folders "
-                    f"of {', '.join(blanked)}",
-                    "add postBuild.substituteFrom (the Secret or ConfigMap with the value) "
-                    "to your apps' Flux Kustomizations, or write the value itself",
+            if variable is None:
+                continue
+            problems = []
+            kept = _unsubstituted(context.plan, value)
+            if kept:
+                problems.append(
+                    f"Flux does not substitute the objects of {', '.join(kept)} (no Flux "
+                    f"Kustomization applying them has a postBuild variable), so they would "
+                    f"get {value} as written"
                 )
+            # Flux takes a default where it has no value
+            blanked = (
+                [] if copied or variable.default is not None else _applying(context.plan, value)
+            )
+            if blanked:
+                problems.append(
+                    "no Flux Kustomization of the tree has a postBuild.substituteFrom to copy, "
+                    f"so Flux would blank it in the folders of {', '.join(blanked)}"
+                )
+            for problem in problems:
+                where = ("spec", "targets", name, key)
+                yield variables_unfilled.at(cluster.doc, where, f"{key} {value}: {problem}", hint)
 
 
 def _mentions(value: object, token: str) -> bool:
@@ -179,6 +194,17 @@ def _applying(plan: Plan, token: str) -> list[str]:
         and any(
             f.path.startswith(shared.folder + "/") and _mentions(f.documents, token)
             for f in plan.files
+        )
+    ]
+
+
+def _unsubstituted(plan: Plan, token: str) -> list[str]:
+    """The folders Flux applies without substitution whose objects name ``token``."""
+    return [
+        folder
+        for folder in plan.unsubstituted
+        if any(
+            f.path.startswith(f"{folder}/") and _mentions(f.documents, token) for f in plan.files
         )
     ]
 

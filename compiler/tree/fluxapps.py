@@ -18,6 +18,7 @@ from functools import cached_property
 from msgspec import Struct, field
 
 from compiler.core.data import mapping_at
+from compiler.tree.fluxreach import flux_build, normal
 from compiler.tree.inventory import Inventory, UnknownBuild
 from compiler.tree.records import FluxKustomization
 
@@ -152,3 +153,27 @@ def as_applied(
     for flux in users or (index.applying(file),):
         variables = flux.substitute if flux is not None else {}
         yield flux, substitute(text, variables) or text
+
+
+def substitutes(flux: FluxKustomization) -> bool:
+    """Whether Flux runs its post-build substitution on the Kustomization's objects: only
+    when it has some variable, from ``postBuild.substitute`` or ``substituteFrom`` (fluxcd/pkg
+    ``kustomize_varsub.go``); otherwise ``$${VAR}`` reaches the cluster as written."""
+    return bool(flux.substitute or flux.substitute_from)
+
+
+def applying_folder(inventory: Inventory, folder: str) -> tuple[FluxKustomization, ...]:
+    """The Flux Kustomizations whose build holds the kustomization of ``folder`` (none
+    known: an empty tuple), a path without a kustomization.yaml built as Flux generates
+    one (:func:`compiler.tree.fluxreach.flux_build`)."""
+    return inventory.derived(_by_built_folder).get(folder, ())
+
+
+def _by_built_folder(inventory: Inventory) -> dict[str, tuple[FluxKustomization, ...]]:
+    """Each kustomization folder with the Flux Kustomizations that build it: every path
+    built once per inventory, not once per app asking."""
+    found: dict[str, list[FluxKustomization]] = {}
+    for flux in inventory.flux_kustomizations:
+        for folder in sorted(flux_build(inventory, normal(flux.path)).folders):
+            found.setdefault(folder, []).append(flux)
+    return {folder: tuple(fluxes) for folder, fluxes in found.items()}

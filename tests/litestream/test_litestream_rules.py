@@ -326,21 +326,35 @@ def test_cleanup_job_names_fit_a_cronjob() -> None:
     assert len(long) <= 52 and long.startswith("litestream-cleanup-a")
 
 
-@pytest.mark.parametrize("substitution", [True, False])
-def test_runtime_variables_are_flux_escaped_only_with_substitution(
-    tree: Path, substitution: bool
+SUBSTITUTED = "  postBuild:\n    substitute: {CLUSTER: home}\n"
+
+
+@pytest.mark.parametrize(
+    ("substitution", "ipam_substituted"), [(True, True), (True, False), (False, True)]
+)
+def test_runtime_variables_are_flux_escaped_only_where_flux_substitutes(
+    tree: Path, substitution: bool, ipam_substituted: bool
 ) -> None:
+    """``$${VAR}`` where Flux substitutes, ``${VAR}`` where it does not: the shared cleanup
+    folder gets a ks.yaml that substitutes (with ``flux.substitution``); python-ipam is
+    applied by cluster-apps, which substitutes only with a postBuild variable (Flux leaves
+    ``$${VAR}`` as written otherwise: the shell's PID, and an empty value for Litestream)."""
+    if ipam_substituted:
+        flux = tree / "out/kubernetes/flux/cluster/ks.yaml"
+        flux.write_text(flux.read_text() + SUBSTITUTED)
     result = compile_with(tree, cluster=set_in("spec", "flux", "substitution", value=substitution))
     assert result.outputs is not None
     config = result.outputs[f"{IPAM}/backup/litestream-config.yaml"]
     script = result.outputs[f"{CLEANUP_DIR}/cleanup-script.yaml"]
-    for text, var in ((config, "S3_GARAGE_ACCESS_KEY_ID"), (script, "RCLONE_REMOTE:-")):
-        escaped, plain = f"$${{{var}}}", f"${{{var}}}"
-        if substitution:
-            assert escaped in text
+    for text, var, escaped in (
+        (config, "S3_GARAGE_ACCESS_KEY_ID", substitution and ipam_substituted),
+        (script, "RCLONE_REMOTE:-", substitution),
+    ):
+        if escaped:
+            assert f"$${{{var}}}" in text
             assert text.count("${") == text.count("$${")  # every ${ is escaped, once
         else:
-            assert plain in text and "$${" not in text
+            assert f"${{{var}}}" in text and "$${" not in text
 
 
 def test_compile_is_deterministic(tree: Path) -> None:

@@ -1,0 +1,30 @@
+"""The Flux side of the plan: which generated folders Flux applies without substitution."""
+
+from __future__ import annotations
+
+from compiler.config import RunConfig
+from compiler.pipeline.build import build
+from tests.conftest import REPO
+
+APPS = "kubernetes/apps"
+
+
+def test_the_examples_apps_without_a_postbuild_variable_get_their_variables_as_written() -> None:
+    """Only paperless's Flux Kustomization substitutes (from cluster-settings); linkding and
+    the others have a ks.yaml without postBuild, and python-ipam and n8n are applied by
+    cluster-apps (a path without kustomization.yaml, no postBuild). Flux leaves
+    ``$${VAR}`` as written where it does not substitute, so the verify script's shell
+    variables are written ``${VAR}`` there."""
+    result = build(RunConfig(policies=REPO / "policies"))
+    assert result.plan is not None and result.outputs is not None
+    folders = sorted(c.folder for c in result.plan.components)
+    paperless = f"{APPS}/productivity/paperless/backup"
+    assert paperless in folders
+    assert result.plan.unsubstituted == tuple(f for f in folders if f != paperless)
+    verify = result.outputs[f"{APPS}/productivity/linkding/backup/litestream-verify.yaml"]
+    assert "root=${VERIFY_ROOT:-}" in verify and "$$" not in verify
+    config = result.outputs[f"{APPS}/network/python-ipam/backup/litestream-config.yaml"]
+    assert 'access-key-id: "${S3_GARAGE_ACCESS_KEY_ID}"' in config
+    # the shared folders' generated ks.yaml substitutes: there every ${ stays escaped
+    cleanup = result.outputs[f"{APPS}/storage/litestream-cleanup/cleanup-script.yaml"]
+    assert "$${" in cleanup and cleanup.count("${") == cleanup.count("$${")
