@@ -145,6 +145,10 @@ def test_record_keeps_the_file_mode_and_leaves_no_temporary_file(
         ),
         (["BT-LH-01", "--duration", "30"], "--duration: '30' is not a duration"),
         (["BT-LH-01", "--duration", "0m"], "--duration: '0m' is not a positive duration"),
+        (
+            ["BT-LH-01", "--duration", "99999999999999h"],
+            "--duration: '99999999999999h' is longer than Go's time.Duration allows",
+        ),
     ],
 )
 def test_a_bad_record_is_a_usage_error_and_changes_nothing(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, finish, usage
 from compiler.config import RunConfig
-from compiler.core.durations import DurationError, parse_duration
 from compiler.model.restore import RestoreTest
+from compiler.model.types import duration_seconds
 from compiler.pipeline import Result
 from compiler.pipeline.drill import find_test
 from compiler.pipeline.record import Entry, appended, check_plan, replace_atomically, run_mapping
@@ -17,11 +17,14 @@ __all__ = ["Entry", "run_record"]
 
 
 def _duration_problem(text: str) -> str:
+    """Why ``--duration`` cannot be recorded ('' when it can): the plan's own rule for a
+    duration (units, positive, within Go's range), told as a usage error before the plan
+    is read rather than as an error on the plan after it."""
     try:
-        seconds = parse_duration(text)
-    except DurationError as error:
+        duration_seconds(text)
+    except ValueError as error:
         return f"--duration: {error}"
-    return "" if seconds > 0 else f"--duration: {text!r} is not a positive duration"
+    return ""
 
 
 def _failed(config: RunConfig, result: Result) -> Outcome:

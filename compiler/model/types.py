@@ -80,16 +80,23 @@ def _duration(value: object) -> int:
             "a duration must be a string with a unit, e.g. '1h' or '7d' "
             "(a bare number has no unit)",
         )
-    seconds = parse_duration(value)
+    return duration_seconds(value)
+
+
+def duration_seconds(text: str) -> int:
+    """Seconds in ``text``, a duration the policy format accepts: with units, positive and
+    within Go's range; a ValueError with the message otherwise (the CLI's ``--duration``
+    is checked by the same rule as the protocol entry it becomes)."""
+    seconds = parse_duration(text)
     if seconds > GO_DURATION_MAX:
         # The Go tools (K8up, Velero, Litestream) parse durations into time.Duration.
         raise ValueError(
-            f"{shown(value)} is longer than Go's time.Duration allows (about 292 years)"
+            f"{shown(text)} is longer than Go's time.Duration allows (about 292 years)"
         )
     if seconds <= 0:
         # Every duration of the format is an interval, an age or a target: zero means
         # nothing (an RPO of 0s would silently turn into the class default elsewhere).
-        raise ValueError(f"{shown(value)} is not a positive duration")
+        raise ValueError(f"{shown(text)} is not a positive duration")
     return seconds
 
 
