@@ -17,6 +17,7 @@ import pytest
 from compiler.cli import runner
 from compiler.commands.schema import SCHEMA_FILES
 from tests.conftest import RunCli, require_tool
+from tests.support.documents import documented, shape
 from tests.support.files import is_generated
 
 GENERATED = "out/kubernetes/apps/productivity/paperless/backup/k8up-schedule.yaml"
@@ -162,14 +163,14 @@ def test_missing_component_reference_is_detected_and_fixed(example: Path, run_cl
     assert run_cli("check", cwd=example).exit_code == 0
 
 
-DOCUMENT = {"schemaVersion", "tool", "version", "command", "exitCode", "diagnostics", "summary"}
-COUNTS = {"errors", "warnings"}
-JSON_FIELDS = {  # command -> (top-level keys, summary keys), as docs/formats.md lists them
-    "check": (DOCUMENT, COUNTS | {"services", "toWrite", "toRemove", "unchanged"}),
-    "compile": (
-        DOCUMENT | {"written", "removed", "fixed"},
-        COUNTS | {"services", "written", "unchanged", "removed", "fixed"},
-    ),
+RUNS = {  # a command line of each command with its own JSON fields (diff: tests/test_diff.py)
+    "check": "check",
+    "compile": "compile",
+    "coverage": "coverage",
+    "explain": "explain n8n",
+    "drill": "drill BT-LS-01",
+    "velero": "velero pre-upgrade k8s-1-33",
+    "record": "record BT-LS-01 --result passed --duration 12m --owner platform",
 }
 
 
@@ -184,14 +185,22 @@ def test_json_and_github_formats(example: Path, run_cli: RunCli) -> None:
         ("policies/services/n8n.yaml", 9, 3, "BP200"),  # ... because it is spelled ownr
     }
     failing = {
-        c: json.loads(run_cli(c, "--format", "json", cwd=example).stdout) for c in JSON_FIELDS
+        command: json.loads(run_cli(*line.split(), "--format", "json", cwd=example).stdout)
+        for command, line in RUNS.items()
     }
-    for command, (keys, counts) in JSON_FIELDS.items():  # every field, even when stopped
-        document = failing[command]
+    for command, document in failing.items():  # every field, even when stopped
         assert document["exitCode"] == 1 and document["summary"]["errors"] == 2, command
-        assert document.keys() == keys and document["summary"].keys() == counts, command
-        assert document["summary"]["services"] == 0, command  # the model was not built
+        assert shape(document) == documented(command), command
+    for command in ("check", "compile"):
+        assert failing[command]["summary"]["services"] == 0, command  # the model was not built
     assert failing["compile"]["summary"]["written"] == 0 and failing["compile"]["written"] == []
+    assert failing["coverage"]["items"] == [] and set(failing["coverage"]["totals"].values()) == {0}
+    assert failing["explain"]["services"] == []
+    drilled = failing["drill"]["drill"]
+    assert (drilled["test"], drilled["files"], drilled["checklist"]) == (None, [], [])
+    assert failing["drill"]["summary"]["files"] == 0
+    assert failing["velero"]["backup"]["command"] is None
+    assert failing["record"]["recorded"]["file"] is None
     result = run_cli("validate", "--format", "github", cwd=example)
     assert result.output.startswith("::error file=policies/services/n8n.yaml,line=")
     assert "title=BP" in result.output
@@ -239,15 +248,15 @@ def test_a_usage_error_is_still_one_document_in_each_machine_format(
 
 
 def test_every_command_prints_one_json_document(example: Path, run_cli: RunCli) -> None:
-    for command in ("validate", "check", "compile", "explain paperless"):
+    for command in ("validate", "explain paperless", *RUNS.values()):
         result = run_cli(*command.split(), "--format", "json", cwd=example)
-        document = json.loads(result.output)  # one document, nothing else on stdout
-        assert document["command"] == command.split()[0]
-        assert document["exitCode"] == result.exit_code == 0
+        document = json.loads(result.stdout)  # one document, nothing else on stdout
+        name = document["command"]
+        assert name == command.split()[0]
+        assert document["exitCode"] == result.exit_code == 0, command
         assert {"schemaVersion", "diagnostics", "summary"} <= document.keys()
-        if command in JSON_FIELDS:
-            keys, counts = JSON_FIELDS[command]
-            assert document.keys() == keys and document["summary"].keys() == counts
+        if name in RUNS:
+            assert shape(document) == documented(name), command
     explained = json.loads(run_cli("explain", "n8n", "--format", "json", cwd=example).output)
     assert explained["services"][0]["items"][0]["item"] == "pvc/n8n-data"
 

@@ -7,6 +7,9 @@ under ``--strict``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from msgspec import Struct
 from msgspec.structs import replace
 
@@ -18,6 +21,10 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+
+Fields = tuple[Mapping[str, int], Mapping[str, Any]]
+"""A command's own summary counts and top-level JSON fields (docs/formats.md): each command
+builds them in one place, for a failed run too (zeros, empty lists, null)."""
 
 
 class Outcome(Struct, frozen=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from compiler.analyse.census import Row, totals
-from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, failed, finish, usage
+from compiler.commands import EXIT_FAILED, EXIT_OK, Fields, Outcome, failed, finish, usage
 from compiler.config import RunConfig
 from compiler.core.durations import humanize
 from compiler.pipeline.coverage import coverage
@@ -79,6 +79,13 @@ def _row_data(row: Row) -> dict[str, object]:
     }
 
 
+def _fields(rows: Sequence[Row]) -> Fields:
+    """coverage's summary, ``items`` and ``totals`` (docs/formats.md), all of them also
+    when the tree was not read: no items, and every state counts 0."""
+    counted = totals(rows)
+    return counted, {"items": [_row_data(row) for row in rows], "totals": dict(counted)}
+
+
 def run_coverage(config: RunConfig) -> Outcome:
     """The coverage table of the tree (``--output``, else the cluster policy's root)."""
     if not config.policies.is_dir() and config.output is None:
@@ -92,10 +99,8 @@ def run_coverage(config: RunConfig) -> Outcome:
     result = coverage(config)
     # the policies' own warnings are validate's and check's business, not this table's
     diagnostics = [d for d in result.diagnostics.sorted() if d.level == "error" or d.rule == BP420]
-    if result.inventory is None:
-        return finish(Report("coverage", EXIT_FAILED, diagnostics), config)
-    rows = result.rows
-    code = EXIT_FAILED if failed(result, config) else EXIT_OK
-    data = {"items": [_row_data(row) for row in rows], "totals": dict(totals(rows))}
-    report = Report("coverage", code, diagnostics, table(rows), summary=totals(rows), data=data)
-    return finish(report, config)
+    read = result.inventory is not None
+    code = EXIT_FAILED if not read or failed(result, config) else EXIT_OK
+    summary, data = _fields(result.rows)
+    body = table(result.rows) if read else ""
+    return finish(Report("coverage", code, diagnostics, body, summary=summary, data=data), config)

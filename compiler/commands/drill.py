@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, finish, usage
+from compiler.commands import EXIT_FAILED, EXIT_OK, Fields, Outcome, finish, usage
 from compiler.config import RunConfig
 from compiler.pipeline.checklist import Section
 from compiler.pipeline.drill import DrillResult, drill
@@ -41,9 +41,11 @@ def _text(result: DrillResult) -> str:
     return "\n".join(head + checklist_text(result.checklist)) + "\n"
 
 
-def _data(result: DrillResult) -> dict[str, Any]:
+def _fields(result: DrillResult, written: bool) -> Fields:
+    """drill's summary and ``drill`` (docs/formats.md), every key also on a failed run: the
+    test, its type and the folder once reached (null before), the files and the checklist
+    only when the files were written (a checklist of files that are not there misleads)."""
     test = result.test
-    assert test is not None
     sections = [
         {
             "title": section.title,
@@ -55,11 +57,18 @@ def _data(result: DrillResult) -> dict[str, Any]:
                 for group in section.groups
             ],
         }
-        for section in result.checklist
+        for section in (result.checklist if written else ())
     ]
-    drilled: dict[str, Any] = {"test": test.id, "type": test.type, "date": str(result.date)}
-    drilled |= {"folder": result.folder, "files": list(result.files), "checklist": sections}
-    return {"drill": drilled}
+    files = list(result.files) if written else []
+    drilled: dict[str, Any] = {
+        "test": test.id if test is not None else None,
+        "type": test.type if test is not None else None,
+        "date": str(result.date) if result.date is not None else None,
+        "folder": result.folder or None,
+        "files": files,
+        "checklist": sections,
+    }
+    return {"files": len(files)}, {"drill": drilled}
 
 
 def run_drill(config: RunConfig, test_id: str, day: dt.date | None) -> Outcome:
@@ -71,11 +80,10 @@ def run_drill(config: RunConfig, test_id: str, day: dt.date | None) -> Outcome:
         return usage("drill", config, result.usage)
     diagnostics = result.diagnostics.sorted()
     if result.test is None or result.problems or not result.checklist:
-        return finish(Report("drill", EXIT_FAILED, diagnostics), config)
+        summary, data = _fields(result, written=False)
+        return finish(Report("drill", EXIT_FAILED, diagnostics, summary=summary, data=data), config)
     # Warnings about services outside the test's scope are noise here.
     diagnostics = [d for d in diagnostics if d.level == "error" or d.file in result.sources]
-    summary = {"files": len(result.files)}
-    report = Report(
-        "drill", EXIT_OK, diagnostics, _text(result), summary=summary, data=_data(result)
-    )
+    summary, data = _fields(result, written=True)
+    report = Report("drill", EXIT_OK, diagnostics, _text(result), summary=summary, data=data)
     return finish(report, config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from compiler.analyse import Analysis, Copy, Coverage, EffectiveService
 from compiler.analyse.evidence import RtoEvidence, Standing, covers, rto_evidence, standings
@@ -146,6 +147,15 @@ def _service_data(
     }
 
 
+def _fields(
+    analysis: Analysis | None, chosen: Sequence[EffectiveService], today: dt.date
+) -> dict[str, object]:
+    """explain's ``services`` (docs/formats.md), also when the policies did not load (none)."""
+    if analysis is None:
+        return {"services": []}
+    return {"services": [_service_data(analysis, service, today) for service in chosen]}
+
+
 def run_explain(config: RunConfig, service: str) -> Outcome:
     """Explain ``service`` (``name`` or ``namespace/name``)."""
     if not config.policies.is_dir():
@@ -154,7 +164,8 @@ def run_explain(config: RunConfig, service: str) -> Outcome:
     diagnostics = result.diagnostics.sorted()
     analysis = result.analysis
     if analysis is None:
-        return finish(Report("explain", EXIT_FAILED, diagnostics), config)
+        data = _fields(None, [], config.date)
+        return finish(Report("explain", EXIT_FAILED, diagnostics, data=data), config)
     matches = [s for s in analysis.services if service in (s.key, s.name)]
     if not matches:
         known = sorted(s.key for s in analysis.services)
@@ -170,6 +181,6 @@ def run_explain(config: RunConfig, service: str) -> Outcome:
     shown = [d for d in diagnostics if d.file in files or d.level == "error"]
     today = config.date
     lines = [line for chosen in matches for line in _service_lines(analysis, chosen, today)]
-    data = {"services": [_service_data(analysis, chosen, today) for chosen in matches]}
+    data = _fields(analysis, matches, today)
     code = EXIT_FAILED if failed(result, config) else EXIT_OK
     return finish(Report("explain", code, shown, "\n".join(lines) + "\n", data=data), config)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from msgspec.structs import replace
+
 from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, finish, usage
 from compiler.config import RunConfig
 from compiler.model.restore import RestoreTest
@@ -27,8 +29,25 @@ def _duration_problem(text: str) -> str:
     return ""
 
 
+def _fields(entry: Entry | None = None, file: str = "") -> dict[str, object]:
+    """record's ``recorded`` (docs/formats.md): the run ``entry`` (its ``day`` set) appended
+    to ``file``; every key also when nothing was recorded (null values, no follow-ups)."""
+    return {
+        "recorded": {
+            "test": entry.test_id if entry is not None else None,
+            "date": str(entry.day) if entry is not None else None,
+            "result": entry.result if entry is not None else None,
+            "owner": entry.owner if entry is not None else None,
+            "duration": entry.duration if entry is not None else None,
+            "followUps": list(entry.notes) if entry is not None else [],
+            "file": file or None,
+        }
+    }
+
+
 def _failed(config: RunConfig, result: Result) -> Outcome:
-    return finish(Report("record", EXIT_FAILED, result.diagnostics.sorted()), config)
+    report = Report("record", EXIT_FAILED, result.diagnostics.sorted(), data=_fields())
+    return finish(report, config)
 
 
 def _find(config: RunConfig, entry: Entry, result: Result) -> tuple[RestoreTest, str] | Outcome:
@@ -66,8 +85,6 @@ def run_record(config: RunConfig, entry: Entry) -> Outcome:
     if result.diagnostics.has_errors:
         return _failed(config, result)
     replace_atomically(path, text)
-    run: dict[str, object] = {"test": test.id, "date": str(day), "result": entry.result}
-    run |= {"owner": entry.owner, "duration": entry.duration, "followUps": list(entry.notes)}
-    run["file"] = file
     line = f"recorded {test.id}: {day} {entry.result} in {entry.duration} by {entry.owner} ({file})"
-    return finish(Report("record", EXIT_OK, (), line + "\n", data={"recorded": run}), config)
+    data = _fields(replace(entry, test_id=test.id, day=day), file)
+    return finish(Report("record", EXIT_OK, (), line + "\n", data=data), config)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import get_args
 
 from msgspec import Struct
@@ -46,15 +47,17 @@ def _request_problem(request: PreUpgradeRequest) -> str:
     return ""
 
 
-def _data(backup: PreUpgrade, written: list[str]) -> dict[str, object]:
+def _fields(backup: PreUpgrade | None, written: Sequence[str] = ()) -> dict[str, object]:
+    """velero's ``backup`` (docs/formats.md), every key also when the policies did not load
+    and there is no backup to take (``backup`` None: null values and empty lists)."""
     return {
         "backup": {
-            "name": backup.name,
-            "namespaces": list(backup.namespaces),
-            "ttl": format_duration(backup.ttl),
-            "storageLocation": backup.location,
-            "command": backup.command(),
-            "written": written,
+            "name": backup.name if backup is not None else None,
+            "namespaces": list(backup.namespaces) if backup is not None else [],
+            "ttl": format_duration(backup.ttl) if backup is not None else None,
+            "storageLocation": backup.location if backup is not None else None,
+            "command": backup.command() if backup is not None else None,
+            "written": list(written),
         }
     }
 
@@ -103,7 +106,8 @@ def run_pre_upgrade(config: RunConfig, request: PreUpgradeRequest) -> Outcome:
         analyse_stage(result, policies, DEFAULT, config.date)
         result.accept_acknowledged(DEFAULT.rules, config.date)
     if result.analysis is None:  # rule errors do not stop a backup before an upgrade
-        return finish(Report("velero", EXIT_FAILED, result.diagnostics.sorted()), config)
+        diagnostics = result.diagnostics.sorted()
+        return finish(Report("velero", EXIT_FAILED, diagnostics, data=_fields(None)), config)
     cluster = result.analysis.policies.cluster.policy.spec
     backup = pre_upgrade(cluster, result.analysis.services, request.topic, request.classes)
     if isinstance(backup, str):
@@ -116,5 +120,5 @@ def run_pre_upgrade(config: RunConfig, request: PreUpgradeRequest) -> Outcome:
     body = "".join(_applied(path, backup) for path in written) if request.write else ""
     body = body or (backup.command() + "\n" if code == EXIT_OK else "")
     # The policies' own problems are validate's business: the output stays one command.
-    report = Report("velero", code, sorted(problems), body, data=_data(backup, written))
+    report = Report("velero", code, sorted(problems), body, data=_fields(backup, written))
     return finish(report, config)

@@ -11,6 +11,7 @@ from compiler.pipeline.build import build
 from compiler.pipeline.validate import validate
 from tests.conftest import RunCli
 from tests.drill.helpers import copy_example, run_drill
+from tests.support.documents import documented, shape
 
 FOLDER = "restore-drills/2026-12-06-BT-LH-01"
 
@@ -80,6 +81,29 @@ def test_a_hand_written_file_in_the_way_stops_the_drill(tmp_path: Path) -> None:
     ]
     assert mine.read_text() == "# my notes\n"
     assert sorted(p.name for p in mine.parent.rglob("*")) == ["namespaces.yaml"]
+
+
+def test_a_drill_that_writes_nothing_reports_no_files_and_no_checklist(
+    example: Path, run_cli: RunCli
+) -> None:
+    """Every documented field, also when the files could not be written: the test and its
+    folder as reached, but no files and no checklist of files that are not there."""
+    mine = example / "out" / FOLDER / "namespaces.yaml"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("# my notes\n")
+    arguments = ("drill", "BT-LH-01", "--date", "2026-12-06", "--format", "json")
+    document = json.loads((done := run_cli(*arguments, cwd=example)).stdout)
+    assert document["exitCode"] == done.exit_code == 1
+    assert shape(document) == documented("drill")
+    assert document["drill"] == {
+        "test": "BT-LH-01",
+        "type": "longhorn-snapshot",
+        "date": "2026-12-06",
+        "folder": f"out/{FOLDER}",
+        "files": [],
+        "checklist": [],
+    }
+    assert document["summary"]["files"] == 0
 
 
 def test_the_cli_prints_the_checklist(example: Path, run_cli: RunCli) -> None:
