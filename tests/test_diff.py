@@ -7,13 +7,17 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest import MonkeyPatch
 
+from compiler import write
+from compiler.core.diagnostics import Diagnostic
 from compiler.tree import parse_cache
 from compiler.tree.nodes import read_documents
 from tests.conftest import RunCli, require_tool
+from tests.support.documents import documented, shape
 from tests.support.files import copy_example
 
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
@@ -40,6 +44,35 @@ def _edit(repo: Path, old: str, new: str) -> None:
 def test_no_change_is_clean(repo: Path, run_cli: RunCli) -> None:
     result = run_cli("diff", "--base", "HEAD", cwd=repo)
     assert result.exit_code == 0 and "no change to protection since HEAD" in result.output
+
+
+def test_every_documented_field_on_every_outcome(
+    repo: Path, run_cli: RunCli, monkeypatch: MonkeyPatch
+) -> None:
+    """docs/formats.md: diff's fields are there also when it stops early: a work tree whose
+    policies do not compile, or an output tree another run is writing (whose document
+    once carried compile's fields instead of diff's)."""
+
+    def document() -> dict[str, Any]:
+        done = run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo)
+        parsed: dict[str, Any] = json.loads(done.stdout)
+        assert parsed["exitCode"] == done.exit_code
+        return parsed
+
+    documents = {"clean": document()}
+    _edit(repo, "classification: critical", "classification: critcal")
+    documents["broken"] = document()
+    busy = Diagnostic("out/.backup-policy", 1, 1, "error", "BP407", "another run is writing")
+    monkeypatch.setattr(write, "recover", lambda *_: write.Recovered(problems=(busy,)))
+    documents["unsettled"] = document()
+    for outcome, found in documents.items():
+        assert shape(found) == documented("diff"), outcome
+    assert [found["exitCode"] for found in documents.values()] == [0, 1, 1]
+    unsettled = documents["unsettled"]
+    assert [d["rule"] for d in unsettled["diagnostics"]] == ["BP407"]
+    assert (unsettled["base"], unsettled["basePolicies"]) == ("HEAD", None)
+    assert unsettled["items"] == unsettled["baseErrors"] == []
+    assert unsettled["summary"] == {"errors": 1, "warnings": 0, "changed": 0, "weakened": 0}
 
 
 def test_a_removed_method_is_a_weakened_protection(repo: Path, run_cli: RunCli) -> None:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from compiler import write
-from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, failed, finish, timings, usage
+from compiler.commands import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Fields,
+    Outcome,
+    failed,
+    finish,
+    timings,
+    usage,
+)
 from compiler.config import RunConfig
 from compiler.core.diagnostics import Diagnostic
 from compiler.pipeline.build import BuildResult, build, output_option_problem
@@ -53,29 +62,28 @@ def _compile_fields(
 
 def _unfinished(
     command: str,
-    result: BuildResult | None,
+    fields: Fields,
     diagnostics: Sequence[Diagnostic],
     notes: Sequence[str],
     failure: str,
 ) -> Report:
-    """A check or compile that stopped before its result: the failure, and the command's
-    every documented JSON field (zeros for what was not reached)."""
-    data: dict[str, list[str]] = {}
-    if command == "check":
-        summary = _check_summary(result)
-    else:
-        summary, data = _compile_fields(_services(result))
+    """A run that stopped before its result: the failure, and the command's every
+    documented JSON field (``fields``)."""
+    summary, data = fields
     return Report(command, EXIT_FAILED, diagnostics, "", notes, summary, data, failures=[failure])
 
 
-def settle(command: str, config: RunConfig) -> tuple[write.Recovered, Outcome | None]:
+def settle(
+    command: str, config: RunConfig, fields: Fields
+) -> tuple[write.Recovered, Outcome | None]:
     """Settle what a killed compile left before the tree is read; an Outcome when that
-    stops the run (another live run, or a leftover that cannot be trusted)."""
+    stops the run (another live run, or a leftover that cannot be trusted), with the
+    command's ``fields`` as they are when nothing was reached."""
     recovered = write.recover(config.repository, config.project_root)
     if not recovered.problems:
         return recovered, None
     unsettled = "nothing read or written: the output tree is not settled"
-    report = _unfinished(command, None, recovered.problems, recovered.notes, unsettled)
+    report = _unfinished(command, fields, recovered.problems, recovered.notes, unsettled)
     return recovered, finish(report, config)
 
 
@@ -84,7 +92,7 @@ def run_check(config: RunConfig) -> Outcome:
     (beyond settling what a killed compile left)."""
     if problem := _problem(config):
         return usage("check", config, problem)
-    recovered, stopped = settle("check", config)
+    recovered, stopped = settle("check", config, (_check_summary(None), {}))
     if stopped is not None:
         return stopped
     result = build(config)
@@ -108,7 +116,7 @@ def run_compile(config: RunConfig) -> Outcome:
     """Compile and write changed files, all or nothing; on any error nothing is written."""
     if problem := _problem(config):
         return usage("compile", config, problem)
-    recovered, stopped = settle("compile", config)
+    recovered, stopped = settle("compile", config, _compile_fields(0))
     if stopped is not None:
         return stopped
     result = build(config)
@@ -118,7 +126,8 @@ def run_compile(config: RunConfig) -> Outcome:
         fix = "errors" if result.diagnostics.has_errors else "warnings (--strict)"
         notes = [*recovered.notes, *timings(result, config)]
         failure = f"nothing written: fix the {fix} above"
-        return finish(_unfinished("compile", result, diagnostics, notes, failure), config)
+        fields = _compile_fields(_services(result))
+        return finish(_unfinished("compile", fields, diagnostics, notes, failure), config)
     wiring, unwiring = (plan.wiring, plan.unwiring) if config.fix else ((), ())
     written = write.apply(
         changes,
@@ -131,7 +140,8 @@ def run_compile(config: RunConfig) -> Outcome:
     if any(d.level == "error" for d in written.problems):
         notes = [*recovered.notes, *timings(result, config)]
         failure = "compile failed while writing: see the error above"
-        return finish(_unfinished("compile", result, diagnostics, notes, failure), config)
+        fields = _compile_fields(_services(result))
+        return finish(_unfinished("compile", fields, diagnostics, notes, failure), config)
     notes = [*recovered.notes, *timings(result, config)]
     return finish(_compiled(result, written, diagnostics, notes), config)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, finish, usage
+from compiler.commands import EXIT_FAILED, EXIT_OK, Fields, Outcome, finish, usage
 from compiler.commands.build import settle
 from compiler.config import RunConfig
 from compiler.core.durations import humanize
@@ -128,6 +128,29 @@ def _not_compared(diff: ProtectionDiff, current: BuildResult, markdown: bool) ->
     return "\n".join(lines) + "\n"
 
 
+def _fields(base: str, diff: ProtectionDiff | None) -> Fields:
+    """diff's summary and fields (docs/formats.md), every one also when the run stopped
+    before it compared (``diff`` None: ``basePolicies`` null, no errors, no items)."""
+    changes = diff.changes if diff is not None else []
+    data = {
+        "base": base,
+        "basePolicies": diff.base_policies if diff is not None else None,
+        "baseErrors": [diagnostic_dict(d) for d in diff.base_errors] if diff is not None else [],
+        "items": [
+            {
+                "service": c.service,
+                "item": c.item,
+                "before": _protection(c.before),
+                "after": _protection(c.after),
+                "weakened": list(c.weakened),
+                "strengthened": list(c.strengthened),
+            }
+            for c in changes
+        ],
+    }
+    return {"changed": len(changes), "weakened": sum(1 for c in changes if c.weakened)}, data
+
+
 def run_diff(config: RunConfig, base: str, markdown: bool = False) -> Outcome:
     if not config.policies.is_dir():
         return usage("diff", config, f"no policy folder at {config.policies}")
@@ -135,7 +158,8 @@ def run_diff(config: RunConfig, base: str, markdown: bool = False) -> Outcome:
         commit = resolve_base(config.repository, base)
     except BaseUnavailable as error:
         return usage("diff", config, str(error))
-    _, stopped = settle("diff", config)  # the work tree is read: settle a killed compile first
+    # the work tree is read: settle a killed compile first
+    _, stopped = settle("diff", config, _fields(base, None))
     if stopped is not None:
         return stopped
     try:
@@ -153,23 +177,7 @@ def run_diff(config: RunConfig, base: str, markdown: bool = False) -> Outcome:
     if not diff.compared:
         body = _not_compared(diff, current, markdown)
         failed = True
-    data = {
-        "base": base,
-        "basePolicies": diff.base_policies,
-        "baseErrors": [diagnostic_dict(d) for d in diff.base_errors],
-        "items": [
-            {
-                "service": c.service,
-                "item": c.item,
-                "before": _protection(c.before),
-                "after": _protection(c.after),
-                "weakened": list(c.weakened),
-                "strengthened": list(c.strengthened),
-            }
-            for c in diff.changes
-        ],
-    }
-    summary = {"changed": len(diff.changes), "weakened": sum(1 for c in diff.changes if c.weakened)}
+    summary, data = _fields(base, diff)
     code = EXIT_FAILED if failed else EXIT_OK
     if markdown:  # stdout is the comment alone; the diagnostics go to the log
         notes = [d.render() for d in diagnostics] + notes
