@@ -7,7 +7,8 @@
   applied by kustomize to the Deployment app-template renders for the release (a stand-in
   written from the release's values, named like app-template 3.x names a single controller:
   after the release) and the result validates as a core Deployment.
-- Injected container and volume names never collide with the app's own.
+- Injected container and volume names never collide with the app's own; the sidecar's
+  ``/tmp`` emptyDir is in the merged pod on both paths.
 """
 
 from __future__ import annotations
@@ -90,12 +91,16 @@ def assert_injected(template: dict[str, Any], app_container: str, db_mount: str)
     assert len(set(volumes)) == len(volumes), volumes
     assert names == sorted([app_container, "litestream"]) and inits == ["litestream-restore"]
     assert "litestream-config" in volumes
+    assert {"name": "litestream-tmp", "emptyDir": {}} in pod["volumes"]
     sidecar = container(pod, "litestream")
     mounts = {m["name"]: m["mountPath"] for m in sidecar["volumeMounts"]}
     app_mounts = {m["name"]: m["mountPath"] for m in container(pod, app_container)["volumeMounts"]}
     volume = next(name for name, path in app_mounts.items() if path == db_mount)
     assert mounts[volume] == db_mount, "the sidecar sees the database where the app has it"
     assert mounts["litestream-config"] == "/etc/litestream.yml"
+    assert mounts["litestream-tmp"] == "/tmp", "0.3's validation restores into os.TempDir()"
+    restore = [m["name"] for m in pod["initContainers"][0]["volumeMounts"]]
+    assert "litestream-tmp" not in restore, "a restore writes beside the database only"
     assert sidecar["ports"] == [
         {
             "name": "metrics",

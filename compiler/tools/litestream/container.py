@@ -53,8 +53,9 @@ class SecurityContext(Base):
     """The securityContext of the Litestream sidecar and restore init container.
 
     Always ``allowPrivilegeEscalation: false``, and a read-only root file system unless
-    the policy says otherwise: Litestream writes only beside the database (its
-    ``-litestream`` folder, the restore's temporary file). Capabilities are dropped only
+    the policy says otherwise: Litestream writes beside the database (its ``-litestream``
+    folder, the restore's temporary file) and, for 0.3's replica validation, into the
+    sidecar's ``/tmp``, an emptyDir. Capabilities are dropped only
     when the containers are known not to run as root: the upstream images run as root, and
     a root sidecar without CAP_DAC_OVERRIDE cannot write a database the app's own user
     owns, so replication would stop where it ran before.
@@ -82,7 +83,7 @@ class SecurityContext(Base):
     read_only_root_filesystem: bool = Field(
         True,
         description="The containers' root file system is read-only (the config is a mounted "
-        "file, the data on the database's volume). Absent: true.",
+        "file, the data on the database's volume, the sidecar's /tmp an emptyDir). Absent: true.",
         examples=[True],
     )
 

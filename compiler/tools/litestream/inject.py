@@ -8,13 +8,16 @@ creates the list, or with ``existingPostRenderers: true`` is appended to the use
 JSON6902 ``add`` (a strategic merge would replace that list).
 
 The restore init container runs under ``timeout`` (:mod:`compiler.tools.litestream.runtime`
-says why), its image is the version's role in the cluster policy's ``spec.images``.
+says why), its image is the version's role in the cluster policy's ``spec.images``. The
+sidecar gets an emptyDir at ``/tmp`` for 0.3's replica validation
+(:mod:`compiler.tools.litestream.names` says why).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
 from typing import Any
 
 from compiler.analyse import EffectiveService
@@ -42,6 +45,8 @@ from compiler.tools.litestream.names import (
     PODMONITOR_FILE,
     RESTORE,
     SIDECAR,
+    TMP_PATH,
+    TMP_VOLUME,
     VERSION_LABEL,
     config_map_name,
 )
@@ -73,15 +78,23 @@ def credential_vars(spec: ServiceLitestream) -> list[Doc]:
     return [found[name] for name in sorted(found)]
 
 
-def _mounts(spec: ServiceLitestream) -> list[Doc]:
+def temp_dir(spec: ServiceLitestream) -> bool:
+    """Whether the sidecar gets the ``/tmp`` emptyDir: not when a database's volume is
+    mounted there already (it is writable, and a second mount at one path is refused)."""
+    return all(posixpath.normpath(db.mount_path) != TMP_PATH for db in spec.databases)
+
+
+def _mounts(spec: ServiceLitestream, temp: bool) -> list[Doc]:
     data = sorted({(db.volume, db.mount_path) for db in spec.databases})
     config = {"name": CONFIG_VOLUME, "mountPath": CONFIG_PATH, "subPath": CONFIG_KEY}
-    return [*({"name": n, "mountPath": p} for n, p in data), {**config, "readOnly": True}]
+    tmp = [{"name": TMP_VOLUME, "mountPath": TMP_PATH}] if temp else []
+    return [*({"name": n, "mountPath": p} for n, p in data), {**config, "readOnly": True}, *tmp]
 
 
 def _container(spec: ServiceLitestream, image: str, name: str, argv: list[str], port: bool) -> Doc:
     """A Litestream container; ``argv`` starts with ``litestream`` or a wrapper around it
-    (the image's entrypoint is litestream: only a wrapper needs ``command``)."""
+    (the image's entrypoint is litestream: only a wrapper needs ``command``). The one with
+    the metrics ``port`` is the sidecar, which also gets the temp dir."""
     resources = spec.resources
     requests = resources.requests.model_dump(exclude_none=True)
     limits = resources.limits.model_dump(exclude_none=True)
@@ -101,7 +114,7 @@ def _container(spec: ServiceLitestream, image: str, name: str, argv: list[str], 
         **({"limits": dict(sorted(limits.items()))} if limits else {}),
     }
     container["securityContext"] = spec.security.emit()
-    container["volumeMounts"] = _mounts(spec)
+    container["volumeMounts"] = _mounts(spec, port and temp_dir(spec))
     return container
 
 
@@ -140,6 +153,14 @@ def config_digest(spec: ServiceLitestream) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def volumes(spec: ServiceLitestream) -> list[Doc]:
+    """The config and, for the sidecar's temp dir, an emptyDir. It has no sizeLimit: a
+    validation restores a whole copy of the database into it, and the kubelet evicts the
+    pod (the app with it) when an emptyDir outgrows its limit."""
+    config = {"name": CONFIG_VOLUME, "configMap": {"name": config_map_name(spec.name)}}
+    return [config, *([{"name": TMP_VOLUME, "emptyDir": {}}] if temp_dir(spec) else [])]
+
+
 def pod_patch(spec: ServiceLitestream, run: Runtime, workload: Workload) -> Doc:
     """The strategic-merge patch adding Litestream to the workload's pod template."""
     kind, name = rendered_target(workload)
@@ -158,9 +179,7 @@ def pod_patch(spec: ServiceLitestream, run: Runtime, workload: Workload) -> Doc:
                 "spec": {
                     "initContainers": init,
                     "containers": sidecars,
-                    "volumes": [
-                        {"name": CONFIG_VOLUME, "configMap": {"name": config_map_name(spec.name)}}
-                    ],
+                    "volumes": volumes(spec),
                 },
             }
         },
