@@ -129,10 +129,11 @@ def test_a_database_listed_twice_is_an_error(tree: Path, replica_path: str | Non
     assert found == [("BP319", f"{SERVICES}/paperless.yaml", 32)]
 
 
-def test_injected_names_must_not_collide(tree: Path) -> None:
+@pytest.mark.parametrize("volume", ["litestream-config", "litestream-tmp"])
+def test_injected_names_must_not_collide(tree: Path, volume: str) -> None:
     def collide(data: Any) -> None:
         data["spec"]["workload"]["container"] = "litestream"
-        data["spec"]["volumes"][1]["name"] = "litestream-config"
+        data["spec"]["volumes"][1]["name"] = volume
 
     result = compile_with(tree, services__paperless=collide)
     assert [r[0] for r in rules_of(result)].count("BP364") == 2

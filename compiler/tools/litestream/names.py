@@ -24,6 +24,7 @@ RESTORE = "litestream-restore"
 CONFIG_VOLUME = "litestream-config"
 TMP_VOLUME = "litestream-tmp"
 TMP_PATH = "/tmp"
+INJECTED_VOLUMES = (CONFIG_VOLUME, TMP_VOLUME)
 METRICS_PORT_NAME = "metrics"
 INJECTED_CONTAINERS = (SIDECAR, RESTORE)
 # The restore's deadline: `timeout` (coreutils in the 0.5 image, busybox in the 0.3 one; both

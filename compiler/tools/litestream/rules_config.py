@@ -9,7 +9,7 @@ from compiler.core.fluxvar import flux_variable
 from compiler.core.text import did_you_mean
 from compiler.model.cluster import S3Target
 from compiler.rules import PolicyContext, policy_rule
-from compiler.tools.litestream.names import CONFIG_VOLUME, INJECTED_CONTAINERS, RESTORE
+from compiler.tools.litestream.names import INJECTED_CONTAINERS, INJECTED_VOLUMES, RESTORE
 from compiler.tools.litestream.resolve import resolve
 
 
@@ -125,8 +125,8 @@ def duplicate_replica_path(context: PolicyContext) -> Iterator[Diagnostic]:
 def name_collision(context: PolicyContext) -> Iterator[Diagnostic]:
     """The app's container and volume names differ from the injected Litestream ones.
 
-    Injected: containers ``litestream`` and ``litestream-restore[-N]``, volume
-    ``litestream-config``.
+    Injected: containers ``litestream`` and ``litestream-restore[-N]``, volumes
+    ``litestream-config`` and ``litestream-tmp`` (the sidecar's ``/tmp``).
     """
     for source in context.analysis.policies.services:
         spec = source.policy.spec
@@ -141,11 +141,11 @@ def name_collision(context: PolicyContext) -> Iterator[Diagnostic]:
                 "rename the container",
             )
         for index, volume in enumerate(spec.volumes):
-            if volume.name == CONFIG_VOLUME:
+            if volume.name in INJECTED_VOLUMES:
                 yield name_collision.at(
                     source.doc,
                     ("spec", "volumes", index, "name"),
-                    f"volume name {CONFIG_VOLUME!r} is the injected Litestream config volume",
+                    f"volume name {volume.name!r} is the name of an injected Litestream volume",
                     "rename the volume",
                 )
 
