@@ -7,16 +7,20 @@ done to the real binary on this machine: a private mount namespace in which ``/`
 remounted read-only and only the database's folder stays writable (``unshare``), then
 ``setpriv`` to the generated user and group with every capability dropped and no_new_privs.
 The sidecar's ``replicate`` and the init container's ``restore`` must work like that: every
-file Litestream writes is beside the database, none in the image (``/tmp`` included).
+file they write is beside the database, but for 0.3's replica validation, which restores into
+``/tmp``: the sidecar's emptyDir there is bind-mounted over ``/tmp`` (``$BP_TMP``), and without
+it the validation fails and is only logged, never counted (no ``status="error"``, no alert).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +41,7 @@ from tests.litestream.example import (
 from tests.litestream.local import (
     credentials_env,
     localise,
+    metrics,
     replicas,
     rows,
     run,
@@ -54,7 +59,8 @@ V05_APP = "kubernetes/apps/productivity/paperless"
 USER = {"runAsUser": 1000, "runAsGroup": 1000, "runAsNonRoot": True}
 WRAPPER = """#!/bin/sh
 exec unshare --mount --propagation private sh -c '
-  mount --bind "$BP_VOLUME" "$BP_VOLUME" && mount -o remount,bind,ro / &&
+  mount --bind "$BP_VOLUME" "$BP_VOLUME" && { [ -z "$BP_TMP" ] || mount --bind "$BP_TMP" /tmp; } &&
+  mount -o remount,bind,ro / &&
   exec setpriv --reuid="$BP_UID" --regid="$BP_GID" --clear-groups --no-new-privs \\
     --inh-caps=-all --bounding-set=-all "$0" "$@"' "$BP_PROGRAM" "$@"
 """
@@ -102,7 +108,9 @@ def _real(binary: str) -> str:
 def sandbox() -> Iterator[Path]:
     require_tool("unshare and setpriv", bool(shutil.which("unshare") and shutil.which("setpriv")))
     require_tool("root, to make a mount namespace (unshare --mount)", os.geteuid() == 0)
-    folder = Path(tempfile.mkdtemp(prefix="bp-hardened-", dir="/tmp"))
+    # not under /tmp, so that the sidecar's emptyDir can be mounted over /tmp
+    require_tool("/var/tmp", Path("/var/tmp").is_dir())
+    folder = Path(tempfile.mkdtemp(prefix="bp-hardened-", dir="/var/tmp"))
     folder.chmod(0o755)
     try:
         yield folder
@@ -146,6 +154,9 @@ def test_the_sandbox_is_read_only_but_the_volume(
         )
         assert done.returncode != 0 and not Path(outside).exists()
         assert b"Read-only file system" in done.stderr
+    empty_dir = _empty_dir(sandbox)
+    run(wrapper, ["-c", "touch /tmp/bp-probe"], {**env, "BP_TMP": str(empty_dir)})
+    assert (empty_dir / "bp-probe").stat().st_uid == security["runAsUser"]
 
 
 @pytest.mark.parametrize("version", ["0.3", "0.5"])
@@ -199,3 +210,81 @@ def _restore_on_an_empty_volume(
     init = app.pod_patch["spec"]["template"]["spec"]["initContainers"][0]
     args = [str(config) if a == "/etc/litestream.yml" else a for a in init["args"][:-1]]
     run(wrapper, [*args, str(db)], env)
+
+
+def _empty_dir(sandbox: Path) -> Path:
+    """A stand-in for the sidecar's emptyDir (the kubelet makes it mode 0777)."""
+    folder = sandbox / "empty-dir"
+    folder.mkdir()
+    folder.chmod(0o777)
+    return folder
+
+
+VALIDATIONS = re.compile(
+    r'^litestream_replica_validation_total\{[^}]*name="([^"]+)"[^}]*status="(ok|error)"\} (\S+)$',
+    re.MULTILINE,
+)
+
+
+def _validations(addr: str) -> dict[tuple[str, str], float]:
+    """(replica, status) -> litestream_replica_validation_total, as the PodMonitor scrapes it."""
+    return {(n, s): float(v) for n, s, v in VALIDATIONS.findall(metrics(addr))}
+
+
+@pytest.mark.parametrize("mounted", [False, True], ids=["read-only-tmp", "tmp-emptydir"])
+def test_validation_needs_the_sidecars_tmp_emptydir(
+    mounted: bool,
+    sandbox: Path,
+    s3_server: SeaweedS3,
+    s3_buckets: BucketFactory,
+    hardened_apps: dict[str, AppLitestream],
+) -> None:
+    """0.3 ``replicate`` with the generated config (validation and sync every second, the
+    cluster says 24h and 10s) under the read-only root: with ``/tmp`` read-only every
+    validation fails before it compares anything, and neither ``ok`` nor ``error`` is
+    counted; with the generated emptyDir at ``/tmp`` each replica validates ``ok``."""
+    app = hardened_apps[APP]
+    pod = app.pod_patch["spec"]["template"]["spec"]
+    assert {"name": "litestream-tmp", "emptyDir": {}} in pod["volumes"]
+    assert {"name": "litestream-tmp", "mountPath": "/tmp"} in app.container("litestream")[
+        "volumeMounts"
+    ]
+    security = _security(app)
+    wrapper, env = _confine(sandbox, require_litestream("0.3"), security)
+    if mounted:
+        env["BP_TMP"] = str(_empty_dir(sandbox))
+    volume = Path(env["BP_VOLUME"])
+    config = localise(app, s3_buckets, volume)
+    names = [r["name"] for db in config["dbs"] for r in replicas(db)]
+    for replica in (r for db in config["dbs"] for r in replicas(db)):
+        assert "validation-interval" in replica, "the example's cluster policy validates daily"
+        replica["validation-interval"] = replica["sync-interval"] = "1s"
+    path = sandbox / "litestream.yml"
+    path.write_text(dump(config))
+    path.chmod(0o644)
+    env = {**credentials_env(app, s3_server), **env}
+    env.pop("TMPDIR", None)  # the image sets none: Go's os.TempDir() is /tmp
+    db = Path(config["dbs"][0]["path"])
+    write_rows(db, 1, 50)
+    for written in volume.glob(db.name + "*"):
+        os.chown(written, security["runAsUser"], security["runAsGroup"])
+    log = sandbox / "replicate.log"
+    with Replicator(path, env=env, binary=wrapper, log_path=log):
+        deadline = time.monotonic() + 15
+        while True:
+            counts = _validations(config["addr"])
+            text = log.read_text(errors="replace")
+            if mounted and all(counts.get((n, "ok"), 0) >= 1 for n in names):
+                break
+            if not mounted and text.count("validation error") >= len(names):
+                break
+            assert time.monotonic() < deadline, f"{counts}\n{text}"
+            time.sleep(0.2)
+        counts = _validations(config["addr"])  # after the failures were logged
+    if mounted:
+        assert "validation error" not in text
+        assert all(counts[(n, "error")] == 0 for n in names)
+    else:
+        failed = [line for line in text.splitlines() if "validation error" in line]
+        assert all("read-only file system" in line for line in failed), failed
+        assert all(counts[(n, s)] == 0 for n in names for s in ("ok", "error")), counts

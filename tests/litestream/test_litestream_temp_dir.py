@@ -5,7 +5,7 @@ Litestream 0.3's replica validation (``validation-interval``) restores the repli
 ``/tmp``. With ``readOnlyRootFilesystem: true`` that fails, and the failure is only logged, so
 ``LitestreamValidationFailed`` could never fire. The sidecar gets an emptyDir there, on the
 Deployment patch and the HelmRelease post-renderer alike; the restore init containers write
-beside the database only.
+beside the database only. ``test_litestream_hardened.py`` runs the real binary both ways.
 """
 
 from __future__ import annotations
