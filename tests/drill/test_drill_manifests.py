@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from compiler.core.generated import is_generated_text
 from compiler.pipeline.drill import DrillResult
 from tests.conftest import require_tool
 from tests.drill.helpers import (
@@ -223,6 +225,38 @@ def test_velero_restores_the_schedule_under_a_namespace_mapping(drilled: Drilled
     assert "velero -n velero restore logs bp-drill-productivity-20261206" in commands(
         results["velero-namespace"]
     )
+
+
+def test_velero_restores_nothing_that_writes_to_the_production_targets(drilled: Drilled) -> None:
+    """In the scratch namespace, a restored Litestream config would make the app's copy
+    replicate into the production replica path, a K8up Schedule back up into the production
+    repository: every object the compile generated in the namespace is left out by its
+    label, the backup machinery and the releases by their kind."""
+    root, results = drilled
+    (restore,) = _by_kind(root, results["velero-namespace"], "Restore")
+    spec = restore["spec"]
+    assert spec["labelSelector"] == {
+        "matchExpressions": [
+            {
+                "key": "app.kubernetes.io/managed-by",
+                "operator": "NotIn",
+                "values": ["backup-policy"],
+            }
+        ]
+    }
+    excluded = set(spec["excludedResources"])
+    assert {"schedules.k8up.io", "helmreleases.helm.toolkit.fluxcd.io"} <= excluded
+    generated = [
+        document
+        for path in sorted((REPO / "out/kubernetes/apps/productivity").rglob("*.yaml"))
+        if is_generated_text(text := path.read_text()) and "/patches/" not in path.as_posix()
+        for document in yaml.safe_load_all(text)
+        if document.get("kind") not in ("Component", "Kustomization")
+    ]
+    assert {d["kind"] for d in generated} >= {"ConfigMap", "Schedule", "PrometheusRule"}
+    for document in generated:
+        labels = document["metadata"].get("labels", {})
+        assert labels.get("app.kubernetes.io/managed-by") == "backup-policy", document["kind"]
 
 
 def test_full_dr_is_the_runbook_critical_services_first(drilled: Drilled) -> None:

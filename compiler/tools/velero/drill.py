@@ -1,5 +1,6 @@
 """Velero's restore drill (test type ``velero-namespace``): the newest backup of each
-namespace's Schedule restored into ``<namespace>-restore-test`` (``namespaceMapping``).
+namespace's Schedule restored into ``<namespace>-restore-test`` (``namespaceMapping``),
+without what would write to the production targets from there (``NOT_RESTORED``).
 
 A ``Restore`` with ``scheduleName`` takes the schedule's most recent successful backup (the
 Restore CRD of v1.18.1: "the most recent successful backup created from this schedule").
@@ -20,6 +21,29 @@ from compiler.tools.velero.settings import NAMESPACE
 
 Doc = dict[str, Any]
 TEST_TYPE = "velero-namespace"
+# What the drill does not bring back: objects that would write to the production targets
+# from the scratch namespace. The backup machinery (K8up, VolSync, CloudNativePG: a
+# restored Backup runs one, a restored Cluster archives its WAL), the HelmReleases (Flux
+# would install the apps again, with the post-renderer that adds the Litestream sidecar),
+# and every object backup-policy generated (a restored Litestream config would make the
+# drill's copy of the app replicate into the production replica path).
+NOT_RESTORED = (
+    "backups.k8up.io",
+    "schedules.k8up.io",
+    "checks.k8up.io",
+    "prunes.k8up.io",
+    "archives.k8up.io",
+    "replicationsources.volsync.backube",
+    "backups.postgresql.cnpg.io",
+    "scheduledbackups.postgresql.cnpg.io",
+    "clusters.postgresql.cnpg.io",
+    "helmreleases.helm.toolkit.fluxcd.io",
+)
+GENERATED = {
+    "key": "app.kubernetes.io/managed-by",
+    "operator": "NotIn",
+    "values": ["backup-policy"],
+}
 
 
 def schedule_name(namespace: str) -> str:
@@ -40,6 +64,8 @@ def _restore(context: DrillContext, test: RestoreTest, namespace: str, name: str
             "scheduleName": schedule_name(namespace),
             "includedNamespaces": [namespace],
             "namespaceMapping": {namespace: mapped(namespace)},
+            "excludedResources": list(NOT_RESTORED),
+            "labelSelector": {"matchExpressions": [GENERATED]},
         },
     }
 
@@ -48,7 +74,9 @@ def _steps(context: DrillContext, namespace: str, name: str, file: str) -> Drill
     velero = NAMESPACE.of(context.cluster.namespaces)
     return DrillStep(
         f"Restore the newest backup of {schedule_name(namespace)} into {mapped(namespace)}: "
-        "it must end Completed, without errors or warnings you cannot explain",
+        "it must end Completed, without errors or warnings you cannot explain (the backup "
+        "jobs, Postgres clusters, HelmReleases and generated objects stay out: from there "
+        "they would write to the production targets)",
         (
             context.apply(file),
             f"kubectl -n {velero} wait restore.velero.io/{name} "
