@@ -165,3 +165,30 @@ def test_commits_pass_clean_and_are_refused_broken(
     assert re.search(r"backup-policy check\.+Failed", output), output
     assert "+  name: bp-n8n" in output
     assert git(user_repo, env, "rev-list", "--count", "HEAD").strip() == "1"
+
+
+def test_a_generated_file_deleted_or_under_another_root_is_refused(
+    user_repo: Path, hooks: tuple[Path, dict[str, str]]
+) -> None:
+    """The check hook runs on every commit: a deletion stages no file to match, and the
+    output root (here renamed ``cluster``) and its docs folder can be anywhere."""
+    env = hooks[1]
+    git(user_repo, env, "checkout", "--", ".")  # what the test before left unstaged
+    git(user_repo, env, "reset", "-q", "--hard")
+    (user_repo / "out/docs/alerts.md").unlink()
+    code, output = commit(user_repo, env)
+    assert code != 0 and re.search(r"backup-policy check\.+Failed", output), output
+    git(user_repo, env, "reset", "-q", "--hard")
+
+    git(user_repo, env, "mv", "out", "cluster")
+    cluster = user_repo / "policies/cluster.yaml"
+    cluster.write_text(cluster.read_text().replace("    root: out\n", "    root: cluster\n"))
+    compiled = run([sys.executable, "-m", "compiler", "compile", "-q"], user_repo, env)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    code, output = commit(user_repo, env)
+    assert code == 0, output
+    page = user_repo / "cluster/docs/backups.md"
+    page.write_text(page.read_text() + "edited by hand\n")
+    code, output = commit(user_repo, env)
+    assert code != 0 and re.search(r"backup-policy check\.+Failed", output), output
+    assert "cluster/docs/backups.md" in output
