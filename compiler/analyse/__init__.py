@@ -6,10 +6,10 @@ copies it makes; it never names a tool.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
-from msgspec import Struct
+from msgspec import Struct, field
 
 from compiler.analyse.coverage import (
     Copy,
@@ -72,6 +72,11 @@ class ToolAnalysis(Protocol):
         """The ``methods:`` value that turns the tool on (None: the tool is not a method)."""
         ...
 
+    @property
+    def restore_test(self) -> str | None:
+        """The restore-test type whose drill restores this tool's copies (None: none)."""
+        ...
+
     def applies_by_default(self, source: ServiceSource) -> bool:
         """Whether the method applies when a service's class (not the service) lists it."""
         ...
@@ -99,24 +104,45 @@ class Analysis(Struct, frozen=True):
     schedules: ScheduleBook
     coverage: tuple[Coverage, ...]
     target_refs: tuple[TargetRef, ...]
+    restorable: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Per service key, the restore-test types whose drill restores one of its copies."""
 
     @property
     def scope(self) -> Scope:
         return Scope(self.policies, self.services)
 
+    def restored_by(self, service: EffectiveService) -> frozenset[str]:
+        """The restore-test types that can restore something of ``service``."""
+        return self.restorable.get(service.key, frozenset())
 
-def _coverage(scope: Scope, tools: Sequence[ToolAnalysis], book: ScheduleBook) -> list[Coverage]:
+
+def _coverage(
+    scope: Scope, tools: Sequence[ToolAnalysis], book: ScheduleBook
+) -> tuple[list[Coverage], dict[str, frozenset[str]]]:
+    """Every item's copies, and per service the restore-test types that restore something
+    of it."""
     found = []
+    restorable: dict[str, set[str]] = {}
     for service in scope.services:
+        tested = restorable.setdefault(service.key, set())
+        # a tool the service uses restores what it backs up of it (Velero: the namespace's
+        # objects, no data item); a tool that copies one of its items restores that
+        tested.update(
+            t.restore_test for t in tools if t.restore_test and t.method in service.methods
+        )
         items = policy_items(service) + [i for t in tools for i in t.items(service)]
         for item in items:
-            copies = (
-                with_target_flags(copy, scope.cluster)
-                for tool in tools
-                for copy in tool.copies(scope, service, item, book)
-            )
+            copies = []
+            for tool in tools:
+                made = [
+                    with_target_flags(c, scope.cluster)
+                    for c in tool.copies(scope, service, item, book)
+                ]
+                if made and tool.restore_test is not None:
+                    tested.add(tool.restore_test)
+                copies += made
             found.append(Coverage(service, item, tuple(copies)))
-    return found
+    return found, {key: frozenset(tests) for key, tests in restorable.items()}
 
 
 def analyse(policies: Policies, tools: Sequence[ToolAnalysis]) -> Analysis:
@@ -125,4 +151,5 @@ def analyse(policies: Policies, tools: Sequence[ToolAnalysis]) -> Analysis:
     scope = Scope(policies, tuple(effective_services(policies, filters)))
     book = resolve_all([job for tool in tools for job in tool.jobs(scope)])
     refs = tuple(ref for tool in tools for ref in tool.target_refs(scope.cluster))
-    return Analysis(policies, scope.services, book, tuple(_coverage(scope, tools, book)), refs)
+    coverage, restorable = _coverage(scope, tools, book)
+    return Analysis(policies, scope.services, book, tuple(coverage), refs, restorable)

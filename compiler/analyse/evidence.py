@@ -2,7 +2,8 @@
 RTO evidence (the last passing run that covers a service, and how long it took).
 
 A test covers a service when its scope names the service or the service's namespace, or
-when the service lists the test under ``restoreTests``. A test is due its frequency after
+when the service lists the test under ``restoreTests``, and its type restores one of the
+service's copies (a ``full-dr`` test: any service it names). A test is due its frequency after
 its last passing run; it is overdue once the plan's grace period has passed as well. A test
 that never passed is due from the start.
 """
@@ -13,6 +14,7 @@ import datetime as dt
 
 from msgspec import Struct
 
+from compiler.analyse import Analysis
 from compiler.analyse.effective import EffectiveService
 from compiler.model.restore import RestoreTest, Run
 from compiler.model.types import FREQUENCY_DAYS
@@ -50,7 +52,22 @@ class RtoEvidence(Struct, frozen=True):
         return self.duration > rto
 
 
-def covers(test: RestoreTest, service: EffectiveService) -> bool:
+FULL_DR = "full-dr"
+"""The test type that restores every service it names (the runbook, not one tool's drill)."""
+
+
+def covers(test: RestoreTest, service: EffectiveService, analysis: Analysis) -> bool:
+    """Whether ``test`` proves ``service``'s restore: it names the service (its scope names
+    the service or its namespace, or the service lists it under ``restoreTests``) and its
+    drill restores one of the service's copies: a K8up drill does not restore a service
+    only VolSync backs up, whatever namespace they share."""
+    restores = test.type == FULL_DR or test.type in analysis.restored_by(service)
+    return names(test, service) and restores
+
+
+def names(test: RestoreTest, service: EffectiveService) -> bool:
+    """Whether ``test`` is meant for ``service``: its scope names the service or its
+    namespace, or the service lists it (a drill says what of it the test cannot restore)."""
     return (
         service.key in test.scope.services
         or service.namespace in test.scope.namespaces
@@ -86,12 +103,12 @@ def standings(policies: Policies, today: dt.date) -> list[Standing]:
     return [standing(test, i, grace, today) for i, test in enumerate(plan.policy.spec.tests)]
 
 
-def rto_evidence(policies: Policies, service: EffectiveService) -> RtoEvidence | None:
+def rto_evidence(analysis: Analysis, service: EffectiveService) -> RtoEvidence | None:
     """The newest passing run, among the tests covering ``service``, that measured a duration."""
-    plan = policies.restore_plan
+    plan = analysis.policies.restore_plan
     best: RtoEvidence | None = None
     for test in plan.policy.spec.tests if plan is not None else ():
-        if not covers(test, service):
+        if not covers(test, service, analysis):
             continue
         for run in test.protocol:
             if run.result != "passed" or run.duration is None:

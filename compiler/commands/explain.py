@@ -65,9 +65,9 @@ def _rto_line(evidence: RtoEvidence | None, service: EffectiveService) -> str:
 def _restore_lines(analysis: Analysis, service: EffectiveService, today: dt.date) -> list[str]:
     wanted = service.defaults.restore_test
     lines = [f"  restore tests (class {service.classification} asks for {wanted}):"]
-    covering = [s for s in standings(analysis.policies, today) if covers(s.test, service)]
+    covering = [s for s in standings(analysis.policies, today) if covers(s.test, service, analysis)]
     lines += [_standing_line(standing, service) for standing in covering] or ["    none"]
-    return [*lines, _rto_line(rto_evidence(analysis.policies, service), service)]
+    return [*lines, _rto_line(rto_evidence(analysis, service), service)]
 
 
 def _service_lines(analysis: Analysis, service: EffectiveService, today: dt.date) -> list[str]:
@@ -119,7 +119,7 @@ def _service_data(
     analysis: Analysis, service: EffectiveService, today: dt.date
 ) -> dict[str, object]:
     spec = service.source.policy.spec
-    covering = [s for s in standings(analysis.policies, today) if covers(s.test, service)]
+    covering = [s for s in standings(analysis.policies, today) if covers(s.test, service, analysis)]
     items = [
         {
             "item": c.item.key,
@@ -143,7 +143,7 @@ def _service_data(
         "methods": list(service.methods),
         "items": items,
         "restoreTests": [_standing_data(standing) for standing in covering],
-        "rtoEvidence": _evidence_data(rto_evidence(analysis.policies, service)),
+        "rtoEvidence": _evidence_data(rto_evidence(analysis, service)),
     }
 
 

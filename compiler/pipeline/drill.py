@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from msgspec import field
 
 from compiler.analyse import Analysis, EffectiveService
-from compiler.analyse.evidence import covers
+from compiler.analyse.evidence import names
 from compiler.config import RunConfig
 from compiler.core.diagnostics import Diagnostic
 from compiler.core.templates import template_text
@@ -159,7 +159,7 @@ def _drill(
     assert analysis is not None and result.date is not None and result.output_root is not None
     inventory = read_tree(result.output_root, result.shown_root, skip=(config.policies,))
     context = DrillContext(analysis, result.date, folder.path, folder.shown, inventory)
-    services = [s for s in analysis.services if covers(test, s)]
+    services = [s for s in analysis.services if names(test, s)]
     parts = _parts(context, test, services, toolset)
     files = _files(context, test, parts, analysis)
     plan = PlanContext(analysis, inventory)

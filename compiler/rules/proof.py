@@ -16,7 +16,7 @@ def _critical_covered(context: PolicyContext, standing: Standing) -> list[Effect
     return [
         s
         for s in context.analysis.services
-        if s.classification == "critical" and covers(standing.test, s)
+        if s.classification == "critical" and covers(standing.test, s, context.analysis)
     ]
 
 
@@ -92,12 +92,14 @@ def service_untested(context: PolicyContext) -> Iterator[Diagnostic]:
     """Every service is covered by a restore test of the plan.
 
     A test covers a service when its scope names the service or its namespace, or when the
-    service lists it under ``restoreTests``.
+    service lists it under ``restoreTests``, and its drill restores something of the
+    service: a K8up test does not cover a service only VolSync backs up (``full-dr``
+    restores every service it names).
     """
     plan = context.analysis.policies.restore_plan
     tests = plan.policy.spec.tests if plan is not None else []
     for service in context.analysis.services:
-        if not any(covers(test, service) for test in tests):
+        if not any(covers(test, service, context.analysis) for test in tests):
             yield service_untested.at(
                 service.source.doc,
                 ("metadata", "name"),
@@ -126,7 +128,7 @@ def rto_exceeded(context: PolicyContext) -> Iterator[Diagnostic]:
     recorded a duration. An error for a critical service.
     """
     for service in context.analysis.services:
-        evidence = rto_evidence(context.analysis.policies, service)
+        evidence = rto_evidence(context.analysis, service)
         if evidence is None or not evidence.exceeds(service.rto):
             continue
         path = ("spec", "rto") if service.source.policy.spec.rto else ("spec", "classification")
@@ -157,9 +159,9 @@ def rto_unproven(context: PolicyContext) -> Iterator[Diagnostic]:
     plan = context.analysis.policies.restore_plan
     tests = plan.policy.spec.tests if plan is not None else []
     for service in context.analysis.services:
-        if not any(covers(test, service) for test in tests):
+        if not any(covers(test, service, context.analysis) for test in tests):
             continue
-        if rto_evidence(context.analysis.policies, service) is not None:
+        if rto_evidence(context.analysis, service) is not None:
             continue
         path = ("spec", "rto") if service.source.policy.spec.rto else ("spec", "classification")
         yield rto_unproven.at(

@@ -97,6 +97,7 @@ class ToolBase:
     name = "none"
     title = "None"
     method: str | None = None
+    restore_test: str | None = None
     slots: tuple[Slot[Any], ...] = ()
     rules: tuple[Rule, ...] = ()
     alert_kinds: tuple[AlertKind, ...] = ()

@@ -154,3 +154,23 @@ def test_explain_shows_the_standing_and_the_rto_evidence(tmp_path: Path, run_cli
     assert "  RTO 1d: proven by BT-LH-01 on 2026-10-01 (took 20m)" in late
     on_time = run_cli("explain", "web", "--today", LAST_DAY, cwd=root).output
     assert "next due by 2027-01-01" in on_time
+
+
+def test_a_test_covers_only_the_services_its_drill_restores(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    """jellyfin (media) is backed up by VolSync only. Without its VolSync test, the K8up
+    test of namespace media does not cover it: its drill restores no copy of jellyfin, so
+    it proves neither its restore nor its RTO (the docs said "proven by BT-K8-01")."""
+    root = Path(shutil.copytree(REPO, tmp_path / "repo", ignore=shutil.ignore_patterns(".git")))
+    jellyfin = "policies/services/jellyfin.yaml"
+    _edit(root, jellyfin, "restoreTests: [BT-VS-01, BT-DR-01]", "restoreTests: [BT-DR-01]")
+    _edit(
+        root, PLAN, "        services: [media/jellyfin]\n", "        services: [tools/spoolman]\n"
+    )
+    explained = run_cli("explain", "jellyfin", "--today", "2026-12-06", cwd=root)
+    assert explained.exit_code == 0, explained.output
+    assert "BT-K8-01" not in explained.output
+    assert "BT-DR-01" in explained.output  # the full DR runbook restores every service
+    audiobookshelf = run_cli("explain", "audiobookshelf", "--today", "2026-12-06", cwd=root)
+    assert "BT-K8-01" in audiobookshelf.output  # K8up backs it up: the K8up drill restores it

@@ -117,8 +117,8 @@ def _service(
     spec = service.source.policy.spec
     gaps = [c.effective_rpo for c in items]
     worst = None if None in gaps or not gaps else max(g for g in gaps if g is not None)
-    evidence = rto_evidence(analysis.policies, service)
-    covering = [s for s in tested if covers(s.test, service)]
+    evidence = rto_evidence(analysis, service)
+    covering = [s for s in tested if covers(s.test, service, analysis)]
     return ServiceFact(
         service.key,
         service_anchor(service),

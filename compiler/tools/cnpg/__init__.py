@@ -43,6 +43,7 @@ from compiler.tools.base import ClassBlockTool
 from compiler.tools.cnpg import alerts as monitoring
 from compiler.tools.cnpg import drill, importer, rules, runbook, store_rules, tree_rules
 from compiler.tools.cnpg.cron6 import to_robfig
+from compiler.tools.cnpg.drill import TEST_TYPE as DRILL_TEST_TYPE
 from compiler.tools.cnpg.names import (
     CNPG_GROUP,
     METHOD,
@@ -97,6 +98,7 @@ def _planned(context: PlanContext, pg: Postgres) -> tuple[AppObject, ComponentPa
 
 class Cnpg(ClassBlockTool):
     name = METHOD
+    restore_test = DRILL_TEST_TYPE
     title = "CloudNativePG"
     method = METHOD
     settings = CLASS

@@ -31,6 +31,7 @@ from compiler.tools.base import ClassBlockTool
 from compiler.tools.importing import ImportedPart
 from compiler.tools.k8up import alerts as monitoring
 from compiler.tools.k8up import drill, dump, importer, rules, tree_rules
+from compiler.tools.k8up.drill import TEST_TYPE as DRILL_TEST_TYPE
 from compiler.tools.k8up.runbook import steps as restore_steps
 from compiler.tools.k8up.schedule import FOLDER, Group, group_target, groups, schedule, seed
 from compiler.tools.k8up.settings import SERVICE, SETTINGS, K8upSettings
@@ -49,6 +50,7 @@ def _target(context: PlanContext, group: Group) -> S3Target:
 
 class K8up(ClassBlockTool):
     name = "k8up"
+    restore_test = DRILL_TEST_TYPE
     title = "K8up"
     method = "k8up"
     settings = SETTINGS

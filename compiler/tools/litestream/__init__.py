@@ -40,6 +40,7 @@ from compiler.tools.litestream import (
     tree_rules,
     verify,
 )
+from compiler.tools.litestream.drill import TEST_TYPE as DRILL_TEST_TYPE
 from compiler.tools.litestream.runbook import steps as restore_steps
 from compiler.tools.litestream.settings import CLUSTER, SLOTS
 from compiler.tree import Inventory
@@ -47,6 +48,7 @@ from compiler.tree import Inventory
 
 class Litestream(ToolBase):
     name = "litestream"
+    restore_test = DRILL_TEST_TYPE
     title = "Litestream"
     slots = SLOTS
     rules = (

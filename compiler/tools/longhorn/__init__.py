@@ -33,6 +33,7 @@ from compiler.tools.base import ClassBlockTool
 from compiler.tools.importing import ImportedPart
 from compiler.tools.longhorn import alerts as monitoring
 from compiler.tools.longhorn import drill, importer, rules, tree_rules
+from compiler.tools.longhorn.drill import TEST_TYPE as DRILL_TEST_TYPE
 from compiler.tools.longhorn.runbook import steps as restore_steps
 from compiler.tools.longhorn.settings import NAMESPACE, SETTINGS, LonghornSettings, tiers
 from compiler.tree import Inventory
@@ -116,6 +117,7 @@ def _jobs(classification: str, settings: LonghornSettings) -> Iterator[ClassJob]
 
 class Longhorn(ClassBlockTool):
     name = "longhorn"
+    restore_test = DRILL_TEST_TYPE
     title = "Longhorn"
     method = "longhorn"
     settings = SETTINGS

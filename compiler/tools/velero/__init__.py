@@ -29,6 +29,7 @@ from compiler.tools.base import ClassBlockTool
 from compiler.tools.importing import ImportedPart
 from compiler.tools.velero import alerts as monitoring
 from compiler.tools.velero import drill, importer, rules
+from compiler.tools.velero.drill import TEST_TYPE as DRILL_TEST_TYPE
 from compiler.tools.velero.runbook import steps as restore_steps
 from compiler.tools.velero.schedules import NamespaceSchedule, namespaces, schedules
 from compiler.tools.velero.settings import NAMESPACE, SETTINGS, VeleroSettings
@@ -73,6 +74,7 @@ def _schedule(
 
 class Velero(ClassBlockTool):
     name = "velero"
+    restore_test = DRILL_TEST_TYPE
     title = "Velero"
     method = "velero"
     settings = SETTINGS

@@ -41,6 +41,7 @@ from compiler.tools.volsync.claims import (
     snapshot_class,
     target_of,
 )
+from compiler.tools.volsync.drill import TEST_TYPE as DRILL_TEST_TYPE
 from compiler.tools.volsync.identity import mover_identity
 from compiler.tools.volsync.kinds import KINDS
 from compiler.tools.volsync.names import (
@@ -67,6 +68,7 @@ from compiler.tree import Inventory
 
 class VolSync(ClassBlockTool):
     name = "volsync"
+    restore_test = DRILL_TEST_TYPE
     title = "VolSync"
     method = "volsync"
     settings = SETTINGS
