@@ -149,6 +149,10 @@ def test_record_keeps_the_file_mode_and_leaves_no_temporary_file(
             ["BT-LH-01", "--duration", "99999999999999h"],
             "--duration: '99999999999999h' is longer than Go's time.Duration allows",
         ),
+        (
+            ["BT-LH-01", "--duration", "30m", "--date", "2062-01-01", "--today", "2026-12-06"],
+            "--date 2062-01-01 is after today (2026-12-06)",
+        ),
     ],
 )
 def test_a_bad_record_is_a_usage_error_and_changes_nothing(

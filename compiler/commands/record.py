@@ -71,6 +71,8 @@ def run_record(config: RunConfig, entry: Entry) -> Outcome:
     if not config.policies.is_dir():
         return usage("record", config, f"no policy folder at {config.policies}")
     problem = _duration_problem(entry.duration) or ("--owner is empty" if not entry.owner else "")
+    if entry.day is not None and entry.day > config.date:
+        problem = f"--date {entry.day} is after today ({config.date}): record a run once it ran"
     if problem:
         return usage("record", config, problem)
     result = Result()
