@@ -66,7 +66,8 @@ MISSING = AlertKind(
 SYNC_FAILED = AlertKind(
     "LitestreamSyncErrors",
     "Litestream",
-    "Litestream failed to sync a database within the last 15 minutes.",
+    "Litestream failed to copy a database's WAL into its local shadow WAL within the last 15 "
+    "minutes. Failed replica uploads are not counted here.",
     'increase(litestream_sync_error_count{namespace="<namespace>",'
     'job="<namespace>/<app>-litestream",db="<path>"}[15m]) > 0',
     (SYNC_ERRORS,),
@@ -113,7 +114,8 @@ WAL = Panel(
 )
 SYNC = Panel(
     "Litestream sync errors (15m)",
-    "Failed syncs of each database over the last 15 minutes.",
+    "Failed local WAL syncs of each database over the last 15 minutes (a failed replica "
+    "upload is not one).",
     "short",
     "timeseries",
     35,
@@ -159,8 +161,9 @@ def _db_rules(spec: ServiceLitestream, service: EffectiveService, path: str) -> 
             SYNC_FAILED,
             f"increase({selector(SYNC_ERRORS.name, **where)}[{duration(SYNC_WINDOW)}]) > 0",
             0,
-            f"{what} fails to sync",
-            "Litestream reported sync errors in the last 15 minutes; see the sidecar's log.",
+            f"{what} fails to sync its local WAL",
+            "Litestream could not copy the database's WAL into its shadow WAL in the last 15 "
+            "minutes (a local sync error, not a replica upload); see the sidecar's log.",
         ),
     ]
     if spec.version == "0.3" and spec.timing.validation_interval is not None:
