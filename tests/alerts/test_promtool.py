@@ -19,11 +19,13 @@ from compiler.core import cron
 from compiler.core.durations import parse_duration
 from tests.alerts.helpers import (
     Scenario,
+    Value,
     check_rules,
     example_result,
     rule_file,
     rule_objects,
     run_promtool_test,
+    steady,
     timeline,
 )
 
@@ -179,6 +181,79 @@ def test_litestream_sync_errors_fire(app_rules: Path, tmp_path: Path) -> None:
     scenario.expect(20, "LitestreamSyncErrors", "none")
     scenario.expect(32, "LitestreamSyncErrors", "firing")
     scenario.expect(50, "LitestreamSyncErrors", "none")  # out of the 15m window again
+    run_promtool_test(app_rules, scenario, tmp_path)
+
+
+LITESTREAM = (
+    '{metric}{{namespace="productivity",job="productivity/paperless-litestream",'
+    'db="/data/db.sqlite3",pod="paperless-0",container="litestream"{extra}}}'
+)
+
+
+def _litestream(metric: str, extra: str = "") -> str:
+    return LITESTREAM.format(metric=metric, extra=extra)
+
+
+def _replica(metric: str, name: str = "garage") -> str:
+    return _litestream(f"litestream_replica_wal_{metric}", f',name="{name}"')
+
+
+def stall_window() -> int:
+    """The rule's window in minutes, as compiled (max(2*syncInterval, 15m))."""
+    expr = rule(APP, "LitestreamReplicaStalled")["expr"]
+    return parse_duration(expr.split("[", 1)[1].split("]", 1)[0]) // 60
+
+
+def test_a_stalled_litestream_replica_fires(app_rules: Path, tmp_path: Path) -> None:
+    """WAL written every minute; the replica's offset follows until minute 30, then stays."""
+    window, wait = stall_window(), for_minutes(APP, "LitestreamReplicaStalled")
+    end = 30 + window + wait + 10
+    total = [4096 * (m + 1) for m in range(end + 1)]
+    offset = [4128 * (min(m, 30) + 1) for m in range(end + 1)]
+    scenario = Scenario(
+        {
+            _litestream("litestream_total_wal_bytes"): list(total),
+            _replica("index"): steady(end, 0),
+            _replica("offset"): list(offset),
+            # another replica of the database: it keeps moving, and is not this alert's
+            _replica("offset", "offsite"): [4128 * (m + 1) for m in range(end + 1)],
+            _litestream("litestream_sync_error_count"): steady(end, 0),
+        }
+    )
+    scenario.expect(25, "LitestreamReplicaStalled", "none")
+    scenario.expect(30 + window - 2, "LitestreamReplicaStalled", "none")  # moved in the window
+    scenario.expect(30 + window + 2, "LitestreamReplicaStalled", "pending")
+    scenario.expect(end, "LitestreamReplicaStalled", "firing", backup_policy_target="garage")
+    scenario.expect(end, "LitestreamSyncErrors", "none")  # a failed upload is no sync error
+    run_promtool_test(app_rules, scenario, tmp_path)
+
+
+def test_a_replica_that_never_uploaded_fires(app_rules: Path, tmp_path: Path) -> None:
+    """0.3.13 creates the replica's series on its first successful upload: none at all
+    (wrong credentials, unreachable endpoint from the start) while the database writes."""
+    wait, end = for_minutes(APP, "LitestreamReplicaStalled"), 40
+    written: list[Value] = [4096 * (m + 1) for m in range(end + 1)]
+    scenario = Scenario({_litestream("litestream_total_wal_bytes"): written})
+    scenario.expect(1 + wait + 1, "LitestreamReplicaStalled", "firing")
+    run_promtool_test(app_rules, scenario, tmp_path)
+
+
+def test_a_healthy_or_idle_litestream_replica_is_quiet(app_rules: Path, tmp_path: Path) -> None:
+    """Written every 10 minutes, uploaded at the next sync (within the minute); then idle
+    for hours (nothing written, nothing to upload)."""
+    end = 300
+    total = timeline(end, *((m, 4096 * (m // 10 + 1)) for m in range(0, 120, 10)))
+    offset = timeline(end, *((m + 1, 4128 * (m // 10 + 1)) for m in range(0, 120, 10)))
+    scenario = Scenario(
+        {
+            _litestream("litestream_total_wal_bytes"): total,
+            _replica("index"): steady(end, 3),
+            _replica("offset"): offset,
+        }
+    )
+    # a write is pending until its upload shows (a minute here), never for `for`
+    for minute in range(5, end + 1, 10):
+        scenario.expect(minute, "LitestreamReplicaStalled", "none")
     run_promtool_test(app_rules, scenario, tmp_path)
 
 
