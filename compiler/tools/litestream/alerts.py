@@ -49,7 +49,7 @@ SYNC_WINDOW = 900
 # A write is replicated within one sync interval and seen at the next scrape; this covers
 # scrape intervals of a few minutes (LitestreamReplicaStalled's `for`).
 STALL_FOR_MIN = 300
-_SOURCE = "the /metrics of litestream {} (tests/alerts/test_metric_names.py)"
+_SOURCE = "the /metrics of litestream {} (tests/alerts/test_litestream_metrics.py)"
 DB_SIZE = Metric("litestream_db_size", "gauge", ("db",), _SOURCE.format("0.3.13 and 0.5.17"))
 WAL_SIZE = Metric("litestream_wal_size", "gauge", ("db",), _SOURCE.format("0.3.13 and 0.5.17"))
 SYNC_ERRORS = Metric(
