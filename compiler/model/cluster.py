@@ -198,13 +198,16 @@ class Docs(Base):
 
 
 _NOT_ZONES = ("posix/", "right/")  # other forms of the zones: available_timezones() skips them
+# Files of a zoneinfo folder that are no IANA zone: posixrules, the host's own zone (Debian
+# links localtime to /etc/localtime) and Factory; the tzdata Kubernetes embeds has none.
+_NOT_ZONE_NAMES = frozenset({"posixrules", "localtime", "Factory"})
 
 
 @cache
 def _is_zone(value: str) -> bool:
     """Whether ``available_timezones()`` lists ``value``, asked of this one name: the list
     opens every file of the zoneinfo tree (12 to 25 ms of every validate here)."""
-    if value == "posixrules" or value.startswith(_NOT_ZONES):
+    if value in _NOT_ZONE_NAMES or value.startswith(_NOT_ZONES):
         return False
     try:
         ZoneInfo(value)

@@ -1,5 +1,6 @@
 """spec.timezone: an IANA zone as ``zoneinfo.available_timezones()`` lists it, checked one
-name at a time (the list opens every file of the zoneinfo tree)."""
+name at a time (the list opens every file of the zoneinfo tree); not the host's own zone
+(``localtime``) or ``Factory``, which the list may hold and Kubernetes' tzdata does not."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from zoneinfo import available_timezones
 
 import pytest
 
-from compiler.model.cluster import _is_zone
+from compiler.model.cluster import _NOT_ZONE_NAMES, _is_zone
 
 NOT_LISTED = [
     "",
@@ -28,9 +29,16 @@ NOT_LISTED = [
 
 
 def test_every_listed_zone_is_a_zone() -> None:
-    listed = sorted(available_timezones())
+    listed = sorted(available_timezones() - _NOT_ZONE_NAMES)
     assert len(listed) > 300  # the machine has its zone data
     assert [zone for zone in listed if not _is_zone(zone)] == []
+
+
+@pytest.mark.parametrize("value", ["localtime", "Factory"])
+def test_the_hosts_own_zone_and_factory_are_no_zones(value: str) -> None:
+    """Debian's zoneinfo links localtime to /etc/localtime, and the list takes it for a
+    zone; a CronJob's timeZone is looked up in the tzdata Kubernetes embeds."""
+    assert not _is_zone(value)
 
 
 @pytest.mark.parametrize("value", NOT_LISTED)
