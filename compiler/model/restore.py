@@ -116,9 +116,12 @@ class RestoreTest(Base):
     )
 
 
+DEFAULT_GRACE = "14d"
+
+
 class PlanSpec(Base):
     grace_period: Duration = Field(
-        "14d",
+        DEFAULT_GRACE,
         validate_default=True,
         description="How late a test may be past its frequency before it is overdue. Absent: 14d.",
         examples=["14d", "30d"],

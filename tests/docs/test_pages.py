@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from compiler.core.generated import MARKDOWN_MARK, is_generated_text, markdown_header
 from compiler.plan import OutputFile
 from compiler.plan.docs.render import cell
 from compiler.plan.docs.strings import STRINGS, missing
 from compiler.render import render_file
+from tests.docs.helpers import compiled, docs_of
+from tests.litestream.example import copy_example, edit_yaml
 
 
 def test_a_page_starts_with_the_header_as_an_html_comment() -> None:
@@ -36,3 +40,13 @@ def test_table_cells_stay_one_cell() -> None:
 def test_every_language_has_every_word() -> None:
     assert set(STRINGS) == {"en", "de"}
     assert missing() == {"en": set(), "de": set()}
+
+
+def test_the_due_date_sentence_names_the_plans_grace_period(tmp_path: Path) -> None:
+    """check reports a test from its due date plus the grace period: the page says which."""
+    root = copy_example(tmp_path)
+    edit_yaml(
+        root / "policies/restore-tests.yaml", lambda data: data["spec"].update(gracePeriod="30d")
+    )
+    page = docs_of(compiled(root))["backups.md"]
+    assert "`backup-policy check` reports one still not passed 30d after it (BP323)." in page

@@ -10,9 +10,10 @@ import jinja2
 from msgspec.structs import replace
 
 from compiler.analyse import Analysis
-from compiler.core.durations import humanize
+from compiler.core.durations import humanize, parse_duration
 from compiler.core.template_cache import bytecode_cache
 from compiler.core.templates import templates_root
+from compiler.model.restore import DEFAULT_GRACE
 from compiler.plan.alerts_doc import HasKinds
 from compiler.plan.docs import monitoring
 from compiler.plan.docs.facts import facts
@@ -72,6 +73,7 @@ def _values(
         "t": strings(cluster.spec.docs.language),
         "cluster": cluster.metadata.name,
         "timezone": cluster.spec.timezone,
+        "grace": _grace(context),
         "facts": found,
         "schedules": sorted(context.analysis.schedules.resolved.items()),
         "alerts": alerts,
@@ -80,6 +82,14 @@ def _values(
         "kinds": monitoring.kinds(tools, alerts),
         "recovery": recovery(context, tools, found.services),
     }
+
+
+def _grace(context: PlanContext) -> int:
+    """The restore-test plan's grace period (its default when there is no plan)."""
+    plan = context.analysis.policies.restore_plan
+    if plan is not None:
+        return plan.policy.spec.grace_period
+    return parse_duration(DEFAULT_GRACE)
 
 
 def plan_docs(

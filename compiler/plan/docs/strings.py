@@ -19,8 +19,8 @@ _EN = {
         "protection they do not give."
     ),
     "judged_on": (
-        "A restore test is due on the date below; `backup-policy check` reports one past it"
-        " (BP323)."
+        "A restore test is due on the date below; `backup-policy check` reports one still not"
+        " passed {grace} after it (BP323)."
     ),
     "see_also": "See also",
     "contents": "Contents",

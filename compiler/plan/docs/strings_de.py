@@ -11,7 +11,7 @@ DE = {
     ),
     "judged_on": (
         "Ein Restore-Test ist am angegebenen Datum fällig; `backup-policy check` meldet ihn,"
-        " sobald es überschritten ist (BP323)."
+        " wenn er {grace} danach noch nicht bestanden ist (BP323)."
     ),
     "see_also": "Siehe auch",
     "contents": "Inhalt",
