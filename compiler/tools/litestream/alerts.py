@@ -5,15 +5,10 @@
 Metric names and labels are those of the real binaries' ``/metrics`` (tests start
 ``litestream replicate`` 0.3.13 and 0.5.17 with the generated configs and compare): label
 ``db`` is the database path as written in the config. Neither version exports a
-last-replicated timestamp. ``litestream_sync_error_count`` counts failures of the local WAL
-sync only (``DB.Sync``): a replica upload that fails is only logged (0.3.13 ``replica.go``
-``monitor()``; 0.5 the same), so an unreachable bucket or wrong credentials leave it at 0.
-0.3 exports the replica's position (``litestream_replica_wal_index``/``_offset``, set only
-after an upload succeeded): a replica whose position does not move while the database writes
-WAL (``litestream_total_wal_bytes`` grows) is stalled. 0.5 exports no per-replica series, so
-a failing 0.5 replica raises no alert (docs/alerts.md). The series are selected by the
-PodMonitor's scrape job (``<namespace>/<app>-litestream``, the Prometheus Operator's job name
-for a PodMonitor).
+last-replicated timestamp; what the sync error counter misses, and how a stalled 0.3
+replica is seen, is in :mod:`compiler.tools.litestream.stalled`. The series are selected
+by the PodMonitor's scrape job (``<namespace>/<app>-litestream``, the Prometheus
+Operator's job name for a PodMonitor).
 """
 
 from __future__ import annotations
@@ -41,38 +36,20 @@ from compiler.tools.litestream.inject import rendered_target
 from compiler.tools.litestream.names import RESTORE
 from compiler.tools.litestream.resolve import Database, ServiceLitestream, resolve
 from compiler.tools.litestream.settings import CLEANUP_NAMESPACE
+from compiler.tools.litestream.stalled import (
+    DB_SIZE,
+    STALLED,
+    SYNC_ERRORS,
+    SYNC_WINDOW,
+    USED,
+    VALIDATIONS,
+    WAL_SIZE,
+    stalled_rule,
+)
 
 # The cleanup Job's activeDeadlineSeconds (cleanup.py): how long one run may take.
 CLEANUP_DEADLINE = 3600
 MISSING_FOR = 900
-SYNC_WINDOW = 900
-# A write is replicated within one sync interval and seen at the next scrape; this covers
-# scrape intervals of a few minutes (LitestreamReplicaStalled's `for`).
-STALL_FOR_MIN = 300
-_SOURCE = "the /metrics of litestream {} (tests/alerts/test_litestream_metrics.py)"
-DB_SIZE = Metric("litestream_db_size", "gauge", ("db",), _SOURCE.format("0.3.13 and 0.5.17"))
-WAL_SIZE = Metric("litestream_wal_size", "gauge", ("db",), _SOURCE.format("0.3.13 and 0.5.17"))
-SYNC_ERRORS = Metric(
-    "litestream_sync_error_count", "counter", ("db",), _SOURCE.format("0.3.13 and 0.5.17")
-)
-TOTAL_WAL = Metric(
-    "litestream_total_wal_bytes", "counter", ("db",), _SOURCE.format("0.3.13 and 0.5.17")
-)
-# Set after each successful upload of a WAL segment only (0.3.13 replica.go syncWAL), unlike
-# litestream_replica_wal_bytes, which counts bytes read for an upload that may then fail.
-REPLICA_INDEX = Metric(
-    "litestream_replica_wal_index", "gauge", ("db", "name"), _SOURCE.format("0.3.13")
-)
-REPLICA_OFFSET = Metric(
-    "litestream_replica_wal_offset", "gauge", ("db", "name"), _SOURCE.format("0.3.13")
-)
-VALIDATIONS = Metric(
-    "litestream_replica_validation_total",
-    "counter",
-    ("db", "name", "status"),
-    _SOURCE.format("0.3.13 (with validation-interval)"),
-)
-_USED = ("namespace", "job", "db")
 MISSING = AlertKind(
     "LitestreamMissing",
     "Litestream",
@@ -82,7 +59,7 @@ MISSING = AlertKind(
     'db="<path>"})',
     (DB_SIZE,),
     "15m (a rollout restarts the sidecar)",
-    labels_used=_USED,
+    labels_used=USED,
 )
 SYNC_FAILED = AlertKind(
     "LitestreamSyncErrors",
@@ -93,26 +70,7 @@ SYNC_FAILED = AlertKind(
     'job="<namespace>/<app>-litestream",db="<path>"}[15m]) > 0',
     (SYNC_ERRORS,),
     "0s: a failed sync is an event",
-    labels_used=_USED,
-)
-_JOIN = "namespace, job, pod, db"
-STALLED = AlertKind(
-    "LitestreamReplicaStalled",
-    "Litestream",
-    "A 0.3 replica's position has not moved while its database wrote WAL: uploads fail "
-    "(S3 unreachable, wrong credentials or bucket) or hang. Also while the replica never "
-    "succeeded since the sidecar started (its series are absent then).",
-    'increase(litestream_total_wal_bytes{namespace="<namespace>",'
-    'job="<namespace>/<app>-litestream",db="<path>"}[<window>]) > 0 '
-    f"unless on ({_JOIN}) "
-    '(changes(litestream_replica_wal_index{namespace="<namespace>",'
-    'job="<namespace>/<app>-litestream",db="<path>",name="<target>"}[<window>]) > 0 '
-    "or changes(litestream_replica_wal_offset{...same...}[<window>]) > 0), "
-    "window = max(2*<syncInterval>, 15m)",
-    (TOTAL_WAL, REPLICA_INDEX, REPLICA_OFFSET),
-    "max(2*<syncInterval>, 5m): a healthy replica uploads a write within one sync interval "
-    "and the next scrape shows it",
-    labels_used=(*_USED, "name"),
+    labels_used=USED,
 )
 INVALID = AlertKind(
     "LitestreamValidationFailed",
@@ -123,7 +81,7 @@ INVALID = AlertKind(
     "[max(2*<validationInterval>, 15m)]) > 0",
     (VALIDATIONS,),
     "0s: a failed validation is an event",
-    labels_used=(*_USED, "status"),
+    labels_used=(*USED, "status"),
 )
 INIT_RESTARTS = Metric(
     "kube_pod_init_container_status_restarts_total",
@@ -180,32 +138,6 @@ def _validation_rule(spec: ServiceLitestream, where: dict[str, str], subject: Su
     )
 
 
-def _stalled_rule(
-    spec: ServiceLitestream, where: dict[str, str], subject: Subject, replica: str
-) -> AlertRule:
-    """The replica's position (index or offset) did not change within the window while the
-    database wrote WAL; ``unless`` keeps the alert when the replica's series are absent (no
-    upload has succeeded since the sidecar started: wrong credentials, unreachable S3)."""
-    sync = spec.timing.sync_interval
-    window = duration(max(2 * sync, SYNC_WINDOW))
-    written = f"increase({selector(TOTAL_WAL.name, **where)}[{window}]) > 0"
-    moved = " or ".join(
-        f"changes({selector(metric.name, **where, name=replica)}[{window}]) > 0"
-        for metric in (REPLICA_INDEX, REPLICA_OFFSET)
-    )
-    # one rule per replica of the database: the target tells their alerts apart
-    labels = {**subject.labels, "backup_policy_target": replica}
-    return Subject(subject.severity, subject.runbook, labels).rule(
-        STALLED,
-        f"{written} unless on ({_JOIN}) ({moved})",
-        max(2 * sync, STALL_FOR_MIN),
-        f"Litestream replica {replica} of {spec.key} {where['db']} is not advancing",
-        f"The database wrote WAL in the last {window} but replica {replica} uploaded none of "
-        "it: the copy on the target is falling behind. See the sidecar's log for "
-        '"monitor error" (S3 unreachable, credentials, bucket).',
-    )
-
-
 def _db_rules(spec: ServiceLitestream, service: EffectiveService, db: Database) -> list[AlertRule]:
     path = db.path
     where = {"namespace": spec.namespace, "job": scrape_job(spec.namespace, spec.name), "db": path}
@@ -234,7 +166,7 @@ def _db_rules(spec: ServiceLitestream, service: EffectiveService, db: Database) 
         ),
     ]
     if spec.version == "0.3":
-        rules += [_stalled_rule(spec, where, subject, r.target) for r in db.replicas]
+        rules += [stalled_rule(spec, where, subject, r.target) for r in db.replicas]
     if spec.version == "0.3" and spec.timing.validation_interval is not None:
         rules.append(_validation_rule(spec, where, subject))
     return rules
