@@ -1,9 +1,10 @@
 """YAML text to plain data with positions, fast and bounded: PyYAML's C parser composes the
 node graph, :class:`Converter` turns it into dicts, lists and scalars.
 
-Two readers share it: policy files (strict: an unknown tag, a repeated key or input over the
-limits is a problem at its position) and the user's GitOps tree (lenient like Go's yaml.v3:
-custom tags read as their plain value, the last of two equal keys wins). Either way an alias
+Two readers share it: policy files (strict: an unknown tag or input over the limits is a
+problem at its position) and the user's GitOps tree (lenient like Go's yaml.v3: custom tags
+read as their plain value). A key twice in one mapping is a problem in both: yaml.v3, and so
+kustomize and Flux, refuse it (``mapping key "x" already defined``). Either way an alias
 is converted once and shared, the expanded size is counted, and nesting is bounded, so an
 alias bomb or a 10,000-deep list stops at once with its position.
 """
@@ -280,7 +281,7 @@ class Converter(Struct):
             key = self._data(key_node, path, depth + 1)
             key = key if isinstance(key, str | int | bool) or key is None else str(key)
             at = _mark(key_node.start_mark)
-            if key in own and self.strict:
+            if key in own:
                 raise YamlProblem(
                     "duplicate",
                     f"duplicate key {str(key)!r}",

@@ -64,6 +64,17 @@ def test_an_alias_inside_the_value_it_names_is_reported_not_a_crash(repo: Path) 
     assert "holds an alias to itself" in message
 
 
+def test_a_key_twice_is_reported_as_kustomize_refuses_it(repo: Path) -> None:
+    """kustomize and Flux read the tree with Go's yaml.v3, which refuses a mapping key
+    written twice (``mapping key "x" already defined``): the file is not read."""
+    path = repo / PVC
+    text = path.read_text()
+    path.write_text(text.replace("spec:\n", "spec:\n  accessModes: [ReadWriteMany]\n", 1))
+    [(file, line, _, message)] = _unread(repo)
+    assert (file, line) == (PVC, 7)  # the second accessModes
+    assert "duplicate key 'accessModes'" in message
+
+
 def test_a_linked_file_of_the_build_is_reported(repo: Path) -> None:
     outside = repo / "elsewhere.yaml"
     (repo / PVC).rename(outside)
