@@ -9,6 +9,7 @@ groups it leaves would silently stop.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 
 from compiler.core.data import mapping_at
@@ -101,4 +102,55 @@ def group_left(context: TreeContext) -> Iterator[Diagnostic]:
         )
 
 
-RULES = (group_left,)
+_MOVED = ("backupTarget", "backupTargetCredentialSecret")
+_VERSION = re.compile(r"v?(\d+)\.(\d+)")
+
+
+def _reads_default_settings(version: str) -> bool:
+    """Whether a Longhorn chart of ``version`` still renders the backup target from
+    ``defaultSettings`` (before 1.8.0; an unknown version is taken for a current one)."""
+    found = _VERSION.match(version.strip())
+    return found is not None and (int(found[1]), int(found[2])) < (1, 8)
+
+
+@tree_rule(
+    "BP425",
+    "longhorn-backup-target-setting",
+    "error",
+    passing="values: {defaultBackupStore: {backupTarget: nfs://nas:/longhorn}}  # chart 1.12.1",
+    failing="values: {defaultSettings: {backupTarget: nfs://nas:/longhorn}}  # chart 1.12.1",
+)
+def backup_target_setting(context: TreeContext) -> Iterator[Diagnostic]:
+    """The Longhorn release sets its backup target where its chart reads it.
+
+    Since chart 1.8.0 the default backup target is ``defaultBackupStore.backupTarget`` (the
+    ``longhorn-default-resource`` ConfigMap, chart/templates/default-resource.yaml);
+    ``defaultSettings.backupTarget`` is no longer rendered, so the ``default`` BackupTarget
+    stays empty and every backup RecurringJob fails.
+    """
+    for release in context.inventory.helm_releases:
+        if release.chart.chart != "longhorn" or release.values is None:
+            continue
+        if _reads_default_settings(release.chart.version):
+            continue
+        settings = mapping_at(release.values, "defaultSettings")
+        moved = [key for key in _MOVED if settings.get(key)]
+        if not moved:
+            continue
+        manifest = release.manifest
+        read = context.inventory.documents(manifest.file)
+        document = read[manifest.index] if isinstance(read, list) else None
+        line, col = document.locate(("spec", "values")) if document else manifest.at
+        yield backup_target_setting.diagnostic(
+            context.inventory.shown(manifest.file),
+            line,
+            col,
+            f"HelmRelease {manifest.name} sets defaultSettings.{', defaultSettings.'.join(moved)}"
+            f", which Longhorn's chart {release.chart.version or ''} no longer reads: the "
+            "backup target stays empty and every Longhorn backup fails",
+            "move them to defaultBackupStore (backupTarget, backupTargetCredentialSecret)",
+            subjects=(manifest.name,),
+        )
+
+
+RULES = (group_left, backup_target_setting)
