@@ -3,13 +3,14 @@ RTO evidence (the last passing run that covers a service, and how long it took).
 
 A test covers a service when its scope names the service or the service's namespace, or
 when the service lists the test under ``restoreTests``, and its type restores one of the
-service's copies (a ``full-dr`` test: any service it names). A test is due its frequency after
-its last passing run; it is overdue once the plan's grace period has passed as well. A test
-that never passed is due from the start.
+service's copies (a ``full-dr`` test: any service it names). A test is due its frequency
+after its last passing run, in calendar months; it is overdue once the plan's grace period
+has passed as well. A test that never passed is due from the start.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 from msgspec import Struct
@@ -17,7 +18,7 @@ from msgspec import Struct
 from compiler.analyse import Analysis
 from compiler.analyse.effective import EffectiveService
 from compiler.model.restore import RestoreTest, Run
-from compiler.model.types import FREQUENCY_DAYS
+from compiler.model.types import FREQUENCY_MONTHS
 from compiler.policies import Policies
 
 
@@ -75,6 +76,14 @@ def names(test: RestoreTest, service: EffectiveService) -> bool:
     )
 
 
+def months_later(day: dt.date, months: int) -> dt.date:
+    """``day`` ``months`` calendar months later (the month's last day when it is shorter:
+    31 August plus 6 months is 28 or 29 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def _latest(runs: list[Run], passed_only: bool) -> tuple[int, Run | None]:
     """The newest run (and its index): the date decides, a later entry breaks a tie."""
     chosen = [(i, r) for i, r in enumerate(runs) if r.result == "passed" or not passed_only]
@@ -88,7 +97,7 @@ def standing(test: RestoreTest, index: int, grace: int, today: dt.date) -> Stand
     _, last_pass = _latest(test.protocol, passed_only=True)
     due = None
     if last_pass is not None:
-        due = last_pass.date + dt.timedelta(days=FREQUENCY_DAYS[test.frequency])
+        due = months_later(last_pass.date, FREQUENCY_MONTHS[test.frequency])
     overdue = due is None or due + dt.timedelta(seconds=grace) < today
     last_index, last_run = _latest(test.protocol, passed_only=False)
     return Standing(test, index, last_pass, last_run, last_index, due, overdue)

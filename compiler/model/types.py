@@ -27,7 +27,9 @@ API_VERSION = "backup-policy/v1alpha1"
 Classification = Literal["critical", "important", "best-effort"]
 StorageKind = Literal["longhorn", "synology-csi", "external"]
 Frequency = Literal["quarterly", "half-yearly", "yearly"]
-FREQUENCY_DAYS: dict[str, int] = {"quarterly": 92, "half-yearly": 183, "yearly": 366}
+FREQUENCY_MONTHS: dict[str, int] = {"quarterly": 3, "half-yearly": 6, "yearly": 12}
+"""A restore test's frequency, as the calendar counts it: a test passed on 2 March is due
+again on 2 March a year later (the last day of a shorter month where it has no such day)."""
 
 
 def to_camel(name: str) -> str:

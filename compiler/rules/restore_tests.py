@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from compiler.analyse.evidence import covers
 from compiler.core.diagnostics import Diagnostic
 from compiler.core.text import did_you_mean
-from compiler.model.types import FREQUENCY_DAYS
+from compiler.model.types import FREQUENCY_MONTHS
 from compiler.rules import PolicyContext, policy_rule
 
 
@@ -132,7 +132,7 @@ def cadence(context: PolicyContext) -> Iterator[Diagnostic]:
         wanted = service.defaults.restore_test
         if (
             not covering
-            or min(FREQUENCY_DAYS[t.frequency] for t in covering) <= FREQUENCY_DAYS[wanted]
+            or min(FREQUENCY_MONTHS[t.frequency] for t in covering) <= FREQUENCY_MONTHS[wanted]
         ):
             continue
         runs = ", ".join(f"{t.id} {t.frequency}" for t in covering)

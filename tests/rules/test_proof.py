@@ -15,8 +15,8 @@ from tests.conftest import REPO, RunCli
 BASE = REPO / "tests" / "cases" / "base"
 PLAN = "policies/restore-tests.yaml"
 WEB = "policies/services/web.yaml"
-# The base plan: BT-LH-01 (quarterly = 92 days) last passed 2026-10-01, default grace 14d:
-# due 2027-01-01, overdue from 2027-01-16.
+# The base plan: BT-LH-01 (quarterly: three calendar months) last passed 2026-10-01, default
+# grace 14d: due 2027-01-01, overdue from 2027-01-16.
 LAST_DAY = "2027-01-15"
 FIRST_LATE_DAY = "2027-01-16"
 
