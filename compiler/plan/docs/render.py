@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any, Protocol
 
@@ -55,6 +55,19 @@ def environment() -> jinja2.Environment:
     return env
 
 
+class Words:
+    """The string table as the templates read it: ``t.backups`` is an attribute, because
+    Jinja2 tries one first (on a mapping, each of the thousands of lookups of a large
+    tree's pages raised and caught an AttributeError: a tenth of their rendering), and
+    ``t[name]`` an item."""
+
+    def __init__(self, table: Mapping[str, str]) -> None:
+        self.__dict__.update(table)
+
+    def __getitem__(self, key: str) -> str:
+        return str(self.__dict__[key])
+
+
 def sources(analysis: Analysis) -> tuple[str, ...]:
     """Every policy file: the docs show all of them."""
     policies = analysis.policies
@@ -70,7 +83,7 @@ def _values(
     alerts = monitoring.planned_alerts(planned)
     anchors = {service.anchor for service in found.services}
     return {
-        "t": strings(cluster.spec.docs.language),
+        "t": Words(strings(cluster.spec.docs.language)),
         "cluster": cluster.metadata.name,
         "timezone": cluster.spec.timezone,
         "grace": _grace(context),
