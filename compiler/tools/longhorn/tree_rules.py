@@ -140,17 +140,15 @@ def backup_target_setting(context: TreeContext) -> Iterator[Diagnostic]:
         manifest = release.manifest
         read = context.inventory.documents(manifest.file)
         document = read[manifest.index] if isinstance(read, list) else None
-        line, col = document.locate(("spec", "values")) if document else manifest.at
-        yield backup_target_setting.diagnostic(
-            context.inventory.shown(manifest.file),
-            line,
-            col,
+        at = document.locate(("spec", "values")) if document else manifest.at
+        message = (
             f"HelmRelease {manifest.name} sets defaultSettings.{', defaultSettings.'.join(moved)}"
             f", which Longhorn's chart {release.chart.version or ''} no longer reads: the "
-            "backup target stays empty and every Longhorn backup fails",
-            "move them to defaultBackupStore (backupTarget, backupTargetCredentialSecret)",
-            subjects=(manifest.name,),
+            "backup target stays empty and every Longhorn backup fails"
         )
+        hint = "move them to defaultBackupStore (backupTarget, backupTargetCredentialSecret)"
+        shown = context.inventory.shown(manifest.file)
+        yield backup_target_setting.diagnostic(shown, *at, message, hint, subjects=(manifest.name,))
 
 
 RULES = (group_left, backup_target_setting)
