@@ -100,8 +100,14 @@ def hooks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str
 @pytest.fixture(scope="module")
 def user_repo(hooks: tuple[Path, dict[str, str]]) -> Path:
     """The example homelab with the README's hooks installed (pre-commit install)."""
+    return make_user_repo(hooks, "user-repo")
+
+
+def make_user_repo(hooks: tuple[Path, dict[str, str]], name: str) -> Path:
+    """A copy of the example named ``name`` beside the hook repository, with the README's
+    hooks installed."""
     clone, env = hooks
-    root = copy_example(clone.parent / "user-repo")
+    root = copy_example(clone.parent / name)
     config = readme_snippet()
     repos = config["repos"]
     assert isinstance(repos, list) and len(repos) == 1
@@ -168,13 +174,14 @@ def test_commits_pass_clean_and_are_refused_broken(
 
 
 def test_a_generated_file_deleted_or_under_another_root_is_refused(
-    user_repo: Path, hooks: tuple[Path, dict[str, str]]
+    hooks: tuple[Path, dict[str, str]],
 ) -> None:
     """The check hook runs on every commit: a deletion stages no file to match, and the
     output root (here renamed ``cluster``) and its docs folder can be anywhere."""
     env = hooks[1]
-    git(user_repo, env, "checkout", "--", ".")  # what the test before left unstaged
-    git(user_repo, env, "reset", "-q", "--hard")
+    user_repo = make_user_repo(hooks, "moved-root-repo")
+    code, output = commit(user_repo, env)
+    assert code == 0, output
     (user_repo / "out/docs/alerts.md").unlink()
     code, output = commit(user_repo, env)
     assert code != 0 and re.search(r"backup-policy check\.+Failed", output), output
