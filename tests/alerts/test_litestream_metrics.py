@@ -53,7 +53,7 @@ def _compiled(tmp: Path, change: Callable[[Path], None]) -> tuple[AppLitestream,
     rules = rule_objects(result.outputs)[f"{APP}/backup/prometheusrule.yaml"]
     exprs = [r["expr"] for g in rules["spec"]["groups"] for r in g["rules"]]
     exprs += [e for e in dashboard_exprs(result.outputs) if "paperless" in e]
-    return litestream_apps(result.outputs)[APP], exprs
+    return litestream_apps(result)[APP], exprs
 
 
 def _validating_03(root: Path) -> None:

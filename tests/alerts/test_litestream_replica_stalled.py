@@ -116,7 +116,7 @@ def test_a_replica_that_cannot_upload_fires_and_sync_errors_stay_0(
     binary = require_litestream("0.3")
     result = example_result()
     assert result.outputs is not None
-    app = litestream_apps(result.outputs)[APP]
+    app = litestream_apps(result)[APP]
     generated_db = app.config["dbs"][0]["path"]
     config = localise(app, s3_buckets, tmp_path / "volume")
     (tmp_path / "volume").mkdir()

@@ -38,6 +38,25 @@ def flux_substitute(text: str) -> str:
     return text.replace("$${", "${")
 
 
+def flux_applied(result: BuildResult, path: str) -> str:
+    """The generated file ``path`` as Flux applies it, judged from the tree, not from the
+    compiler: the nearest ``ks.yaml`` above the file (the generated ones among the outputs,
+    the app's own in the tree), else the cluster's entry (``kubernetes/flux/cluster/ks.yaml``,
+    cluster-apps). Flux substitutes only when that Kustomization has a postBuild variable;
+    otherwise ``$${VAR}`` stays as written, and so does the text."""
+    assert result.outputs is not None and result.output_root is not None
+    folder = path.rsplit("/", 1)[0]
+    while folder and f"{folder}/ks.yaml" not in result.outputs:
+        if (result.output_root / folder / "ks.yaml").is_file():
+            break
+        folder = folder.rpartition("/")[0]
+    ks = f"{folder}/ks.yaml" if folder else "kubernetes/flux/cluster/ks.yaml"
+    text = result.outputs.get(ks) or (result.output_root / ks).read_text()
+    post = [d.get("spec", {}).get("postBuild") or {} for d in load_all(text) if d]
+    substituted = any(p.get("substitute") or p.get("substituteFrom") for p in post)
+    return flux_substitute(result.outputs[path]) if substituted else result.outputs[path]
+
+
 @dataclass(frozen=True)
 class AppLitestream:
     """One app's generated Litestream pieces, as the cluster would see them after Flux."""
@@ -65,14 +84,17 @@ def _pod_patch(outputs: dict[str, str], base: str) -> dict[str, Any]:
     return dict(patch)
 
 
-def litestream_apps(outputs: dict[str, str]) -> dict[str, AppLitestream]:
-    """app dir -> its Litestream ConfigMap content and pod patch, for every generated config."""
+def litestream_apps(result: BuildResult) -> dict[str, AppLitestream]:
+    """app dir -> its Litestream ConfigMap content and pod patch, for every generated config,
+    as Flux applies them (:func:`flux_applied`)."""
+    assert result.outputs is not None
+    outputs = result.outputs
     apps = {}
-    for path, text in sorted(outputs.items()):
+    for path in sorted(outputs):
         if not path.endswith("/backup/litestream-config.yaml"):
             continue
-        config_map = load_all(text)[0]
-        config_text = flux_substitute(config_map["data"]["litestream.yml"])
+        config_map = load_all(flux_applied(result, path))[0]
+        config_text = config_map["data"]["litestream.yml"]
         base = path.rsplit("/", 1)[0]
         app_dir = base.rsplit("/", 1)[0]
         apps[app_dir] = AppLitestream(

@@ -67,7 +67,7 @@ def test_generated_cleanup_job_keeps_newest_and_reports_undeclared(
     binary = require_litestream("0.3")
     result = compile_tree(REPO)
     assert result.outputs is not None
-    app = litestream_apps(result.outputs)[PAPERLESS]
+    app = litestream_apps(result)[PAPERLESS]
     config: dict[str, Any] = localise(app, s3_buckets, tmp_path / "volume")
     (tmp_path / "volume").mkdir()
     path = tmp_path / "litestream.yml"

@@ -46,7 +46,7 @@ def test_service_then_class_then_cluster(tmp_path: Path) -> None:
     edit_yaml(root / "policies/services/linkding.yaml", _service_settings)
     result = compile_tree(root)
     assert result.outputs is not None and not errors(result), errors(result)
-    apps = litestream_apps(result.outputs)
+    apps = litestream_apps(result)
     for container in _containers(apps, "productivity/linkding"):  # the service's
         assert container["securityContext"] == {**HARDENED, "runAsUser": 3000}
         assert container["resources"] == {
@@ -88,5 +88,5 @@ def test_a_root_app_may_opt_out(tmp_path: Path) -> None:
     )
     result = compile_tree(root)
     assert result.outputs is not None and not errors(result), errors(result)
-    for container in _containers(litestream_apps(result.outputs), "productivity/linkding"):
+    for container in _containers(litestream_apps(result), "productivity/linkding"):
         assert container["securityContext"] == {**DEFAULT, "runAsNonRoot": False, "runAsUser": 0}

@@ -85,7 +85,7 @@ def hardened_apps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, AppLite
     edit_yaml(root / "policies/services/paperless.yaml", _paperless_on_05)
     result = compile_tree(root)
     assert result.outputs is not None and not errors(result), errors(result)
-    return litestream_apps(result.outputs)
+    return litestream_apps(result)
 
 
 def _security(app: AppLitestream) -> dict[str, Any]:

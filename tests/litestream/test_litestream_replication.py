@@ -113,7 +113,7 @@ def _restore_like_the_init_container(
 def _example_apps() -> dict[str, AppLitestream]:
     result = compile_tree(REPO)
     assert result.outputs is not None, errors(result)
-    return litestream_apps(result.outputs)
+    return litestream_apps(result)
 
 
 EXAMPLE_APPS = _example_apps()
@@ -155,7 +155,7 @@ def v05_apps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, AppLitestrea
     )
     result = compile_tree(root)
     assert result.outputs is not None and not errors(result), errors(result)
-    return litestream_apps(result.outputs)
+    return litestream_apps(result)
 
 
 def test_v05_config_replicates_and_restores_with_the_real_05_binary(

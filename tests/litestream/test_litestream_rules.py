@@ -67,7 +67,7 @@ def test_example_compiles_clean_and_protects_every_database(tree: Path) -> None:
     result = compile_tree(tree)
     assert not errors(result)
     assert result.outputs is not None
-    apps = litestream_apps(result.outputs)
+    apps = litestream_apps(result)
     assert {a.removeprefix("kubernetes/apps/") for a in apps} == {
         "media/audiobookshelf",
         "productivity/paperless",
@@ -192,9 +192,9 @@ def test_validation_interval_with_05_is_a_warning(tree: Path) -> None:
     found = [(d.rule, d.level) for d in result.diagnostics.sorted() if d.rule == "BP370"]
     assert found == [("BP370", "warning")]
     assert result.outputs is not None
-    config = litestream_apps(result.outputs)[IPAM].config
+    config = litestream_apps(result)[IPAM].config
     assert config["dbs"][0]["replicas"][0]["validation-interval"] == "6h"
-    assert "validation-interval" not in str(litestream_apps(result.outputs)[PAPERLESS].config)
+    assert "validation-interval" not in str(litestream_apps(result)[PAPERLESS].config)
 
 
 # -- committed tree: Litestream format migration (BP368) and post-renderers (BP371) ----------
@@ -367,7 +367,7 @@ def test_metrics_port_override_moves_addr_and_container_port(tree: Path) -> None
     """linkding listens on 9090 itself: its policy moves Litestream's metrics to 9091."""
     result = compile_tree(tree)
     assert result.outputs is not None
-    apps = litestream_apps(result.outputs)
+    apps = litestream_apps(result)
     linkding = apps["kubernetes/apps/productivity/linkding"]
     assert linkding.config["addr"] == ":9091"
     assert linkding.container("litestream")["ports"][0]["containerPort"] == 9091
@@ -377,7 +377,7 @@ def test_metrics_port_override_moves_addr_and_container_port(tree: Path) -> None
 def test_pinned_images_and_default_container(tree: Path) -> None:
     result = compile_tree(tree)
     assert result.outputs is not None
-    app = litestream_apps(result.outputs)[IPAM]
+    app = litestream_apps(result)[IPAM]
     assert app.container("litestream")["image"] == "litestream/litestream:0.3.13"
     assert app.container("litestream-restore")["args"] == [
         "restore",

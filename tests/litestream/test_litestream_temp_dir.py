@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from compiler.pipeline.build import BuildResult
 from compiler.tools.litestream.container import ContainerResources
 from compiler.tools.litestream.inject import containers, volumes
 from compiler.tools.litestream.resolve import (
@@ -33,19 +34,25 @@ PATHS = {"network/python-ipam": "Deployment", "productivity/paperless": "HelmRel
 
 
 @pytest.fixture(scope="module")
-def outputs() -> dict[str, str]:
+def built() -> BuildResult:
     result = compile_tree(REPO)
     assert result.outputs is not None and not errors(result), errors(result)
-    return result.outputs
+    return result
+
+
+@pytest.fixture(scope="module")
+def outputs(built: BuildResult) -> dict[str, str]:
+    assert built.outputs is not None
+    return built.outputs
 
 
 @pytest.mark.parametrize("app", sorted(PATHS), ids=lambda a: PATHS[a])
 def test_the_sidecar_gets_a_tmp_emptydir_on_both_injection_paths(
-    outputs: dict[str, str], app: str
+    built: BuildResult, outputs: dict[str, str], app: str
 ) -> None:
     patch = load_all(outputs[f"{APPS}/{app}/backup/patches/litestream.yaml"])[0]
     assert patch["kind"] == PATHS[app]
-    pod = litestream_apps(outputs)[f"{APPS}/{app}"].pod_patch["spec"]["template"]["spec"]
+    pod = litestream_apps(built)[f"{APPS}/{app}"].pod_patch["spec"]["template"]["spec"]
     assert EMPTY_DIR in pod["volumes"]
     (sidecar,) = pod["containers"]
     assert sidecar["securityContext"]["readOnlyRootFilesystem"] is True

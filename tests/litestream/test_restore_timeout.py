@@ -60,7 +60,7 @@ def apps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, AppLitestream]:
     edit_yaml(root / "policies/services/paperless.yaml", paperless)
     result = compile_tree(root)
     assert result.outputs is not None, errors(result)
-    return litestream_apps(result.outputs)
+    return litestream_apps(result)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from compiler.core.emit import dump
+from compiler.pipeline.build import BuildResult
 from tests.conftest import require_tool
 from tests.drill.helpers import env
 from tests.drill.lz4frame import frame
@@ -29,6 +30,7 @@ from tests.litestream.example import (
     copy_example,
     edit_yaml,
     errors,
+    flux_applied,
     flux_substitute,
     load_all,
 )
@@ -51,9 +53,11 @@ class Verify:
     job: Job
 
 
-def verify_of(outputs: dict[str, str], folder: str) -> Verify:
-    config_map, cronjob = load_all(flux_substitute(outputs[f"{folder}/litestream-verify.yaml"]))
-    config = load_all(flux_substitute(outputs[f"{folder}/litestream-config.yaml"]))[0]
+def verify_of(result: BuildResult, folder: str) -> Verify:
+    """The verification as Flux applies it: python-ipam's Kustomization substitutes nothing,
+    so its script runs with its ``${VAR}`` as the compiler wrote them."""
+    config_map, cronjob = load_all(flux_applied(result, f"{folder}/litestream-verify.yaml"))
+    config = load_all(flux_applied(result, f"{folder}/litestream-config.yaml"))[0]
     pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     litestream = load_all(config["data"]["litestream.yml"])[0]
     job = Job(litestream, pod["initContainers"][0], pod["containers"][0])
@@ -64,7 +68,7 @@ def compiled(root: Path, folder: str) -> Verify:
     result = compile_tree(root)
     assert not errors(result), errors(result)
     assert result.outputs is not None
-    return verify_of(result.outputs, folder)
+    return verify_of(result, folder)
 
 
 @pytest.fixture(scope="module")
