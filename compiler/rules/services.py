@@ -183,7 +183,7 @@ def duplicate_sqlite(context: PolicyContext) -> Iterator[Diagnostic]:
                     ("spec", "sqlite", index, "path"),
                     f"SQLite database {db.path} is listed twice",
                     "remove this entry; to replicate to several targets, list them in the "
-                    "first entry's targets:",
+                    "first entry's `targets`",
                 )
             paths.add(db.path)
 
