@@ -29,7 +29,8 @@ import pytest
 
 from compiler.commands.build import run_compile
 from compiler.config import RunConfig
-from compiler.core.journal import STAGING_PREFIX, lock
+from compiler.core.journal import lock
+from compiler.core.paths import STAGING_PREFIX
 from compiler.pipeline.build import build
 from compiler.write import Changes, apply, recover
 from tests.conftest import REPO, RunCli, require_tool

@@ -24,7 +24,6 @@ from msgspec import Struct
 
 from compiler.core.paths import LinkWalk, inside, symlink_between
 
-STAGING_PREFIX = ".backup-policy.staging-"
 JOURNAL_NAME = "journal.json"
 FORMAT = 1
 PENDING, COMMITTED = "pending", "committed"

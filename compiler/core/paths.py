@@ -15,6 +15,10 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
+STAGING_PREFIX = ".backup-policy.staging-"
+"""The start of a compile's staging folder's name, in the repository
+(:mod:`compiler.core.staging`): what a killed run may leave for the next one to settle."""
+
 
 def repository_root(policies: Path) -> Path:
     """The git top level that holds ``policies``, else the folder that holds them."""

@@ -23,7 +23,6 @@ from msgspec import Struct
 from compiler.core.journal import (
     COMMITTED,
     JOURNAL_NAME,
-    STAGING_PREFIX,
     Journal,
     JournalError,
     Operation,
@@ -34,6 +33,7 @@ from compiler.core.journal import (
     output_root,
     read_journal,
 )
+from compiler.core.paths import STAGING_PREFIX
 
 ROLLED_BACK, FINISHED, DISCARDED = "rolled back", "finished", "discarded"
 BUSY, REFUSED = "busy", "refused"

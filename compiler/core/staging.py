@@ -36,7 +36,6 @@ from msgspec.structs import replace
 
 from compiler.core.journal import (
     COMMITTED,
-    STAGING_PREFIX,
     Journal,
     JournalError,
     Operation,
@@ -47,6 +46,7 @@ from compiler.core.journal import (
     relative_parts,
     write_journal,
 )
+from compiler.core.paths import STAGING_PREFIX
 from compiler.core.recovery import settle
 
 # Ignored by git, so a folder left by a killed run is never committed by accident.
