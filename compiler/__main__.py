@@ -1,5 +1,5 @@
-"""``python -m compiler`` runs the CLI."""
+"""``python -m compiler`` runs the program (a replay, else the CLI)."""
 
-from compiler.cli.main import main
+from compiler.cli.entry import main
 
 main()

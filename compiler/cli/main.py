@@ -19,6 +19,7 @@ from compiler.cli.runner import (
     no_pydantic_plugins,
     output_option,
 )
+from compiler.core.replay import Armed
 
 # Command modules are imported inside their command, for start-up speed: `validate` (the
 # pre-commit hook) then never imports the tree, plan, render and write stages.
@@ -226,10 +227,11 @@ def pre_upgrade(topic: str, day: Any, classes: str, write: bool, **options: Any)
     emit("velero", options.get("fmt"), lambda: run_pre_upgrade(config(**options), request))
 
 
-def main() -> None:
+def main(armed: Armed | None = None) -> None:
+    """Run the command line; ``armed``: the run may be remembered for replay."""
     batch_gc()
     no_pydantic_plugins()
     try:
-        cli()
+        cli(obj=armed)
     except SystemExit as done:
         exit_now(done.code)

@@ -16,9 +16,11 @@ from typing import Any, NoReturn
 
 import click
 
+from compiler.cli.streams import unwritable
 from compiler.commands import EXIT_INTERNAL, Outcome, failure
 from compiler.config import RunConfig
 from compiler.core.parallel import available_workers
+from compiler.core.replay import Armed, Recorded, remember
 from compiler.core.yamlnodes import Limits
 
 
@@ -50,7 +52,9 @@ PROGRESS = Progress()
 def emit(command: str, fmt: str | None, call: Callable[[], Outcome]) -> None:
     """Print what ``call`` returns and exit with its code. An exception is an internal
     error (exit 3): a short message, never a traceback, and in a machine format (``fmt``,
-    the ``--format`` given) still the one document that format promises."""
+    the ``--format`` given) still the one document that format promises. An outcome that
+    names its inputs is remembered for replay when the program armed it (the context's
+    object, :mod:`compiler.cli.entry`)."""
     try:
         outcome = call()
     except Exception as error:
@@ -68,24 +72,13 @@ def emit(command: str, fmt: str | None, call: Callable[[], Outcome]) -> None:
     except OSError as error:
         if error.errno == errno.EPIPE:
             raise  # a reader that stopped (`| head`): click ends the run quietly
-        unwritable(error)
+        unwritable(error, EXIT_INTERNAL)
+    armed = click.get_current_context().obj
+    if isinstance(armed, Armed) and outcome.inputs is not None:
+        recorded = Recorded(outcome.exit_code, outcome.stdout, outcome.stderr)
+        with contextlib.suppress(Exception):  # replay only saves time: never fails a run
+            remember(armed, recorded, outcome.inputs)
     sys.exit(outcome.exit_code)
-
-
-def unwritable(error: OSError) -> NoReturn:
-    """The output could not be written (a full disk, a device error): one line on stderr
-    and exit 3, never a traceback. What is still buffered for the failed stream goes to
-    /dev/null, so that the exit's flush does not fail on it again (exit 120)."""
-    reason = error.strerror or str(error)
-    with contextlib.suppress(OSError, ValueError):  # stderr may be the stream that failed
-        click.echo(f"backup-policy: cannot write the output: {reason}", err=True)
-    with contextlib.suppress(OSError, ValueError):  # not files (a test's capture)
-        descriptors = [sys.stdout.fileno(), sys.stderr.fileno()]
-        null = os.open(os.devnull, os.O_WRONLY)
-        for descriptor in descriptors:
-            os.dup2(null, descriptor)
-        os.close(null)
-    sys.exit(EXIT_INTERNAL)
 
 
 FORMATS = ("text", "json", "github", "sarif")

@@ -8,12 +8,15 @@ under ``--strict``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from msgspec import Struct
 from msgspec.structs import replace
 
 from compiler.config import RunConfig
+from compiler.core.replay import Inputs
+from compiler.core.witness import Watched
 from compiler.pipeline import Result
 from compiler.report import Report, failing, render, stopped
 
@@ -33,6 +36,8 @@ class Outcome(Struct, frozen=True):
     exit_code: int
     stdout: str = ""
     stderr: str = ""
+    inputs: Inputs | None = None
+    """What the run read, when it may be replayed (:mod:`compiler.core.replay`)."""
 
 
 def timings(result: Result, config: RunConfig) -> list[str]:
@@ -49,12 +54,22 @@ def failed(result: Result, config: RunConfig) -> bool:
     return any(failing(d, config) for d in result.diagnostics.items)
 
 
-def finish(report: Report, config: RunConfig) -> Outcome:
+def finish(report: Report, config: RunConfig, inputs: Inputs | None = None) -> Outcome:
+    """The report rendered; ``inputs``: what the run read, when it may be replayed."""
     warned = any(d.level == "warning" for d in report.diagnostics)
     if config.strict and report.exit_code == EXIT_OK and warned:
         report = replace(report, exit_code=EXIT_FAILED)
     stdout, stderr = render(report, config)
-    return Outcome(report.exit_code, stdout, stderr)
+    return Outcome(report.exit_code, stdout, stderr, inputs)
+
+
+def read_inputs(config: RunConfig, output_root: Path | None = None) -> Inputs:
+    """What a run read: the policy folder, and the tree at ``output_root`` once the run
+    knows it (:mod:`compiler.core.replay`)."""
+    watched = [Watched(str(config.policies.absolute()), tree=False)]
+    if output_root is not None:
+        watched.append(Watched(str(output_root), tree=True))
+    return Inputs(tuple(watched), str(config.repository))
 
 
 def usage(command: str, config: RunConfig, message: str) -> Outcome:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from compiler.commands import EXIT_FAILED, EXIT_OK, Outcome, failed, finish, timings, usage
+from compiler.commands import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Outcome,
+    failed,
+    finish,
+    read_inputs,
+    timings,
+    usage,
+)
 from compiler.config import RunConfig
 from compiler.pipeline.validate import validate
 from compiler.report import Report
@@ -14,4 +23,5 @@ def run_validate(config: RunConfig) -> Outcome:
     result = validate(config)
     code = EXIT_FAILED if failed(result, config) else EXIT_OK
     notes = timings(result, config)
-    return finish(Report("validate", code, result.diagnostics.sorted(), notes=notes), config)
+    report = Report("validate", code, result.diagnostics.sorted(), notes=notes)
+    return finish(report, config, read_inputs(config))

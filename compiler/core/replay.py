@@ -1,0 +1,210 @@
+"""Replay: a ``validate`` or ``check`` whose inputs did not change prints what the same
+run printed last time, without importing the compiler's stages and their libraries.
+
+The pre-commit hooks run ``validate`` and ``check`` on every commit, and most commits
+change no policy and no generated file. Such a run took 0.5 to 0.6 s on the example, most
+of it importing pydantic, jinja2 and the compiler; replayed, it takes the interpreter's
+start and a digest of its inputs (:mod:`compiler.core.witness`).
+
+An entry is found by the run's key: the command line, the working directory, the
+environment variables that change what a run prints, whether its output goes to a
+terminal (and in which encoding), today's date and time zone (deadlines are judged on it),
+and a fingerprint of the compiler and its libraries. It holds what the run read (its
+folders), their digest, and the run's exit code and output. It is replayed only when the
+digest of those folders is the same now, when the repository is the same, and when no
+staging folder is there (the full run settles what a killed compile left). A run is
+remembered only when nothing it read changed while it ran, when it printed no timings
+(``--verbose``) and no note of a settled compile, and when its output is what ``click``
+would print as it is (no colour codes going to something that is not a terminal).
+
+``BACKUP_POLICY_NO_REPLAY`` turns replay off, ``BACKUP_POLICY_NO_CACHE`` with the other
+caches; the entries are in the user's cache folder (:mod:`compiler.core.user_cache`), never
+in the repository.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from compiler.core.paths import STAGING_PREFIX, repository_root
+from compiler.core.user_cache import TEMPORARY, private_folder, replace_file
+from compiler.core.witness import Watched, code_fingerprint, digest
+
+NO_REPLAY = "BACKUP_POLICY_NO_REPLAY"
+"""Set to a non-empty value: every run is run (and none remembered); the other caches stay."""
+KIND = "runs"
+FORMAT = 1
+REPLAYED = frozenset({"validate", "check"})
+MAX_ENTRIES = 64
+MAX_TEXT = 1 << 20
+"""Output larger than this (a long drift diff) is not kept."""
+ENVIRONMENT = (
+    "CI",
+    "GITHUB_ACTIONS",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "NO_COLOR",
+    "PYTHONIOENCODING",
+    "PYTHONUTF8",
+    "SOURCE_DATE_EPOCH",
+    "TERM",
+    "TZ",
+)
+"""What a run's output depends on in the environment (with every ``BACKUP_POLICY_*``)."""
+_NOT_REPLAYED = ("--verbose", "--help", "--version")
+_DAY_S = 86_400
+
+
+class Recorded(NamedTuple):
+    """What a run printed, and its exit code."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+class Inputs(NamedTuple):
+    """What a run read: its folders, and the repository it held them in."""
+
+    watched: tuple[Watched, ...]
+    repository: str
+
+
+class Armed(NamedTuple):
+    """A run that may be replayed now, or remembered when it ends."""
+
+    key: str
+    folder: Path
+    started_ns: int
+    terminals: tuple[bool, bool]
+
+
+def arm(argv: Sequence[str], environ: Mapping[str, str], started_ns: int) -> Armed | None:
+    """The replay key of the command line ``argv`` (without the program's name), or None
+    when the run is not one that is replayed."""
+    if not argv or argv[0] not in REPLAYED or not _plain(argv[1:]) or environ.get(NO_REPLAY):
+        return None
+    folder = private_folder(KIND, environ)
+    if folder is None:
+        return None
+    terminals = (_is_terminal(1), _is_terminal(2))
+    package = Path(__file__).resolve().parents[1]
+    shipped = [str(package), str(package.parent / "templates")]
+    material = {
+        "format": FORMAT,
+        "code": code_fingerprint(shipped),
+        "argv": list(argv),
+        "cwd": os.getcwd(),
+        "environment": {
+            name: value
+            for name, value in sorted(environ.items())
+            if name in ENVIRONMENT or name.startswith("BACKUP_POLICY_")
+        },
+        "terminals": terminals,
+        "encodings": [_encoding(sys.stdout), _encoding(sys.stderr)],
+        "today": [dt.date.today().isoformat(), time.tzname, time.timezone],
+    }
+    text = json.dumps(material, sort_keys=True, ensure_ascii=True, default=str)
+    key = hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+    return Armed(key, folder, started_ns, terminals)
+
+
+def replayed(armed: Armed) -> Recorded | None:
+    """The output of the run remembered under ``armed``'s key, if its inputs are the
+    same now (None otherwise)."""
+    try:
+        entry = json.loads((armed.folder / f"{armed.key}.json").read_text(encoding="utf-8"))
+        inputs = Inputs(tuple(Watched(p, bool(t)) for p, t in entry["read"]), entry["repository"])
+        recorded = Recorded(int(entry["exit"]), str(entry["stdout"]), str(entry["stderr"]))
+        policies = next(w.path for w in inputs.watched if not w.tree)
+    except (OSError, ValueError, TypeError, KeyError, StopIteration):
+        return None
+    if str(repository_root(Path(policies))) != inputs.repository or _unsettled(inputs):
+        return None
+    return recorded if digest(inputs.watched) == entry.get("digest") else None
+
+
+def remember(armed: Armed, recorded: Recorded, inputs: Inputs) -> None:
+    """Keep ``recorded`` under ``armed``'s key, when it may be replayed (see above)."""
+    if not _keepable(recorded, armed.terminals) or _unsettled(inputs):
+        return
+    found = digest(inputs.watched, newer_than=armed.started_ns)
+    if found is None:
+        return
+    entry = {
+        "read": [list(w) for w in inputs.watched],
+        "repository": inputs.repository,
+        "digest": found,
+        "exit": recorded.exit_code,
+        "stdout": recorded.stdout,
+        "stderr": recorded.stderr,
+    }
+    with contextlib.suppress(OSError):
+        content = json.dumps(entry, ensure_ascii=True).encode()
+        replace_file(armed.folder / f"{armed.key}.json", content)
+        _prune(armed.folder, time.time())
+
+
+def _plain(options: Sequence[str]) -> bool:
+    """No option that prints what a replay cannot (timings, help): ``-v`` also inside a
+    group of short flags (``-qv``)."""
+    for option in options:
+        if option in _NOT_REPLAYED:
+            return False
+        if option.startswith("-") and not option.startswith("--") and set(option) & {"v", "h"}:
+            return False
+    return True
+
+
+def _is_terminal(descriptor: int) -> bool:
+    try:
+        return os.isatty(descriptor)
+    except OSError:
+        return False
+
+
+def _encoding(stream: object) -> str:
+    return f"{getattr(stream, 'encoding', '')}/{getattr(stream, 'errors', '')}"
+
+
+def _keepable(recorded: Recorded, terminals: tuple[bool, bool]) -> bool:
+    """Output printed as it is: click strips colour codes going to a pipe or a file."""
+    if len(recorded.stdout) + len(recorded.stderr) > MAX_TEXT:
+        return False
+    streams = zip((recorded.stdout, recorded.stderr), terminals, strict=True)
+    return all(terminal or "\x1b" not in text for text, terminal in streams)
+
+
+def _unsettled(inputs: Inputs) -> bool:
+    """Whether a compile's staging folder is in the repository (or it cannot be listed)."""
+    try:
+        with os.scandir(inputs.repository) as entries:
+            return any(entry.name.startswith(STAGING_PREFIX) for entry in entries)
+    except OSError:
+        return True
+
+
+def _prune(folder: Path, now: float) -> None:
+    """Keep the :data:`MAX_ENTRIES` newest entries, and no temporary file a killed run
+    left for more than a day."""
+    entries = []
+    for entry in os.scandir(folder):
+        with contextlib.suppress(OSError):
+            modified = entry.stat(follow_symlinks=False).st_mtime
+            if entry.name.startswith(TEMPORARY) and now - modified > _DAY_S:
+                os.unlink(entry.path)
+            elif entry.name.endswith(".json"):
+                entries.append((modified, entry.path))
+    for _, path in sorted(entries, reverse=True)[MAX_ENTRIES:]:
+        with contextlib.suppress(OSError):
+            os.unlink(path)

@@ -1,0 +1,184 @@
+"""The program as the pre-commit hooks start it: a ``validate`` or ``check`` whose inputs
+did not change is replayed (without click or pydantic), byte for byte what the full run
+printed, and every change a run could see makes a full run again."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from compiler.core.paths import STAGING_PREFIX
+from compiler.core.replay import NO_REPLAY
+from compiler.core.witness import RACY_NS
+from tests.support.files import REPO, copy_example
+
+# The program's entry, with a note of whether the run ended as a replay: a full run ends in
+# os._exit (compiler.cli.runner.exit_now) and leaves no note, a replay raises SystemExit
+# having imported neither click nor pydantic.
+PROGRAM = """
+import os, sys
+from compiler.cli.entry import main
+try:
+    main()
+except SystemExit:
+    with open(os.environ["REPLAY_NOTE"], "w") as note:
+        note.write(str(any(m in sys.modules for m in ("click", "pydantic"))))
+    raise
+"""
+APP = "out/kubernetes/apps/media/audiobookshelf/backup/k8up-schedule.yaml"
+
+
+class Run(NamedTuple):
+    code: int
+    stdout: str
+    stderr: str
+    replayed: bool
+
+    @property
+    def printed(self) -> tuple[int, str, str]:
+        return self.code, self.stdout, self.stderr
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    repository = copy_example(tmp_path / "repo")
+    subprocess.run(["git", "init", "-q", str(repository)], check=True)
+    return repository
+
+
+def _run(repo: Path, *args: str, **environ: str) -> Run:
+    note = repo.parent / "replay-note"
+    note.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "XDG_CACHE_HOME": str(repo.parent / "cache"),
+        "REPLAY_NOTE": str(note),
+        **environ,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM, *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    replayed = note.exists() and note.read_text() == "False"
+    return Run(done.returncode, done.stdout, done.stderr, replayed)
+
+
+def _age(repo: Path) -> None:
+    """Every file and folder modified well before the next run: a run remembers nothing
+    that may have changed while it read it."""
+    old = (time.time_ns() - 5 * RACY_NS) / 1e9
+    for path in (repo, *repo.rglob("*")):
+        os.utime(path, (old, old), follow_symlinks=False)
+
+
+def _full(repo: Path, *args: str) -> Run:
+    run = _run(repo, *args, **{NO_REPLAY: "1"})
+    assert not run.replayed
+    return run
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("validate",),
+        ("validate", "--format", "json"),
+        ("check",),
+        ("check", "--format", "json"),
+        ("check", "--format", "github"),
+        ("check", "--format", "sarif", "--strict"),
+    ],
+)
+def test_an_unchanged_run_is_replayed_as_it_printed(repo: Path, args: tuple[str, ...]) -> None:
+    _age(repo)
+    first, second = _run(repo, *args), _run(repo, *args)
+    assert not first.replayed and second.replayed
+    assert first.printed == second.printed == _full(repo, *args).printed
+    assert first.code == (1 if "--strict" in args else 0)
+
+
+def _edit(path: str, text: str) -> Callable[[Path], object]:
+    return lambda repo: (repo / path).write_text(text)
+
+
+def _append(path: str, text: str) -> Callable[[Path], object]:
+    return lambda repo: (repo / path).write_text((repo / path).read_text() + text)
+
+
+def _restore(path: str) -> Callable[[Path], object]:
+    """``path`` as the example has it."""
+    return lambda repo: (repo / path).write_text((REPO / path).read_text())
+
+
+POLICY = "policies/services/jellyfin.yaml"
+CHANGES: list[tuple[str, Callable[[Path], object], bool]] = [
+    ("a generated file edited by hand", _append(APP, "# edited\n"), False),
+    ("the edit undone", _restore(APP), False),
+    ("a generated file deleted", lambda repo: (repo / APP).unlink(), False),
+    ("the file back", _restore(APP), False),
+    ("a hand-written manifest", _edit("out/kubernetes/apps/media/x.yaml", "kind: A\n"), False),
+    ("a policy changed", _append(POLICY, "  bogus: 1\n"), False),
+    ("the policy back", _restore(POLICY), False),
+    ("a hidden folder no reader opens", lambda repo: (repo / "out" / ".cache").mkdir(), True),
+]
+
+
+def test_every_change_a_run_sees_makes_a_full_run(repo: Path) -> None:
+    """After each change the first run is a full one (only a change no reader sees is
+    replayed), prints what a run without replay prints, and is replayed next time."""
+    _age(repo)
+    assert not _run(repo, "check").replayed
+    seen = set()
+    for name, change, replays in CHANGES:
+        change(repo)
+        _age(repo)
+        first, second, full = _run(repo, "check"), _run(repo, "check"), _full(repo, "check")
+        assert (first.replayed, second.replayed) == (replays, True), name
+        assert first.printed == second.printed == full.printed, name
+        seen.add(full.code)
+    assert seen == {0, 1}  # the drift and the bad policy failed, the rest passed
+
+
+def test_a_run_is_not_replayed_while_a_compile_is_unsettled(repo: Path) -> None:
+    _age(repo)
+    assert not _run(repo, "check").replayed and _run(repo, "check").replayed
+    (repo / f"{STAGING_PREFIX}left").mkdir()
+    settled = _run(repo, "check")
+    assert not settled.replayed and settled.printed == _full(repo, "check").printed
+
+
+def test_inputs_that_just_changed_are_not_remembered(repo: Path) -> None:
+    """A file written seconds ago may have changed while the run read it: that run is not
+    remembered, so the next one runs too."""
+    for path in repo.rglob("*"):
+        os.utime(path)  # just written (a copy keeps the times of the example's files)
+    assert not _run(repo, "validate").replayed
+    assert not _run(repo, "validate").replayed
+    _age(repo)
+    assert not _run(repo, "validate").replayed
+    assert _run(repo, "validate").replayed
+
+
+@pytest.mark.parametrize("args", [("check", "-v"), ("compile",)])
+def test_timings_and_writes_are_never_replayed(repo: Path, args: tuple[str, ...]) -> None:
+    _age(repo)
+    assert [_run(repo, *args).replayed for _ in range(3)] == [False, False, False]
+
+
+def test_an_unusable_cache_folder_changes_nothing_but_the_time(repo: Path) -> None:
+    _age(repo)
+    blocked = repo.parent / "not-a-folder"
+    blocked.write_text("")
+    runs = [_run(repo, "check", XDG_CACHE_HOME=str(blocked)) for _ in range(2)]
+    assert [run.replayed for run in runs] == [False, False]
+    assert runs[0].printed == runs[1].printed == _full(repo, "check").printed
