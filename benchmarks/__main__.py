@@ -1,7 +1,8 @@
 """Benchmark: ``python -m benchmarks`` (or ``python benchmarks/run.py``) prints Markdown.
 
 1. ``backup-policy validate`` and ``check`` on the example homelab as whole processes (the
-   pre-commit hook's view): median, min and max of ``--cold`` runs after one warm-up.
+   pre-commit hook's view): median, min and max of ``--cold`` runs after one warm-up,
+   replayed (inputs unchanged: :mod:`compiler.core.replay`) and run (replay off).
 2. For each ``--sizes`` N: a synthetic homelab (:mod:`benchmarks.generate`), compiled
    ``--repeat`` times in rounds that take every size in turn (see :func:`sizes`), each
    time in a fresh process on a fresh copy with an empty cache folder
@@ -27,6 +28,7 @@ from benchmarks import kustomize, measure, table
 from benchmarks.figures import Figures
 from benchmarks.generate import generate
 from benchmarks.targets import targets
+from compiler.core.replay import NO_REPLAY
 from compiler.core.user_cache import NO_CACHE
 
 
@@ -70,7 +72,8 @@ def _attempt(homelab: _Homelab, attempt: int, options: argparse.Namespace) -> No
     os.sync()
     # a cache folder of its own: each compile is a machine's first (nothing parsed,
     # no template compiled), each first check parses what the compile wrote
-    cache = {"XDG_CACHE_HOME": str(folder / f"cache-{attempt}")}
+    # (replay off: these rows are the runs themselves, the example's rows show a replay)
+    cache = {"XDG_CACHE_HOME": str(folder / f"cache-{attempt}"), NO_REPLAY: "1"}
     result.runs.append(_compile(copy / "policies", options.tracemalloc, cache))
     result.checks.append(_check(copy, cache))
     result.rechecks.append(_check(copy, cache))
@@ -125,20 +128,42 @@ def _options() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def _example(count: int) -> table.Example:
+    """The example's whole-process rows: each command replayed (its inputs unchanged since
+    the warm-up) and run (replay off), check without any cache, and what every run pays."""
+    for command in ("validate", "check"):
+        if not measure.replays([command]):
+            raise SystemExit(
+                f"the example's {command} was not replayed: see compiler/core/replay.py"
+            )
+    run = {NO_REPLAY: "1"}
+    example = table.Example(
+        validate=measure.cold(["validate"], count),
+        validate_run=measure.cold(["validate"], count, env=run),
+        check=measure.cold(["check"], count),
+        check_run=measure.cold(["check"], count, env=run),
+        uncached=measure.cold(["check"], count, env={NO_CACHE: "1"}),
+        interpreter=measure.interpreter(count),
+        imports=measure.import_seconds(count),
+    )
+    _progress(
+        f"example: validate {example.validate.median:.2f} s (run "
+        f"{example.validate_run.median:.2f} s), check {example.check.median:.2f} s (run "
+        f"{example.check_run.median:.2f} s)"
+    )
+    return example
+
+
 def main() -> None:
     options = _options()
     started_load = table.load()
-    validate = measure.cold(["validate"], options.cold)
-    check = measure.cold(["check"], options.cold)
-    uncached = measure.cold(["check"], options.cold, env={NO_CACHE: "1"})
-    imports = measure.import_seconds(options.cold)
-    _progress(f"example: validate {validate.median:.2f} s, check {check.median:.2f} s")
+    example = _example(options.cold)
     with tempfile.TemporaryDirectory(prefix="bp-bench-") as scratch:
         measured = sizes(options, Path(scratch))
     lines = table.header(started_load)
-    lines += table.example(validate, check, uncached, imports)
+    lines += table.example(example)
     lines += table.stages(measured) if measured else []
-    lines += targets(validate, check, measured)
+    lines += targets(example, measured)
     print("\n".join(lines))
 
 

@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from compiler.core.witness import RACY_NS
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -73,6 +75,38 @@ def cold(args: list[str], count: int, env: dict[str, str] | None = None) -> Spre
     command = [sys.executable, "-m", "compiler", *args]
     run(command, env=env)
     return spread([run(command, env=env) for _ in range(count)])
+
+
+def interpreter(count: int) -> Spread:
+    """``python -c pass``: what every process pays before the compiler's first line."""
+    command = [sys.executable, "-c", "pass"]
+    return spread([run(command) for _ in range(count + 1)][1:])
+
+
+# The program's entry, saying whether the run ended as a replay: a full run ends in
+# os._exit (compiler.cli.runner.exit_now) and prints nothing more; a replay raises
+# SystemExit having imported neither click nor pydantic.
+_REPLAY_PROBE = """
+import sys
+from compiler.cli.entry import main
+try:
+    main()
+except SystemExit:
+    print("replayed:", not any(m in sys.modules for m in ("click", "pydantic")))
+    raise
+"""
+
+
+def replays(args: list[str]) -> bool:
+    """Whether ``backup-policy ARGS`` on the example is replayed after one run. A run
+    whose inputs changed just before it is not remembered (a fresh checkout): the files
+    are given that time once."""
+    for _ in range(2):
+        run([sys.executable, "-m", "compiler", *args])
+        if "replayed: True" in run([sys.executable, "-c", _REPLAY_PROBE, *args]).stdout:
+            return True
+        time.sleep(RACY_NS / 1e9 + 0.5)
+    return False
 
 
 def import_seconds(count: int) -> Spread:
