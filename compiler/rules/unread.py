@@ -23,9 +23,10 @@ def build_file_unread(context: TreeContext) -> Iterator[Diagnostic]:
     A file the app's kustomization lists (or a folder it lists holds) that is not UTF-8,
     is larger than 2 MiB, is a symbolic link, is not a regular file (a FIFO is not waited
     on) or is not valid YAML gives the compiler nothing: the PVCs, workloads and
-    HelmReleases in it are unknown, so the coverage of the app's volumes (BP420) and the
-    targets of its backup patches (BP405) are judged without them, and may pass when they
-    should not. Flux applies the file anyway, or fails on it. A file that is to stay as it
+    HelmReleases in it are unknown, so the coverage of the app's volumes (BP420) is judged
+    without them, or not at all, and may pass when it should not; the targets of its
+    backup patches (BP405) are not judged (kustomize fails on such a file, loudly, rather
+    than skip a patch). Flux applies the file anyway, or fails on it. A file that is to stay as it
     is (a large vendored bundle without volumes) is accepted in the cluster policy:
     ``acknowledge: [{id: BP424, item: <its path as shown>, reason: ...}]``.
     """
@@ -47,7 +48,7 @@ def _unread(context: TreeContext, service: str, tree_file: TreeFile) -> Diagnost
         *tree_file.error_at,
         f"this file of the app build of {service} was not read ({tree_file.error}): "
         "its PVCs and workloads are unknown, so their coverage and the backup patches' "
-        "targets are judged without them",
+        "targets cannot be fully judged",
         "make it a UTF-8 YAML file (not a symbolic link, under 2 MiB) that parses",
         subjects=(shown, tree_file.path),  # acknowledged by either spelling of the file
     )

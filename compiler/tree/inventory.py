@@ -207,9 +207,12 @@ class Inventory(Struct, frozen=True, dict=True):
 
     def build_objects(self, folder: str, skip: str = "") -> frozenset[ObjectKey]:
         """(kind, name) of what ``kustomize build folder`` emits, leaving out ``skip``.
-        Raises UnknownBuild when that cannot be known from the tree."""
+        Raises UnknownBuild when that cannot be known from the tree, or when the build
+        fails (a file that is not YAML, as a file that is not UTF-8 is not read at all)."""
         objects: set[ObjectKey] = set()
         for path in self.build_files(folder, skip):
+            if self.files[path].error:  # not YAML: kustomize fails on it, loudly
+                raise UnknownBuild(path)
             objects |= self._objects_in_file(path)
         return frozenset(objects)
 

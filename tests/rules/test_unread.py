@@ -123,3 +123,19 @@ def test_the_cluster_can_acknowledge_one_unread_file(repo: Path) -> None:
     assert result.policies is not None
     assert [d.rule for d in result.diagnostics.items if d.rule == "BP424"] == []
     assert [a.diagnostic.file for a in result.acknowledged] == [PVC]
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [b"# caf\xe9\n", b"spec: [unclosed\n"],
+    ids=["not UTF-8", "not YAML"],
+)
+def test_a_file_kustomize_fails_on_is_one_warning_whatever_its_fault(
+    repo: Path, breakage: bytes
+) -> None:
+    """kustomize fails loudly on both: neither may bring BP405's claim that it would skip
+    a patch without a word, and check judges both alike."""
+    _prepend(repo / PVC, breakage)
+    result = build(RunConfig(policies=repo / "policies", output=repo / "out"))
+    assert [d.rule for d in result.diagnostics.sorted() if d.level == "error"] == []
+    assert [d.rule for d in result.diagnostics.sorted()].count("BP424") == 1
