@@ -8,14 +8,13 @@ from compiler.config import RunConfig
 from compiler.core.durations import humanize
 from compiler.pipeline.build import BuildResult
 from compiler.pipeline.diff import (
-    BaseUnavailable,
     ItemChange,
     Protection,
     ProtectionDiff,
     at_ref,
     protection_diff,
-    resolve_base,
 )
+from compiler.pipeline.gitref import BaseUnavailable, resolve_base
 from compiler.registry import RULES
 from compiler.report import Report, diagnostic_dict
 from compiler.rules.acknowledge import Acknowledged, acknowledge

@@ -11,9 +11,6 @@ is an error too (BP501), with the ref's errors.
 
 from __future__ import annotations
 
-import io
-import subprocess
-import tarfile
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,11 +23,8 @@ from compiler.config import RunConfig
 from compiler.core.diagnostics import Diagnostic, Diagnostics
 from compiler.core.yamlread import YAMLDocumentError, load_documents
 from compiler.pipeline.build import BuildResult, build
+from compiler.pipeline.gitref import export_commit
 from compiler.rules.protection import BASE_NOT_COMPILED, WEAKENED
-
-
-class BaseUnavailable(Exception):
-    """The git ref cannot be read (no git, no such ref, not a repository)."""
 
 
 class Protection(Struct, frozen=True):
@@ -70,49 +64,6 @@ class ProtectionDiff(Struct):
     base_errors: list[Diagnostic] = field(default_factory=list)
     """The errors of the ref's policies when they do not compile (BP501), each file
     relative to the repository, as ``git show REF:FILE`` names it."""
-
-
-def _git(repository: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(
-            ["git", "-C", str(repository), *args], capture_output=True, check=False, timeout=300
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise BaseUnavailable(f"cannot run git: {error}") from error
-
-
-def _failure(done: subprocess.CompletedProcess[bytes], otherwise: str) -> str:
-    """The last line git wrote on stderr, else ``otherwise``."""
-    detail = done.stderr.decode(errors="replace").strip().splitlines()
-    return detail[-1] if detail else otherwise
-
-
-def resolve_base(repository: Path, ref: str) -> str:
-    """The commit id ``ref`` names: only that id is handed to the git commands that follow.
-
-    A ref is the user's text. One starting with '-' is refused before git runs at all: git
-    would read it as an option (``--output=FILE`` makes ``git archive`` write over FILE);
-    ``--end-of-options`` keeps ``rev-parse`` from reading any other as one.
-    """
-    if ref.startswith("-"):
-        raise BaseUnavailable(f"--base {ref!r}: a git ref cannot start with '-'")
-    done = _git(
-        repository, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"
-    )
-    commit = done.stdout.decode(errors="replace").strip()
-    if done.returncode != 0 or not commit:
-        raise BaseUnavailable(f"git cannot read {ref!r}: {_failure(done, 'no such commit')}")
-    return commit
-
-
-def _export(repository: Path, commit: str, into: Path) -> None:
-    """The tree of ``commit`` (an id from :func:`resolve_base`, ``git archive``) unpacked
-    into ``into``."""
-    done = _git(repository, "archive", "--format=tar", commit)
-    if done.returncode != 0:
-        raise BaseUnavailable(f"git cannot read {commit}: {_failure(done, 'failed')}")
-    with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
-        archive.extractall(into, filter="data")
 
 
 def _alerts(result: BuildResult, app_dir: str) -> frozenset[str] | None:
@@ -230,7 +181,7 @@ def _build_base(
     """The compile of ``commit`` exported into ``base_root``; None when it has no policy
     folder. The files its diagnostics name are made relative to the repository."""
     repository = config.repository
-    _export(repository, commit, base_root)
+    export_commit(repository, commit, base_root)
     moved = base_root / config.policies.resolve().relative_to(repository)
     if not moved.is_dir():
         return None
