@@ -286,3 +286,27 @@ def test_a_base_with_many_errors_lists_the_first_five(repo: Path, run_cli: RunCl
     assert body[6:] == [f"    ... and {len(services) - 5} more (--format json lists all)"]
     document = json.loads(run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo).stdout)
     assert len(document["baseErrors"]) == len(services)
+
+
+def test_alerts_that_page_less_urgently_are_a_weakened_protection(
+    repo: Path, run_cli: RunCli
+) -> None:
+    """A critical service moved to important (its RPO with it) keeps every alert, each now
+    a warning: the names alone would not show it; the severities make it weakened (and the
+    reverse move stronger)."""
+    _edit(repo, "classification: critical", "classification: important")
+    _edit(repo, "rpo: 1h", "rpo: 24h")
+    result = run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo)
+    document = json.loads(result.output)
+    data = next(i for i in document["items"] if i["item"] == "pvc/paperless-data")
+    before, after = data["before"]["alertSeverities"], data["after"]["alertSeverities"]
+    assert set(before.values()) == {"critical"} and set(after.values()) == {"warning"}
+    count = len(before.keys() & after.keys())
+    assert count > 5
+    assert f"severity critical -> warning ({count} alerts)" in data["weakened"]
+    assert result.exit_code == 1
+    subprocess.run([*GIT, "commit", "-qam", "important"], cwd=repo, check=True)
+    _edit(repo, "classification: important", "classification: critical")
+    back = json.loads(run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo).output)
+    strengthened = next(i for i in back["items"] if i["item"] == "pvc/paperless-data")
+    assert f"severity warning -> critical ({count} alerts)" in strengthened["strengthened"]

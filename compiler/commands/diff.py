@@ -108,6 +108,7 @@ def _protection(protection: Protection | None) -> dict[str, object] | None:
         "effectiveRpoSeconds": protection.effective_rpo,
         "restoreTests": sorted(protection.restore_tests),
         "alerts": None if protection.alerts is None else sorted(protection.alerts),
+        "alertSeverities": None if protection.alerts is None else protection.severity,
     }
 
 
