@@ -310,3 +310,23 @@ def test_alerts_that_page_less_urgently_are_a_weakened_protection(
     back = json.loads(run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo).output)
     strengthened = next(i for i in back["items"] if i["item"] == "pvc/paperless-data")
     assert f"severity warning -> critical ({count} alerts)" in strengthened["strengthened"]
+
+
+def test_copies_kept_for_less_long_are_a_weakened_protection(repo: Path, run_cli: RunCli) -> None:
+    """Methods, RPOs and alerts unchanged, but the critical class's K8up keeps 6 months of
+    copies instead of 12: a restore can no longer go back as far."""
+    cluster = repo / "policies" / "cluster.yaml"
+    text = cluster.read_text()
+    assert "keepMonthly: 12}" in text
+    cluster.write_text(text.replace("keepMonthly: 12}", "keepMonthly: 6}"))
+    result = run_cli("diff", "--base", "HEAD", cwd=repo)
+    assert result.exit_code == 1
+    assert (
+        f"{PAPERLESS}:20:7: error [BP500] productivity/paperless pvc/paperless-data: "
+        "protection weakened since HEAD: k8up keeps copies 360d -> 180d"
+    ) in result.output
+    document = json.loads(run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo).output)
+    item = next(i for i in document["items"] if i["item"] == "pvc/paperless-data")
+    assert item["before"]["keptSeconds"]["k8up"] == 360 * 86400
+    assert item["after"]["keptSeconds"]["k8up"] == 180 * 86400
+    assert item["weakened"] == ["k8up keeps copies 360d -> 180d"]

@@ -51,6 +51,9 @@ class Copy(Struct, frozen=True):
     """False for a file-level copy of a live database: it does not count for the RPO."""
     note: str = ""
     """Why the copy does not count, or how it is made consistent."""
+    kept: int | None = None
+    """How far back the copies the method keeps reach, in seconds (compiler.core.retention:
+    an upper bound, to compare policies); None when the tool does not say."""
 
     @property
     def counts(self) -> bool:

@@ -9,12 +9,12 @@ from compiler.core.durations import humanize
 from compiler.pipeline.build import BuildResult
 from compiler.pipeline.diff import (
     ItemChange,
-    Protection,
     ProtectionDiff,
     at_ref,
     protection_diff,
 )
 from compiler.pipeline.gitref import BaseUnavailable, resolve_base
+from compiler.pipeline.protection import Protection
 from compiler.registry import RULES
 from compiler.report import Report, diagnostic_dict
 from compiler.rules.acknowledge import Acknowledged, acknowledge
@@ -109,6 +109,7 @@ def _protection(protection: Protection | None) -> dict[str, object] | None:
         "restoreTests": sorted(protection.restore_tests),
         "alerts": None if protection.alerts is None else sorted(protection.alerts),
         "alertSeverities": None if protection.alerts is None else protection.severity,
+        "keptSeconds": dict(protection.kept),
     }
 
 

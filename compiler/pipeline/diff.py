@@ -3,7 +3,8 @@
 The policies and their output tree are compiled twice: as the git ref has them (exported
 with ``git archive`` into a temporary folder) and as the work tree has them. Each data item
 is compared: the methods that copy it, its effective RPO, the restore tests that cover it,
-the alerts that watch its service and how urgently they page (their ``severity``). A
+how far back each method's copies reach (its retention), the alerts that watch its
+service and how urgently they page (their ``severity``). A
 change that takes protection away is an error (BP500) unless the policy acknowledges it.
 A ref without a policy folder protected nothing: every item is new. A ref whose policies
 do not compile cannot be compared: that is an error too (BP501), with the ref's errors.
@@ -14,42 +15,16 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from msgspec import Struct, field
 from msgspec.structs import replace
 
-from compiler.analyse import Analysis
 from compiler.config import RunConfig
 from compiler.core.diagnostics import Diagnostic, Diagnostics
-from compiler.core.yamlread import YAMLDocumentError, load_documents
 from compiler.pipeline.build import BuildResult, build
 from compiler.pipeline.gitref import export_commit
+from compiler.pipeline.protection import Found, Protection, Where, compare, protections
 from compiler.rules.protection import BASE_NOT_COMPILED, WEAKENED
-
-
-class Protection(Struct, frozen=True):
-    """How one data item is protected in one compile."""
-
-    methods: frozenset[str]
-    declared_rpo: int
-    effective_rpo: int | None
-    restore_tests: frozenset[str]
-    alerts: frozenset[str] | None
-    """None when that side has errors and so no generated files to read alerts from."""
-    severities: tuple[tuple[str, str], ...] = ()
-    """(alert, the most urgent ``severity`` of its rules), by name; empty with no alerts."""
-
-    @property
-    def severity(self) -> dict[str, str]:
-        return dict(self.severities)
-
-
-SEVERITY_RANK = {"info": 1, "warning": 2, "critical": 3}
-"""The ``severity`` labels the compiler writes, least urgent first (compiler.plan.alerts)."""
-
-
-Where = tuple[str, int, int]
 
 
 class ItemChange(Struct, frozen=True):
@@ -77,105 +52,6 @@ class ProtectionDiff(Struct):
     relative to the repository, as ``git show REF:FILE`` names it."""
 
 
-def _alerts(result: BuildResult, app_dir: str) -> dict[str, str] | None:
-    """Each alert of the service's folder, with the most urgent severity of its rules."""
-    if result.outputs is None:
-        return None
-    found: dict[str, str] = {}
-    for path, text in result.outputs.items():
-        if not path.startswith(f"{app_dir}/"):
-            continue
-        try:
-            documents = load_documents(text)
-        except YAMLDocumentError:
-            continue
-        for document in documents:
-            if isinstance(document, dict) and document.get("kind") == "PrometheusRule":
-                for group in document.get("spec", {}).get("groups", []):
-                    for rule in group.get("rules", []):
-                        _add_alert(found, rule)
-    return found
-
-
-def _add_alert(found: dict[str, str], rule: dict[str, Any]) -> None:
-    name = str(rule.get("alert"))
-    severity = str((rule.get("labels") or {}).get("severity", ""))
-    if _rank(severity) >= _rank(found.get(name, "")):
-        found[name] = severity
-
-
-def _rank(severity: str) -> int:
-    return SEVERITY_RANK.get(severity, 0)
-
-
-Found = dict[tuple[str, str], tuple[Where, tuple[str, ...], Protection]]
-
-
-def protections(result: BuildResult) -> Found:
-    """(service, item) -> (where the policy declares it, its names, protection)."""
-    analysis: Analysis | None = result.analysis
-    found: Found = {}
-    for coverage in analysis.coverage if analysis is not None else ():
-        service = coverage.service
-        alerts = _alerts(result, service.app_dir)
-        protection = Protection(
-            frozenset(c.method for c in coverage.copies),
-            service.rpo,
-            coverage.effective_rpo,
-            frozenset(service.source.policy.spec.restore_tests),
-            None if alerts is None else frozenset(alerts),
-            tuple(sorted(alerts.items())) if alerts else (),
-        )
-        line, col = service.source.doc.locate(coverage.item.path)
-        where = (service.source.file, line, col)
-        found[(service.key, coverage.item.key)] = (where, coverage.item.names, protection)
-    return found
-
-
-def _rpo_worse(before: int | None, after: int | None) -> bool:
-    return before is not None and (after is None or after > before)
-
-
-def _compare(before: Protection, after: Protection) -> tuple[list[str], list[str]]:
-    weaker: list[str] = []
-    stronger: list[str] = []
-    compared = [
-        ("method", before.methods, after.methods),
-        ("restore test", before.restore_tests, after.restore_tests),
-    ]
-    if before.alerts is not None and after.alerts is not None:
-        compared.append(("alert", before.alerts, after.alerts))
-        _severities(before, after, weaker, stronger)
-    for what, old, new in compared:
-        weaker += [f"{what} {name} removed" for name in sorted(old - new)]
-        stronger += [f"{what} {name} added" for name in sorted(new - old)]
-    if after.declared_rpo > before.declared_rpo:
-        weaker.append("declared RPO longer")
-    elif after.declared_rpo < before.declared_rpo:
-        stronger.append("declared RPO shorter")
-    if _rpo_worse(before.effective_rpo, after.effective_rpo):
-        weaker.append("effective RPO longer")
-    elif _rpo_worse(after.effective_rpo, before.effective_rpo):
-        stronger.append("effective RPO shorter")
-    return weaker, stronger
-
-
-def _severities(
-    before: Protection, after: Protection, weaker: list[str], stronger: list[str]
-) -> None:
-    """Alerts on both sides that page less (or more) urgently than before, one reason per
-    change of severity (a class changed moves every alert of the service at once)."""
-    old, new = before.severity, after.severity
-    moved: dict[tuple[str, str], list[str]] = {}
-    for name in sorted(old.keys() & new.keys()):
-        if _rank(new[name]) != _rank(old[name]):
-            moved.setdefault((old[name] or "none", new[name] or "none"), []).append(name)
-    for (was, now), names in sorted(moved.items()):
-        which = f"alert {names[0]}" if len(names) == 1 else f"{len(names)} alerts"
-        reason = f"severity {was} -> {now} ({which})"
-        (weaker if _rank(now) < _rank(was) else stronger).append(reason)
-
-
 def _changes(old: Found, new: Found) -> Iterator[ItemChange]:
     for key in sorted(old.keys() | new.keys()):
         where = new[key][0] if key in new else (old[key][0][0], 1, 1)
@@ -188,7 +64,7 @@ def _changes(old: Found, new: Found) -> Iterator[ItemChange]:
             yield ItemChange(*key, names, where, before, None, ("protection removed",))
         elif before != after:
             # alerts known on one side only (the other has errors) are no change
-            weaker, stronger = _compare(before, after)
+            weaker, stronger = compare(before, after)
             if weaker or stronger:
                 yield ItemChange(*key, names, where, before, after, tuple(weaker), tuple(stronger))
 

@@ -61,7 +61,7 @@ from compiler.tools.cnpg.resolve import (
     clusters_of,
     instance_claim,
 )
-from compiler.tools.cnpg.settings import CLASS, POSTGRES, SLOTS
+from compiler.tools.cnpg.settings import CLASS, POSTGRES, SLOTS, recovery_window
 from compiler.tools.importing import ImportedPart
 from compiler.tree import Inventory
 from compiler.tree.census import TreeItem
@@ -77,7 +77,8 @@ def _copy(pg: Postgres, expr: str) -> Copy:
         f"at {expr!r}, at most {humanize(gap)} apart: a restore replays up to {humanize(gap)} "
         "of WAL, which bounds the restore time (RTO)"
     )
-    return Copy(METHOD, pg.settings.target, True, timeout, "continuous", note=note)
+    kept = recovery_window(pg.settings.retention)
+    return Copy(METHOD, pg.settings.target, True, timeout, "continuous", note=note, kept=kept)
 
 
 def _planned(context: PlanContext, pg: Postgres) -> tuple[AppObject, ComponentPatch]:

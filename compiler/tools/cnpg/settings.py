@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from compiler.core.retention import DAY, MONTH, WEEK
 from compiler.model.compose import Slot
 from compiler.model.types import MODEL_CONFIG, CronSpec, DnsLabel, Duration, Form, NonEmpty
 
@@ -23,6 +24,12 @@ RetentionPolicy = Annotated[
     Form("a recovery window in days, weeks or months, e.g. 30d, 4w, 6m"),
 ]
 Method = Literal["plugin", "barmanObjectStore"]
+_WINDOW_UNITS = {"d": DAY, "w": WEEK, "m": MONTH}
+
+
+def recovery_window(policy: str) -> int:
+    """Seconds of a retentionPolicy (``30d``, ``4w``, ``6m``; a month counts 30 days)."""
+    return int(policy[:-1]) * _WINDOW_UNITS[policy[-1]]
 
 
 class CnpgSettings(Base):

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, file_level
 from compiler.core import cron
+from compiler.core.retention import ForgetRules, forget_reach
 from compiler.model.cluster import S3Target
 from compiler.model.restore import RestoreTest
 from compiler.plan import (
@@ -46,6 +47,19 @@ def _settings(service: EffectiveService) -> K8upSettings | None:
 def _target(context: PlanContext, group: Group) -> S3Target:
     """The Schedule's target with the credentials Secret its services use (``spec.credentials``)."""
     return group_target(group, context.analysis.policies.cluster.policy.spec)
+
+
+def _forget_rules(settings: K8upSettings) -> ForgetRules:
+    """The prune's retention as restic forget's rules."""
+    kept = settings.retention
+    return ForgetRules(
+        kept.keep_last,
+        kept.keep_hourly,
+        kept.keep_daily,
+        kept.keep_weekly,
+        kept.keep_monthly,
+        kept.keep_yearly,
+    )
 
 
 class K8up(ClassBlockTool):
@@ -85,7 +99,9 @@ class K8up(ClassBlockTool):
         expr = book.cron_for(seed(service, "backup"))
         group = groups((service,))[0]
         note = f"namespace Schedule {group.subject}" if group.shared else ""
-        copy = Copy("k8up", settings.target, True, cron.max_gap_seconds(expr), expr, note=note)
+        gap = cron.max_gap_seconds(expr)
+        kept = forget_reach(_forget_rules(settings), gap)
+        copy = Copy("k8up", settings.target, True, gap, expr, note=note, kept=kept)
         if dumped:
             assert sqlite is not None
             return (file_level(copy, item, quiesced=dump.quiesced(sqlite)),)

@@ -78,10 +78,9 @@ class Litestream(ToolBase):
         index = item.path[-1]
         assert isinstance(index, int)
         db = service.source.policy.spec.sqlite[index]
-        gap = settings.sync_interval
-        return [
-            Copy("litestream", t, True, gap, "continuous") for t in db.targets or settings.targets
-        ]
+        gap, kept = settings.sync_interval, settings.retention
+        targets = db.targets or settings.targets
+        return [Copy("litestream", t, True, gap, "continuous", kept=kept) for t in targets]
 
     def plan_app(self, context: PlanContext, service: EffectiveService) -> AppContribution | None:
         contribution = inject.contribution(context, service)

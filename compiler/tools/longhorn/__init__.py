@@ -14,6 +14,7 @@ from msgspec import Struct
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, file_level
 from compiler.core import cron
+from compiler.core.retention import count_reach
 from compiler.core.rule import PathKey
 from compiler.model.restore import RestoreTest
 from compiler.plan import (
@@ -149,16 +150,17 @@ class Longhorn(ClassBlockTool):
             return ()
         found = []
         for task in COPYING:
-            crons = tuple(
-                book.cron_for(job.seed)
-                for job in copying(service.classification, settings)
-                if job.task == task
-            )
+            jobs = [j for j in copying(service.classification, settings) if j.task == task]
+            crons = tuple(book.cron_for(job.seed) for job in jobs)
             if crons:
                 gap = cron.max_gap_of_all(crons)
-                copy = Copy(
-                    f"longhorn-{task}", settings.target, task == "backup", gap, " + ".join(crons)
+                kept = max(
+                    count_reach(job.retain, cron.max_gap_seconds(expr))
+                    for job, expr in zip(jobs, crons, strict=True)
                 )
+                name = f"longhorn-{task}"
+                schedules = " + ".join(crons)
+                copy = Copy(name, settings.target, task == "backup", gap, schedules, kept=kept)
                 found.append(file_level(copy, item))
         return found
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope
 from compiler.core import cron
+from compiler.core.retention import ForgetRules, forget_reach
 from compiler.model.restore import RestoreTest
 from compiler.plan import (
     AlertRule,
@@ -99,7 +100,12 @@ class VolSync(ClassBlockTool):
         if settings is None or item.claim is None:
             return ()
         expr = book.cron_for(seed(service, item.claim))
-        return (Copy("volsync", settings.target, True, cron.max_gap_seconds(expr), expr),)
+        gap, rules = cron.max_gap_seconds(expr), settings.retain
+        forget = ForgetRules(
+            None, rules.hourly, rules.daily, rules.weekly, rules.monthly, rules.yearly, rules.within
+        )
+        kept = forget_reach(forget, gap)
+        return (Copy("volsync", settings.target, True, gap, expr, kept=kept),)
 
     def plan_app(self, context: PlanContext, service: EffectiveService) -> AppContribution | None:
         settings = settings_of(service)
