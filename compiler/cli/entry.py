@@ -43,7 +43,7 @@ def _print(recorded: Recorded) -> NoReturn:
     a reader that stopped (``| head``) ends the run with 1, as click does."""
     try:
         for stream, text in ((sys.stdout, recorded.stdout), (sys.stderr, recorded.stderr)):
-            if text:
+            if text and stream is not None:  # None: closed when the process started
                 stream.write(text)
                 stream.flush()
     except OSError as error:

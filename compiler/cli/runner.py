@@ -30,7 +30,8 @@ def no_color() -> bool:
 
 
 def use_color() -> bool:
-    return sys.stdout.isatty() and not no_color()
+    """On a terminal's stdout (None: the process started with it closed)."""
+    return sys.stdout is not None and sys.stdout.isatty() and not no_color()
 
 
 class Progress:
@@ -129,7 +130,8 @@ def common(func: Callable[..., Any], formats: tuple[str, ...] = FORMATS) -> Call
 
 def interactive() -> bool:
     """Progress goes to a terminal's stderr only; pipes and CI logs stay quiet."""
-    return sys.stderr.isatty() and not no_color() and "CI" not in os.environ
+    terminal = sys.stderr is not None and sys.stderr.isatty()
+    return terminal and not no_color() and "CI" not in os.environ
 
 
 JOBS = "BACKUP_POLICY_JOBS"
@@ -235,7 +237,8 @@ def exit_now(code: str | int | None) -> NoReturn:
         print(code, file=sys.stderr)
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:  # None: the process started with it closed
+                stream.flush()
         except (OSError, ValueError):
             status = 120
     os._exit(status)

@@ -14,10 +14,10 @@ def unwritable(error: OSError, exit_code: int) -> NoReturn:
     and ``exit_code``, never a traceback. What is still buffered for the failed stream goes
     to /dev/null, so that the exit's flush does not fail on it again (exit 120)."""
     reason = error.strerror or str(error)
-    with contextlib.suppress(OSError, ValueError):  # stderr may be the stream that failed
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # stderr may have failed
         sys.stderr.write(f"backup-policy: cannot write the output: {reason}\n")
         sys.stderr.flush()
-    with contextlib.suppress(OSError, ValueError):  # not files (a test's capture)
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # a test's capture, None
         descriptors = [sys.stdout.fileno(), sys.stderr.fileno()]
         null = os.open(os.devnull, os.O_WRONLY)
         for descriptor in descriptors:

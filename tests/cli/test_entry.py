@@ -183,3 +183,23 @@ def test_an_unusable_cache_folder_changes_nothing_but_the_time(repo: Path) -> No
     runs = [_run(repo, "check", XDG_CACHE_HOME=str(blocked)) for _ in range(2)]
     assert [run.replayed for run in runs] == [False, False]
     assert runs[0].printed == runs[1].printed == _full(repo, "check").printed
+
+
+def test_a_process_started_with_stdout_closed_ends_without_a_traceback(repo: Path) -> None:
+    """``backup-policy check >&-``: Python then has no sys.stdout. The first run is a
+    full one, the second a replay; neither may fail on the missing stream."""
+    _age(repo)
+    note = repo.parent / "replay-note"
+    env = {**os.environ, "XDG_CACHE_HOME": str(repo.parent / "cache"), "REPLAY_NOTE": str(note)}
+    for replayed in ("", "False"):
+        done = subprocess.run(
+            [sys.executable, "-c", PROGRAM, "check"],
+            cwd=repo,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: os.close(1),  # in the child, before it starts
+            check=False,
+        )
+        assert (done.returncode, done.stderr) == (0, "")
+        assert (note.read_text() if note.exists() else "") == replayed
