@@ -170,7 +170,8 @@ def load_file(
                 message = f"the file has {size} bytes, more than the limit of {limits.max_bytes}"
                 hint = "a policy is a few kilobytes; raise --max-bytes if this one must be larger"
                 return None, [INPUT_LIMIT.diagnostic(display, 1, 1, message, hint)]
-            text = io.TextIOWrapper(raw, encoding="utf-8").read()  # as path.read_text()
+            with io.TextIOWrapper(raw, encoding="utf-8") as stream:  # as path.read_text()
+                text = stream.read()
     except UnicodeDecodeError as error:
         line, col = _byte_position(error.object, error.start)
         message = f"cannot read file: not UTF-8 text (byte {error.start})"

@@ -76,8 +76,11 @@ def _existing(folder: Folder) -> dict[str, str | None]:
                 continue
             rel = path.relative_to(folder.root).as_posix()
             try:
-                with open_regular(path) as raw:  # a FIFO is not waited on: in the way
-                    text = io.TextIOWrapper(raw, encoding="utf-8", errors="replace").read()
+                with (
+                    open_regular(path) as raw,  # a FIFO is not waited on: in the way
+                    io.TextIOWrapper(raw, encoding="utf-8", errors="replace") as stream,
+                ):
+                    text = stream.read()
             except NotRegularFile:
                 text = ""
             found[rel] = text if is_generated_text(text) else None

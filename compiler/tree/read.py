@@ -114,7 +114,8 @@ def _read(path: str, rel: str, link: bool) -> TreeFile:
             size = os.fstat(raw.fileno()).st_size
             if size > MAX_FILE_BYTES and not _large_generated(raw, size):
                 return TreeFile(rel, None, error=f"larger than {MAX_FILE_BYTES} bytes: not read")
-            text = io.TextIOWrapper(raw, encoding="utf-8").read()  # as open(path) reads
+            with io.TextIOWrapper(raw, encoding="utf-8") as stream:  # as open(path) reads
+                text = stream.read()
     except UnicodeDecodeError as error:
         at = _first_invalid_byte(path)
         return TreeFile(rel, None, error=f"not UTF-8 text: {error.reason}", error_at=at)
