@@ -7,11 +7,10 @@ from __future__ import annotations
 import errno
 import os
 import sys
-import time
 from typing import NoReturn
 
 from compiler.cli.streams import unwritable
-from compiler.core.replay import Armed, Recorded, arm, replayed
+from compiler.core.replay import Armed, Recorded, arm, lookup
 
 EXIT_INTERNAL = 3
 """compiler.commands.EXIT_INTERNAL (not imported from there: that loads the stages)."""
@@ -32,8 +31,11 @@ def _lookup() -> tuple[Armed | None, Recorded | None]:
     any way (a working folder deleted, a tree too deep to walk): replay only saves time,
     it never fails a run, and the full run reports what is wrong."""
     try:
-        armed = arm(sys.argv[1:], os.environ, time.time_ns())
-        return armed, replayed(armed) if armed is not None else None
+        armed = arm(sys.argv[1:], os.environ)
+        if armed is None:
+            return None, None
+        found, armed = lookup(armed)
+        return armed, found
     except Exception:  # see above
         return None, None
 
@@ -43,7 +45,7 @@ def _print(recorded: Recorded) -> NoReturn:
     a reader that stopped (``| head``) ends the run with 1, as click does."""
     try:
         for stream, text in ((sys.stdout, recorded.stdout), (sys.stderr, recorded.stderr)):
-            if text and stream is not None:  # None: closed when the process started
+            if text:
                 stream.write(text)
                 stream.flush()
     except OSError as error:

@@ -65,7 +65,7 @@ def finish(report: Report, config: RunConfig, inputs: Inputs | None = None) -> O
 
 def read_inputs(config: RunConfig, output_root: Path | None = None) -> Inputs:
     """What a run read: the policy folder, and the tree at ``output_root`` once the run
-    knows it (:mod:`compiler.core.replay`)."""
+    knows it, as given (links on the way unresolved: :mod:`compiler.core.replay`)."""
     watched = [Watched(str(config.policies.absolute()), tree=False)]
     if output_root is not None:
         watched.append(Watched(str(output_root), tree=True))

@@ -8,14 +8,21 @@ start and a digest of its inputs (:mod:`compiler.core.witness`).
 
 An entry is found by the run's key: the command line, the working directory, the
 environment variables that change what a run prints, whether its output goes to a
-terminal (and in which encoding), today's date and time zone (deadlines are judged on it),
-and a fingerprint of the compiler and its libraries. It holds what the run read (its
+terminal, today's date and time zone (deadlines are judged on it), and a fingerprint of
+the compiler, its libraries and the time zone database. It holds what the run read (its
 folders), their digest, and the run's exit code and output. It is replayed only when the
 digest of those folders is the same now, when the repository is the same, and when no
-staging folder is there (the full run settles what a killed compile left). A run is
-remembered only when nothing it read changed while it ran, when it printed no timings
-(``--verbose``) and no note of a settled compile, and when its output is what ``click``
-would print as it is (no colour codes going to something that is not a terminal).
+staging folder is there (the full run settles what a killed compile left).
+
+An entry is replayed only once it is confirmed: the run that wrote it found the same
+digest before it read anything (its lookup) as after it ran. A file changed while a run
+read it (even one copied back with its old time) leaves the entry unconfirmed, and the
+next run runs too; so does a first run, which has nothing to compare with. The third run
+of a command on unchanged inputs is the first replay. (A file changed and changed back
+while a run reads it is not seen.) Not remembered at all: a run that printed timings
+(``--verbose``) or the note of a settled compile, and output that ``click`` would not
+print as it is (colour codes to something that is not a terminal). Not replayed: output
+to a stream that is not UTF-8 (click re-encodes it), a run with Python's warnings on.
 
 ``BACKUP_POLICY_NO_REPLAY`` turns replay off, ``BACKUP_POLICY_NO_CACHE`` with the other
 caches; the entries are in the user's cache folder (:mod:`compiler.core.user_cache`), never
@@ -31,13 +38,14 @@ import json
 import os
 import sys
 import time
+import zoneinfo
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from compiler.core.paths import STAGING_PREFIX, repository_root
+from compiler.core.paths import STAGING_PREFIX, open_regular, repository_root
 from compiler.core.user_cache import TEMPORARY, private_folder, replace_file
-from compiler.core.witness import Watched, code_fingerprint, digest
+from compiler.core.witness import Watched, code_fingerprint, digest, listing_fingerprint
 
 NO_REPLAY = "BACKUP_POLICY_NO_REPLAY"
 """Set to a non-empty value: every run is run (and none remembered); the other caches stay."""
@@ -55,6 +63,7 @@ ENVIRONMENT = (
     "LC_CTYPE",
     "NO_COLOR",
     "PYTHONIOENCODING",
+    "PYTHONTZPATH",
     "PYTHONUTF8",
     "SOURCE_DATE_EPOCH",
     "TERM",
@@ -80,29 +89,38 @@ class Inputs(NamedTuple):
     repository: str
 
 
+class Seen(NamedTuple):
+    """What the remembered run read, and its digest, taken before this run read anything."""
+
+    watched: tuple[Watched, ...]
+    digest: str
+
+
 class Armed(NamedTuple):
     """A run that may be replayed now, or remembered when it ends."""
 
     key: str
     folder: Path
-    started_ns: int
     terminals: tuple[bool, bool]
+    seen: Seen | None = None
 
 
-def arm(argv: Sequence[str], environ: Mapping[str, str], started_ns: int) -> Armed | None:
+def arm(argv: Sequence[str], environ: Mapping[str, str]) -> Armed | None:
     """The replay key of the command line ``argv`` (without the program's name), or None
     when the run is not one that is replayed."""
     if not argv or argv[0] not in REPLAYED or not _plain(argv[1:]) or environ.get(NO_REPLAY):
         return None
+    encodings = [_encoding(sys.stdout), _encoding(sys.stderr)]
+    if not all(e.startswith(("utf-8/", "utf8/")) for e in encodings) or _warning(environ):
+        return None  # click re-encodes other streams; Python's warnings are the run's own
     folder = private_folder(KIND, environ)
     if folder is None:
         return None
     terminals = (_is_terminal(1), _is_terminal(2))
-    package = Path(__file__).resolve().parents[1]
-    shipped = [str(package), str(package.parent / "templates")]
     material = {
         "format": FORMAT,
-        "code": code_fingerprint(shipped),
+        "code": code_fingerprint(_shipped()),
+        "zones": listing_fingerprint(zoneinfo.TZPATH),
         "argv": list(argv),
         "cwd": os.getcwd(),
         "environment": {
@@ -111,40 +129,47 @@ def arm(argv: Sequence[str], environ: Mapping[str, str], started_ns: int) -> Arm
             if name in ENVIRONMENT or name.startswith("BACKUP_POLICY_")
         },
         "terminals": terminals,
-        "encodings": [_encoding(sys.stdout), _encoding(sys.stderr)],
+        "encodings": encodings,
         "today": [dt.date.today().isoformat(), time.tzname, time.timezone],
     }
     text = json.dumps(material, sort_keys=True, ensure_ascii=True, default=str)
     key = hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
-    return Armed(key, folder, started_ns, terminals)
+    return Armed(key, folder, terminals)
 
 
-def replayed(armed: Armed) -> Recorded | None:
-    """The output of the run remembered under ``armed``'s key, if its inputs are the
-    same now (None otherwise)."""
+def lookup(armed: Armed) -> tuple[Recorded | None, Armed]:
+    """The output of the run remembered under ``armed``'s key when it may be replayed now,
+    and ``armed`` with what that run read as it is now (:class:`Seen`), for :func:`remember`
+    to tell whether this run's inputs changed while it ran."""
     try:
-        entry = json.loads((armed.folder / f"{armed.key}.json").read_text(encoding="utf-8"))
-        inputs = Inputs(tuple(Watched(p, bool(t)) for p, t in entry["read"]), entry["repository"])
+        with open_regular(armed.folder / f"{armed.key}.json") as stream:
+            entry = json.loads(stream.read().decode("utf-8"))
+        watched = tuple(Watched(str(p), bool(t)) for p, t in entry["read"])
         recorded = Recorded(int(entry["exit"]), str(entry["stdout"]), str(entry["stderr"]))
-        policies = next(w.path for w in inputs.watched if not w.tree)
+        inputs = Inputs(watched, str(entry["repository"]))
+        policies = next(w.path for w in watched if not w.tree)
     except (OSError, ValueError, TypeError, KeyError, StopIteration):
-        return None
+        return None, armed
+    seen = Seen(watched, digest(watched))
+    armed = armed._replace(seen=seen)
     if str(repository_root(Path(policies))) != inputs.repository or _unsettled(inputs):
-        return None
-    return recorded if digest(inputs.watched) == entry.get("digest") else None
+        return None, armed
+    same = entry.get("confirmed") is True and seen.digest == entry.get("digest")
+    return (recorded if same else None), armed
 
 
 def remember(armed: Armed, recorded: Recorded, inputs: Inputs) -> None:
-    """Keep ``recorded`` under ``armed``'s key, when it may be replayed (see above)."""
+    """Keep ``recorded`` under ``armed``'s key. It is replayed later only if this run's
+    inputs were the same before it read them as after (``confirmed``); else it is kept
+    unconfirmed, as the digest the next run compares with."""
     if not _keepable(recorded, armed.terminals) or _unsettled(inputs):
         return
-    found = digest(inputs.watched, newer_than=armed.started_ns)
-    if found is None:
-        return
+    found = digest(inputs.watched)
     entry = {
         "read": [list(w) for w in inputs.watched],
         "repository": inputs.repository,
         "digest": found,
+        "confirmed": armed.seen == Seen(inputs.watched, found),
         "exit": recorded.exit_code,
         "stdout": recorded.stdout,
         "stderr": recorded.stderr,
@@ -153,6 +178,19 @@ def remember(armed: Armed, recorded: Recorded, inputs: Inputs) -> None:
         content = json.dumps(entry, ensure_ascii=True).encode()
         replace_file(armed.folder / f"{armed.key}.json", content)
         _prune(armed.folder, time.time())
+
+
+def _shipped() -> list[str]:
+    """The compiler's own files: its package, and the templates beside it in a checkout
+    (the time zone database its policy models read is fingerprinted by its listing)."""
+    package = Path(__file__).resolve().parents[1]
+    return [str(package), str(package.parent / "templates")]
+
+
+def _warning(environ: Mapping[str, str]) -> bool:
+    """Whether Python may print warnings of its own (-W, PYTHONWARNINGS, development mode):
+    a replay would not print them."""
+    return bool(sys.warnoptions or sys.flags.dev_mode or environ.get("PYTHONWARNINGS"))
 
 
 def _plain(options: Sequence[str]) -> bool:

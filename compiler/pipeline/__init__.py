@@ -48,6 +48,9 @@ class Result(Struct):
     analysis: Analysis | None = None
     timings: Timings = field(default_factory=Timings)
     output_root: Path | None = None
+    output_given: Path | None = None
+    """The output root as configured (absolute, links on the way not resolved): the path
+    whose target a replay must see change (compiler.core.replay)."""
     shown_root: str = "out"
     acknowledged: list[Acknowledged] = field(default_factory=list)
 

@@ -33,10 +33,17 @@ class BuildResult(Result):
     changes: Changes | None = None
 
 
+def output_given(config: RunConfig, configured: str) -> Path:
+    """The output root as given (``--output``, else ``configured`` in the project root),
+    absolute, links on the way not resolved."""
+    given = config.output if config.output is not None else config.project_root / configured
+    return given.absolute()
+
+
 def output_root(config: RunConfig, configured: str) -> tuple[Path, str]:
     """The output root (its parent resolved, the root itself kept as a name so that a link
     there can be seen) and how messages show it (relative to the project root)."""
-    given = config.output if config.output is not None else config.project_root / configured
+    given = output_given(config, configured)
     root = given.absolute().parent.resolve() / given.absolute().name
     if configured == "." and config.output is None:
         root = config.project_root
@@ -58,8 +65,10 @@ def output_option_problem(config: RunConfig) -> str:
 
 def _root_stage(config: RunConfig, result: BuildResult, policies: Policies) -> Path | None:
     """The output root, if it may be read and written (BP106 otherwise)."""
-    root, shown = output_root(config, policies.cluster.policy.spec.output.root)
+    configured = policies.cluster.policy.spec.output.root
+    root, shown = output_root(config, configured)
     result.output_root, result.shown_root = root, shown
+    result.output_given = output_given(config, configured)
     problem = root_problem(config.repository, root)
     if problem:
         path = ("spec", "output", "root")

@@ -3,8 +3,9 @@ is never remembered. The end-to-end behaviour is in ``tests/cli/test_entry.py``.
 
 from __future__ import annotations
 
+import io
 import os
-import time
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,13 +18,11 @@ from compiler.core.replay import (
     Inputs,
     Recorded,
     arm,
+    lookup,
     remember,
-    replayed,
 )
 from compiler.core.user_cache import NO_CACHE
-from compiler.core.witness import RACY_NS, Watched
-
-STARTED = time.time_ns()
+from compiler.core.witness import Watched
 
 
 def _environ(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -46,18 +45,18 @@ def _environ(tmp_path: Path, **extra: str) -> dict[str, str]:
 def test_only_plain_validate_and_check_runs_are_replayed(tmp_path: Path, argv: list[str]) -> None:
     """compile and the other commands write or print what a replay would not; --verbose
     prints this run's timings."""
-    assert arm(argv, _environ(tmp_path), STARTED) is None
-    assert arm(["check", "-q", "--strict"], _environ(tmp_path), STARTED) is not None
+    assert arm(argv, _environ(tmp_path)) is None
+    assert arm(["check", "-q", "--strict"], _environ(tmp_path)) is not None
 
 
 @pytest.mark.parametrize("switch", [NO_REPLAY, NO_CACHE])
 def test_the_environment_turns_replay_off(tmp_path: Path, switch: str) -> None:
-    assert arm(["check"], _environ(tmp_path, **{switch: "1"}), STARTED) is None
-    assert arm(["check"], _environ(tmp_path, **{switch: ""}), STARTED) is not None
+    assert arm(["check"], _environ(tmp_path, **{switch: "1"})) is None
+    assert arm(["check"], _environ(tmp_path, **{switch: ""})) is not None
 
 
 def _key(tmp_path: Path, argv: list[str], **environ: str) -> str:
-    armed = arm(argv, _environ(tmp_path, **environ), STARTED)
+    armed = arm(argv, _environ(tmp_path, **environ))
     assert armed is not None
     return armed.key
 
@@ -75,14 +74,15 @@ def test_what_changes_a_runs_output_makes_another_key(
         _key(tmp_path, ["check"], GITHUB_ACTIONS="true"),
         _key(tmp_path, ["check"], SOURCE_DATE_EPOCH="0"),
         _key(tmp_path, ["check"], BACKUP_POLICY_ANYTHING="x"),
+        _key(tmp_path, ["check"], PYTHONTZPATH="/nowhere"),  # which time zones exist
     }
     monkeypatch.chdir(tmp_path)  # paths in messages are relative to the working directory
     others.add(_key(tmp_path, ["check"]))
-    assert base not in others and len(others) == 8
+    assert base not in others and len(others) == 9
 
 
 def _armed(tmp_path: Path, terminals: tuple[bool, bool] = (False, False)) -> Armed:
-    armed = arm(["check"], _environ(tmp_path), time.time_ns())
+    armed = arm(["check"], _environ(tmp_path))
     assert armed is not None
     return armed._replace(terminals=terminals)
 
@@ -90,46 +90,72 @@ def _armed(tmp_path: Path, terminals: tuple[bool, bool] = (False, False)) -> Arm
 def _inputs(tmp_path: Path) -> Inputs:
     policies = tmp_path / "repo" / "policies"
     policies.mkdir(parents=True, exist_ok=True)
-    (policies / "cluster.yaml").write_text("kind: ClusterPolicy\n")
-    old = (time.time_ns() - 2 * RACY_NS) / 1e9
-    for path in (policies, policies / "cluster.yaml"):
-        os.utime(path, (old, old))
+    if not (policies / "cluster.yaml").exists():
+        (policies / "cluster.yaml").write_text("kind: ClusterPolicy\n")
     return Inputs((Watched(str(policies), False),), str(tmp_path / "repo"))
 
 
-def test_a_remembered_run_is_replayed_until_an_input_changes(tmp_path: Path) -> None:
-    armed, inputs = _armed(tmp_path), _inputs(tmp_path)
-    remember(armed, Recorded(1, "out\n", "err\n"), inputs)
-    assert replayed(armed) == Recorded(1, "out\n", "err\n")
+def _run(armed: Armed, recorded: Recorded, inputs: Inputs) -> Recorded | None:
+    """One run: look up (what a replay prints, or None), then remember what it printed."""
+    found, armed = lookup(armed)
+    if found is None:
+        remember(armed, recorded, inputs)
+    return found
+
+
+def test_a_run_is_replayed_once_another_saw_its_inputs_unchanged(tmp_path: Path) -> None:
+    """The first run only records what it read; the second, finding the same before and
+    after it ran, confirms it; the third is replayed, until an input changes."""
+    armed, inputs, printed = _armed(tmp_path), _inputs(tmp_path), Recorded(1, "out\n", "err\n")
+    assert [_run(armed, printed, inputs) for _ in range(3)] == [None, None, printed]
     (Path(inputs.watched[0].path) / "cluster.yaml").write_text("kind: Other\n")
-    assert replayed(armed) is None
+    assert [_run(armed, printed, inputs) for _ in range(2)] == [None, printed]
+
+
+def test_a_run_whose_inputs_changed_while_it_ran_is_not_confirmed(tmp_path: Path) -> None:
+    """What a run printed stands for what it read only if its inputs were the same after
+    it as before it: a file written (even with its old time set back) during the run
+    leaves the entry unconfirmed, and the next run runs too."""
+    armed, inputs, printed = _armed(tmp_path), _inputs(tmp_path), Recorded(0, "", "")
+    _run(armed, printed, inputs)
+    found, seen = lookup(armed)
+    assert found is None and seen.seen is not None
+    (Path(inputs.watched[0].path) / "cluster.yaml").write_text("kind: Changed\n")  # mid-run
+    remember(seen, printed, inputs)
+    assert lookup(armed)[0] is None
+    assert _run(armed, printed, inputs) is None and _run(armed, printed, inputs) == printed
 
 
 def test_no_replay_while_a_compile_is_unsettled(tmp_path: Path) -> None:
     """The full run settles (or reports) what a killed compile left: a replay would not."""
-    armed, inputs = _armed(tmp_path), _inputs(tmp_path)
-    remember(armed, Recorded(0, "", ""), inputs)
+    armed, inputs, printed = _armed(tmp_path), _inputs(tmp_path), Recorded(0, "", "")
+    assert [_run(armed, printed, inputs) for _ in range(3)] == [None, None, printed]
     (Path(inputs.repository) / ".backup-policy.staging-x").mkdir()
-    assert replayed(armed) is None
+    assert lookup(armed)[0] is None
 
 
 def test_colour_is_kept_only_for_a_terminal(tmp_path: Path) -> None:
     """click strips colour codes going to a pipe or a file; a replay prints text as it is,
     so a run whose colour click would strip is not remembered."""
-    coloured = Recorded(1, "\x1b[31m-old\x1b[0m\n", "")
-    remember(_armed(tmp_path), coloured, _inputs(tmp_path))
-    assert replayed(_armed(tmp_path)) is None
-    remember(_armed(tmp_path, (True, False)), coloured, _inputs(tmp_path))
-    assert replayed(_armed(tmp_path, (True, False))) == coloured
+    coloured, inputs = Recorded(1, "\x1b[31m-old\x1b[0m\n", ""), _inputs(tmp_path)
+    assert [_run(_armed(tmp_path), coloured, inputs) for _ in range(3)] == [None] * 3
+    on_terminal = _armed(tmp_path, (True, False))
+    assert [_run(on_terminal, coloured, inputs) for _ in range(3)] == [None, None, coloured]
 
 
-def test_a_damaged_entry_is_no_entry(tmp_path: Path) -> None:
+@pytest.mark.parametrize("damaged", ["{", "[]", '{"read": 1}', "", '{"read": [["p", false]]}'])
+def test_a_damaged_entry_is_no_entry(tmp_path: Path, damaged: str) -> None:
+    armed, inputs, printed = _armed(tmp_path), _inputs(tmp_path), Recorded(0, "", "")
+    for _ in range(2):
+        _run(armed, printed, inputs)
+    (armed.folder / f"{armed.key}.json").write_text(damaged)
+    assert lookup(armed)[0] is None
+
+
+def test_an_entry_that_is_not_a_file_is_not_waited_on(tmp_path: Path) -> None:
     armed = _armed(tmp_path)
-    remember(armed, Recorded(0, "", ""), _inputs(tmp_path))
-    entry = armed.folder / f"{armed.key}.json"
-    for damaged in ("{", "[]", '{"read": 1}', ""):
-        entry.write_text(damaged)
-        assert replayed(armed) is None
+    os.mkfifo(armed.folder / f"{armed.key}.json")
+    assert lookup(armed) == (None, armed)
 
 
 def test_the_newest_entries_are_kept(tmp_path: Path) -> None:
@@ -140,3 +166,13 @@ def test_the_newest_entries_are_kept(tmp_path: Path) -> None:
         os.utime(armed.folder / f"{armed.key}.json", (number, number))
     kept = sorted(p.stem for p in (tmp_path / "cache" / "backup-policy" / KIND).iterdir())
     assert kept == [f"{number:04d}" for number in range(5, MAX_ENTRIES + 5)]
+
+
+def test_python_warnings_and_other_encodings_are_not_replayed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python's own warnings belong to the run; click re-encodes a stream that is not
+    UTF-8 (ASCII: as UTF-8 with replacements), which a replay would not."""
+    assert arm(["check"], _environ(tmp_path, PYTHONWARNINGS="always")) is None
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="ascii"))
+    assert arm(["check"], _environ(tmp_path)) is None

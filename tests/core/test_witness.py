@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from compiler.core.witness import RACY_NS, Watched, code_fingerprint, digest
-
-HOUR_NS = 3_600 * 10**9
+from compiler.core.witness import Watched, code_fingerprint, digest, listing_fingerprint
 
 
 def _tree(tmp_path: Path) -> Path:
@@ -23,10 +21,11 @@ def _tree(tmp_path: Path) -> Path:
     (root / "docs").mkdir()
     (root / "docs" / "backups.md").write_text("# Backups\n")
     (root / "notes.txt").write_text("not read\n")
+    (root / "docs.txt").write_text("")  # listed right after the folder docs
     return root
 
 
-def _of(root: Path, tree: bool = True) -> str | None:
+def _of(root: Path, tree: bool = True) -> str:
     return digest([Watched(str(root), tree)])
 
 
@@ -44,6 +43,10 @@ CHANGES: dict[str, Callable[[Path], object]] = {
     "a file renamed": lambda r: (r / "docs/backups.md").rename(r / "docs/other.md"),
     "a link": lambda r: (r / "kubernetes/link.yaml").symlink_to("apps/app.yaml"),
     "a Kustomization": lambda r: (r / "Kustomization").write_text("resources: []\n"),
+    # a folder's last entry and its sibling's first hash alike without an end to the listing
+    "a file moved into the folder before it": lambda r: (r / "docs.txt").rename(
+        r / "docs/docs.txt"
+    ),
     "the root removed": shutil.rmtree,
     "the root a file": _replace_with_a_file,
 }
@@ -53,9 +56,9 @@ CHANGES: dict[str, Callable[[Path], object]] = {
 def test_every_change_a_reader_sees_changes_the_digest(tmp_path: Path, change: str) -> None:
     root = _tree(tmp_path)
     before = _of(root)
-    assert before is not None and _of(root) == before  # the same tree: the same digest
+    assert _of(root) == before  # the same tree: the same digest
     CHANGES[change](root)
-    assert _of(root) not in (before, None)
+    assert _of(root) != before
 
 
 def test_what_no_reader_opens_is_seen_by_name_only(tmp_path: Path) -> None:
@@ -89,19 +92,37 @@ def test_a_fifo_named_like_a_manifest_does_not_block(tmp_path: Path) -> None:
     assert _of(root) is not None
 
 
-def test_an_input_modified_while_the_run_read_it_gives_no_digest(tmp_path: Path) -> None:
-    """A run remembered from a file that changed under it would replay the old answer for
-    the new text: a modification after the run's start (or just before it: file systems
-    keep coarse times) makes no digest."""
+def test_a_file_copied_back_with_its_old_time_is_seen_by_its_content(tmp_path: Path) -> None:
+    """cp -p, touch -r and rsync -t set a file's time back: the digest reads no times."""
     root = _tree(tmp_path)
-    now = time.time_ns()
-    assert digest([Watched(str(root), True)], newer_than=now) is None
-    old = (now - 2 * RACY_NS) / 1e9
-    for path in (root, *root.rglob("*")):
-        os.utime(path, (old, old))
-    assert digest([Watched(str(root), True)], newer_than=now) == _of(root)
-    (root / "kubernetes" / "apps" / "app.yaml").write_text("kind: ConfigMap\n")
-    assert digest([Watched(str(root), True)], newer_than=now) is None
+    path = root / "kubernetes" / "apps" / "app.yaml"
+    before, times = _of(root), path.stat()
+    path.write_text("kind: Secrets\n"[:-2] + "p\n")  # the same size
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert _of(root) != before
+
+
+def test_a_link_is_seen_by_what_it_points_to(tmp_path: Path) -> None:
+    """A link to a folder, and the same link once the folder is gone: the tree reader
+    takes the one as a folder of the build, the other as nothing (BP409 says which)."""
+    root = _tree(tmp_path)
+    (tmp_path / "shared").mkdir()
+    (root / "extra").symlink_to(tmp_path / "shared")
+    before = _of(root)
+    (tmp_path / "shared").rmdir()
+    assert _of(root) != before
+
+
+def test_a_special_file_is_seen_by_its_kind(tmp_path: Path) -> None:
+    """A FIFO and a socket of the same name are read as different errors."""
+    root = _tree(tmp_path)
+    path = root / "kubernetes" / "odd.yaml"
+    os.mkfifo(path)
+    before = _of(root)
+    path.unlink()
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        assert _of(root) != before
 
 
 def test_the_code_fingerprint_changes_with_a_file_of_the_compiler(tmp_path: Path) -> None:
@@ -113,3 +134,17 @@ def test_the_code_fingerprint_changes_with_a_file_of_the_compiler(tmp_path: Path
     assert code_fingerprint([str(package)]) == before  # bytecode is made from the source
     (package / "stage.py").write_text("A = 22\n")
     assert code_fingerprint([str(package)]) != before
+
+
+def test_a_listing_fingerprint_sees_a_file_replaced_below_it(tmp_path: Path) -> None:
+    """A package upgrade renames each new file into place: the time of the folder that
+    holds it changes, and that folder is an entry of the listed one."""
+    zones = tmp_path / "zoneinfo"
+    (zones / "Europe").mkdir(parents=True)
+    (zones / "Europe" / "Zurich").write_bytes(b"TZif old")
+    old = 1_000_000_000
+    os.utime(zones / "Europe", (old, old))
+    before = listing_fingerprint([str(zones)])
+    (zones / "new").write_bytes(b"TZif new")
+    (zones / "new").rename(zones / "Europe" / "Zurich")
+    assert listing_fingerprint([str(zones)]) != before
