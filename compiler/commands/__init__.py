@@ -63,12 +63,16 @@ def finish(report: Report, config: RunConfig, inputs: Inputs | None = None) -> O
     return Outcome(report.exit_code, stdout, stderr, inputs)
 
 
-def read_inputs(config: RunConfig, output_root: Path | None = None) -> Inputs:
-    """What a run read: the policy folder, and the tree at ``output_root`` once the run
-    knows it, as given (links on the way unresolved: :mod:`compiler.core.replay`)."""
-    watched = [Watched(str(config.policies.absolute()), tree=False)]
+def read_inputs(
+    config: RunConfig, output_root: Path | None = None, tree_read: bool = False
+) -> Inputs:
+    """What a run read: the policy folder, and the output root once the run knows it, as
+    given (links on the way unresolved: :mod:`compiler.core.replay`): its tree when the
+    run read it (``tree_read``), else only where it is."""
+    limit = config.limits.max_bytes
+    watched = [Watched(str(config.policies.absolute()), "policies", limit)]
     if output_root is not None:
-        watched.append(Watched(str(output_root), tree=True))
+        watched.append(Watched(str(output_root), "tree" if tree_read else "root"))
     return Inputs(tuple(watched), str(config.repository))
 
 

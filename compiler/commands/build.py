@@ -111,7 +111,8 @@ def run_check(config: RunConfig) -> Outcome:
     code = EXIT_FAILED if failed(result, config) or body else EXIT_OK
     report = Report("check", code, diagnostics, body, notes, _check_summary(result))
     settled = not recovered.notes  # a replay would print the note of a settle not made
-    return finish(report, config, read_inputs(config, result.output_given) if settled else None)
+    read = read_inputs(config, result.output_given, result.inventory is not None)
+    return finish(report, config, read if settled else None)
 
 
 def run_compile(config: RunConfig) -> Outcome:

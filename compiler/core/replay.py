@@ -45,12 +45,12 @@ from typing import NamedTuple
 
 from compiler.core.paths import STAGING_PREFIX, open_regular, repository_root
 from compiler.core.user_cache import TEMPORARY, private_folder, replace_file
-from compiler.core.witness import Watched, code_fingerprint, digest, listing_fingerprint
+from compiler.core.witness import KINDS, Watched, code_fingerprint, digest, names_fingerprint
 
 NO_REPLAY = "BACKUP_POLICY_NO_REPLAY"
 """Set to a non-empty value: every run is run (and none remembered); the other caches stay."""
 KIND = "runs"
-FORMAT = 1
+FORMAT = 2
 REPLAYED = frozenset({"validate", "check"})
 MAX_ENTRIES = 64
 MAX_TEXT = 1 << 20
@@ -120,7 +120,7 @@ def arm(argv: Sequence[str], environ: Mapping[str, str]) -> Armed | None:
     material = {
         "format": FORMAT,
         "code": code_fingerprint(_shipped()),
-        "zones": listing_fingerprint(zoneinfo.TZPATH),
+        "zones": names_fingerprint(zoneinfo.TZPATH),
         "argv": list(argv),
         "cwd": os.getcwd(),
         "environment": {
@@ -144,13 +144,13 @@ def lookup(armed: Armed) -> tuple[Recorded | None, Armed]:
     try:
         with open_regular(armed.folder / f"{armed.key}.json") as stream:
             entry = json.loads(stream.read().decode("utf-8"))
-        watched = tuple(Watched(str(p), bool(t)) for p, t in entry["read"])
-        recorded = Recorded(int(entry["exit"]), str(entry["stdout"]), str(entry["stderr"]))
+        watched = tuple(_watched(*read) for read in entry["read"])
+        recorded = Recorded(_exit_code(entry["exit"]), str(entry["stdout"]), str(entry["stderr"]))
         inputs = Inputs(watched, str(entry["repository"]))
-        policies = next(w.path for w in watched if not w.tree)
+        policies = next(w.path for w in watched if w.kind == "policies")
     except (OSError, ValueError, TypeError, KeyError, StopIteration):
         return None, armed
-    seen = Seen(watched, digest(watched))
+    seen = Seen(watched, digest(watched, inputs.repository))
     armed = armed._replace(seen=seen)
     if str(repository_root(Path(policies))) != inputs.repository or _unsettled(inputs):
         return None, armed
@@ -164,7 +164,7 @@ def remember(armed: Armed, recorded: Recorded, inputs: Inputs) -> None:
     unconfirmed, as the digest the next run compares with."""
     if not _keepable(recorded, armed.terminals) or _unsettled(inputs):
         return
-    found = digest(inputs.watched)
+    found = digest(inputs.watched, inputs.repository)
     entry = {
         "read": [list(w) for w in inputs.watched],
         "repository": inputs.repository,
@@ -180,9 +180,22 @@ def remember(armed: Armed, recorded: Recorded, inputs: Inputs) -> None:
         _prune(armed.folder, time.time())
 
 
+def _watched(path: object, kind: object, limit: object) -> Watched:
+    if kind not in KINDS or not isinstance(limit, int):
+        raise ValueError(f"not a watched folder: {kind!r}")
+    return Watched(str(path), kind, limit)
+
+
+def _exit_code(value: object) -> int:
+    """An exit code the program gives (0 to 3); anything else is a damaged entry."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 3:
+        raise ValueError(f"not an exit code: {value!r}")
+    return value
+
+
 def _shipped() -> list[str]:
     """The compiler's own files: its package, and the templates beside it in a checkout
-    (the time zone database its policy models read is fingerprinted by its listing)."""
+    (the time zone database its policy models read is fingerprinted by its names)."""
     package = Path(__file__).resolve().parents[1]
     return [str(package), str(package.parent / "templates")]
 

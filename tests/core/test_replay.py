@@ -92,7 +92,7 @@ def _inputs(tmp_path: Path) -> Inputs:
     policies.mkdir(parents=True, exist_ok=True)
     if not (policies / "cluster.yaml").exists():
         (policies / "cluster.yaml").write_text("kind: ClusterPolicy\n")
-    return Inputs((Watched(str(policies), False),), str(tmp_path / "repo"))
+    return Inputs((Watched(str(policies), "policies", 1000),), str(tmp_path / "repo"))
 
 
 def _run(armed: Armed, recorded: Recorded, inputs: Inputs) -> Recorded | None:
@@ -143,12 +143,17 @@ def test_colour_is_kept_only_for_a_terminal(tmp_path: Path) -> None:
     assert [_run(on_terminal, coloured, inputs) for _ in range(3)] == [None, None, coloured]
 
 
-@pytest.mark.parametrize("damaged", ["{", "[]", '{"read": 1}', "", '{"read": [["p", false]]}'])
+@pytest.mark.parametrize(
+    "damaged", ["{", "[]", '{"read": 1}', "", '{"read": [["p", false]]}', "exit: 256"]
+)
 def test_a_damaged_entry_is_no_entry(tmp_path: Path, damaged: str) -> None:
     armed, inputs, printed = _armed(tmp_path), _inputs(tmp_path), Recorded(0, "", "")
     for _ in range(2):
         _run(armed, printed, inputs)
-    (armed.folder / f"{armed.key}.json").write_text(damaged)
+    entry = armed.folder / f"{armed.key}.json"
+    if damaged == "exit: 256":  # an exit code the program never gives (a hand edit)
+        damaged = entry.read_text().replace('"exit": 0', '"exit": 256')
+    entry.write_text(damaged)
     assert lookup(armed)[0] is None
 
 

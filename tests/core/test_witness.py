@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.core.witness import Watched, code_fingerprint, digest, listing_fingerprint
+from compiler.core.witness import Watched, code_fingerprint, digest, names_fingerprint
 
 
 def _tree(tmp_path: Path) -> Path:
@@ -26,7 +26,7 @@ def _tree(tmp_path: Path) -> Path:
 
 
 def _of(root: Path, tree: bool = True) -> str:
-    return digest([Watched(str(root), tree)])
+    return digest([Watched(str(root), "tree" if tree else "policies")], str(root.parent))
 
 
 def _replace_with_a_file(root: Path) -> None:
@@ -136,15 +136,60 @@ def test_the_code_fingerprint_changes_with_a_file_of_the_compiler(tmp_path: Path
     assert code_fingerprint([str(package)]) != before
 
 
-def test_a_listing_fingerprint_sees_a_file_replaced_below_it(tmp_path: Path) -> None:
-    """A package upgrade renames each new file into place: the time of the folder that
-    holds it changes, and that folder is an entry of the listed one."""
+def test_the_names_fingerprint_sees_a_zone_come_or_go_at_any_depth(tmp_path: Path) -> None:
+    """Whether a time zone exists is what the policy models ask the database."""
     zones = tmp_path / "zoneinfo"
-    (zones / "Europe").mkdir(parents=True)
-    (zones / "Europe" / "Zurich").write_bytes(b"TZif old")
-    old = 1_000_000_000
-    os.utime(zones / "Europe", (old, old))
-    before = listing_fingerprint([str(zones)])
-    (zones / "new").write_bytes(b"TZif new")
-    (zones / "new").rename(zones / "Europe" / "Zurich")
-    assert listing_fingerprint([str(zones)]) != before
+    (zones / "America" / "Argentina").mkdir(parents=True)
+    (zones / "America" / "Argentina" / "Salta").write_bytes(b"TZif")
+    before = names_fingerprint([str(zones)])
+    (zones / "America" / "Argentina" / "Salta").write_bytes(b"TZif, other data")
+    assert names_fingerprint([str(zones)]) == before  # the zone still exists
+    (zones / "America" / "Argentina" / "Salta").unlink()
+    assert names_fingerprint([str(zones)]) != before
+
+
+def test_nothing_outside_the_repository_is_opened(tmp_path: Path) -> None:
+    """The policy loader refuses a link out of the repository without reading it: the
+    digest sees where the link points, not what is there."""
+    repository, outside = tmp_path / "repo", tmp_path / "outside.yaml"
+    (repository / "policies").mkdir(parents=True)
+    outside.write_text("a: 1\n")
+    (repository / "policies" / "x.yaml").symlink_to(outside)
+    watched = [Watched(str(repository / "policies"), "policies", 1000)]
+    before = digest(watched, str(repository))
+    outside.write_text("a: 2\n")
+    assert digest(watched, str(repository)) == before
+
+
+def test_a_file_is_hashed_as_far_as_its_reader_reads_it(tmp_path: Path) -> None:
+    """A policy over the run's limit is refused by its size; a tree file over what the
+    tree reader reads by its size and first bytes: a sparse 4 GB file is not read."""
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    big = folder / "big.yaml"
+    with big.open("wb") as stream:
+        stream.truncate(4 * 1024**3)
+    policies = [Watched(str(folder), "policies", 1000)]
+    tree = [Watched(str(folder), "tree")]
+    before = (digest(policies, str(tmp_path)), digest(tree, str(tmp_path)))
+    with big.open("r+b") as stream:
+        stream.seek(2 * 1024**3)
+        stream.write(b"x")  # past the head: neither reader sees it
+    assert (digest(policies, str(tmp_path)), digest(tree, str(tmp_path))) == before
+    with big.open("r+b") as stream:
+        stream.truncate(4 * 1024**3 + 1)
+    assert digest(policies, str(tmp_path)) != before[0]
+
+
+def test_a_root_the_run_did_not_read_is_not_walked(tmp_path: Path) -> None:
+    """An output root the run refused (a link out of the repository: BP106) is seen by
+    where it points, never walked (it could be /)."""
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "out").symlink_to(tmp_path / "elsewhere")
+    watched = [Watched(str(tmp_path / "out"), "root")]
+    before = digest(watched, str(tmp_path / "repo"))
+    (tmp_path / "elsewhere" / "x.yaml").write_text("a: 1\n")
+    assert digest(watched, str(tmp_path / "repo")) == before
+    (tmp_path / "out").unlink()
+    (tmp_path / "out").symlink_to(tmp_path)
+    assert digest(watched, str(tmp_path / "repo")) != before
