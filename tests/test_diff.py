@@ -338,3 +338,21 @@ def test_copies_kept_for_less_long_are_a_weakened_protection(repo: Path, run_cli
     assert item["before"]["keptSeconds"]["k8up"] == 360 * 86400
     assert item["after"]["keptSeconds"]["k8up"] == 180 * 86400
     assert item["weakened"] == ["k8up keeps copies 360d -> 180d"]
+
+
+def test_a_namespace_whose_velero_alerts_page_less_is_weakened(repo: Path, run_cli: RunCli) -> None:
+    """Velero copies no data item: it backs up the namespace, and its alerts live in a
+    shared folder, labelled with the namespace. paperless, the critical service of
+    productivity, leaves Velero; the namespace's Schedule stays for the others, and its
+    alerts now page as warnings for every service there."""
+    _edit(repo, "methods: [longhorn, k8up, velero]", "methods: [longhorn, k8up]")
+    document = json.loads(run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo).output)
+    items = {(i["service"], i["item"]): i for i in document["items"]}
+    data = items[("productivity/paperless", "pvc/paperless-data")]
+    before, after = data["before"]["alertSeverities"], data["after"]["alertSeverities"]
+    velero = sorted(name for name in before if name.startswith("Velero"))
+    assert velero and {before[n] for n in velero} == {"critical"}
+    assert {after[n] for n in velero} == {"warning"}
+    assert data["weakened"] == [f"severity critical -> warning ({len(velero)} alerts)"]
+    assert ("productivity/linkding", "sqlite:/etc/linkding/data/db.sqlite3") in items
+    assert document["summary"]["weakened"] == len(items)

@@ -4,11 +4,11 @@ stronger than another: what ``diff --base`` compares."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from msgspec import Struct
 
-from compiler.analyse import Analysis
+from compiler.analyse import Analysis, EffectiveService
 from compiler.core.durations import humanize
 from compiler.core.yamlread import YAMLDocumentError, load_documents
 from compiler.pipeline.build import BuildResult
@@ -41,13 +41,26 @@ SEVERITY_RANK = {"info": 1, "warning": 2, "critical": 3}
 Where = tuple[str, int, int]
 
 
-def _alerts(result: BuildResult, app_dir: str) -> dict[str, str] | None:
-    """Each alert of the service's folder, with the most urgent severity of its rules."""
+class _Rule(NamedTuple):
+    """One alert rule of a compile: where it is written and whom it watches."""
+
+    path: str
+    name: str
+    severity: str
+    namespace: str
+    """Its ``namespace`` label: a rule of a shared folder that watches a whole namespace
+    (Velero's, of the namespace's Schedule) has it and no service label."""
+    service: str
+
+
+def _rules(result: BuildResult) -> list[_Rule] | None:
+    """Every alert rule the compile generates, read once (None: the side has errors and
+    so no generated files)."""
     if result.outputs is None:
         return None
-    found: dict[str, str] = {}
+    found = []
     for path, text in result.outputs.items():
-        if not path.startswith(f"{app_dir}/"):
+        if "PrometheusRule" not in text:
             continue
         try:
             documents = load_documents(text)
@@ -56,16 +69,33 @@ def _alerts(result: BuildResult, app_dir: str) -> dict[str, str] | None:
         for document in documents:
             if isinstance(document, dict) and document.get("kind") == "PrometheusRule":
                 for group in document.get("spec", {}).get("groups", []):
-                    for rule in group.get("rules", []):
-                        _add_alert(found, rule)
+                    found += [_rule(path, rule) for rule in group.get("rules", [])]
     return found
 
 
-def _add_alert(found: dict[str, str], rule: dict[str, Any]) -> None:
-    name = str(rule.get("alert"))
-    severity = str((rule.get("labels") or {}).get("severity", ""))
-    if _rank(severity) >= _rank(found.get(name, "")):
-        found[name] = severity
+def _rule(path: str, rule: dict[str, Any]) -> _Rule:
+    labels = rule.get("labels") or {}
+    return _Rule(
+        path,
+        str(rule.get("alert")),
+        str(labels.get("severity", "")),
+        str(labels.get("namespace", "")),
+        str(labels.get("backup_policy_service", "")),
+    )
+
+
+def _alerts(rules: list[_Rule] | None, service: EffectiveService) -> dict[str, str] | None:
+    """Each alert that watches the service (those of its folder, those labelled with it,
+    and a shared folder's that watch its whole namespace), with its most urgent severity."""
+    if rules is None:
+        return None
+    found: dict[str, str] = {}
+    for rule in rules:
+        own = rule.path.startswith(f"{service.app_dir}/") or rule.service == service.key
+        watches = own or (not rule.service and rule.namespace == service.namespace)
+        if watches and _rank(rule.severity) >= _rank(found.get(rule.name, "")):
+            found[rule.name] = rule.severity
+    return found
 
 
 def _rank(severity: str) -> int:
@@ -79,9 +109,10 @@ def protections(result: BuildResult) -> Found:
     """(service, item) -> (where the policy declares it, its names, protection)."""
     analysis: Analysis | None = result.analysis
     found: Found = {}
+    rules = _rules(result)
     for coverage in analysis.coverage if analysis is not None else ():
         service = coverage.service
-        alerts = _alerts(result, service.app_dir)
+        alerts = _alerts(rules, service)
         kept: dict[str, int] = {}
         for copy in coverage.copies:
             if copy.kept is not None:
