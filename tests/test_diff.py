@@ -338,6 +338,8 @@ def test_copies_kept_for_less_long_are_a_weakened_protection(repo: Path, run_cli
     assert item["before"]["keptSeconds"]["k8up"] == 360 * 86400
     assert item["after"]["keptSeconds"]["k8up"] == 180 * 86400
     assert item["weakened"] == ["k8up keeps copies 360d -> 180d"]
+    comment = run_cli("diff", "--base", "HEAD", "--format", "markdown", cwd=repo).output
+    assert "| ⚠️ weakened: k8up keeps copies 360d → 180d |" in comment  # the table's arrows
 
 
 def test_a_namespace_whose_velero_alerts_page_less_is_weakened(repo: Path, run_cli: RunCli) -> None:

@@ -88,7 +88,7 @@ def _markdown(diff: ProtectionDiff) -> str:
         icon = "⚠️ " if change.weakened else ""
         rows.append(
             f"| {change.service} | `{change.item}` | {methods} | {_rpo_change(before, after, '→')} "
-            f"| {tests} | {alerts} | {icon}{_verdict(change)} |"
+            f"| {tests} | {alerts} | {icon}{_verdict(change).replace(' -> ', ' → ')} |"
         )
     summary = f"**{weakened} item(s) weakened.**" if weakened else "Nothing is weakened."
     return head + "\n".join(rows) + f"\n\n{summary}\n"
