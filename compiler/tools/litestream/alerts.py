@@ -6,7 +6,7 @@ Metric names and labels are those of the real binaries' ``/metrics`` (tests star
 ``litestream replicate`` 0.3.13 and 0.5.17 with the generated configs and compare): label
 ``db`` is the database path as written in the config. Neither version exports a
 last-replicated timestamp; what the sync error counter misses, and how a stalled 0.3
-replica is seen, is in :mod:`compiler.tools.litestream.stalled`. The series are selected
+replica is seen, is in :mod:`compiler.tools.litestream.metrics`. The series are selected
 by the PodMonitor's scrape job (``<namespace>/<app>-litestream``, the Prometheus
 Operator's job name for a PodMonitor).
 """
@@ -33,10 +33,7 @@ from compiler.plan.promql import Regex, duration, one_of, selector
 from compiler.tools.litestream import verify
 from compiler.tools.litestream.cleanup import CLEANUP_DIR, declared_paths, job_name, seed
 from compiler.tools.litestream.inject import rendered_target
-from compiler.tools.litestream.names import RESTORE
-from compiler.tools.litestream.resolve import Database, ServiceLitestream, resolve
-from compiler.tools.litestream.settings import CLEANUP_NAMESPACE
-from compiler.tools.litestream.stalled import (
+from compiler.tools.litestream.metrics import (
     DB_SIZE,
     STALLED,
     SYNC_ERRORS,
@@ -46,6 +43,9 @@ from compiler.tools.litestream.stalled import (
     WAL_SIZE,
     stalled_rule,
 )
+from compiler.tools.litestream.names import RESTORE
+from compiler.tools.litestream.resolve import Database, ServiceLitestream, resolve
+from compiler.tools.litestream.settings import CLEANUP_NAMESPACE
 
 # The cleanup Job's activeDeadlineSeconds (cleanup.py): how long one run may take.
 CLEANUP_DEADLINE = 3600
