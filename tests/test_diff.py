@@ -325,21 +325,73 @@ def test_alerts_that_page_less_urgently_are_a_weakened_protection(
     assert f"severity warning -> critical ({count} alerts)" in strengthened["strengthened"]
 
 
-def test_copies_kept_for_less_long_are_a_weakened_protection(repo: Path, run_cli: RunCli) -> None:
-    """Methods, RPOs and alerts unchanged, but the critical class's K8up keeps 6 months of
-    copies instead of 12: a restore can no longer go back as far."""
+def _cluster_edit(repo: Path, old: str, new: str) -> None:
     cluster = repo / "policies" / "cluster.yaml"
     text = cluster.read_text()
-    assert "keepMonthly: 12}" in text
-    cluster.write_text(text.replace("keepMonthly: 12}", "keepMonthly: 6}"))
-    _weakened_data(repo, run_cli, "k8up keeps copies 360d -> 180d")
+    assert old in text
+    cluster.write_text(text.replace(old, new, 1))
+
+
+def test_a_retention_rule_that_keeps_fewer_copies_is_a_weakened_protection(
+    repo: Path, run_cli: RunCli
+) -> None:
+    """Methods, RPOs and alerts unchanged, but the critical class's K8up keeps 6 monthly
+    snapshots instead of 12: a restore can no longer go back as far."""
+    _cluster_edit(repo, "keepMonthly: 12}", "keepMonthly: 6}")
+    _weakened_data(repo, run_cli, "k8up keepMonthly 12 -> 6")
     document = json.loads(run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo).output)
     item = next(i for i in document["items"] if i["item"] == "pvc/paperless-data")
-    assert item["before"]["keptSeconds"]["k8up"] == 360 * 86400
-    assert item["after"]["keptSeconds"]["k8up"] == 180 * 86400
-    assert item["weakened"] == ["k8up keeps copies 360d -> 180d"]
+    assert item["before"]["retention"]["k8up"]["keepMonthly"] == 12
+    assert item["after"]["retention"]["k8up"]["keepMonthly"] == 6
+    assert item["before"]["retention"]["longhorn-backup"] == {
+        "retain": 24,
+        "retain (weekly)": 8,
+    }
+    assert item["weakened"] == ["k8up keepMonthly 12 -> 6"]
     comment = run_cli("diff", "--base", "HEAD", "--format", "markdown", cwd=repo).output
-    assert "| ⚠️ weakened: k8up keeps copies 360d → 180d |" in comment  # the table's arrows
+    assert "| ⚠️ weakened: k8up keepMonthly 12 → 6 |" in comment  # the table's arrows
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "weakened", "strengthened"),
+    [
+        # fewer copies over a sparser schedule: weaker, whatever the gaps say
+        (
+            "backup: H H(0-5) * * *\n        check: H H(8-20) * * 0\n        prune: H H(8-20) "
+            "* * 6\n        window: 1h\n        retention: {keepLast: 5, keepDaily: 14, "
+            "keepWeekly: 8, keepMonthly: 12}",
+            "backup: H H(0-5) * * 1-5\n        check: H H(8-20) * * 0\n        prune: H "
+            "H(8-20) * * 6\n        window: 1h\n        retention: {keepLast: 5, keepDaily: 14, "
+            "keepWeekly: 8}",
+            ["k8up keepMonthly 12 -> none"],
+            [],
+        ),
+        # a Longhorn tier dropped; the other tier keeps more
+        (
+            '- {schedule: "H * * * *", retain: 24}\n          - {tier: weekly, schedule: '
+            '"H H(0-5) * * 0", retain: 8}',
+            '- {schedule: "H * * * *", retain: 48}',
+            ["longhorn-backup retain (weekly) 8 -> none"],
+            ["longhorn-backup retain 24 -> 48"],
+        ),
+    ],
+    ids=["k8up-rule-dropped", "longhorn-tier-dropped"],
+)
+def test_each_retention_rule_is_judged_on_its_own(
+    repo: Path,
+    run_cli: RunCli,
+    old: str,
+    new: str,
+    weakened: list[str],
+    strengthened: list[str],
+) -> None:
+    """restic forget and Longhorn's tiers keep the union of what each rule keeps: a rule
+    that keeps less is a weakening even when another keeps more or the schedule changes."""
+    _cluster_edit(repo, old, new)
+    document = json.loads(run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo).output)
+    item = next(i for i in document["items"] if i["item"] == "pvc/paperless-data")
+    assert [w for w in item["weakened"] if "RPO" not in w] == weakened
+    assert [s for s in item["strengthened"] if "RPO" not in s] == strengthened
 
 
 def test_a_namespace_whose_velero_alerts_page_less_is_weakened(repo: Path, run_cli: RunCli) -> None:

@@ -20,6 +20,7 @@ from msgspec import Struct
 from msgspec.structs import replace
 
 from compiler.analyse.effective import EffectiveService
+from compiler.core.retention import Kept
 from compiler.core.rule import PathKey
 from compiler.model.cluster import ClusterSpec
 
@@ -51,9 +52,9 @@ class Copy(Struct, frozen=True):
     """False for a file-level copy of a live database: it does not count for the RPO."""
     note: str = ""
     """Why the copy does not count, or how it is made consistent."""
-    kept: int | None = None
-    """How far back the copies the method keeps reach, in seconds (compiler.core.retention:
-    an upper bound, to compare policies); None when the tool does not say."""
+    retention: tuple[Kept, ...] = ()
+    """The rules that decide which of the method's copies are kept (compiler.core.retention:
+    ``diff`` compares them rule by rule); empty when the tool has none."""
 
     @property
     def counts(self) -> bool:

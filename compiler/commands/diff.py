@@ -109,8 +109,16 @@ def _protection(protection: Protection | None) -> dict[str, object] | None:
         "restoreTests": sorted(protection.restore_tests),
         "alerts": None if protection.alerts is None else sorted(protection.alerts),
         "alertSeverities": None if protection.alerts is None else protection.severity,
-        "keptSeconds": dict(protection.kept),
+        "retention": _retention(protection),
     }
+
+
+def _retention(protection: Protection) -> dict[str, dict[str, int]]:
+    """Per method, each retention rule's amount (copies, or seconds for a duration)."""
+    found: dict[str, dict[str, int]] = {}
+    for method, kept in protection.retention:
+        found.setdefault(method, {})[kept.rule] = kept.amount
+    return found
 
 
 def _not_compared(diff: ProtectionDiff, current: BuildResult, markdown: bool) -> str:

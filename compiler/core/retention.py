@@ -1,55 +1,32 @@
-"""How far back the copies a tool keeps reach: the age of the oldest copy a restore can
-still choose, in seconds, as the tool's retention settings make it in a steady state.
+"""What a copy's retention keeps, rule by rule: how many copies, or for how long.
 
-These are upper bounds, to compare two policies (``diff``), not a date to promise: a
-calendar month counts 30 days and a year 365, and a copy made less often than a rule's
-unit stretches the rule (restic's ``--keep-daily 14`` over weekly backups keeps 14 weeks).
+``diff`` compares two policies rule by rule, not by a figure derived from them: each
+tool's rules keep a union of what each rule keeps (restic forget, Longhorn's tiers) or
+one window (Litestream, barman), so a rule that keeps fewer copies, or keeps them for
+less long, can only keep less of the same history, and one that keeps more can only keep
+more. A figure such as "how far back the copies reach" depends on the schedule as much
+as on the rules, and its bounds did not order two policies the right way round (a
+``keepLast`` over weekdays only, a ``keepDaily`` over two Sunday backups).
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+from compiler.core.durations import humanize
+
 HOUR = 3_600
 DAY = 24 * HOUR
 WEEK = 7 * DAY
 MONTH = 30 * DAY
-YEAR = 365 * DAY
 
 
-class ForgetRules(NamedTuple):
-    """restic ``forget``'s rules (K8up's ``prune.retention``, VolSync's ``retain``)."""
+class Kept(NamedTuple):
+    """One retention rule of a copy: ``amount`` copies, or seconds when ``seconds``."""
 
-    last: int | None = None
-    hourly: int | None = None
-    daily: int | None = None
-    weekly: int | None = None
-    monthly: int | None = None
-    yearly: int | None = None
-    within: int | None = None
-    """Seconds: every snapshot younger than this is kept."""
+    rule: str
+    amount: int
+    seconds: bool = False
 
-
-def forget_reach(rules: ForgetRules, gap: int) -> int:
-    """restic ``forget`` over snapshots at most ``gap`` seconds apart: ``--keep-<unit>ly N``
-    keeps the newest snapshot of each of the last N units that have one (N units, or N
-    gaps when backups are further apart than the unit), ``--keep-last N`` the newest N,
-    ``--keep-within D`` every snapshot younger than D."""
-    units = (
-        (rules.hourly, HOUR),
-        (rules.daily, DAY),
-        (rules.weekly, WEEK),
-        (rules.monthly, MONTH),
-        (rules.yearly, YEAR),
-    )
-    reaches = [count * max(unit, gap) for count, unit in units if count]
-    if rules.last:
-        reaches.append(rules.last * gap)
-    if rules.within:
-        reaches.append(rules.within)
-    return max(reaches, default=0)
-
-
-def count_reach(count: int, gap: int) -> int:
-    """A job that keeps its newest ``count`` copies, made at most ``gap`` seconds apart."""
-    return count * gap
+    def shown(self) -> str:
+        return humanize(self.amount) if self.seconds else str(self.amount)

@@ -1,5 +1,5 @@
 """One data item's protection as a compile gives it (methods, RPOs, restore tests, alerts
-and their severity, how far back each method's copies reach), and what makes one weaker or
+and their severity, each method's retention rules), and what makes one weaker or
 stronger than another: what ``diff --base`` compares."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 from msgspec import Struct
 
 from compiler.analyse import Analysis, EffectiveService
-from compiler.core.durations import humanize
+from compiler.core.retention import Kept
 from compiler.core.yamlread import YAMLDocumentError, load_documents
 from compiler.pipeline.build import BuildResult
 
@@ -25,9 +25,9 @@ class Protection(Struct, frozen=True):
     """None when that side has errors and so no generated files to read alerts from."""
     severities: tuple[tuple[str, str], ...] = ()
     """(alert, the most urgent ``severity`` of its rules), by name; empty with no alerts."""
-    kept: tuple[tuple[str, int], ...] = ()
-    """(method, how far back its kept copies reach in seconds), by method, for the methods
-    whose tool says (compiler.core.retention)."""
+    retention: tuple[tuple[str, Kept], ...] = ()
+    """(method, one rule of its retention), sorted: the most each rule keeps over the
+    method's copies (compiler.core.retention)."""
 
     @property
     def severity(self) -> dict[str, str]:
@@ -113,10 +113,12 @@ def protections(result: BuildResult) -> Found:
     for coverage in analysis.coverage if analysis is not None else ():
         service = coverage.service
         alerts = _alerts(rules, service)
-        kept: dict[str, int] = {}
+        kept: dict[tuple[str, str], Kept] = {}
         for copy in coverage.copies:
-            if copy.kept is not None:
-                kept[copy.method] = max(copy.kept, kept.get(copy.method, 0))
+            for rule in copy.retention:
+                known = kept.get((copy.method, rule.rule))
+                if known is None or rule.amount > known.amount:
+                    kept[(copy.method, rule.rule)] = rule
         protection = Protection(
             frozenset(c.method for c in coverage.copies),
             service.rpo,
@@ -124,7 +126,7 @@ def protections(result: BuildResult) -> Found:
             frozenset(service.source.policy.spec.restore_tests),
             None if alerts is None else frozenset(alerts),
             tuple(sorted(alerts.items())) if alerts else (),
-            tuple(sorted(kept.items())),
+            tuple((method, rule) for (method, _), rule in sorted(kept.items())),
         )
         line, col = service.source.doc.locate(coverage.item.path)
         where = (service.source.file, line, col)
@@ -180,11 +182,18 @@ def _severities(
 def _retention(
     before: Protection, after: Protection, weaker: list[str], stronger: list[str]
 ) -> None:
-    """A method on both sides whose kept copies reach less (or further) back."""
-    old, new = dict(before.kept), dict(after.kept)
-    for method in sorted(old.keys() & new.keys()):
-        change = f"{method} keeps copies {humanize(old[method])} -> {humanize(new[method])}"
-        if new[method] < old[method]:
+    """A retention rule of a method on both sides that keeps fewer copies, or keeps them for
+    less long (or no longer exists), or more. A rule keeps a part of what the method's
+    copies are, whatever the others keep, so one rule's change orders the two sides; a
+    changed schedule is the RPO's to judge."""
+    methods = before.methods & after.methods
+    old = {(m, k.rule): k for m, k in before.retention if m in methods}
+    new = {(m, k.rule): k for m, k in after.retention if m in methods}
+    for method, rule in sorted(old.keys() | new.keys()):
+        was, now = old.get((method, rule)), new.get((method, rule))
+        shown = f"{was.shown() if was else 'none'} -> {now.shown() if now else 'none'}"
+        change = f"{method} {rule} {shown}"
+        if now is None or (was is not None and now.amount < was.amount):
             weaker.append(change)
-        elif new[method] > old[method]:
+        elif was is None or now.amount > was.amount:
             stronger.append(change)

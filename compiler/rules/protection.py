@@ -110,7 +110,8 @@ WEAKENED = Rule(
     "that gets longer (or a copy on a separate target that is lost), a restore test or an "
     "alert that no longer covers it, an alert that pages less urgently (its severity label "
     "lowered, as when the service moves to a lower class), a method that keeps its copies "
-    "for less long (its retention: how far back a restore can go). Acknowledge a deliberate "
+    "for less long (a retention rule that keeps fewer copies or a shorter window, or is "
+    "dropped: a restore cannot go back as far). Acknowledge a deliberate "
     "change in the policy (acknowledge: [{id: BP500, item: ..., reason: ...}]).",
     passing="rpo: 24h -> rpo: 1h with an hourly backup",
     failing="methods: [longhorn, k8up] -> methods: [longhorn]",

@@ -1,5 +1,5 @@
-"""Each tool says how far back the copies it keeps reach (Copy.kept), from its retention
-settings: the example's classes, worked out by hand from policies/cluster.yaml."""
+"""Each tool names the retention rules of its copies (Copy.retention), from its settings:
+the example's classes, read by hand from policies/cluster.yaml."""
 
 from __future__ import annotations
 
@@ -8,37 +8,64 @@ from pathlib import Path
 import pytest
 
 from compiler.config import RunConfig
-from compiler.core.retention import DAY, HOUR, MONTH, WEEK
+from compiler.core.retention import DAY, Kept
 from compiler.pipeline.validate import validate
 from tests.support.files import REPO
 
 
 @pytest.fixture(scope="module")
-def kept() -> dict[tuple[str, str], int | None]:
+def retention() -> dict[tuple[str, str], tuple[Kept, ...]]:
     analysis = validate(RunConfig(policies=Path(REPO / "policies"))).analysis
     assert analysis is not None
     return {
-        (coverage.service.key, copy.method): copy.kept
+        (coverage.service.key, copy.method): copy.retention
         for coverage in analysis.coverage
         for copy in coverage.copies
     }
 
 
 @pytest.mark.parametrize(
-    ("service", "method", "reach", "why"),
+    ("service", "method", "rules"),
     [
-        ("productivity/paperless", "k8up", 12 * MONTH, "critical: keepMonthly 12"),
-        ("media/audiobookshelf", "k8up", 6 * MONTH, "important: the default keepMonthly 6"),
-        ("productivity/paperless", "longhorn-backup", 8 * WEEK, "weekly tier, retain 8"),
-        ("productivity/paperless", "longhorn-snapshot", DAY, "every 30 min, retain 48"),
-        ("media/audiobookshelf", "longhorn-snapshot", 48 * HOUR, "every 6h, retain 8"),
-        ("media/audiobookshelf", "longhorn-backup", 14 * DAY, "daily, retain 14"),
-        ("media/jellyfin", "volsync", 6 * MONTH, "retain monthly 6"),
-        ("productivity/miniflux", "cnpg", 30 * DAY, "retention 30d"),
-        ("productivity/paperless", "litestream", 7 * DAY, "retention 168h"),
+        (  # critical: written in the class
+            "productivity/paperless",
+            "k8up",
+            (
+                Kept("keepLast", 5),
+                Kept("keepDaily", 14),
+                Kept("keepWeekly", 8),
+                Kept("keepMonthly", 12),
+            ),
+        ),
+        (  # important: the settings' default
+            "media/audiobookshelf",
+            "k8up",
+            (
+                Kept("keepLast", 5),
+                Kept("keepDaily", 14),
+                Kept("keepWeekly", 8),
+                Kept("keepMonthly", 6),
+            ),
+        ),
+        (
+            "productivity/paperless",
+            "longhorn-backup",
+            (Kept("retain", 24), Kept("retain (weekly)", 8)),
+        ),
+        ("productivity/paperless", "longhorn-snapshot", (Kept("retain", 48),)),
+        (
+            "media/jellyfin",
+            "volsync",
+            (Kept("hourly", 24), Kept("daily", 7), Kept("weekly", 4), Kept("monthly", 6)),
+        ),
+        ("productivity/miniflux", "cnpg", (Kept("recovery window", 30 * DAY, True),)),
+        ("productivity/paperless", "litestream", (Kept("retention", 7 * DAY, True),)),
     ],
 )
-def test_each_method_reaches_back_as_its_settings_say(
-    kept: dict[tuple[str, str], int | None], service: str, method: str, reach: int, why: str
+def test_each_method_names_the_rules_its_settings_give(
+    retention: dict[tuple[str, str], tuple[Kept, ...]],
+    service: str,
+    method: str,
+    rules: tuple[Kept, ...],
 ) -> None:
-    assert kept[(service, method)] == reach, why
+    assert retention[(service, method)] == rules

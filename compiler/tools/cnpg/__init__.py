@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope
 from compiler.core import cron
 from compiler.core.durations import humanize
+from compiler.core.retention import Kept
 from compiler.model.restore import RestoreTest
 from compiler.plan import (
     AlertRule,
@@ -77,8 +78,8 @@ def _copy(pg: Postgres, expr: str) -> Copy:
         f"at {expr!r}, at most {humanize(gap)} apart: a restore replays up to {humanize(gap)} "
         "of WAL, which bounds the restore time (RTO)"
     )
-    kept = recovery_window(pg.settings.retention)
-    return Copy(METHOD, pg.settings.target, True, timeout, "continuous", note=note, kept=kept)
+    kept = (Kept("recovery window", recovery_window(pg.settings.retention), True),)
+    return Copy(METHOD, pg.settings.target, True, timeout, "continuous", note=note, retention=kept)
 
 
 def _planned(context: PlanContext, pg: Postgres) -> tuple[AppObject, ComponentPatch]:

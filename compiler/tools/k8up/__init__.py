@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, file_level
 from compiler.core import cron
-from compiler.core.retention import ForgetRules, forget_reach
+from compiler.core.retention import Kept
 from compiler.model.cluster import S3Target
 from compiler.model.restore import RestoreTest
 from compiler.plan import (
@@ -49,17 +49,10 @@ def _target(context: PlanContext, group: Group) -> S3Target:
     return group_target(group, context.analysis.policies.cluster.policy.spec)
 
 
-def _forget_rules(settings: K8upSettings) -> ForgetRules:
-    """The prune's retention as restic forget's rules."""
-    kept = settings.retention
-    return ForgetRules(
-        kept.keep_last,
-        kept.keep_hourly,
-        kept.keep_daily,
-        kept.keep_weekly,
-        kept.keep_monthly,
-        kept.keep_yearly,
-    )
+def _kept(settings: K8upSettings) -> tuple[Kept, ...]:
+    """The prune's retention (restic forget), rule by rule."""
+    rules = settings.retention.model_dump(by_alias=True, exclude_none=True)
+    return tuple(Kept(rule, amount) for rule, amount in rules.items())
 
 
 class K8up(ClassBlockTool):
@@ -100,8 +93,8 @@ class K8up(ClassBlockTool):
         group = groups((service,))[0]
         note = f"namespace Schedule {group.subject}" if group.shared else ""
         gap = cron.max_gap_seconds(expr)
-        kept = forget_reach(_forget_rules(settings), gap)
-        copy = Copy("k8up", settings.target, True, gap, expr, note=note, kept=kept)
+        kept = _kept(settings)
+        copy = Copy("k8up", settings.target, True, gap, expr, note=note, retention=kept)
         if dumped:
             assert sqlite is not None
             return (file_level(copy, item, quiesced=dump.quiesced(sqlite)),)

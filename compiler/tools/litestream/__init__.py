@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from msgspec.structs import replace
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, TargetRef
+from compiler.core.retention import Kept
 from compiler.model.cluster import ClusterSpec
 from compiler.model.restore import RestoreTest
 from compiler.plan import (
@@ -78,9 +79,9 @@ class Litestream(ToolBase):
         index = item.path[-1]
         assert isinstance(index, int)
         db = service.source.policy.spec.sqlite[index]
-        gap, kept = settings.sync_interval, settings.retention
+        gap, kept = settings.sync_interval, (Kept("retention", settings.retention, True),)
         targets = db.targets or settings.targets
-        return [Copy("litestream", t, True, gap, "continuous", kept=kept) for t in targets]
+        return [Copy("litestream", t, True, gap, "continuous", retention=kept) for t in targets]
 
     def plan_app(self, context: PlanContext, service: EffectiveService) -> AppContribution | None:
         contribution = inject.contribution(context, service)

@@ -14,7 +14,7 @@ from msgspec import Struct
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, file_level
 from compiler.core import cron
-from compiler.core.retention import count_reach
+from compiler.core.retention import Kept
 from compiler.core.rule import PathKey
 from compiler.model.restore import RestoreTest
 from compiler.plan import (
@@ -154,13 +154,12 @@ class Longhorn(ClassBlockTool):
             crons = tuple(book.cron_for(job.seed) for job in jobs)
             if crons:
                 gap = cron.max_gap_of_all(crons)
-                kept = max(
-                    count_reach(job.retain, cron.max_gap_seconds(expr))
-                    for job, expr in zip(jobs, crons, strict=True)
+                kept = tuple(
+                    Kept(f"retain ({job.tier})" if job.tier else "retain", job.retain)
+                    for job in jobs
                 )
-                name = f"longhorn-{task}"
-                schedules = " + ".join(crons)
-                copy = Copy(name, settings.target, task == "backup", gap, schedules, kept=kept)
+                name, schedules = f"longhorn-{task}", " + ".join(crons)
+                copy = Copy(name, settings.target, task == "backup", gap, schedules, retention=kept)
                 found.append(file_level(copy, item))
         return found
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope
 from compiler.core import cron
-from compiler.core.retention import ForgetRules, forget_reach
+from compiler.core.retention import Kept
 from compiler.model.restore import RestoreTest
 from compiler.plan import (
     AlertRule,
@@ -100,12 +100,9 @@ class VolSync(ClassBlockTool):
         if settings is None or item.claim is None:
             return ()
         expr = book.cron_for(seed(service, item.claim))
-        gap, rules = cron.max_gap_seconds(expr), settings.retain
-        forget = ForgetRules(
-            None, rules.hourly, rules.daily, rules.weekly, rules.monthly, rules.yearly, rules.within
-        )
-        kept = forget_reach(forget, gap)
-        return (Copy("volsync", settings.target, True, gap, expr, kept=kept),)
+        gap, rules = cron.max_gap_seconds(expr), settings.retain.model_dump(exclude_none=True)
+        kept = tuple(Kept(rule, amount, rule == "within") for rule, amount in rules.items())
+        return (Copy("volsync", settings.target, True, gap, expr, retention=kept),)
 
     def plan_app(self, context: PlanContext, service: EffectiveService) -> AppContribution | None:
         settings = settings_of(service)
