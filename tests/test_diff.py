@@ -94,12 +94,15 @@ def test_a_removed_method_is_a_weakened_protection(repo: Path, run_cli: RunCli) 
         + "; ".join(
             f"alert {name} removed"
             for name in ("K8upBackupMissing", "K8upBackupStale", "K8upJobFailed")
-        ),
+        )
+        + "; separate targets 2 -> 1",  # garage held K8up's copy alone
     )
     document = json.loads(run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo).output)
     assert document["summary"]["weakened"] == 3 and document["base"] == "HEAD"
     item = document["items"][0]
     assert "k8up" in item["before"]["methods"] and "k8up" not in item["after"]["methods"]
+    assert (item["before"]["separateTargets"], item["after"]["separateTargets"]) == (2, 1)
+    assert item["before"]["offsiteTargets"] == item["after"]["offsiteTargets"] == 1
     comment = run_cli("diff", "--base", "HEAD", "--format", "markdown", cwd=repo)
     assert comment.output.count("⚠️ weakened: method k8up removed") == 3
 
@@ -410,3 +413,14 @@ def test_a_namespace_whose_velero_alerts_page_less_is_weakened(repo: Path, run_c
     assert data["weakened"] == [f"severity critical -> warning ({len(velero)} alerts)"]
     assert ("productivity/linkding", "sqlite:/etc/linkding/data/db.sqlite3") in items
     assert document["summary"]["weakened"] == len(items)
+
+
+def test_a_target_no_longer_offsite_is_a_weakened_protection(repo: Path, run_cli: RunCli) -> None:
+    """Methods, targets, schedules and alerts unchanged; the NAS is no longer offsite: the
+    items copied there have no copy that survives losing the site (3-2-1's last 1)."""
+    _cluster_edit(
+        repo,
+        "type: longhorn-backup-target\n      name: default\n      offsite: true",
+        "type: longhorn-backup-target\n      name: default\n      offsite: false",
+    )
+    _weakened_data(repo, run_cli, "offsite targets 1 -> 0")

@@ -110,6 +110,8 @@ def _protection(protection: Protection | None) -> dict[str, object] | None:
         "alerts": None if protection.alerts is None else sorted(protection.alerts),
         "alertSeverities": None if protection.alerts is None else protection.severity,
         "retention": _retention(protection),
+        "separateTargets": protection.separate_targets,
+        "offsiteTargets": protection.offsite_targets,
     }
 
 

@@ -28,6 +28,10 @@ class Protection(Struct, frozen=True):
     retention: tuple[tuple[str, Kept], ...] = ()
     """(method, one rule of its retention), sorted: the most each rule keeps over the
     method's copies (compiler.core.retention)."""
+    separate_targets: int = 0
+    """Targets apart from the data holding a copy that counts (3-2-1's second number)."""
+    offsite_targets: int = 0
+    """Of those, the ones offsite (3-2-1's third number)."""
 
     @property
     def severity(self) -> dict[str, str]:
@@ -127,6 +131,8 @@ def protections(result: BuildResult) -> Found:
             None if alerts is None else frozenset(alerts),
             tuple(sorted(alerts.items())) if alerts else (),
             tuple((method, rule) for (method, _), rule in sorted(kept.items())),
+            len(coverage.separate_targets),
+            len(coverage.offsite_targets),
         )
         line, col = service.source.doc.locate(coverage.item.path)
         where = (service.source.file, line, col)
@@ -156,6 +162,7 @@ def compare(before: Protection, after: Protection) -> tuple[list[str], list[str]
     elif after.declared_rpo < before.declared_rpo:
         stronger.append("declared RPO shorter")
     _retention(before, after, weaker, stronger)
+    _targets(before, after, weaker, stronger)
     if _rpo_worse(before.effective_rpo, after.effective_rpo):
         weaker.append("effective RPO longer")
     elif _rpo_worse(after.effective_rpo, before.effective_rpo):
@@ -177,6 +184,18 @@ def _severities(
         which = f"alert {names[0]}" if len(names) == 1 else f"{len(names)} alerts"
         reason = f"severity {was} -> {now} ({which})"
         (weaker if _rank(now) < _rank(was) else stronger).append(reason)
+
+
+def _targets(before: Protection, after: Protection, weaker: list[str], stronger: list[str]) -> None:
+    """Fewer (or more) targets apart from the data, or offsite, holding a counting copy:
+    3-2-1's second and third numbers (a target that stops being offsite, a method moved
+    onto the target another already uses)."""
+    for layer, was, now in (
+        ("separate targets", before.separate_targets, after.separate_targets),
+        ("offsite targets", before.offsite_targets, after.offsite_targets),
+    ):
+        if now != was:
+            (weaker if now < was else stronger).append(f"{layer} {was} -> {now}")
 
 
 def _retention(

@@ -107,7 +107,8 @@ WEAKENED = Rule(
     "error",
     "A change never takes protection away unnoticed: diff --base reports it as an error.",
     "Weaker is: a data item that loses a method or disappears, a declared or effective RPO "
-    "that gets longer (or a copy on a separate target that is lost), a restore test or an "
+    "that gets longer, fewer targets apart from the data or offsite holding a copy (a target "
+    "no longer offsite), a restore test or an "
     "alert that no longer covers it, an alert that pages less urgently (its severity label "
     "lowered, as when the service moves to a lower class), a method that keeps its copies "
     "for less long (a retention rule that keeps fewer copies or a shorter window, or is "
