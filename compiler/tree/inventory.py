@@ -27,7 +27,6 @@ from compiler.tree.records import (
     Workload,
 )
 
-KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MAX_BUILD_DEPTH = 20
 ObjectKey = tuple[str, str]
 _Record = TypeVar("_Record", Workload, HelmRelease)

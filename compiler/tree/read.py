@@ -23,8 +23,15 @@ from msgspec.structs import replace
 from compiler.core.data import mapping_at
 from compiler.core.generated import is_generated_text
 from compiler.core.paths import open_regular
+from compiler.core.treefiles import (
+    KUSTOMIZATION_NAMES,
+    MAX_FILE_BYTES,
+    TEXT_SUFFIXES,
+    is_read,
+    read_whole,
+)
 from compiler.tree import helm
-from compiler.tree.inventory import KUSTOMIZATION_NAMES, Inventory
+from compiler.tree.inventory import Inventory
 from compiler.tree.nodes import Parse, Parsed, ParseError, YamlDocument, read_documents
 from compiler.tree.records import (
     ConfigMapGenerator,
@@ -39,17 +46,8 @@ from compiler.tree.records import (
     manifest_of,
 )
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
-"""A hand-written file larger than this is not read: no real manifest comes near it."""
-MAX_GENERATED_BYTES = 256 * 1024 * 1024
-"""A file the compiler generated is read up to this size: the docs' pages of a large
-homelab pass 2 MiB (``backups.md``: 2.3 MB for 1,000 services), and a generated file that
-is not read would be a hand-written one in the way of the next compile."""
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"})
 _OPAQUE_KEYS = ("helmCharts", "helmChartInflationGenerator", "bases")
-_YAML = (".yaml", ".yml")
-_TEXT = (".md",)
-_HEAD_BYTES = 512  # is_generated_text looks no further
 
 
 def _listing(folder: str) -> tuple[list[os.DirEntry[str]], list[os.DirEntry[str]]]:
@@ -90,7 +88,7 @@ def _walk(
     folders.update(f"{rel}/{d.name}" if rel else d.name for d in kept)
     for entry in sorted(others, key=lambda entry: entry.name):
         name = entry.name
-        if name in KUSTOMIZATION_NAMES or name.endswith(_YAML + _TEXT):
+        if is_read(name):
             yield entry.path, f"{rel}/{name}" if rel else name, entry.is_symlink()
     for entry in kept:
         if not entry.is_symlink():
@@ -99,20 +97,13 @@ def _walk(
             )
 
 
-def _large_generated(raw: io.BufferedReader, size: int) -> bool:
-    """Whether a file over MAX_FILE_BYTES starts with the generated header (its first
-    bytes looked at without reading it) and is small enough to read all the same."""
-    head = raw.peek(_HEAD_BYTES)[:_HEAD_BYTES].decode("utf-8", errors="replace")
-    return size <= MAX_GENERATED_BYTES and is_generated_text(head)
-
-
 def _read(path: str, rel: str, link: bool) -> TreeFile:
     if link:
         return TreeFile(rel, None, error="a symbolic link: not followed")
     try:
         with open_regular(path) as raw:  # a FIFO is refused, not waited on
             size = os.fstat(raw.fileno()).st_size
-            if size > MAX_FILE_BYTES and not _large_generated(raw, size):
+            if not read_whole(raw, size):
                 return TreeFile(rel, None, error=f"larger than {MAX_FILE_BYTES} bytes: not read")
             with io.TextIOWrapper(raw, encoding="utf-8") as stream:  # as open(path) reads
                 text = stream.read()
@@ -276,7 +267,7 @@ def read_tree(
         files[rel] = found
         name = rel.rpartition("/")[2]
         is_kustomization = name in KUSTOMIZATION_NAMES
-        if name.endswith(_TEXT) and not is_kustomization:
+        if name.endswith(TEXT_SUFFIXES) and not is_kustomization:
             continue  # text: kept to compare or to protect, never parsed
         if found.text is None or (found.generated and not is_kustomization):
             continue  # generated manifests are compared as text; their folders are followed

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import posixpath
 
+from compiler.core.treefiles import KUSTOMIZATION_NAMES
 from compiler.tree.fluxreach import join
-from compiler.tree.inventory import KUSTOMIZATION_NAMES, Inventory
+from compiler.tree.inventory import Inventory
 from compiler.tree.records import TreeFile
 
 

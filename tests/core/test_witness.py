@@ -26,7 +26,8 @@ def _tree(tmp_path: Path) -> Path:
 
 
 def _of(root: Path, tree: bool = True) -> str:
-    return digest([Watched(str(root), "tree" if tree else "policies")], str(root.parent))
+    watched = Watched(str(root), "tree") if tree else Watched(str(root), "policies", 10**6)
+    return digest([watched], str(root.parent))
 
 
 def _replace_with_a_file(root: Path) -> None:

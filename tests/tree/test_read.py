@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from compiler.core.generated import markdown_header
+from compiler.core.treefiles import MAX_FILE_BYTES
 from compiler.tree import Inventory
-from compiler.tree.read import MAX_FILE_BYTES, read_tree
+from compiler.tree.read import read_tree
 from tests.conftest import REPO, realworld_dir, require_tool
 from tests.tree.helpers import tree_of, write_files
 
