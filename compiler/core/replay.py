@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from compiler.core.paths import STAGING_PREFIX, open_regular, repository_root
-from compiler.core.user_cache import TEMPORARY, private_folder, replace_file
+from compiler.core.user_cache import keep_newest, private_folder, replace_file
 from compiler.core.witness import KINDS, Watched, code_fingerprint, digest, names_fingerprint
 
 NO_REPLAY = "BACKUP_POLICY_NO_REPLAY"
@@ -71,7 +71,6 @@ ENVIRONMENT = (
 )
 """What a run's output depends on in the environment (with every ``BACKUP_POLICY_*``)."""
 _NOT_REPLAYED = ("--verbose", "--help", "--version")
-_DAY_S = 86_400
 
 
 class Recorded(NamedTuple):
@@ -177,7 +176,7 @@ def remember(armed: Armed, recorded: Recorded, inputs: Inputs) -> None:
     with contextlib.suppress(OSError):
         content = json.dumps(entry, ensure_ascii=True).encode()
         replace_file(armed.folder / f"{armed.key}.json", content)
-        _prune(armed.folder, time.time())
+        keep_newest(armed.folder, ".json", MAX_ENTRIES, time.time())
 
 
 def _watched(path: object, kind: object, limit: object) -> Watched:
@@ -243,19 +242,3 @@ def _unsettled(inputs: Inputs) -> bool:
             return any(entry.name.startswith(STAGING_PREFIX) for entry in entries)
     except OSError:
         return True
-
-
-def _prune(folder: Path, now: float) -> None:
-    """Keep the :data:`MAX_ENTRIES` newest entries, and no temporary file a killed run
-    left for more than a day."""
-    entries = []
-    for entry in os.scandir(folder):
-        with contextlib.suppress(OSError):
-            modified = entry.stat(follow_symlinks=False).st_mtime
-            if entry.name.startswith(TEMPORARY) and now - modified > _DAY_S:
-                os.unlink(entry.path)
-            elif entry.name.endswith(".json"):
-                entries.append((modified, entry.path))
-    for _, path in sorted(entries, reverse=True)[MAX_ENTRIES:]:
-        with contextlib.suppress(OSError):
-            os.unlink(path)

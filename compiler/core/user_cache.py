@@ -6,8 +6,8 @@ of entry (:mod:`compiler.core.template_cache`, :mod:`compiler.tree.parse_cache`)
 are executed, parsed documents are used as they were saved), so a sub-folder is used only
 when it is a folder of this user that no one else may write to. A cache never changes what a
 run prints or writes, nor makes it fail: one that cannot be read is empty, one that cannot
-be written is not kept. ``BACKUP_POLICY_NO_CACHE`` set to a non-empty value turns every
-cache off.
+be written is not kept (:func:`keep_newest` bounds a folder). ``BACKUP_POLICY_NO_CACHE``
+set to a non-empty value turns every cache off.
 """
 
 from __future__ import annotations
@@ -67,3 +67,23 @@ def replace_file(file: Path, content: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+_DAY = 86_400
+
+
+def keep_newest(folder: Path, suffix: str, keep: int, now: float) -> None:
+    """Remove all but the ``keep`` entries (``*suffix``) changed last, and what a killed
+    write left (:data:`TEMPORARY`, older than a day). A file that cannot be looked at or
+    removed is left: a cache never fails a run."""
+    entries: list[tuple[float, str]] = []
+    for entry in os.scandir(folder):
+        with contextlib.suppress(OSError):
+            changed = entry.stat(follow_symlinks=False).st_mtime
+            if entry.name.startswith(TEMPORARY) and now - changed > _DAY:
+                os.unlink(entry.path)
+            elif entry.name.endswith(suffix):
+                entries.append((changed, entry.path))
+    for _, path in sorted(entries, reverse=True)[keep:]:
+        with contextlib.suppress(OSError):
+            os.unlink(path)

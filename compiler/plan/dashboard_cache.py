@@ -30,7 +30,7 @@ from typing import Any
 
 import msgspec
 
-from compiler.core.user_cache import TEMPORARY, private_folder, replace_file
+from compiler.core.user_cache import keep_newest, private_folder, replace_file
 from compiler.plan.alerts import Panel, PanelQuery
 
 FORMAT = b"backup-policy dashboard 1\n"
@@ -39,7 +39,6 @@ KEEP = 8
 BUILDER = Path(__file__).with_name("grafana.py")
 SDK = "grafana_foundation_sdk"
 _SUFFIX = ".json"
-_DAY = 86_400
 
 Panels = list[tuple[Panel, list[PanelQuery]]]
 
@@ -97,24 +96,8 @@ def save(name: str | None, model: dict[str, Any], environ: Mapping[str, str] | N
     data = json.dumps({"key": name, "model": model}, sort_keys=True).encode()
     with contextlib.suppress(OSError):
         replace_file(folder / f"{name}{_SUFFIX}", data)
-        _prune(folder, time.time())
+        keep_newest(folder, _SUFFIX, KEEP, time.time())
 
 
 def _folder(environ: Mapping[str, str] | None) -> Path | None:
     return private_folder("dashboards", os.environ if environ is None else environ)
-
-
-def _prune(folder: Path, now: float) -> None:
-    """Remove all but the :data:`KEEP` entries used last, and what a killed save left."""
-    kept: list[tuple[float, str]] = []
-    removed: list[str] = []
-    for entry in os.scandir(folder):
-        used = entry.stat(follow_symlinks=False).st_mtime
-        if entry.name.startswith(TEMPORARY):
-            removed += [entry.path] if now - used > _DAY else []
-        elif entry.name.endswith(_SUFFIX):
-            kept.append((used, entry.path))
-    kept.sort(reverse=True)
-    for path in removed + [path for _, path in kept[KEEP:]]:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
