@@ -401,7 +401,8 @@ def test_a_namespace_whose_velero_alerts_page_less_is_weakened(repo: Path, run_c
     """Velero copies no data item: it backs up the namespace, and its alerts live in a
     shared folder, labelled with the namespace. paperless, the critical service of
     productivity, leaves Velero; the namespace's Schedule stays for the others, and its
-    alerts now page as warnings for every service there."""
+    alerts now page as warnings for every service there. The Velero restore test no
+    longer covers paperless."""
     _edit(repo, "methods: [longhorn, k8up, velero]", "methods: [longhorn, k8up]")
     document = json.loads(run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo).output)
     items = {(i["service"], i["item"]): i for i in document["items"]}
@@ -410,7 +411,10 @@ def test_a_namespace_whose_velero_alerts_page_less_is_weakened(repo: Path, run_c
     velero = sorted(name for name in before if name.startswith("Velero"))
     assert velero and {before[n] for n in velero} == {"critical"}
     assert {after[n] for n in velero} == {"warning"}
-    assert data["weakened"] == [f"severity critical -> warning ({len(velero)} alerts)"]
+    assert data["weakened"] == [
+        f"severity critical -> warning ({len(velero)} alerts)",
+        "restore test BT-VL-01 removed",  # a Velero drill restores nothing of it now
+    ]
     assert ("productivity/linkding", "sqlite:/etc/linkding/data/db.sqlite3") in items
     assert document["summary"]["weakened"] == len(items)
 
@@ -424,3 +428,78 @@ def test_a_target_no_longer_offsite_is_a_weakened_protection(repo: Path, run_cli
         "type: longhorn-backup-target\n      name: default\n      offsite: false",
     )
     _weakened_data(repo, run_cli, "offsite targets 1 -> 0")
+
+
+def _plan_edit(repo: Path, old: str, new: str) -> None:
+    plan = repo / "policies" / "restore-tests.yaml"
+    text = plan.read_text()
+    assert text.count(old) == 1
+    plan.write_text(text.replace(old, new))
+
+
+def _items(repo: Path, run_cli: RunCli) -> dict[tuple[str, str], dict[str, Any]]:
+    document = json.loads(run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo).output)
+    return {(i["service"], i["item"]): i for i in document["items"]}
+
+
+def test_a_restore_test_whose_scope_no_longer_names_the_service_is_a_weakened_protection(
+    repo: Path, run_cli: RunCli
+) -> None:
+    """BT-LS-01 covers spoolman by its scope alone (spoolman's ``restoreTests`` does not
+    list it): narrowed to linkding, spoolman's database has no Litestream restore test."""
+    scope = "services: [productivity/linkding, tools/spoolman]"
+    _plan_edit(repo, scope, "services: [productivity/linkding]")
+    items = _items(repo, run_cli)
+    assert list(items) == [("tools/spoolman", "sqlite:/home/app/.local/share/spoolman/spoolman.db")]
+    item = items[("tools/spoolman", "sqlite:/home/app/.local/share/spoolman/spoolman.db")]
+    assert (item["before"]["restoreTests"], item["after"]["restoreTests"]) == (
+        ["BT-DR-01", "BT-LS-01"],
+        ["BT-DR-01"],
+    )
+    assert item["weakened"] == ["restore test BT-LS-01 removed"]
+    assert run_cli("diff", "--base", "HEAD", cwd=repo).exit_code == 1
+
+
+def test_a_restore_test_that_must_pass_less_often_is_a_weakened_protection(
+    repo: Path, run_cli: RunCli
+) -> None:
+    """BT-LH-01 quarterly -> yearly: a broken Longhorn restore of paperless and n8n goes
+    unseen for nine months longer; the way back is stronger."""
+    scope = "services: [productivity/paperless, automation/n8n]\n      frequency: "
+    _plan_edit(repo, scope + "quarterly", scope + "yearly")
+    items = _items(repo, run_cli)
+    assert {service for service, _ in items} == {"productivity/paperless", "automation/n8n"}
+    for item in items.values():
+        assert item["before"]["restoreTestFrequencies"]["BT-LH-01"] == "quarterly"
+        assert item["after"]["restoreTestFrequencies"]["BT-LH-01"] == "yearly"
+        assert item["weakened"] == ["restore test BT-LH-01 quarterly -> yearly"]
+    _weakened_data(repo, run_cli, "restore test BT-LH-01 quarterly -> yearly")
+    subprocess.run([*GIT, "commit", "-qam", "yearly"], cwd=repo, check=True)
+    _plan_edit(repo, scope + "yearly", scope + "quarterly")
+    back = _items(repo, run_cli)
+    assert {tuple(i["strengthened"]) for i in back.values()} == {
+        ("restore test BT-LH-01 yearly -> quarterly",)
+    }
+
+
+def test_a_longer_grace_period_and_rto_are_a_weakened_protection(
+    repo: Path, run_cli: RunCli
+) -> None:
+    """The plan's grace period lets every late test pass for longer: each item a test
+    covers is weakened (none other); paperless's longer RTO is a weaker promise too."""
+    _plan_edit(repo, "gracePeriod: 14d", "gracePeriod: 30d")
+    _edit(repo, "rto: 4h", "rto: 8h")
+    items = _items(repo, run_cli)
+    covered = {key for key, item in items.items() if item["before"]["restoreTests"]}
+    assert covered == set(items) and len(items) > 10
+    for (service, _), item in items.items():
+        assert item["before"]["restoreGracePeriodSeconds"] == 14 * 86_400
+        assert item["after"]["restoreGracePeriodSeconds"] == 30 * 86_400
+        expected = ["restore test grace period 14d -> 30d"]
+        if service == "productivity/paperless":
+            expected.insert(0, "declared RTO longer")
+            assert (item["before"]["declaredRtoSeconds"], item["after"]["declaredRtoSeconds"]) == (
+                4 * 3_600,
+                8 * 3_600,
+            )
+        assert item["weakened"] == expected

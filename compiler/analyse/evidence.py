@@ -66,6 +66,13 @@ def covers(test: RestoreTest, service: EffectiveService, analysis: Analysis) -> 
     return names(test, service) and restores
 
 
+def covering(analysis: Analysis, service: EffectiveService) -> list[RestoreTest]:
+    """The plan's tests that cover ``service``, in the plan's order."""
+    plan = analysis.policies.restore_plan
+    tests = plan.policy.spec.tests if plan is not None else []
+    return [test for test in tests if covers(test, service, analysis)]
+
+
 def names(test: RestoreTest, service: EffectiveService) -> bool:
     """Whether ``test`` is meant for ``service``: its scope names the service or its
     namespace, or the service lists it (a drill says what of it the test cannot restore)."""
@@ -114,11 +121,8 @@ def standings(policies: Policies, today: dt.date) -> list[Standing]:
 
 def rto_evidence(analysis: Analysis, service: EffectiveService) -> RtoEvidence | None:
     """The newest passing run, among the tests covering ``service``, that measured a duration."""
-    plan = analysis.policies.restore_plan
     best: RtoEvidence | None = None
-    for test in plan.policy.spec.tests if plan is not None else ():
-        if not covers(test, service, analysis):
-            continue
+    for test in covering(analysis, service):
         for run in test.protocol:
             if run.result != "passed" or run.duration is None:
                 continue

@@ -2,8 +2,9 @@
 
 The policies and their output tree are compiled twice: as the git ref has them (exported
 with ``git archive`` into a temporary folder) and as the work tree has them. Each data item
-is compared: the methods that copy it, its effective RPO, the restore tests that cover it,
-each rule of each method's retention (how many copies, or how long), how many targets
+is compared: the methods that copy it, its effective RPO, its declared RPO and RTO, the
+restore tests that cover its service and how often each must pass (and the plan's grace
+period), each rule of each method's retention (how many copies, or how long), how many targets
 apart from the data and offsite hold a copy, the alerts that watch its service and how
 urgently they page (their ``severity``). A change that takes protection away is an error
 (BP500) unless the policy acknowledges it. A ref without a policy folder protected
@@ -24,7 +25,8 @@ from compiler.config import RunConfig
 from compiler.core.diagnostics import Diagnostic, Diagnostics
 from compiler.pipeline.build import BuildResult, build
 from compiler.pipeline.gitref import export_commit
-from compiler.pipeline.protection import Found, Protection, Where, compare, protections
+from compiler.pipeline.protection import Found, Protection, Where, protections
+from compiler.pipeline.weakening import compare
 from compiler.rules.protection import BASE_NOT_COMPILED, WEAKENED
 
 

@@ -1,6 +1,6 @@
-"""One data item's protection as a compile gives it (methods, RPOs, restore tests, alerts
-and their severity, each method's retention rules), and what makes one weaker or
-stronger than another: what ``diff --base`` compares."""
+"""One data item's protection as a compile gives it (methods, RPOs and RTO, the restore
+tests covering it and how often they must pass, alerts and their severity, each method's
+retention rules): what ``diff --base`` compares (compiler.pipeline.weakening)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any, NamedTuple
 
 from msgspec import Struct
 
-from compiler.analyse import Analysis, EffectiveService
+from compiler.analyse import Analysis, Coverage, EffectiveService
+from compiler.analyse.evidence import covering
 from compiler.core.retention import Kept
 from compiler.core.yamlread import YAMLDocumentError, load_documents
 from compiler.pipeline.build import BuildResult
@@ -21,6 +22,7 @@ class Protection(Struct, frozen=True):
     declared_rpo: int
     effective_rpo: int | None
     restore_tests: frozenset[str]
+    """The plan's tests that cover the item's service (compiler.analyse.evidence)."""
     alerts: frozenset[str] | None
     """None when that side has errors and so no generated files to read alerts from."""
     severities: tuple[tuple[str, str], ...] = ()
@@ -32,6 +34,11 @@ class Protection(Struct, frozen=True):
     """Targets apart from the data holding a copy that counts (3-2-1's second number)."""
     offsite_targets: int = 0
     """Of those, the ones offsite (3-2-1's third number)."""
+    declared_rto: int = 0
+    frequencies: tuple[tuple[str, str], ...] = ()
+    """(restore test, how often it must pass), by test: one per test of ``restore_tests``."""
+    grace_period: int = 0
+    """The plan's grace period (seconds) when a test covers the item, else 0."""
 
     @property
     def severity(self) -> dict[str, str]:
@@ -97,12 +104,13 @@ def _alerts(rules: list[_Rule] | None, service: EffectiveService) -> dict[str, s
     for rule in rules:
         own = rule.path.startswith(f"{service.app_dir}/") or rule.service == service.key
         watches = own or (not rule.service and rule.namespace == service.namespace)
-        if watches and _rank(rule.severity) >= _rank(found.get(rule.name, "")):
+        if watches and rank(rule.severity) >= rank(found.get(rule.name, "")):
             found[rule.name] = rule.severity
     return found
 
 
-def _rank(severity: str) -> int:
+def rank(severity: str) -> int:
+    """How urgently an alert of this ``severity`` label pages (0: unknown)."""
     return SEVERITY_RANK.get(severity, 0)
 
 
@@ -113,106 +121,50 @@ def protections(result: BuildResult) -> Found:
     """(service, item) -> (where the policy declares it, its names, protection)."""
     analysis: Analysis | None = result.analysis
     found: Found = {}
+    if analysis is None:
+        return found
     rules = _rules(result)
-    for coverage in analysis.coverage if analysis is not None else ():
+    for coverage in analysis.coverage:
         service = coverage.service
-        alerts = _alerts(rules, service)
-        kept: dict[tuple[str, str], Kept] = {}
-        for copy in coverage.copies:
-            for rule in copy.retention:
-                known = kept.get((copy.method, rule.rule))
-                if known is None or rule.amount > known.amount:
-                    kept[(copy.method, rule.rule)] = rule
-        protection = Protection(
-            frozenset(c.method for c in coverage.copies),
-            service.rpo,
-            coverage.effective_rpo,
-            frozenset(service.source.policy.spec.restore_tests),
-            None if alerts is None else frozenset(alerts),
-            tuple(sorted(alerts.items())) if alerts else (),
-            tuple((method, rule) for (method, _), rule in sorted(kept.items())),
-            len(coverage.separate_targets),
-            len(coverage.offsite_targets),
-        )
         line, col = service.source.doc.locate(coverage.item.path)
         where = (service.source.file, line, col)
+        protection = _protection(analysis, coverage, _alerts(rules, service))
         found[(service.key, coverage.item.key)] = (where, coverage.item.names, protection)
     return found
 
 
-def _rpo_worse(before: int | None, after: int | None) -> bool:
-    return before is not None and (after is None or after > before)
+def _protection(
+    analysis: Analysis, coverage: Coverage, alerts: dict[str, str] | None
+) -> Protection:
+    service = coverage.service
+    tests = covering(analysis, service)
+    return Protection(
+        frozenset(c.method for c in coverage.copies),
+        service.rpo,
+        coverage.effective_rpo,
+        frozenset(test.id for test in tests),
+        None if alerts is None else frozenset(alerts),
+        tuple(sorted(alerts.items())) if alerts else (),
+        _retention_rules(coverage),
+        len(coverage.separate_targets),
+        len(coverage.offsite_targets),
+        service.rto,
+        tuple(sorted((test.id, test.frequency) for test in tests)),
+        _grace_period(analysis) if tests else 0,
+    )
 
 
-def compare(before: Protection, after: Protection) -> tuple[list[str], list[str]]:
-    weaker: list[str] = []
-    stronger: list[str] = []
-    compared = [
-        ("method", before.methods, after.methods),
-        ("restore test", before.restore_tests, after.restore_tests),
-    ]
-    if before.alerts is not None and after.alerts is not None:
-        compared.append(("alert", before.alerts, after.alerts))
-        _severities(before, after, weaker, stronger)
-    for what, old, new in compared:
-        weaker += [f"{what} {name} removed" for name in sorted(old - new)]
-        stronger += [f"{what} {name} added" for name in sorted(new - old)]
-    if after.declared_rpo > before.declared_rpo:
-        weaker.append("declared RPO longer")
-    elif after.declared_rpo < before.declared_rpo:
-        stronger.append("declared RPO shorter")
-    _retention(before, after, weaker, stronger)
-    _targets(before, after, weaker, stronger)
-    if _rpo_worse(before.effective_rpo, after.effective_rpo):
-        weaker.append("effective RPO longer")
-    elif _rpo_worse(after.effective_rpo, before.effective_rpo):
-        stronger.append("effective RPO shorter")
-    return weaker, stronger
+def _retention_rules(coverage: Coverage) -> tuple[tuple[str, Kept], ...]:
+    """Per method and rule, the most it keeps over the method's copies (one per target)."""
+    kept: dict[tuple[str, str], Kept] = {}
+    for copy in coverage.copies:
+        for rule in copy.retention:
+            known = kept.get((copy.method, rule.rule))
+            if known is None or rule.amount > known.amount:
+                kept[(copy.method, rule.rule)] = rule
+    return tuple((method, rule) for (method, _), rule in sorted(kept.items()))
 
 
-def _severities(
-    before: Protection, after: Protection, weaker: list[str], stronger: list[str]
-) -> None:
-    """Alerts on both sides that page less (or more) urgently than before, one reason per
-    change of severity (a class changed moves every alert of the service at once)."""
-    old, new = before.severity, after.severity
-    moved: dict[tuple[str, str], list[str]] = {}
-    for name in sorted(old.keys() & new.keys()):
-        if _rank(new[name]) != _rank(old[name]):
-            moved.setdefault((old[name] or "none", new[name] or "none"), []).append(name)
-    for (was, now), names in sorted(moved.items()):
-        which = f"alert {names[0]}" if len(names) == 1 else f"{len(names)} alerts"
-        reason = f"severity {was} -> {now} ({which})"
-        (weaker if _rank(now) < _rank(was) else stronger).append(reason)
-
-
-def _targets(before: Protection, after: Protection, weaker: list[str], stronger: list[str]) -> None:
-    """Fewer (or more) targets apart from the data, or offsite, holding a counting copy:
-    3-2-1's second and third numbers (a target that stops being offsite, a method moved
-    onto the target another already uses)."""
-    for layer, was, now in (
-        ("separate targets", before.separate_targets, after.separate_targets),
-        ("offsite targets", before.offsite_targets, after.offsite_targets),
-    ):
-        if now != was:
-            (weaker if now < was else stronger).append(f"{layer} {was} -> {now}")
-
-
-def _retention(
-    before: Protection, after: Protection, weaker: list[str], stronger: list[str]
-) -> None:
-    """A retention rule of a method on both sides that keeps fewer copies, or keeps them for
-    less long (or no longer exists), or more. A rule keeps a part of what the method's
-    copies are, whatever the others keep, so one rule's change orders the two sides; a
-    changed schedule is the RPO's to judge."""
-    methods = before.methods & after.methods
-    old = {(m, k.rule): k for m, k in before.retention if m in methods}
-    new = {(m, k.rule): k for m, k in after.retention if m in methods}
-    for method, rule in sorted(old.keys() | new.keys()):
-        was, now = old.get((method, rule)), new.get((method, rule))
-        shown = f"{was.shown() if was else 'none'} -> {now.shown() if now else 'none'}"
-        change = f"{method} {rule} {shown}"
-        if now is None or (was is not None and now.amount < was.amount):
-            weaker.append(change)
-        elif was is None or now.amount > was.amount:
-            stronger.append(change)
+def _grace_period(analysis: Analysis) -> int:
+    plan = analysis.policies.restore_plan
+    return plan.policy.spec.grace_period if plan is not None else 0

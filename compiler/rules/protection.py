@@ -107,9 +107,10 @@ WEAKENED = Rule(
     "error",
     "A change never takes protection away unnoticed: diff --base reports it as an error.",
     "Weaker is: a data item that loses a method or disappears, a declared or effective RPO "
-    "that gets longer, fewer targets apart from the data or offsite holding a copy (a target "
-    "no longer offsite), a restore test or an "
-    "alert that no longer covers it, an alert that pages less urgently (its severity label "
+    "or a declared RTO that gets longer, fewer targets apart from the data or offsite "
+    "holding a copy (a target no longer offsite), a restore test or an alert that no longer "
+    "covers it, a restore test that must pass less often or a longer grace period before a "
+    "late one is overdue, an alert that pages less urgently (its severity label "
     "lowered, as when the service moves to a lower class), a method that keeps its copies "
     "for less long (a retention rule that keeps fewer copies or a shorter window, or is "
     "dropped: a restore cannot go back as far). Acknowledge a deliberate "
