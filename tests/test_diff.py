@@ -401,8 +401,8 @@ def test_a_namespace_whose_velero_alerts_page_less_is_weakened(repo: Path, run_c
     """Velero copies no data item: it backs up the namespace, and its alerts live in a
     shared folder, labelled with the namespace. paperless, the critical service of
     productivity, leaves Velero; the namespace's Schedule stays for the others, and its
-    alerts now page as warnings for every service there. The Velero restore test no
-    longer covers paperless."""
+    alerts now page as warnings for every service there, and it keeps its backups as long
+    as the important class says. The Velero restore test no longer covers paperless."""
     _edit(repo, "methods: [longhorn, k8up, velero]", "methods: [longhorn, k8up]")
     document = json.loads(run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo).output)
     items = {(i["service"], i["item"]): i for i in document["items"]}
@@ -414,6 +414,7 @@ def test_a_namespace_whose_velero_alerts_page_less_is_weakened(repo: Path, run_c
     assert data["weakened"] == [
         f"severity critical -> warning ({len(velero)} alerts)",
         "restore test BT-VL-01 removed",  # a Velero drill restores nothing of it now
+        "velero backup ttl 30d -> 14d",  # the Schedule follows linkding's class now
     ]
     assert ("productivity/linkding", "sqlite:/etc/linkding/data/db.sqlite3") in items
     assert document["summary"]["weakened"] == len(items)
@@ -503,3 +504,109 @@ def test_a_longer_grace_period_and_rto_are_a_weakened_protection(
                 8 * 3_600,
             )
         assert item["weakened"] == expected
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "item", "reasons"),
+    [
+        # restic check monthly instead of weekly: a damaged pack goes unseen for longer
+        (
+            "check: H H(8-20) * * 0\n        prune: H H(8-20) * * 6\n        window: 1h\n"
+            "        retention: {keepLast",
+            "check: H H(8-20) 1 * *\n        prune: H H(8-20) * * 6\n        window: 1h\n"
+            "        retention: {keepLast",
+            ("productivity/paperless", "pvc/paperless-data"),
+            ["k8up check every 7d -> 31d"],
+        ),
+        # productivity's Velero Schedule (every object of the namespace, whichever service
+        # lists Velero): weekly, kept a week
+        (
+            "schedule: H H(0-5) * * *\n        ttl: 30d",
+            "schedule: H H(0-5) * * 0\n        ttl: 7d",
+            ("productivity/miniflux", "postgres:miniflux-db"),
+            ["velero backup ttl 30d -> 7d", "velero backup every 1d -> 7d"],
+        ),
+        # the restore verification of the important class's databases: weekly
+        (
+            'verify: {schedule: "H H(6-9) * * *"',
+            'verify: {schedule: "H H(6-9) * * 1"',
+            ("productivity/linkding", "sqlite:/etc/linkding/data/db.sqlite3"),
+            ["litestream verify every 1d -> 7d"],
+        ),
+        # and none at all
+        (
+            '      litestream:\n        verify: {schedule: "H H(6-9) * * *", deadline: 1h}\n',
+            "",
+            ("productivity/linkding", "sqlite:/etc/linkding/data/db.sqlite3"),
+            [
+                *(f"alert BackupPolicyCronJob{a} removed" for a in ("Failed", "NeverSucceeded")),
+                "alert BackupPolicyCronJobStale removed",  # the CronJob's alerts go with it
+                "litestream verify removed",
+            ],
+        ),
+        # 0.3's validation of every replica: every three days
+        (
+            "validationInterval: 24h",
+            "validationInterval: 72h",
+            ("tools/spoolman", "sqlite:/home/app/.local/share/spoolman/spoolman.db"),
+            ["litestream validation every 1d -> 3d"],
+        ),
+    ],
+    ids=["k8up-check", "velero-schedule-and-ttl", "litestream-verify", "no-verify", "validation"],
+)
+def test_a_routine_that_runs_less_often_or_keeps_less_is_a_weakened_protection(
+    repo: Path,
+    run_cli: RunCli,
+    old: str,
+    new: str,
+    item: tuple[str, str],
+    reasons: list[str],
+) -> None:
+    """The jobs beyond the copies (a check of them, a backup of the service's objects)
+    are compared by name: their worst gap and what they keep. The reverse change is
+    stronger."""
+    _cluster_edit(repo, old, new)
+    items = _items(repo, run_cli)
+    assert items[item]["weakened"] == reasons
+    assert run_cli("diff", "--base", "HEAD", cwd=repo).exit_code == 1
+    subprocess.run([*GIT, "commit", "-qam", "weaker"], cwd=repo, check=True)
+    subprocess.run([*GIT, "checkout", "-q", "HEAD~1", "--", "policies"], cwd=repo, check=True)
+    back = _items(repo, run_cli)
+    assert back[item]["weakened"] == []
+    assert len(back[item]["strengthened"]) == len(reasons)
+
+
+def test_checks_of_a_method_apply_to_the_items_it_copies_and_go_with_it(
+    repo: Path, run_cli: RunCli
+) -> None:
+    """A PVC of a service with a verified database is not verified by Litestream: the
+    routine is on the database alone. A service that leaves K8up loses its check with the
+    method: "method k8up removed" says it, no "k8up check removed" beside it."""
+    _cluster_edit(
+        repo, 'verify: {schedule: "H H(6-9) * * *"', 'verify: {schedule: "H H(6-9) * * 1"'
+    )
+    items = _items(repo, run_cli)
+    assert ("media/audiobookshelf", "sqlite:/config/absdatabase.sqlite") in items
+    assert ("media/audiobookshelf", "pvc/audiobookshelf-config") not in items
+    subprocess.run([*GIT, "checkout", "-q", "--", "policies"], cwd=repo, check=True)
+    _edit(repo, "methods: [longhorn, k8up, velero]", "methods: [longhorn, velero]")
+    data = _items(repo, run_cli)[("productivity/paperless", "pvc/paperless-data")]
+    assert (
+        "k8up check" in data["before"]["routines"] and "k8up check" not in data["after"]["routines"]
+    )
+    assert not [r for r in data["weakened"] if "k8up check" in r]
+
+
+def test_each_routine_is_in_the_json_with_its_gap_and_what_it_keeps(
+    repo: Path, run_cli: RunCli
+) -> None:
+    """docs/formats.md: ``routines`` maps each name to ``gapSeconds`` and ``retention``."""
+    _cluster_edit(repo, "ttl: 30d", "ttl: 7d")
+    item = _items(repo, run_cli)[("productivity/paperless", "pvc/paperless-data")]
+    day = 86_400
+    assert item["before"]["routines"] == {
+        "k8up check": {"gapSeconds": 7 * day, "retention": {}},
+        "velero backup": {"gapSeconds": day, "retention": {"ttl": 30 * day}},
+    }
+    assert item["after"]["routines"]["velero backup"]["retention"] == {"ttl": 7 * day}
+    assert item["weakened"] == ["velero backup ttl 30d -> 7d"]

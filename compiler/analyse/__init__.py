@@ -1,7 +1,8 @@
 """Stage 4, analyse: effective settings, spread schedules and the coverage of every item.
 
-The stage asks each tool (through :class:`ToolAnalysis`) what it schedules and which
-copies it makes; it never names a tool.
+The stage asks each tool (through :class:`ToolAnalysis`) what it schedules, which copies
+it makes and which routines (checks, object backups) it runs for each service; it never
+names a tool.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from compiler.analyse.coverage import (
     Copy,
     Coverage,
     DataItem,
+    Routine,
     file_level,
     policy_items,
     with_target_flags,
@@ -32,6 +34,7 @@ __all__ = [
     "DataItem",
     "EffectiveService",
     "Job",
+    "Routine",
     "ScheduleBook",
     "Scope",
     "TargetRef",
@@ -95,6 +98,12 @@ class ToolAnalysis(Protocol):
         self, scope: Scope, service: EffectiveService, item: DataItem, book: ScheduleBook
     ) -> Iterable[Copy]: ...
 
+    def routines(self, scope: Scope, book: ScheduleBook) -> Iterable[tuple[str, Routine]]:
+        """(service key, routine): the periodic jobs beyond the copies that keep a service
+        restorable (checks of its copies, backups of its objects), each with how far apart
+        its runs can be."""
+        ...
+
 
 class Analysis(Struct, frozen=True):
     """The policies with everything derived from them that later stages need."""
@@ -106,6 +115,8 @@ class Analysis(Struct, frozen=True):
     target_refs: tuple[TargetRef, ...]
     restorable: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """Per service key, the restore-test types whose drill restores one of its copies."""
+    routines: Mapping[str, tuple[Routine, ...]] = field(default_factory=dict)
+    """Per service key, the tools' routines for it, by name."""
 
     @property
     def scope(self) -> Scope:
@@ -145,6 +156,16 @@ def _coverage(
     return found, {key: frozenset(tests) for key, tests in restorable.items()}
 
 
+def _routines(
+    scope: Scope, tools: Sequence[ToolAnalysis], book: ScheduleBook
+) -> dict[str, tuple[Routine, ...]]:
+    found: dict[str, list[Routine]] = {service.key: [] for service in scope.services}
+    for tool in tools:
+        for key, routine in tool.routines(scope, book):
+            found[key].append(routine)
+    return {key: tuple(sorted(r, key=lambda r: r.name)) for key, r in found.items()}
+
+
 def analyse(policies: Policies, tools: Sequence[ToolAnalysis]) -> Analysis:
     """Resolve services and schedules, and compute every item's coverage."""
     filters = {t.method: t.applies_by_default for t in tools if t.method is not None}
@@ -152,4 +173,5 @@ def analyse(policies: Policies, tools: Sequence[ToolAnalysis]) -> Analysis:
     book = resolve_all([job for tool in tools for job in tool.jobs(scope)])
     refs = tuple(ref for tool in tools for ref in tool.target_refs(scope.cluster))
     coverage, restorable = _coverage(scope, tools, book)
-    return Analysis(policies, scope.services, book, tuple(coverage), refs, restorable)
+    routines = _routines(scope, tools, book)
+    return Analysis(policies, scope.services, book, tuple(coverage), refs, restorable, routines)

@@ -62,6 +62,21 @@ class Copy(Struct, frozen=True):
         return self.separate and self.consistent
 
 
+class Routine(Struct, frozen=True):
+    """A periodic job beyond the items' copies that keeps a service restorable: a check of
+    its copies (restic check, a restore verification, a replica's validation) or a backup
+    of its objects (Velero's Schedule of its namespace). ``diff`` compares them by name."""
+
+    name: str
+    gap: int
+    """How far apart two runs can be (seconds): the worst gap of its cron, or its interval."""
+    retention: tuple[Kept, ...] = ()
+    """What it keeps of what it makes (a Velero Schedule's ``ttl``); empty for a check."""
+    checks: str | None = None
+    """The copies' method it checks (its removal goes with the method's); None for a
+    routine that copies something of its own."""
+
+
 class Coverage(Struct, frozen=True):
     """The copies of one data item and the RPO they achieve."""
 

@@ -115,6 +115,13 @@ def _protection(protection: Protection | None) -> dict[str, object] | None:
         "retention": _retention(protection),
         "separateTargets": protection.separate_targets,
         "offsiteTargets": protection.offsite_targets,
+        "routines": {
+            routine.name: {
+                "gapSeconds": routine.gap,
+                "retention": {kept.rule: kept.amount for kept in routine.retention},
+            }
+            for routine in protection.routines
+        },
     }
 
 

@@ -4,12 +4,13 @@ The policies and their output tree are compiled twice: as the git ref has them (
 with ``git archive`` into a temporary folder) and as the work tree has them. Each data item
 is compared: the methods that copy it, its effective RPO, its declared RPO and RTO, the
 restore tests that cover its service and how often each must pass (and the plan's grace
-period), each rule of each method's retention (how many copies, or how long), how many targets
-apart from the data and offsite hold a copy, the alerts that watch its service and how
-urgently they page (their ``severity``). A change that takes protection away is an error
-(BP500) unless the policy acknowledges it. A ref without a policy folder protected
-nothing: every item is new. A ref whose policies do not compile cannot be compared: that
-is an error too (BP501), with the ref's errors.
+period), the routines beyond the copies (a check of them, a Velero backup of the
+namespace: how often, how long kept), each rule of each method's retention (how many
+copies, or how long), how many targets apart from the data and offsite hold a copy, the
+alerts that watch its service and how urgently they page (their ``severity``). A change
+that takes protection away is an error (BP500) unless the policy acknowledges it. A ref
+without a policy folder protected nothing: every item is new. A ref whose policies do not
+compile cannot be compared: that is an error too (BP501), with the ref's errors.
 """
 
 from __future__ import annotations

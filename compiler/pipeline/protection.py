@@ -1,6 +1,7 @@
 """One data item's protection as a compile gives it (methods, RPOs and RTO, the restore
 tests covering it and how often they must pass, alerts and their severity, each method's
-retention rules): what ``diff --base`` compares (compiler.pipeline.weakening)."""
+retention rules, the routines that check its copies or back up its service's objects):
+what ``diff --base`` compares (compiler.pipeline.weakening)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any, NamedTuple
 
 from msgspec import Struct
 
-from compiler.analyse import Analysis, Coverage, EffectiveService
+from compiler.analyse import Analysis, Coverage, EffectiveService, Routine
 from compiler.analyse.evidence import covering
 from compiler.core.retention import Kept
 from compiler.core.yamlread import YAMLDocumentError, load_documents
@@ -39,6 +40,8 @@ class Protection(Struct, frozen=True):
     """(restore test, how often it must pass), by test: one per test of ``restore_tests``."""
     grace_period: int = 0
     """The plan's grace period (seconds) when a test covers the item, else 0."""
+    routines: tuple[Routine, ...] = ()
+    """The checks of the item's copies and the backups of its service's objects, by name."""
 
     @property
     def severity(self) -> dict[str, str]:
@@ -138,8 +141,9 @@ def _protection(
 ) -> Protection:
     service = coverage.service
     tests = covering(analysis, service)
+    methods = frozenset(c.method for c in coverage.copies)
     return Protection(
-        frozenset(c.method for c in coverage.copies),
+        methods,
         service.rpo,
         coverage.effective_rpo,
         frozenset(test.id for test in tests),
@@ -151,6 +155,7 @@ def _protection(
         service.rto,
         tuple(sorted((test.id, test.frequency) for test in tests)),
         _grace_period(analysis) if tests else 0,
+        tuple(r for r in analysis.routines.get(service.key, ()) if r.checks in methods | {None}),
     )
 
 

@@ -5,6 +5,7 @@ BT-LH-01 quarterly -> yearly``)."""
 from __future__ import annotations
 
 from compiler.core.durations import humanize
+from compiler.core.retention import Kept
 from compiler.model.types import FREQUENCY_MONTHS
 from compiler.pipeline.protection import Protection, rank
 
@@ -34,6 +35,7 @@ def compare(before: Protection, after: Protection) -> tuple[list[str], list[str]
             (weaker if now > was else stronger).append(f"declared {what} {_longer(was, now)}")
     _restore_tests(before, after, weaker, stronger)
     _retention(before, after, weaker, stronger)
+    _routines(before, after, weaker, stronger)
     _targets(before, after, weaker, stronger)
     if _rpo_worse(before.effective_rpo, after.effective_rpo):
         weaker.append("effective RPO longer")
@@ -95,18 +97,49 @@ def _targets(before: Protection, after: Protection, weaker: list[str], stronger:
 def _retention(
     before: Protection, after: Protection, weaker: list[str], stronger: list[str]
 ) -> None:
-    """A retention rule of a method on both sides that keeps fewer copies, or keeps them for
-    less long (or no longer exists), or more. A rule keeps a part of what the method's
-    copies are, whatever the others keep, so one rule's change orders the two sides; a
-    changed schedule is the RPO's to judge."""
-    methods = before.methods & after.methods
-    old = {(m, k.rule): k for m, k in before.retention if m in methods}
-    new = {(m, k.rule): k for m, k in after.retention if m in methods}
-    for method, rule in sorted(old.keys() | new.keys()):
-        was, now = old.get((method, rule)), new.get((method, rule))
+    """A retention rule of a method (or a routine, as a Velero Schedule's ``ttl``) on both
+    sides that keeps fewer copies, or keeps them for less long (or no longer exists), or
+    more. A rule keeps a part of what the method's copies are, whatever the others keep,
+    so one rule's change orders the two sides; a changed schedule is the RPO's to judge."""
+    old, new = _rules(before), _rules(after)
+    owners = {owner for owner, _ in old} & {owner for owner, _ in new}
+    owners |= before.methods & after.methods  # a method whose only rule was dropped
+    for owner, rule in sorted(k for k in old.keys() | new.keys() if k[0] in owners):
+        was, now = old.get((owner, rule)), new.get((owner, rule))
         shown = f"{was.shown() if was else 'none'} -> {now.shown() if now else 'none'}"
-        change = f"{method} {rule} {shown}"
+        change = f"{owner} {rule} {shown}"
         if now is None or (was is not None and now.amount < was.amount):
             weaker.append(change)
         elif was is None or now.amount > was.amount:
             stronger.append(change)
+
+
+def _rules(protection: Protection) -> dict[tuple[str, str], Kept]:
+    """(method or routine, rule) -> what the rule keeps."""
+    found = {(method, kept.rule): kept for method, kept in protection.retention}
+    for routine in protection.routines:
+        found.update({(routine.name, kept.rule): kept for kept in routine.retention})
+    return found
+
+
+def _routines(
+    before: Protection, after: Protection, weaker: list[str], stronger: list[str]
+) -> None:
+    """A routine (a check of the copies, a backup of the service's objects) that no longer
+    runs, or whose runs can be further apart: a broken copy or a lost object goes unseen,
+    or unsaved, for longer."""
+    old = {routine.name: routine.gap for routine in before.routines}
+    new = {routine.name: routine.gap for routine in after.routines}
+    gone = before.methods - after.methods  # "method k8up removed" says "k8up check" went too
+    checked = {routine.name: routine.checks for routine in before.routines}
+    for name in sorted(old.keys() | new.keys()):
+        was, now = old.get(name), new.get(name)
+        if now is None and checked.get(name) not in gone:
+            weaker.append(f"{name} removed")
+        elif now is None:
+            continue
+        elif was is None:
+            stronger.append(f"{name} added")
+        elif now != was:
+            change = f"{name} every {humanize(was)} -> {humanize(now)}"
+            (weaker if now > was else stronger).append(change)

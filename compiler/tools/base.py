@@ -4,7 +4,8 @@ A tool contributes, through the slots of :class:`Tool`:
 
 - its part of the policy format (``slots``: class, cluster, service or namespace fields);
 - to the analysis (:class:`compiler.analyse.ToolAnalysis`): whether it is a method, its
-  scheduled jobs, the targets it names, and the copies it makes of each data item;
+  scheduled jobs, the targets it names, the copies it makes of each data item, and the
+  routines that keep a service restorable beyond them (checks, object backups);
 - to the plan (:class:`compiler.plan.ToolPlanning`): objects and patches in an app's
   backup Component, and shared folders; and (:class:`compiler.plan.ToolMonitoring`) the
   kinds of alert it raises, its alert rules per app and per shared object, and the queries
@@ -37,6 +38,7 @@ from compiler.analyse import (
     TargetRef,
     ToolAnalysis,
 )
+from compiler.analyse.coverage import Routine
 from compiler.core.rule import Rule
 from compiler.model.cluster import ClassDefaults, ClusterSpec, TargetType
 from compiler.model.compose import Slot
@@ -120,6 +122,9 @@ class ToolBase:
     def copies(
         self, scope: Scope, service: EffectiveService, item: DataItem, book: ScheduleBook
     ) -> Iterable[Copy]:
+        return ()
+
+    def routines(self, scope: Scope, book: ScheduleBook) -> Iterable[tuple[str, Routine]]:
         return ()
 
     def plan_app(self, context: PlanContext, service: EffectiveService) -> AppContribution | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, file_level
+from compiler.analyse.coverage import Routine
 from compiler.core import cron
 from compiler.core.retention import Kept
 from compiler.model.cluster import S3Target
@@ -100,6 +101,13 @@ class K8up(ClassBlockTool):
             return (file_level(copy, item, quiesced=dump.quiesced(sqlite)),)
         remedy = dump.REMEDY if item.kind == "sqlite" else ""
         return (file_level(copy, item, remedy=remedy),)
+
+    def routines(self, scope: Scope, book: ScheduleBook) -> Iterator[tuple[str, Routine]]:
+        """restic check of the repository: a damaged pack goes unseen until it runs."""
+        for service in scope.services:
+            if _settings(service) is not None:
+                gap = cron.max_gap_seconds(book.cron_for(seed(service, "check")))
+                yield service.key, Routine("k8up check", gap, checks="k8up")
 
     def plan_app(self, context: PlanContext, service: EffectiveService) -> AppContribution | None:
         settings = _settings(service)

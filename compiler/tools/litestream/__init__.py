@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from msgspec.structs import replace
 
 from compiler.analyse import Copy, DataItem, EffectiveService, Job, ScheduleBook, Scope, TargetRef
+from compiler.analyse.coverage import Routine
 from compiler.core.retention import Kept
 from compiler.model.cluster import ClusterSpec
 from compiler.model.restore import RestoreTest
@@ -82,6 +83,9 @@ class Litestream(ToolBase):
         gap, kept = settings.sync_interval, (Kept("retention", settings.retention, True),)
         targets = db.targets or settings.targets
         return [Copy("litestream", t, True, gap, "continuous", retention=kept) for t in targets]
+
+    def routines(self, scope: Scope, book: ScheduleBook) -> Iterable[tuple[str, Routine]]:
+        return verify.routines(scope, book)
 
     def plan_app(self, context: PlanContext, service: EffectiveService) -> AppContribution | None:
         contribution = inject.contribution(context, service)

@@ -18,7 +18,7 @@ from typing import Any
 
 from msgspec import Struct
 
-from compiler.analyse import Analysis, EffectiveService, Job, Scope
+from compiler.analyse import Analysis, EffectiveService, Job, Routine, ScheduleBook, Scope
 from compiler.core import cron
 from compiler.core.templates import render_script
 from compiler.plan import AlertRule, AppObject, PlanContext
@@ -81,6 +81,21 @@ def jobs(scope: Scope) -> Iterator[Job]:
         target = f"s3:{spec.databases[0].replicas[0].target}"
         origin = ("spec", "classes", service.classification, "litestream", "verify")
         yield Job(seed(service), target, "light", verify.schedule, 1, (*origin, "schedule"))
+
+
+def routines(scope: Scope, book: ScheduleBook) -> Iterator[tuple[str, Routine]]:
+    """Per service, the restore verification's CronJob and, with 0.3, the sidecar's
+    validation of each replica (``validation-interval``; 0.5 has none)."""
+    for service in scope.services:
+        spec = resolve(scope.cluster, service)
+        if spec is None:
+            continue
+        if settings(service) is not None and spec.databases[0].replicas:
+            gap = cron.max_gap_seconds(book.cron_for(seed(service)))
+            yield service.key, Routine("litestream verify", gap, checks="litestream")
+        interval = spec.timing.validation_interval
+        if spec.version == "0.3" and interval is not None:
+            yield service.key, Routine("litestream validation", interval, checks="litestream")
 
 
 def copies(service: EffectiveService, spec: ServiceLitestream) -> list[VerifiedCopy]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from compiler.analyse import EffectiveService, Job, Scope
+from compiler.analyse import EffectiveService, Job, Routine, ScheduleBook, Scope
 from compiler.core import cron
 from compiler.core.durations import format_duration
+from compiler.core.retention import Kept
 from compiler.model.cluster import VeleroTarget
 from compiler.model.restore import RestoreTest
 from compiler.plan import (
@@ -90,6 +91,18 @@ class Velero(ClassBlockTool):
             target = f"velero:{settings.target}"
             for planned in schedules(namespace, service):
                 yield Job(planned.seed, target, "backup", planned.schedule, 1, planned.origin)
+
+    def routines(self, scope: Scope, book: ScheduleBook) -> Iterator[tuple[str, Routine]]:
+        """The Schedules of each service's namespace (its objects: a restore starts there)."""
+        found: dict[str, list[Routine]] = {}
+        for namespace, representative in namespaces(scope.services).items():
+            for planned in schedules(namespace, representative):
+                gap = cron.max_gap_seconds(book.cron_for(planned.seed))
+                name = "velero backup" + (f" ({planned.tier})" if planned.tier else "")
+                kept = (Kept("ttl", planned.ttl, seconds=True),)
+                found.setdefault(namespace, []).append(Routine(name, gap, kept))
+        for service in scope.services:  # a Schedule backs up every object of its namespace
+            yield from ((service.key, r) for r in found.get(service.namespace, ()))
 
     def plan_shared(self, context: PlanContext) -> Iterator[SharedFolder]:
         analysis = context.analysis
