@@ -8,8 +8,11 @@ imports the plan's types through the tools, never loads their templates).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
+
+from msgspec.structs import replace
 
 from compiler.analyse import EffectiveService
 from compiler.plan.flux import unsubstituted
@@ -30,7 +33,9 @@ from compiler.plan.types import (
 )
 from compiler.plan.unwiring import unwiring
 from compiler.plan.wiring import wiring
+from compiler.tree import Inventory
 from compiler.tree.claims import app_claims
+from compiler.tree.fluxapps import written_name
 
 
 def _pvc_patches(
@@ -72,7 +77,25 @@ def _target(ref: ObjectRef) -> dict[str, str]:
     target = {"group": ref.group} if ref.group else {}
     if ref.version:
         target["version"] = ref.version
-    return {**target, "kind": ref.kind, "name": ref.name}
+    return {**target, "kind": ref.kind, "name": _selector(ref.name)}
+
+
+_REGEX_SPECIAL = re.compile(r"([\\.+*?()|\[\]{}^$])")
+
+
+def _selector(name: str) -> str:
+    """A target's name as kustomize reads it: an anchored regular expression. A name
+    written with a Flux variable (``${APP}``) is matched as written, its ``$``, ``{`` and
+    ``}`` escaped; a DNS name's dots are left as they are (a dot matches itself)."""
+    return _REGEX_SPECIAL.sub(r"\\\1", name) if "${" in name else name
+
+
+def _as_written(inventory: Inventory, app_dir: str, patch: ComponentPatch) -> ComponentPatch:
+    """``patch`` aimed at its target's name as the tree writes it (``${APP}``: kustomize
+    builds before Flux substitutes, and skips a patch whose target matches nothing)."""
+    target = patch.target
+    written = written_name(inventory, app_dir, target.kind, target.name)
+    return patch if written == target.name else replace(patch, target=replace(target, name=written))
 
 
 def _component(
@@ -83,6 +106,7 @@ def _component(
     objects = [o for c in contributions for o in c.objects]
     patches = [p for c in contributions for p in c.patches]
     patches += _pvc_patches(context, service, contributions)
+    patches = [_as_written(context.inventory, service.app_dir, p) for p in patches]
     if not objects and not patches:
         return None  # kustomize refuses an empty Component
     patches.sort(key=lambda p: p.file)

@@ -20,7 +20,7 @@ from msgspec import Struct, field
 from compiler.core.data import mapping_at
 from compiler.tree.fluxreach import flux_build, normal
 from compiler.tree.inventory import Inventory, UnknownBuild
-from compiler.tree.records import FluxKustomization
+from compiler.tree.records import FluxKustomization, HelmRelease
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[=-])([^}]*))?\}")
 
@@ -177,3 +177,41 @@ def _by_built_folder(inventory: Inventory) -> dict[str, tuple[FluxKustomization,
         for folder in sorted(flux_build(inventory, normal(flux.path)).folders):
             found.setdefault(folder, []).append(flux)
     return {folder: tuple(fluxes) for folder, fluxes in found.items()}
+
+
+def app_release(inventory: Inventory, app_dir: str, name: str) -> HelmRelease | None:
+    """The hand-written HelmRelease under ``app_dir`` (not in its backup/) that the cluster
+    knows as ``name``: written so, or written ``${APP}`` and named so by the substitutions
+    of the Kustomization applying it (tyriis's worlds: one release file per app folder)."""
+    generated = f"{app_dir}/backup/"
+    for release in inventory.helm_releases_under(app_dir):
+        manifest = release.manifest
+        if manifest.file.startswith(generated):
+            continue
+        if manifest.name == name:
+            return release
+        if "${" in manifest.name:
+            applied = as_applied(flux_index(inventory), manifest.file, manifest.name)
+            if any(known == name for _, known in applied):
+                return release
+    return None
+
+
+def written_name(inventory: Inventory, app_dir: str, kind: str, name: str) -> str:
+    """The name the app's build writes its ``kind`` ``name`` (as the cluster knows it)
+    under: ``name``, or a name with a Flux variable (``${APP}-data``) that the Kustomization
+    applying its file substitutes to ``name``. kustomize matches a patch's target against
+    the written name: Flux substitutes after the build."""
+    found = inventory.app_kustomization(app_dir)
+    try:
+        files = inventory.build_files(found[0].folder, f"{app_dir}/backup") if found else ()
+    except UnknownBuild:
+        return name
+    for file in files:
+        for manifest in inventory.manifests_in(file):
+            if manifest.kind != kind or "${" not in manifest.name:
+                continue
+            applied = as_applied(flux_index(inventory), file, manifest.name)
+            if any(known == name for _, known in applied):
+                return manifest.name
+    return name

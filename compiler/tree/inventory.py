@@ -262,11 +262,3 @@ class Inventory(Struct, frozen=True, dict=True):
         """The HelmRelease record of a manifest and what its chart renders (None: unknown),
         or None when the manifest is no HelmRelease."""
         return self._renders.get((manifest.file, manifest.index))
-
-    def helm_release(self, app_dir: str, name: str) -> HelmRelease | None:
-        """The hand-written HelmRelease ``name`` under ``app_dir`` (not in its backup/)."""
-        generated = f"{app_dir}/backup/"
-        for release in self.helm_releases_under(app_dir):
-            if release.manifest.name == name and not release.manifest.file.startswith(generated):
-                return release
-        return None

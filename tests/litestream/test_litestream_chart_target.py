@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from compiler.tree.apptemplate import app_template_render
+from compiler.tree.fluxapps import app_release
 from compiler.tree.read import read_tree
 from tests.conftest import realworld_dir, require_tool
 from tests.litestream.example import compile_tree, copy_example, edit_yaml, errors
@@ -25,7 +26,7 @@ def test_the_seed_repos_values_from_layout() -> None:
     root = shared / "tuxpeople__k8s-homelab"
     require_tool(f"the real-world fixtures in {shared}", root.is_dir())
     inventory = read_tree(root, "tuxpeople")
-    found = inventory.helm_release("kubernetes/apps/productivity/linkding", "linkding")
+    found = app_release(inventory, "kubernetes/apps/productivity/linkding", "linkding")
     assert found is not None
     render = app_template_render(found)
     assert render is not None
@@ -117,7 +118,7 @@ def test_controller_container_and_volume_must_exist(tmp_path: Path) -> None:
 def test_odd_hand_written_releases_are_read_without_crashing(tmp_path: Path, text: str) -> None:
     (tmp_path / "app").mkdir()
     (tmp_path / "app/helmrelease.yaml").write_text("apiVersion: helm.toolkit.fluxcd.io/v2\n" + text)
-    found = read_tree(tmp_path, ".").helm_release("app", "paperless")
+    found = app_release(read_tree(tmp_path, "."), "app", "paperless")
     if found is not None:
         render = app_template_render(found)
         assert render is None or render.controllers == ()

@@ -23,6 +23,7 @@ import yaml
 
 from compiler.config import RunConfig
 from compiler.pipeline.build import build
+from compiler.tree.fluxapps import app_release
 from compiler.tree.helm import merge
 from compiler.tree.read import read_tree
 from tests.conftest import REPO, realworld_dir, require_tool
@@ -143,7 +144,7 @@ def _values(built: list[Document], release: Document) -> dict[str, Any]:
 
 def _chart(root: Path, app: App) -> Path:
     """The chart the release pins: ``spec.chart``, or its ``chartRef``'s OCIRepository."""
-    release = read_tree(root / "out", "out").helm_release(app.app_dir, app.release)
+    release = app_release(read_tree(root / "out", "out"), app.app_dir, app.release)
     assert release is not None
     return needs_chart(CHART_OF_MAJOR[int(release.chart.version.split(".")[0])])
 

@@ -25,6 +25,7 @@ from compiler.tools.litestream.resolve import resolve
 from compiler.tools.litestream.settings import SERVICE
 from compiler.tree import HelmRelease, Inventory
 from compiler.tree.containers import app_containers, service_ports, values_files
+from compiler.tree.fluxapps import app_release
 
 TOOL = "litestream"
 
@@ -51,7 +52,7 @@ def pod_ports(inventory: Inventory, service: EffectiveService) -> list[tuple[int
     controller = ""
     found: list[tuple[int, str]] = []
     if workload.kind == "HelmRelease":
-        release = inventory.helm_release(service.app_dir, workload.name)
+        release = app_release(inventory, service.app_dir, workload.name)
         if release is None:
             return []
         values = _release_values(release)

@@ -9,6 +9,7 @@ from compiler.analyse import EffectiveService
 from compiler.core.diagnostics import Diagnostic
 from compiler.rules import TreeContext, tree_rule
 from compiler.tools.litestream.chart import chart_problems
+from compiler.tree.fluxapps import app_release
 
 
 def _with_sqlite(context: TreeContext) -> Iterator[EffectiveService]:
@@ -32,7 +33,7 @@ def post_renderers(context: TreeContext) -> Iterator[Diagnostic]:
         workload = service.source.policy.spec.workload
         if workload.kind != "HelmRelease":
             continue
-        release = context.inventory.helm_release(service.app_dir, workload.name)
+        release = app_release(context.inventory, service.app_dir, workload.name)
         if release is None or release.post_renderers == workload.existing_post_renderers:
             continue
         where = f"under {service.app_dir}"
@@ -73,7 +74,7 @@ def chart_target(context: TreeContext) -> Iterator[Diagnostic]:
         workload = service.source.policy.spec.workload
         if workload.kind != "HelmRelease":
             continue
-        release = context.inventory.helm_release(service.app_dir, workload.name)
+        release = app_release(context.inventory, service.app_dir, workload.name)
         if release is not None:
             for path, message, hint in chart_problems(release, service):
                 yield chart_target.at(service.source.doc, path, message, hint)

@@ -21,6 +21,7 @@ from compiler.analyse import EffectiveService
 from compiler.core.data import mapping_at
 from compiler.tools.volsync.settings import SERVICE
 from compiler.tree import Inventory
+from compiler.tree.fluxapps import app_release
 
 IDENTITY_KEYS = ("runAsUser", "runAsGroup", "fsGroup")
 CONTAINER_KEYS = ("runAsUser", "runAsGroup")
@@ -69,7 +70,7 @@ def _from_workload(inventory: Inventory, service: EffectiveService) -> Identity:
 
 def _from_release(inventory: Inventory, service: EffectiveService) -> Identity:
     workload = service.source.policy.spec.workload
-    release = inventory.helm_release(service.app_dir, workload.name)
+    release = app_release(inventory, service.app_dir, workload.name)
     if release is None or release.values is None or release.chart.chart != "app-template":
         return {}
     values = release.values

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from tests.alerts.helpers import compile_root
+from tests.support.files import copy_example
 from tests.test_cases import CASES, materialise
 from tests.tools.volsync.example import objects
 
@@ -53,3 +54,21 @@ def test_the_policy_override_wins(tmp_path: Path) -> None:
 def test_no_identity_in_the_tree_writes_none(tmp_path: Path) -> None:
     root = materialise(CASES / "valid" / "volsync-mover-identity-unknown", tmp_path)
     assert _identity(root) is None  # and BP382 warns (the case's expected)
+
+
+def test_a_release_named_by_flux_substitution_gives_its_pod_identity(tmp_path: Path) -> None:
+    """jellyfin's release written ``name: ${APP}``, named by its Kustomization's
+    ``postBuild.substitute`` (tyriis's minecraft worlds): the compile finds it by the name
+    the cluster knows, and the mover restores files the app can read."""
+    root = copy_example(tmp_path)
+    app = root / "out/kubernetes/apps/media/jellyfin"
+    release = app / "app/helmrelease.yaml"
+    release.write_text(release.read_text().replace("  name: jellyfin\n", "  name: ${APP}\n", 1))
+    flux = app / "ks.yaml"
+    substitute = "  postBuild:\n    substitute:\n      APP: jellyfin\n"
+    flux.write_text(flux.read_text() + substitute)
+    result = compile_root(root)
+    sources = objects(result, "kubernetes/apps/media/jellyfin/backup/volsync-jellyfin-config.yaml")
+    found = sources["ReplicationSource"]["spec"]["restic"]["moverSecurityContext"]
+    assert found == {"runAsUser": 568, "runAsGroup": 568, "fsGroup": 568}
+    assert "BP382" not in {d.rule for d in result.diagnostics.items}
