@@ -15,7 +15,7 @@ def _problems(context: TreeContext, wiring: Wiring) -> Iterator[Diagnostic]:
     component = wiring.component
     folder = wiring.file.rpartition("/")[0] or "."
     try:
-        objects = context.inventory.build_objects(folder, skip=component.folder)
+        objects = context.inventory.build_objects(folder, skip=component.folder, written=True)
     except UnknownBuild:
         return
     shown = context.inventory.shown(wiring.file)
@@ -23,16 +23,30 @@ def _problems(context: TreeContext, wiring: Wiring) -> Iterator[Diagnostic]:
         target = patch.target
         if (target.kind, target.name) in objects:
             continue
+        variables = sorted(name for kind, name in objects if kind == target.kind and "${" in name)
         yield patch_target_missing.at(
             component.service.source.doc,
             patch.origin,
             f"{target.kind} {target.name!r} is not in the build of {shown}: kustomize skips "
-            f"a patch whose target is missing, without a word; {patch.consequence}",
+            f"a patch whose target is missing, without a word; {patch.consequence}"
+            + _written(variables),
             _hint(context, wiring) if target.kind == "PersistentVolumeClaim" else _FIX,
         )
 
 
 _FIX = "fix the name here, or add the object to the app's kustomization"
+
+
+def _written(variables: list[str]) -> str:
+    """Why a name the cluster may know is not matched: the build writes it with a Flux
+    variable the tree gives no value for, and kustomize matches names as written."""
+    if not variables:
+        return ""
+    return (
+        f" (the build writes {', '.join(repr(v) for v in variables)} with a Flux variable "
+        "that the app's Kustomization gives no value for here: kustomize matches a target "
+        "against the name as written, before Flux substitutes it)"
+    )
 
 
 def _hint(context: TreeContext, wiring: Wiring) -> str:
@@ -71,7 +85,10 @@ def patch_target_missing(context: TreeContext) -> Iterator[Diagnostic]:
     ``volumeClaimTemplates`` make is judged like one written in the tree: its labels are
     patched onto the release's values or the template, which are in the build. When the
     build cannot be known from the tree (a remote base, a Helm chart inflated by
-    kustomize, a name written as a Flux ``${VAR}``) the app is not judged.
+    kustomize) the app is not judged. A name written with a Flux ``${VAR}`` is judged as
+    written: Flux substitutes after kustomize builds, so the Component aims at
+    ``${APP}-data`` when the app's Flux Kustomization makes it the policy's claim, and a
+    name whose variable the tree gives no value for matches no patch of the policy's.
     """
     for wiring in context.plan.wiring:
         if wiring.state in ("listed", "unlisted"):

@@ -204,15 +204,20 @@ class Inventory(Struct, frozen=True, dict=True):
                 return found, component
         return None
 
-    def build_objects(self, folder: str, skip: str = "") -> frozenset[ObjectKey]:
+    def build_objects(
+        self, folder: str, skip: str = "", *, written: bool = False
+    ) -> frozenset[ObjectKey]:
         """(kind, name) of what ``kustomize build folder`` emits, leaving out ``skip``.
         Raises UnknownBuild when that cannot be known from the tree, or when the build
-        fails (a file that is not YAML, as a file that is not UTF-8 is not read at all)."""
+        fails (a file that is not YAML, as a file that is not UTF-8 is not read at all).
+        A name written with a Flux variable (``${APP}-data``) is the cluster's only once
+        Flux substitutes it: unknown, unless ``written`` asks for the names as kustomize
+        itself sees them (what a patch's target must match)."""
         objects: set[ObjectKey] = set()
         for path in self.build_files(folder, skip):
             if self.files[path].error:  # not YAML: kustomize fails on it, loudly
                 raise UnknownBuild(path)
-            objects |= self._objects_in_file(path)
+            objects |= self._objects_in_file(path, written)
         return frozenset(objects)
 
     def build_files(self, folder: str, skip: str = "") -> tuple[str, ...]:
@@ -241,10 +246,10 @@ class Inventory(Struct, frozen=True, dict=True):
                 raise UnknownBuild(target)  # kustomize fails loudly on a missing entry
         return files
 
-    def _objects_in_file(self, path: str) -> set[ObjectKey]:
+    def _objects_in_file(self, path: str, written: bool) -> set[ObjectKey]:
         found = set()
         for manifest in self.manifests_in(path):
-            if "${" in manifest.name:
+            if "${" in manifest.name and not written:
                 raise UnknownBuild(path)  # a Flux substitution decides the name
             found.add((manifest.kind, manifest.name))
         return found

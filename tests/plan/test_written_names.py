@@ -81,3 +81,19 @@ def test_the_sidecar_and_the_backup_labels_reach_objects_flux_names(
         labels = objects[("PersistentVolumeClaim", claim)]["metadata"]["labels"]
         assert labels[LONGHORN_SOURCE] == "enabled", claim
     assert run_cli("check", "-q", cwd=root).exit_code == 0
+
+
+def test_a_name_whose_variable_has_no_value_here_fails_instead_of_skipping(
+    example: Path, run_cli: RunCli
+) -> None:
+    """``${APP}-data`` with no ``APP`` in the app's Kustomization (a value from elsewhere,
+    or none): kustomize would skip the label patch aimed at ``paperless-data``. BP405
+    says so, where it once judged such a build unknown and said nothing."""
+    path = example / APP / "app/pvc.yaml"
+    path.write_text(path.read_text().replace("  name: paperless-data\n", "  name: ${APP}-data\n"))
+    result = run_cli("check", cwd=example)
+    assert result.exit_code == 1
+    (line,) = [line for line in result.output.splitlines() if "[BP405]" in line]
+    assert line.startswith("policies/services/paperless.yaml:")
+    assert "PersistentVolumeClaim 'paperless-data' is not in the build of" in line
+    assert "the build writes '${APP}-data' with a Flux variable" in line
