@@ -30,13 +30,13 @@ from compiler.tools.importing import (
     Note,
     app_folder,
     dns_label,
-    json_patched,
     merged,
     note,
     of_kind,
     place_of,
     s3_target,
 )
+from compiler.tools.json_patch import json_patched
 from compiler.tree import Inventory, Manifest
 from compiler.tree.census import TreeItem
 from compiler.tree.fluxapps import FluxIndex, flux_index

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from compiler.tools.importing import json_patched
+from compiler.tools.json_patch import json_patched
 
 CLUSTER: dict[str, Any] = {
     "kind": "Cluster",
