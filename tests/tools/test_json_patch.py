@@ -1,4 +1,4 @@
-"""Shared import helpers: reading a compiled tree's JSON6902 patches."""
+"""json_patched: reading a compiled tree's JSON6902 patches (compiler.tools.json_patch)."""
 
 from __future__ import annotations
 
