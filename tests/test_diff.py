@@ -402,7 +402,8 @@ def test_a_namespace_whose_velero_alerts_page_less_is_weakened(repo: Path, run_c
     shared folder, labelled with the namespace. paperless, the critical service of
     productivity, leaves Velero; the namespace's Schedule stays for the others, and its
     alerts now page as warnings for every service there, and it keeps its backups as long
-    as the important class says. The Velero restore test no longer covers paperless."""
+    as the important class says. (The Velero restore test never counted for the PVC: its
+    drill restores the namespace's objects, not the volume's data.)"""
     _edit(repo, "methods: [longhorn, k8up, velero]", "methods: [longhorn, k8up]")
     document = json.loads(run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo).output)
     items = {(i["service"], i["item"]): i for i in document["items"]}
@@ -413,7 +414,6 @@ def test_a_namespace_whose_velero_alerts_page_less_is_weakened(repo: Path, run_c
     assert {after[n] for n in velero} == {"warning"}
     assert data["weakened"] == [
         f"severity critical -> warning ({len(velero)} alerts)",
-        "restore test BT-VL-01 removed",  # a Velero drill restores nothing of it now
         "velero backup ttl 30d -> 14d",  # the Schedule follows linkding's class now
     ]
     assert ("productivity/linkding", "sqlite:/etc/linkding/data/db.sqlite3") in items
@@ -605,8 +605,134 @@ def test_each_routine_is_in_the_json_with_its_gap_and_what_it_keeps(
     item = _items(repo, run_cli)[("productivity/paperless", "pvc/paperless-data")]
     day = 86_400
     assert item["before"]["routines"] == {
-        "k8up check": {"gapSeconds": 7 * day, "retention": {}},
-        "velero backup": {"gapSeconds": day, "retention": {"ttl": 30 * day}},
+        "k8up check": {"gapSeconds": 7 * day, "offsite": False, "retention": {}},
+        "velero backup": {"gapSeconds": day, "offsite": False, "retention": {"ttl": 30 * day}},
     }
     assert item["after"]["routines"]["velero backup"]["retention"] == {"ttl": 7 * day}
     assert item["weakened"] == ["velero backup ttl 30d -> 7d"]
+
+
+def test_a_base_with_an_empty_tree_protected_nothing(tmp_path: Path, run_cli: RunCli) -> None:
+    """A repository's first commit made with ``--allow-empty``: git archives its empty tree
+    as zero blocks, which tarfile refuses; it has no policy folder, so every item is new."""
+    require_tool("git", shutil.which("git") is not None)
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "init"]):
+        subprocess.run([*GIT, *args], cwd=tmp_path, check=True, capture_output=True)
+    copy_example(tmp_path)
+    result = run_cli("diff", "--base", "HEAD", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "HEAD has no policy folder: every data item is new" in result.output
+
+
+def test_a_bar_in_an_item_name_stays_in_its_cell_of_the_comment(
+    repo: Path, run_cli: RunCli
+) -> None:
+    """GitHub splits a table row on every ``|``, in code too: escaped, the row keeps its
+    seven cells."""
+    path = repo / "policies/services/audiobookshelf.yaml"
+    path.write_text(path.read_text().replace("/config/absdatabase.sqlite", "/config/abs|db.sqlite"))
+    comment = run_cli("diff", "--base", "HEAD", "--format", "markdown", cwd=repo).output
+    rows = [line for line in comment.splitlines() if "abs\\|db.sqlite" in line]
+    assert rows, comment
+    for row in rows:
+        assert len(re.split(r"(?<!\\)\|", row)) == 9  # seven cells between eight bars
+
+
+def test_a_tools_alerts_and_restore_tests_are_on_the_items_it_copies(
+    repo: Path, run_cli: RunCli
+) -> None:
+    """The important class drops its restore verification: its CronJob's alerts go from
+    the databases only, not from the PVCs beside them (no BP500 to acknowledge there).
+    BT-LS-01 becomes a Velero drill: it no longer restores linkding's database, whose only
+    copy is Litestream's, though it still covers linkding (which lists Velero)."""
+    _cluster_edit(
+        repo, '      litestream:\n        verify: {schedule: "H H(6-9) * * *", deadline: 1h}\n', ""
+    )
+    items = _items(repo, run_cli)
+    assert {item for _, item in items if item.startswith("pvc/")} == set()
+    assert ("media/audiobookshelf", "sqlite:/config/absdatabase.sqlite") in items
+    subprocess.run([*GIT, "checkout", "-q", "--", "policies"], cwd=repo, check=True)
+    _plan_edit(repo, "type: litestream", "type: velero-namespace")
+    items = _items(repo, run_cli)
+    linkding = items[("productivity/linkding", "sqlite:/etc/linkding/data/db.sqlite3")]
+    assert linkding["weakened"] == ["restore test BT-LS-01 removed"]
+    assert linkding["after"]["restoreTests"] == ["BT-DR-01"]
+
+
+def _commit_a_velero_tier(repo: Path) -> None:
+    """The critical class's Velero gets a weekly tier kept 90 days, committed."""
+    tier = '          - {tier: weekly, schedule: "H H(0-5) * * 0", ttl: 90d}\n'
+    _cluster_edit(repo, "        ttl: 30d\n", "        ttl: 30d\n        tiers:\n" + tier)
+    subprocess.run([*GIT, "commit", "-qam", "a velero tier"], cwd=repo, check=True)
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new"),
+    [
+        # a Velero tier renamed: bp-productivity-sunday does what bp-productivity-weekly did
+        (
+            "policies/cluster.yaml",
+            'tier: weekly, schedule: "H H(0-5) * * 0", ttl: 90d',
+            'tier: sunday, schedule: "H H(0-5) * * 0", ttl: 90d',
+        ),
+        # a Longhorn backup tier renamed (its RecurringJob with it)
+        (
+            "policies/cluster.yaml",
+            '{tier: weekly, schedule: "H H(0-5) * * 0", retain: 8}',
+            '{tier: sunday, schedule: "H H(0-5) * * 0", retain: 8}',
+        ),
+        # a restore test renamed
+        ("policies/restore-tests.yaml", "id: BT-LS-01", "id: BT-LS-02"),
+    ],
+    ids=["velero-tier", "longhorn-tier", "restore-test"],
+)
+def test_a_rename_that_keeps_everything_is_no_change(
+    repo: Path, run_cli: RunCli, path: str, old: str, new: str
+) -> None:
+    """The old name is gone and a new one does all it did: neither "removed" (a BP500 to
+    acknowledge for nothing) nor "added"."""
+    _commit_a_velero_tier(repo)
+    file = repo / path
+    text = file.read_text()
+    assert text.count(old) == 1, old
+    file.write_text(text.replace(old, new))
+    result = run_cli("diff", "--base", "HEAD", cwd=repo)
+    assert result.exit_code == 0, result.output
+    assert "no change to protection since HEAD" in result.output
+
+
+def test_a_velero_schedule_no_longer_offsite_and_both_reasons_shown(
+    repo: Path, run_cli: RunCli
+) -> None:
+    """productivity's objects backed up to a location no longer offsite: weaker for every
+    item of the namespace. The text verdict shows what is stronger too."""
+    location = "type: velero-storage-location\n      name: default\n      offsite: "
+    _cluster_edit(repo, location + "false", location + "true")
+    subprocess.run([*GIT, "commit", "-qam", "offsite"], cwd=repo, check=True)
+    _cluster_edit(repo, location + "true", location + "false")
+    _cluster_edit(
+        repo, "schedule: H H(0-5) * * *\n        ttl: 30d", "schedule: H * * * *\n        ttl: 30d"
+    )
+    items = _items(repo, run_cli)
+    miniflux = items[("productivity/miniflux", "postgres:miniflux-db")]
+    assert miniflux["weakened"] == ["velero backup no longer offsite"]
+    assert miniflux["strengthened"] == ["velero backup every 1d -> 1h"]
+    text = run_cli("diff", "--base", "HEAD", cwd=repo).output
+    assert (
+        "productivity/miniflux postgres:miniflux-db: weakened: velero backup no longer "
+        "offsite; also: velero backup every 1d -> 1h\n"
+    ) in text
+
+
+def test_a_rename_that_keeps_less_is_still_a_removal(repo: Path, run_cli: RunCli) -> None:
+    """The renamed Velero tier keeps its backups 30 days, not 90: the old one is removed
+    (weaker), the new one added (stronger), both shown."""
+    _commit_a_velero_tier(repo)
+    _cluster_edit(
+        repo,
+        '{tier: weekly, schedule: "H H(0-5) * * 0", ttl: 90d}',
+        '{tier: sunday, schedule: "H H(0-5) * * 0", ttl: 30d}',
+    )
+    item = _items(repo, run_cli)[("productivity/miniflux", "postgres:miniflux-db")]
+    assert item["weakened"] == ["velero backup (weekly) removed"]
+    assert item["strengthened"] == ["velero backup (sunday) added"]

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from msgspec import Struct, field
+from msgspec.structs import replace
 
 from compiler.analyse.coverage import (
     Copy,
@@ -143,16 +144,18 @@ def _coverage(
         )
         items = policy_items(service) + [i for t in tools for i in t.items(service)]
         for item in items:
-            copies = []
+            copies: list[Copy] = []
+            restores: set[str] = set()
             for tool in tools:
                 made = [
-                    with_target_flags(c, scope.cluster)
+                    replace(with_target_flags(c, scope.cluster), tool=tool.name)
                     for c in tool.copies(scope, service, item, book)
                 ]
                 if made and tool.restore_test is not None:
-                    tested.add(tool.restore_test)
+                    restores.add(tool.restore_test)
                 copies += made
-            found.append(Coverage(service, item, tuple(copies)))
+            tested |= restores
+            found.append(Coverage(service, item, tuple(copies), frozenset(restores)))
     return found, {key: frozenset(tests) for key, tests in restorable.items()}
 
 

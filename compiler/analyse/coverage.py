@@ -55,6 +55,8 @@ class Copy(Struct, frozen=True):
     retention: tuple[Kept, ...] = ()
     """The rules that decide which of the method's copies are kept (compiler.core.retention:
     ``diff`` compares them rule by rule); empty when the tool has none."""
+    tool: str = ""
+    """The tool that makes it (its name; the analysis sets it)."""
 
     @property
     def counts(self) -> bool:
@@ -72,8 +74,10 @@ class Routine(Struct, frozen=True):
     """How far apart two runs can be (seconds): the worst gap of its cron, or its interval."""
     retention: tuple[Kept, ...] = ()
     """What it keeps of what it makes (a Velero Schedule's ``ttl``); empty for a check."""
+    offsite: bool = False
+    """Its copies are on an offsite target (a Velero Schedule's storage location)."""
     checks: str | None = None
-    """The copies' method it checks (its removal goes with the method's); None for a
+    """The tool whose copies it checks (it goes with them: no reason of its own); None for a
     routine that copies something of its own."""
 
 
@@ -83,6 +87,8 @@ class Coverage(Struct, frozen=True):
     service: EffectiveService
     item: DataItem
     copies: tuple[Copy, ...]
+    restored_by: frozenset[str] = frozenset()
+    """The restore-test types whose drill restores one of its copies."""
 
     @property
     def effective_rpo(self) -> int | None:

@@ -46,9 +46,17 @@ def _names(values: frozenset[str] | None) -> str:
 
 
 def _verdict(change: ItemChange) -> str:
+    """The reasons, weaker first; the stronger ones too, so that a tier dropped beside
+    one added reads as both."""
     if change.weakened:
-        return "weakened: " + "; ".join(change.weakened)
+        also = f"; also: {'; '.join(change.strengthened)}" if change.strengthened else ""
+        return "weakened: " + "; ".join(change.weakened) + also
     return "; ".join(change.strengthened) or "changed"
+
+
+def _cell(text: str) -> str:
+    """Text for a cell of a GitHub table, which splits cells on ``|`` even in code."""
+    return text.replace("|", "\\|")
 
 
 def _text(diff: ProtectionDiff) -> str:
@@ -86,9 +94,10 @@ def _markdown(diff: ProtectionDiff) -> str:
         tests = _names(after.restore_tests if after else None)
         alerts = _count(after.alerts if after else frozenset())
         icon = "⚠️ " if change.weakened else ""
+        verdict = _cell(_verdict(change).replace(" -> ", " → "))
         rows.append(
-            f"| {change.service} | `{change.item}` | {methods} | {_rpo_change(before, after, '→')} "
-            f"| {tests} | {alerts} | {icon}{_verdict(change).replace(' -> ', ' → ')} |"
+            f"| {change.service} | `{_cell(change.item)}` | {methods} "
+            f"| {_rpo_change(before, after, '→')} | {tests} | {alerts} | {icon}{verdict} |"
         )
     summary = f"**{weakened} item(s) weakened.**" if weakened else "Nothing is weakened."
     return head + "\n".join(rows) + f"\n\n{summary}\n"
@@ -108,7 +117,7 @@ def _protection(protection: Protection | None) -> dict[str, object] | None:
         "effectiveRpoSeconds": protection.effective_rpo,
         "declaredRtoSeconds": protection.declared_rto,
         "restoreTests": sorted(protection.restore_tests),
-        "restoreTestFrequencies": dict(protection.frequencies),
+        "restoreTestFrequencies": {test.id: test.frequency for test in protection.tests},
         "restoreGracePeriodSeconds": protection.grace_period,
         "alerts": None if protection.alerts is None else sorted(protection.alerts),
         "alertSeverities": None if protection.alerts is None else protection.severity,
@@ -118,6 +127,7 @@ def _protection(protection: Protection | None) -> dict[str, object] | None:
         "routines": {
             routine.name: {
                 "gapSeconds": routine.gap,
+                "offsite": routine.offsite,
                 "retention": {kept.rule: kept.amount for kept in routine.retention},
             }
             for routine in protection.routines

@@ -49,6 +49,9 @@ def resolve_base(repository: Path, ref: str) -> str:
 def export_commit(repository: Path, commit: str, into: Path) -> None:
     """The tree of ``commit`` (an id from :func:`resolve_base`, ``git archive``) unpacked
     into ``into``."""
+    listed = _git(repository, "ls-tree", "--name-only", commit)
+    if listed.returncode == 0 and not listed.stdout:
+        return  # an empty tree (a first `git commit --allow-empty`): tarfile refuses its archive
     done = _git(repository, "archive", "--format=tar", commit)
     if done.returncode != 0:
         raise BaseUnavailable(f"git cannot read {commit}: {_failure(done, 'failed')}")

@@ -9,11 +9,20 @@ from typing import Any, NamedTuple
 
 from msgspec import Struct
 
-from compiler.analyse import Analysis, Coverage, EffectiveService, Routine
-from compiler.analyse.evidence import covering
+from compiler.analyse import Analysis, Coverage, Routine
+from compiler.analyse.evidence import FULL_DR, covering
 from compiler.core.retention import Kept
 from compiler.core.yamlread import YAMLDocumentError, load_documents
 from compiler.pipeline.build import BuildResult
+from compiler.plan.prometheusrule import GROUP_PREFIX
+
+
+class TestRef(NamedTuple):
+    """A restore test covering an item: what ``diff`` compares of it."""
+
+    id: str
+    type: str
+    frequency: str
 
 
 class Protection(Struct, frozen=True):
@@ -23,7 +32,8 @@ class Protection(Struct, frozen=True):
     declared_rpo: int
     effective_rpo: int | None
     restore_tests: frozenset[str]
-    """The plan's tests that cover the item's service (compiler.analyse.evidence)."""
+    """The plan's tests that cover the item's service (compiler.analyse.evidence) and
+    whose drill restores one of its copies (or the whole service: ``full-dr``)."""
     alerts: frozenset[str] | None
     """None when that side has errors and so no generated files to read alerts from."""
     severities: tuple[tuple[str, str], ...] = ()
@@ -36,8 +46,8 @@ class Protection(Struct, frozen=True):
     offsite_targets: int = 0
     """Of those, the ones offsite (3-2-1's third number)."""
     declared_rto: int = 0
-    frequencies: tuple[tuple[str, str], ...] = ()
-    """(restore test, how often it must pass), by test: one per test of ``restore_tests``."""
+    tests: tuple[TestRef, ...] = ()
+    """The tests of ``restore_tests``, by id, with their type and how often they pass."""
     grace_period: int = 0
     """The plan's grace period (seconds) when a test covers the item, else 0."""
     routines: tuple[Routine, ...] = ()
@@ -65,6 +75,12 @@ class _Rule(NamedTuple):
     """Its ``namespace`` label: a rule of a shared folder that watches a whole namespace
     (Velero's, of the namespace's Schedule) has it and no service label."""
     service: str
+    item: str
+    """Its ``backup_policy_item`` label: the one item it watches ('' for a rule of the
+    whole service)."""
+    tool: str
+    """The tool whose group of the service's PrometheusRule holds it ('' in a shared
+    folder): a rule of the whole service watches the items that tool copies."""
 
 
 def _rules(result: BuildResult) -> list[_Rule] | None:
@@ -83,11 +99,18 @@ def _rules(result: BuildResult) -> list[_Rule] | None:
         for document in documents:
             if isinstance(document, dict) and document.get("kind") == "PrometheusRule":
                 for group in document.get("spec", {}).get("groups", []):
-                    found += [_rule(path, rule) for rule in group.get("rules", [])]
+                    tool = _tool_of(str(group.get("name", "")))
+                    found += [_rule(path, rule, tool) for rule in group.get("rules", [])]
     return found
 
 
-def _rule(path: str, rule: dict[str, Any]) -> _Rule:
+def _tool_of(group: str) -> str:
+    """The tool of a service's group (``backup-policy.<namespace>.<app>.<tool>``)."""
+    parts = group.split(".")
+    return parts[3] if len(parts) == 4 and parts[0] == GROUP_PREFIX else ""
+
+
+def _rule(path: str, rule: dict[str, Any], tool: str) -> _Rule:
     labels = rule.get("labels") or {}
     return _Rule(
         path,
@@ -95,18 +118,27 @@ def _rule(path: str, rule: dict[str, Any]) -> _Rule:
         str(labels.get("severity", "")),
         str(labels.get("namespace", "")),
         str(labels.get("backup_policy_service", "")),
+        str(labels.get("backup_policy_item", "")),
+        tool,
     )
 
 
-def _alerts(rules: list[_Rule] | None, service: EffectiveService) -> dict[str, str] | None:
-    """Each alert that watches the service (those of its folder, those labelled with it,
-    and a shared folder's that watch its whole namespace), with its most urgent severity."""
+def _alerts(rules: list[_Rule] | None, coverage: Coverage) -> dict[str, str] | None:
+    """Each alert that watches the item, with its most urgent severity: of the service's
+    own (its folder's, those labelled with it), those labelled with the item, or of the
+    whole service from the group of a tool that copies the item (Litestream's are not a
+    PVC's); and a shared folder's that watch the item's whole namespace (Velero's)."""
     if rules is None:
         return None
+    service, item = coverage.service, coverage.item.key
+    tools = {copy.tool for copy in coverage.copies}
     found: dict[str, str] = {}
     for rule in rules:
         own = rule.path.startswith(f"{service.app_dir}/") or rule.service == service.key
-        watches = own or (not rule.service and rule.namespace == service.namespace)
+        if own:
+            watches = rule.item == item if rule.item else not rule.tool or rule.tool in tools
+        else:
+            watches = not rule.service and rule.namespace == service.namespace
         if watches and rank(rule.severity) >= rank(found.get(rule.name, "")):
             found[rule.name] = rule.severity
     return found
@@ -131,7 +163,7 @@ def protections(result: BuildResult) -> Found:
         service = coverage.service
         line, col = service.source.doc.locate(coverage.item.path)
         where = (service.source.file, line, col)
-        protection = _protection(analysis, coverage, _alerts(rules, service))
+        protection = _protection(analysis, coverage, _alerts(rules, coverage))
         found[(service.key, coverage.item.key)] = (where, coverage.item.names, protection)
     return found
 
@@ -140,10 +172,11 @@ def _protection(
     analysis: Analysis, coverage: Coverage, alerts: dict[str, str] | None
 ) -> Protection:
     service = coverage.service
-    tests = covering(analysis, service)
-    methods = frozenset(c.method for c in coverage.copies)
+    restores = coverage.restored_by | {FULL_DR}  # a test of the service that restores it
+    tests = [t for t in covering(analysis, service) if t.type in restores]
+    tools = {copy.tool for copy in coverage.copies}
     return Protection(
-        methods,
+        frozenset(c.method for c in coverage.copies),
         service.rpo,
         coverage.effective_rpo,
         frozenset(test.id for test in tests),
@@ -153,9 +186,9 @@ def _protection(
         len(coverage.separate_targets),
         len(coverage.offsite_targets),
         service.rto,
-        tuple(sorted((test.id, test.frequency) for test in tests)),
+        tuple(sorted(TestRef(test.id, test.type, test.frequency) for test in tests)),
         _grace_period(analysis) if tests else 0,
-        tuple(r for r in analysis.routines.get(service.key, ()) if r.checks in methods | {None}),
+        tuple(r for r in analysis.routines.get(service.key, ()) if r.checks in tools | {None}),
     )
 
 

@@ -4,10 +4,14 @@ BT-LH-01 quarterly -> yearly``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from compiler.analyse import Routine
 from compiler.core.durations import humanize
 from compiler.core.retention import Kept
 from compiler.model.types import FREQUENCY_MONTHS
-from compiler.pipeline.protection import Protection, rank
+from compiler.pipeline.protection import Protection, TestRef, rank
 
 
 def _rpo_worse(before: int | None, after: int | None) -> bool:
@@ -17,10 +21,7 @@ def _rpo_worse(before: int | None, after: int | None) -> bool:
 def compare(before: Protection, after: Protection) -> tuple[list[str], list[str]]:
     weaker: list[str] = []
     stronger: list[str] = []
-    compared = [
-        ("method", before.methods, after.methods),
-        ("restore test", before.restore_tests, after.restore_tests),
-    ]
+    compared = [("method", before.methods, after.methods)]
     if before.alerts is not None and after.alerts is not None:
         compared.append(("alert", before.alerts, after.alerts))
         _severities(before, after, weaker, stronger)
@@ -51,19 +52,51 @@ def _longer(was: int, now: int) -> str:
 def _restore_tests(
     before: Protection, after: Protection, weaker: list[str], stronger: list[str]
 ) -> None:
-    """A test covering the item on both sides that must pass less (or more) often, and a
-    longer (or shorter) grace period before a late test is overdue: a restore that broke
-    goes unnoticed for longer."""
-    old, new = dict(before.frequencies), dict(after.frequencies)
+    """A test that no longer covers the item (unless one of the same type, as often,
+    takes its place: a test renamed), one on both sides that must pass less (or more)
+    often, and a longer (or shorter) grace period before a late test is overdue: a
+    restore that broke goes unnoticed for longer."""
+    old = {test.id: test for test in before.tests}
+    new = {test.id: test for test in after.tests}
+    removed, added = _unpaired(
+        [old[t] for t in sorted(old.keys() - new.keys())],
+        [new[t] for t in sorted(new.keys() - old.keys())],
+        lambda was, now: was.type == now.type and _months(now) <= _months(was),
+    )
+    weaker += [f"restore test {test.id} removed" for test in removed]
+    stronger += [f"restore test {test.id} added" for test in added]
     for test in sorted(old.keys() & new.keys()):
-        was, now = FREQUENCY_MONTHS[old[test]], FREQUENCY_MONTHS[new[test]]
-        if now != was:
-            reason = f"restore test {test} {old[test]} -> {new[test]}"
-            (weaker if now > was else stronger).append(reason)
+        was, now = old[test], new[test]
+        if _months(now) != _months(was):
+            reason = f"restore test {test} {was.frequency} -> {now.frequency}"
+            (weaker if _months(now) > _months(was) else stronger).append(reason)
     if old.keys() & new.keys() and after.grace_period != before.grace_period:
         shown = f"{humanize(before.grace_period)} -> {humanize(after.grace_period)}"
         reason = f"restore test grace period {shown}"
         (weaker if after.grace_period > before.grace_period else stronger).append(reason)
+
+
+def _months(test: TestRef) -> int:
+    return FREQUENCY_MONTHS[test.frequency]
+
+
+T = TypeVar("T")
+
+
+def _unpaired(
+    removed: list[T], added: list[T], replaces: Callable[[T, T], bool]
+) -> tuple[list[T], list[T]]:
+    """``removed`` and ``added`` less each removed one that an added one ``replaces`` (does
+    all it did, under another name: a tier or a test renamed), and that added one."""
+    left = list(added)
+    kept = []
+    for was in removed:
+        twin = next((now for now in left if replaces(was, now)), None)
+        if twin is None:
+            kept.append(was)
+        else:
+            left.remove(twin)
+    return kept, left
 
 
 def _severities(
@@ -98,13 +131,26 @@ def _retention(
     before: Protection, after: Protection, weaker: list[str], stronger: list[str]
 ) -> None:
     """A retention rule of a method (or a routine, as a Velero Schedule's ``ttl``) on both
-    sides that keeps fewer copies, or keeps them for less long (or no longer exists), or
-    more. A rule keeps a part of what the method's copies are, whatever the others keep,
-    so one rule's change orders the two sides; a changed schedule is the RPO's to judge."""
+    sides that keeps fewer copies, or keeps them for less long (or no longer exists,
+    unless a rule of the same kind that keeps as much takes its place: a Longhorn tier
+    renamed), or more. A rule keeps a part of what the method's copies are, whatever the
+    others keep, so one rule's change orders the two sides; a changed schedule is the
+    RPO's to judge."""
     old, new = _rules(before), _rules(after)
     owners = {owner for owner, _ in old} & {owner for owner, _ in new}
     owners |= before.methods & after.methods  # a method whose only rule was dropped
-    for owner, rule in sorted(k for k in old.keys() | new.keys() if k[0] in owners):
+    removed, added = _unpaired(
+        sorted(k for k in old.keys() - new.keys() if k[0] in owners),
+        sorted(k for k in new.keys() - old.keys() if k[0] in owners),
+        lambda was, now: (
+            was[0] == now[0]
+            and _family(was[1]) == _family(now[1])
+            and new[now].amount >= old[was].amount
+        ),
+    )
+    for owner, rule in sorted(
+        {*removed, *added, *(k for k in old.keys() & new.keys() if k[0] in owners)}
+    ):
         was, now = old.get((owner, rule)), new.get((owner, rule))
         shown = f"{was.shown() if was else 'none'} -> {now.shown() if now else 'none'}"
         change = f"{owner} {rule} {shown}"
@@ -112,6 +158,11 @@ def _retention(
             weaker.append(change)
         elif was is None or now.amount > was.amount:
             stronger.append(change)
+
+
+def _family(name: str) -> str:
+    """A rule's or routine's name without its tier (``retain (weekly)``: ``retain``)."""
+    return name.split(" (", 1)[0]
 
 
 def _rules(protection: Protection) -> dict[tuple[str, str], Kept]:
@@ -126,20 +177,36 @@ def _routines(
     before: Protection, after: Protection, weaker: list[str], stronger: list[str]
 ) -> None:
     """A routine (a check of the copies, a backup of the service's objects) that no longer
-    runs, or whose runs can be further apart: a broken copy or a lost object goes unseen,
-    or unsaved, for longer."""
-    old = {routine.name: routine.gap for routine in before.routines}
-    new = {routine.name: routine.gap for routine in after.routines}
+    runs (unless one of the same kind that does all it did takes its place: a Velero tier
+    renamed), whose runs can be further apart, or whose copies are no longer offsite: a
+    broken copy or a lost object goes unseen, or unsaved, for longer."""
+    old = {routine.name: routine for routine in before.routines}
+    new = {routine.name: routine for routine in after.routines}
     gone = before.methods - after.methods  # "method k8up removed" says "k8up check" went too
-    checked = {routine.name: routine.checks for routine in before.routines}
-    for name in sorted(old.keys() | new.keys()):
-        was, now = old.get(name), new.get(name)
-        if now is None and checked.get(name) not in gone:
-            weaker.append(f"{name} removed")
-        elif now is None:
-            continue
-        elif was is None:
-            stronger.append(f"{name} added")
-        elif now != was:
-            change = f"{name} every {humanize(was)} -> {humanize(now)}"
-            (weaker if now > was else stronger).append(change)
+    removed, added = _unpaired(
+        [old[n] for n in sorted(old.keys() - new.keys()) if old[n].checks not in gone],
+        [new[n] for n in sorted(new.keys() - old.keys())],
+        _replaces,
+    )
+    weaker += [f"{routine.name} removed" for routine in removed]
+    stronger += [f"{routine.name} added" for routine in added]
+    for name in sorted(old.keys() & new.keys()):
+        was, now = old[name], new[name]
+        if now.gap != was.gap:
+            change = f"{name} every {humanize(was.gap)} -> {humanize(now.gap)}"
+            (weaker if now.gap > was.gap else stronger).append(change)
+        if now.offsite != was.offsite:
+            (stronger if now.offsite else weaker).append(
+                f"{name} {'now' if now.offsite else 'no longer'} offsite"
+            )
+
+
+def _replaces(was: Routine, now: Routine) -> bool:
+    """``now`` does all ``was`` did: of the same kind, as often, as far, keeping as much."""
+    kept = {rule.rule: rule.amount for rule in now.retention}
+    return (
+        _family(was.name) == _family(now.name)
+        and now.gap <= was.gap
+        and now.offsite >= was.offsite
+        and all(kept.get(rule.rule, -1) >= rule.amount for rule in was.retention)
+    )

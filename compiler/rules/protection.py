@@ -108,15 +108,17 @@ WEAKENED = Rule(
     "A change never takes protection away unnoticed: diff --base reports it as an error.",
     "Weaker is: a data item that loses a method or disappears, a declared or effective RPO "
     "or a declared RTO that gets longer, fewer targets apart from the data or offsite "
-    "holding a copy (a target no longer offsite), a restore test or an alert that no longer "
-    "covers it, a restore test that must pass less often or a longer grace period before a "
-    "late one is overdue, a check of its copies (restic check, Litestream's verification "
-    "and validation) or a Velero backup of its namespace that runs less often or no longer, "
-    "a Velero backup kept for less long, an alert that pages less urgently (its severity label "
-    "lowered, as when the service moves to a lower class), a method that keeps its copies "
-    "for less long (a retention rule that keeps fewer copies or a shorter window, or is "
-    "dropped: a restore cannot go back as far). Acknowledge a deliberate "
-    "change in the policy (acknowledge: [{id: BP500, item: ..., reason: ...}]).",
+    "holding a copy (a target no longer offsite), a restore test or an alert that no longer"
+    " covers it, a restore test that must pass less often or a longer grace period before a"
+    " late one is overdue, a check of its copies (restic check, Litestream's verification "
+    "and validation) or a Velero backup of its namespace that runs less often or no longer,"
+    " a Velero backup kept for less long or no longer offsite, an alert that pages less "
+    "urgently (its severity label lowered, as when the service moves to a lower class), a "
+    "method that keeps its copies for less long (a retention rule that keeps fewer copies "
+    "or a shorter window, or is dropped: a restore cannot go back as far). A tier, a "
+    "retention rule or a restore test renamed, the new one doing all the old did, is no "
+    "change. Acknowledge a deliberate change in the policy (acknowledge: [{id: BP500, item:"
+    " ..., reason: ...}]).",
     passing="rpo: 24h -> rpo: 1h with an hourly backup",
     failing="methods: [longhorn, k8up] -> methods: [longhorn]",
     stage="diff",

@@ -96,11 +96,15 @@ class Velero(ClassBlockTool):
         """The Schedules of each service's namespace (its objects: a restore starts there)."""
         found: dict[str, list[Routine]] = {}
         for namespace, representative in namespaces(scope.services).items():
+            settings = SETTINGS.of(representative.defaults)
+            assert settings is not None  # namespaces() only returns configured ones
+            target = scope.cluster.targets.get(settings.target)
+            offsite = target is not None and target.offsite
             for planned in schedules(namespace, representative):
                 gap = cron.max_gap_seconds(book.cron_for(planned.seed))
                 name = "velero backup" + (f" ({planned.tier})" if planned.tier else "")
                 kept = (Kept("ttl", planned.ttl, seconds=True),)
-                found.setdefault(namespace, []).append(Routine(name, gap, kept))
+                found.setdefault(namespace, []).append(Routine(name, gap, kept, offsite))
         for service in scope.services:  # a Schedule backs up every object of its namespace
             yield from ((service.key, r) for r in found.get(service.namespace, ()))
 
