@@ -62,6 +62,10 @@ class TcpGate:
             client.settimeout(None)
             server.settimeout(None)
             with self._lock:
+                if self._listener is not listener:  # closed while this one connected
+                    client.close()
+                    server.close()
+                    return
                 self._open += [client, server]
             for src, dst in ((client, server), (server, client)):
                 threading.Thread(target=_pump, args=(src, dst), daemon=True).start()

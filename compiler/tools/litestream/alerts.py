@@ -1,11 +1,11 @@
 """Litestream alerts: per declared database, a missing sidecar and local sync errors; per
-0.3 replica, a replica that stops advancing; per 0.3 target, the generation cleanup CronJob
-(through kube-state-metrics).
+0.3 replica (per 0.5 database), a replica that stops advancing; per 0.3 target, the
+generation cleanup CronJob (through kube-state-metrics).
 
 Metric names and labels are those of the real binaries' ``/metrics`` (tests start
 ``litestream replicate`` 0.3.13 and 0.5.17 with the generated configs and compare): label
 ``db`` is the database path as written in the config. Neither version exports a
-last-replicated timestamp; what the sync error counter misses, and how a stalled 0.3
+last-replicated timestamp; what the sync error counter misses, and how a stalled
 replica is seen, is in :mod:`compiler.tools.litestream.metrics`. The series are selected
 by the PodMonitor's scrape job (``<namespace>/<app>-litestream``, the Prometheus
 Operator's job name for a PodMonitor).
@@ -36,12 +36,14 @@ from compiler.tools.litestream.inject import rendered_target
 from compiler.tools.litestream.metrics import (
     DB_SIZE,
     STALLED,
+    STALLED_05,
     SYNC_ERRORS,
     SYNC_WINDOW,
     USED,
     VALIDATIONS,
     WAL_SIZE,
     stalled_rule,
+    stalled_rule_05,
 )
 from compiler.tools.litestream.names import RESTORE
 from compiler.tools.litestream.resolve import Database, ServiceLitestream, resolve
@@ -102,7 +104,7 @@ RESTORE_FAILING = AlertKind(
     "0s: a failed restore is an event (the kubelet retries with back-off)",
     labels_used=("namespace", "pod", "container"),
 )
-KINDS = (MISSING, SYNC_FAILED, STALLED, INVALID, RESTORE_FAILING, *CRONJOB_KINDS)
+KINDS = (MISSING, SYNC_FAILED, STALLED, STALLED_05, INVALID, RESTORE_FAILING, *CRONJOB_KINDS)
 WAL = Panel(
     "Litestream WAL size",
     "Size of each database's WAL file: it grows while Litestream cannot checkpoint.",
@@ -167,6 +169,8 @@ def _db_rules(spec: ServiceLitestream, service: EffectiveService, db: Database) 
     ]
     if spec.version == "0.3":
         rules += [stalled_rule(spec, where, subject, r.target) for r in db.replicas]
+    else:
+        rules.append(stalled_rule_05(spec, where, subject))
     if spec.version == "0.3" and spec.timing.validation_interval is not None:
         rules.append(_validation_rule(spec, where, subject))
     return rules

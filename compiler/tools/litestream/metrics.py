@@ -1,12 +1,20 @@
-"""Litestream's metrics as the alerts use them, and the alert for a 0.3 replica that stops
-advancing (``LitestreamReplicaStalled``).
+"""Litestream's metrics as the alerts use them, and the alert for a replica that stops
+advancing (``LitestreamReplicaStalled``, one shape per version).
 
 ``litestream_sync_error_count`` counts failures of the local WAL sync only (``DB.Sync``): a
 replica upload that fails is only logged (0.3.13 ``replica.go`` ``monitor()``), so an
 unreachable bucket or wrong credentials leave it at 0. 0.3 exports the replica's position
 (``litestream_replica_wal_index``/``_offset``, set only after an upload succeeded): a replica
 whose position does not move while the database writes WAL (``litestream_total_wal_bytes``
-grows) is stalled. 0.5 exports no per-replica series (docs/alerts.md).
+grows) is stalled.
+
+0.5 exports no per-replica series. What it has, seen with the real 0.5.17 binary
+(tests/alerts/test_litestream_replica_stalled_05.py): ``litestream_replica_operation_total
+{operation="PUT"}``, per process (no ``db``), counted after each successful upload and
+frozen while S3 is gone, as the database's WAL still grows; and a sidecar that cannot reach
+S3 when it starts does not sync the database at all (``litestream_txid`` stays 0, as do the
+WAL counters). So a 0.5 replica is stalled when the database wrote WAL and its pod uploaded
+nothing, or while the database has no transaction synced since the sidecar started.
 """
 
 from __future__ import annotations
@@ -45,6 +53,14 @@ VALIDATIONS = Metric(
 )
 USED = ("namespace", "job", "db")
 JOIN = "namespace, job, pod, db"
+TXID = Metric("litestream_txid", "gauge", ("db",), SOURCE.format("0.5.17"))
+UPLOADS = Metric(
+    "litestream_replica_operation_total",
+    "counter",
+    ("replica_type", "operation"),
+    SOURCE.format("0.5.17, after a successful upload"),
+)
+POD = "namespace, job, pod"
 STALLED = AlertKind(
     "LitestreamReplicaStalled",
     "Litestream",
@@ -88,4 +104,45 @@ def stalled_rule(
         f"The database wrote WAL in the last {window} but replica {replica} uploaded none of "
         "it: the copy on the target is falling behind. See the sidecar's log for "
         '"monitor error" (S3 unreachable, credentials, bucket).',
+    )
+
+
+STALLED_05 = AlertKind(
+    "LitestreamReplicaStalled",
+    "Litestream",
+    "A 0.5 sidecar uploaded nothing while its database wrote WAL (S3 went away), or has "
+    "synced no transaction of the database since it started (0.5 waits for its replica "
+    "before it syncs: S3 unreachable from the start). Judged per pod: 0.5 counts uploads "
+    "per process, so with two databases one replica still uploading hides the other's.",
+    'increase(litestream_total_wal_bytes{namespace="<namespace>",'
+    'job="<namespace>/<app>-litestream",db="<path>"}[<window>]) > 0 '
+    f"unless on ({POD}) "
+    'increase(litestream_replica_operation_total{namespace="<namespace>",'
+    'job="<namespace>/<app>-litestream",operation="PUT"}[<window>]) > 0 '
+    'or litestream_txid{...same...,db="<path>"} == 0, window = max(2*<syncInterval>, 15m)',
+    (TOTAL_WAL, UPLOADS, TXID),
+    "max(2*<syncInterval>, 5m): a healthy sidecar uploads a write within one sync interval, "
+    "and syncs the database within seconds of starting",
+    labels_used=(*USED, "operation"),
+)
+
+
+def stalled_rule_05(spec: ServiceLitestream, where: dict[str, str], subject: Subject) -> AlertRule:
+    """The database wrote WAL within the window and its pod uploaded nothing (``unless``
+    keeps the alert when no upload has succeeded since the sidecar started), or no
+    transaction is synced at all."""
+    sync = spec.timing.sync_interval
+    window = duration(max(2 * sync, SYNC_WINDOW))
+    written = f"increase({selector(TOTAL_WAL.name, **where)}[{window}]) > 0"
+    scrape = {key: where[key] for key in ("namespace", "job")}
+    uploaded = f"increase({selector(UPLOADS.name, **scrape, operation='PUT')}[{window}]) > 0"
+    unsynced = f"{selector(TXID.name, **where)} == 0"
+    return subject.rule(
+        STALLED_05,
+        f"({written} unless on ({POD}) {uploaded}) or {unsynced}",
+        max(2 * sync, STALL_FOR_MIN),
+        f"Litestream replica of {spec.key} {where['db']} is not advancing",
+        f"The database wrote WAL in the last {window} and the sidecar uploaded none of it, "
+        "or it has synced nothing since it started: the copy on the target is falling "
+        "behind. See the sidecar's log (S3 unreachable, credentials, bucket).",
     )
