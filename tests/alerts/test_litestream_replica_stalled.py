@@ -21,93 +21,32 @@ while the replica uploads and fire once it has not moved for the window plus ``f
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from compiler.core.durations import parse_duration
-from compiler.core.emit import dump
 from tests.alerts.helpers import (
     Scenario,
-    Value,
     example_result,
     rule_file,
     rule_objects,
     run_promtool_test,
 )
-from tests.alerts.test_litestream_metrics import exposition
+from tests.alerts.scrape_trace import APP, HOLD, RULES, Trace, gated_sidecar, rounds
 from tests.litestream.binaries import require_litestream
 from tests.litestream.example import litestream_apps
-from tests.litestream.local import credentials_env, localise, metrics, write_rows
 from tests.support.fixtures import BucketFactory
-from tests.support.litestream import Replicator
 from tests.support.s3server import SeaweedS3
-from tests.support.tcpgate import TcpGate
 
 pytestmark = pytest.mark.integration
 
-APP = "kubernetes/apps/productivity/paperless"
-RULES = f"{APP}/backup/prometheusrule.yaml"
-HOLD = 3  # minutes each scrape stands for in the replay
 TOTAL, INDEX, OFFSET = (
     "litestream_total_wal_bytes",
     "litestream_replica_wal_index",
     "litestream_replica_wal_offset",
 )
 ERRORS = "litestream_sync_error_count"
-TARGET = {
-    "namespace": "productivity",
-    "job": "productivity/paperless-litestream",
-    "pod": "paperless-6d5f-x1",
-    "container": "litestream",
-    "endpoint": "metrics",
-    "instance": "10.0.0.7:9090",
-}
-
-
-def _values(text: str) -> dict[str, float]:
-    """The value of each series of the wanted metrics (one database, one replica)."""
-    found = {}
-    for line in text.splitlines():
-        name = line.split("{", 1)[0].split(" ", 1)[0]
-        if name in (TOTAL, INDEX, OFFSET, ERRORS):
-            found[name] = float(line.rsplit(" ", 1)[1])
-    return found
-
-
-@dataclass
-class Trace:
-    """The scrapes, in order, with the phase each was taken in."""
-
-    scrapes: list[tuple[str, dict[str, float]]] = field(default_factory=list)
-    labels: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def take(self, phase: str, addr: str) -> None:
-        text = metrics(addr)
-        self.scrapes.append((phase, _values(text)))
-        for name, labels in exposition(text).items():
-            self.labels.setdefault(name, {k: min(v) for k, v in labels.items()})
-
-    def of(self, phase: str, name: str) -> list[float | None]:
-        return [values.get(name) for p, values in self.scrapes if p == phase]
-
-    def replay(self, name: str, db: str) -> tuple[str, list[Value]]:
-        """The metric as Prometheus would have stored it: the PodMonitor's labels added."""
-        labels = {**self.labels[name], "db": db, **TARGET}
-        series = name + "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
-        samples: list[Value] = []
-        for _, values in self.scrapes:
-            samples += [values.get(name)] * HOLD
-        return series, samples
-
-
-def _rounds(trace: Trace, phase: str, db: Path, addr: str, count: int, start: int) -> None:
-    for i in range(count):
-        write_rows(db, start + 10 * i, 10)
-        time.sleep(0.8)  # the db monitor (1s) and the replica (sync-interval 1s) pick it up
-        trace.take(phase, addr)
 
 
 def test_a_replica_that_cannot_upload_fires_and_sync_errors_stay_0(
@@ -118,31 +57,19 @@ def test_a_replica_that_cannot_upload_fires_and_sync_errors_stay_0(
     assert result.outputs is not None
     app = litestream_apps(result)[APP]
     generated_db = app.config["dbs"][0]["path"]
-    config = localise(app, s3_buckets, tmp_path / "volume")
-    (tmp_path / "volume").mkdir()
-    db = Path(config["dbs"][0]["path"])
-    (replica,) = config["dbs"][0]["replicas"]
-    target = replica["name"]  # the generated config names a replica after its target
-    trace = Trace()
-    gate = TcpGate(("127.0.0.1", s3_server.port))  # closed: connections are refused
-    replica["endpoint"] = gate.endpoint
-    replica["sync-interval"] = "1s"
-    (tmp_path / "litestream.yml").write_text(dump(config))
-    write_rows(db, 1, 10)
-    replicator = Replicator(
-        tmp_path / "litestream.yml", env=credentials_env(app, s3_server), binary=binary
-    )
-    replicator.start()
+    sidecar = gated_sidecar(app, binary, s3_server, s3_buckets, tmp_path)
+    target = sidecar.replica["name"]  # the generated config names a replica after its target
+    trace = Trace((TOTAL, INDEX, OFFSET, ERRORS))
+    db, addr = sidecar.db, sidecar.addr
     try:
-        _rounds(trace, "refused", db, config["addr"], 4, 100)  # wrong endpoint from start
-        gate.open()
-        _rounds(trace, "healthy", db, config["addr"], 5, 1000)
-        gate.close()  # the S3 server goes away
-        _rounds(trace, "outage", db, config["addr"], 10, 2000)
+        rounds(trace, "refused", db, addr, 4, 100)  # wrong endpoint from start
+        sidecar.gate.open()
+        rounds(trace, "healthy", db, addr, 5, 1000)
+        sidecar.gate.close()  # the S3 server goes away
+        rounds(trace, "outage", db, addr, 10, 2000)
     finally:
-        replicator.stop(check=False)
-        gate.close()
-    log = replicator.log_path.read_text()
+        sidecar.stop(flush=False)
+    log = sidecar.replicator.log_path.read_text()
     assert "monitor error" in log and "connection refused" in log
 
     # the binary: the local sync never fails, whatever the replica does...

@@ -17,35 +17,27 @@ nothing (``litestream_txid`` and the WAL counters stay 0, no upload series at al
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from compiler.core.durations import parse_duration
-from compiler.core.emit import dump
 from tests.alerts.helpers import (
     Scenario,
-    Value,
     compile_root,
     rule_file,
     rule_objects,
     run_promtool_test,
 )
-from tests.alerts.test_litestream_metrics import _on_05, exposition
-from tests.alerts.test_litestream_replica_stalled import HOLD, TARGET
+from tests.alerts.scrape_trace import APP, HOLD, RULES, Trace, gated_sidecar, rounds
+from tests.alerts.test_litestream_metrics import _on_05
 from tests.litestream.binaries import require_litestream
 from tests.litestream.example import copy_example, litestream_apps
-from tests.litestream.local import credentials_env, localise, metrics, write_rows
 from tests.support.fixtures import BucketFactory
-from tests.support.litestream import Replicator
 from tests.support.s3server import SeaweedS3
-from tests.support.tcpgate import TcpGate
 
 pytestmark = pytest.mark.integration
 
-APP = "kubernetes/apps/productivity/paperless"
-RULES = f"{APP}/backup/prometheusrule.yaml"
 TOTAL, TXID, PUTS = (
     "litestream_total_wal_bytes",
     "litestream_txid",
@@ -54,54 +46,13 @@ TOTAL, TXID, PUTS = (
 ALERT = "LitestreamReplicaStalled"
 
 
-@dataclass
-class Trace:
-    """The scrapes, in order, with the phase each was taken in."""
-
-    scrapes: list[tuple[str, dict[str, float]]] = field(default_factory=list)
-    labels: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def take(self, phase: str, addr: str) -> None:
-        text = metrics(addr)
-        found: dict[str, float] = {}
-        for line in text.splitlines():
-            name = line.split("{", 1)[0].split(" ", 1)[0]
-            if name in (TOTAL, TXID) or (name == PUTS and 'operation="PUT"' in line):
-                found[name] = float(line.rsplit(" ", 1)[1])
-        self.scrapes.append((phase, found))
-        for name, labels in exposition(text).items():
-            if name == PUTS:
-                labels = {**labels, "operation": {"PUT"}}
-            self.labels.setdefault(name, {k: min(v) for k, v in labels.items()})
-
-    def of(self, phase: str, name: str) -> list[float | None]:
-        return [values.get(name) for p, values in self.scrapes if p == phase]
-
-    def replay(self, name: str, db: str | None) -> tuple[str, list[Value]]:
-        """The metric as Prometheus stores it: the PodMonitor's labels added, ``db`` as
-        the generated config declares it (the upload counter has none)."""
-        labels = {**self.labels[name], **({"db": db} if db else {}), **TARGET}
-        series = name + "{" + ",".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
-        samples: list[Value] = []
-        for _, values in self.scrapes:
-            samples += [values.get(name)] * HOLD
-        return series, samples
-
-
-def _rounds(trace: Trace, phase: str, db: Path, addr: str, count: int, start: int) -> None:
-    for i in range(count):
-        write_rows(db, start + 10 * i, 10)
-        time.sleep(1.2)  # the db monitor and the replica (sync-interval 1s) pick it up
-        trace.take(phase, addr)
-
-
 def _until_uploaded(trace: Trace, db: Path, addr: str, limit: float = 60.0) -> None:
     """Scrapes (phase "recovering") until the first upload is counted."""
     deadline = time.monotonic() + limit
     start = 500
     while not trace.scrapes or PUTS not in trace.scrapes[-1][1]:
         assert time.monotonic() < deadline, "no upload within a minute of S3 coming back"
-        _rounds(trace, "recovering", db, addr, 1, start)
+        rounds(trace, "recovering", db, addr, 1, start)
         start += 10
 
 
@@ -115,31 +66,18 @@ def test_a_05_replica_that_cannot_upload_fires(
     assert result.outputs is not None
     app = litestream_apps(result)[APP]
     generated_db = app.config["dbs"][0]["path"]
-    (tmp_path / "volume").mkdir()
-    config = localise(app, s3_buckets, tmp_path / "volume")
-    db = Path(config["dbs"][0]["path"])
-    replica = config["dbs"][0]["replica"]
-    gate = TcpGate(("127.0.0.1", s3_server.port))  # closed: connections are refused
-    replica["endpoint"] = gate.endpoint
-    replica["sync-interval"] = "1s"
-    (tmp_path / "litestream.yml").write_text(dump(config))
-    write_rows(db, 1, 10)
-    replicator = Replicator(
-        tmp_path / "litestream.yml", env=credentials_env(app, s3_server), binary=binary
-    )
-    trace = Trace()
-    replicator.start()
+    sidecar = gated_sidecar(app, binary, s3_server, s3_buckets, tmp_path)
+    trace = Trace((TOTAL, TXID, PUTS), only={PUTS: 'operation="PUT"'})
+    db, addr = sidecar.db, sidecar.addr
     try:
-        _rounds(trace, "refused", db, config["addr"], 4, 100)  # unreachable from the start
-        gate.open()  # 0.5 retries its replica after a backoff of several seconds
-        _until_uploaded(trace, db, config["addr"])
-        _rounds(trace, "healthy", db, config["addr"], 5, 1000)
-        gate.close()  # the S3 server goes away
-        _rounds(trace, "outage", db, config["addr"], 10, 2000)
+        rounds(trace, "refused", db, addr, 4, 100)  # unreachable from the start
+        sidecar.gate.open()  # 0.5 retries its replica after a backoff of several seconds
+        _until_uploaded(trace, db, addr)
+        rounds(trace, "healthy", db, addr, 5, 1000)
+        sidecar.gate.close()  # the S3 server goes away
+        rounds(trace, "outage", db, addr, 10, 2000)
     finally:
-        gate.open()  # 0.5 flushes to its replica on SIGTERM and waits for S3 to do it
-        replicator.stop(check=False)
-        gate.close()
+        sidecar.stop(flush=True)  # 0.5 flushes to its replica on SIGTERM, waiting for S3
 
     # the binary: nothing synced nor uploaded while S3 refused from the start...
     assert trace.of("refused", TXID) == trace.of("refused", TOTAL) == [0.0] * 4
