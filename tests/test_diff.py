@@ -675,16 +675,10 @@ def _commit_a_velero_tier(repo: Path) -> None:
             'tier: weekly, schedule: "H H(0-5) * * 0", ttl: 90d',
             'tier: sunday, schedule: "H H(0-5) * * 0", ttl: 90d',
         ),
-        # a Longhorn backup tier renamed (its RecurringJob with it)
-        (
-            "policies/cluster.yaml",
-            '{tier: weekly, schedule: "H H(0-5) * * 0", retain: 8}',
-            '{tier: sunday, schedule: "H H(0-5) * * 0", retain: 8}',
-        ),
         # a restore test renamed
         ("policies/restore-tests.yaml", "id: BT-LS-01", "id: BT-LS-02"),
     ],
-    ids=["velero-tier", "longhorn-tier", "restore-test"],
+    ids=["velero-tier", "restore-test"],
 )
 def test_a_rename_that_keeps_everything_is_no_change(
     repo: Path, run_cli: RunCli, path: str, old: str, new: str
@@ -736,3 +730,59 @@ def test_a_rename_that_keeps_less_is_still_a_removal(repo: Path, run_cli: RunCli
     item = _items(repo, run_cli)[("productivity/miniflux", "postgres:miniflux-db")]
     assert item["weakened"] == ["velero backup (weekly) removed"]
     assert item["strengthened"] == ["velero backup (sunday) added"]
+
+
+def test_two_tiers_renamed_at_once_pair_as_they_were_renamed(repo: Path, run_cli: RunCli) -> None:
+    """Weekly a -> d and daily b -> c: a pairing that took the first fitting one would give
+    a the daily c and leave b "removed"."""
+    tiers = (
+        '          - {tier: a, schedule: "H H(0-5) * * 0", ttl: 90d}\n'
+        '          - {tier: b, schedule: "H H(0-5) * * *", ttl: 90d}\n'
+    )
+    _cluster_edit(repo, "        ttl: 30d\n", "        ttl: 30d\n        tiers:\n" + tiers)
+    subprocess.run([*GIT, "commit", "-qam", "two velero tiers"], cwd=repo, check=True)
+    _cluster_edit(repo, "{tier: a,", "{tier: d,")
+    _cluster_edit(repo, "{tier: b,", "{tier: c,")
+    result = run_cli("diff", "--base", "HEAD", cwd=repo)
+    assert result.exit_code == 0 and "no change to protection since HEAD" in result.output
+
+
+def test_a_longhorn_tier_renamed_is_judged_rule_by_rule(repo: Path, run_cli: RunCli) -> None:
+    """A retention rule does not say how far apart the copies it counts are: two Longhorn
+    tiers renamed with their schedules swapped (hourly copies kept 8 instead of 24) must
+    not pass as a rename, so a renamed tier is its old rule dropped and a new one added."""
+    _cluster_edit(
+        repo,
+        '          - {schedule: "H * * * *", retain: 24}\n'
+        '          - {tier: weekly, schedule: "H H(0-5) * * 0", retain: 8}',
+        '          - {tier: a, schedule: "H H(0-5) * * 0", retain: 24}\n'
+        '          - {tier: b, schedule: "H * * * *", retain: 8}',
+    )
+    item = _items(repo, run_cli)[("productivity/paperless", "pvc/paperless-data")]
+    assert item["weakened"] == [
+        "longhorn-backup retain 24 -> none",
+        "longhorn-backup retain (weekly) 8 -> none",
+    ]
+
+
+def test_local_snapshots_taken_less_often_are_weaker(repo: Path, run_cli: RunCli) -> None:
+    """Longhorn's snapshots every 30 minutes become weekly: they count for no RPO (they
+    are on the volume), but a restore of a mistake an hour ago has lost them."""
+    _cluster_edit(repo, 'snapshot: {schedule: "H/30 * * * *"', 'snapshot: {schedule: "H H * * 0"')
+    item = _items(repo, run_cli)[("productivity/paperless", "pvc/paperless-data")]
+    assert item["weakened"] == ["local copies every 30m -> 7d"]
+    assert (item["before"]["localRpoSeconds"], item["after"]["localRpoSeconds"]) == (
+        1_800,
+        604_800,
+    )
+
+
+def test_a_grace_period_change_counts_beside_a_renamed_test(repo: Path, run_cli: RunCli) -> None:
+    """python-ipam's only test is renamed (a rename, no reason) while the plan's grace
+    period triples: it is still weaker."""
+    _plan_edit(repo, "id: BT-DR-01", "id: BT-DR-02")
+    _plan_edit(repo, "gracePeriod: 14d", "gracePeriod: 42d")
+    for policy in (repo / "policies/services").glob("*.yaml"):
+        policy.write_text(policy.read_text().replace("BT-DR-01", "BT-DR-02"))
+    item = _items(repo, run_cli)[("network/python-ipam", "sqlite:/data/ipam.db")]
+    assert item["weakened"] == ["restore test grace period 14d -> 42d"]

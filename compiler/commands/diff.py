@@ -115,6 +115,7 @@ def _protection(protection: Protection | None) -> dict[str, object] | None:
         "methods": sorted(protection.methods),
         "declaredRpoSeconds": protection.declared_rpo,
         "effectiveRpoSeconds": protection.effective_rpo,
+        "localRpoSeconds": protection.local_rpo,
         "declaredRtoSeconds": protection.declared_rto,
         "restoreTests": sorted(protection.restore_tests),
         "restoreTestFrequencies": {test.id: test.frequency for test in protection.tests},

@@ -52,6 +52,8 @@ class Protection(Struct, frozen=True):
     """The plan's grace period (seconds) when a test covers the item, else 0."""
     routines: tuple[Routine, ...] = ()
     """The checks of the item's copies and the backups of its service's objects, by name."""
+    local_rpo: int | None = None
+    """The worst gap of its local copies (snapshots on the volume itself; None: none)."""
 
     @property
     def severity(self) -> dict[str, str]:
@@ -131,10 +133,13 @@ def _alerts(rules: list[_Rule] | None, coverage: Coverage) -> dict[str, str] | N
     if rules is None:
         return None
     service, item = coverage.service, coverage.item.key
+    prefix = f"{service.app_dir}/"
     tools = {copy.tool for copy in coverage.copies}
     found: dict[str, str] = {}
     for rule in rules:
-        own = rule.path.startswith(f"{service.app_dir}/") or rule.service == service.key
+        # a rule labelled with a service is that service's, wherever its folder lies (one
+        # app's folder may hold another's: an appPath inside it)
+        own = rule.service == service.key if rule.service else rule.path.startswith(prefix)
         if own:
             watches = rule.item == item if rule.item else not rule.tool or rule.tool in tools
         else:
@@ -189,6 +194,7 @@ def _protection(
         tuple(sorted(TestRef(test.id, test.type, test.frequency) for test in tests)),
         _grace_period(analysis) if tests else 0,
         tuple(r for r in analysis.routines.get(service.key, ()) if r.checks in tools | {None}),
+        coverage.local_rpo,
     )
 
 

@@ -42,6 +42,10 @@ def compare(before: Protection, after: Protection) -> tuple[list[str], list[str]
         weaker.append("effective RPO longer")
     elif _rpo_worse(after.effective_rpo, before.effective_rpo):
         stronger.append("effective RPO shorter")
+    local, later = before.local_rpo, after.local_rpo
+    if local is not None and later is not None and later != local:  # none: a method removed
+        change = f"local copies every {humanize(local)} -> {humanize(later)}"
+        (weaker if later > local else stronger).append(change)
     return weaker, stronger
 
 
@@ -70,7 +74,7 @@ def _restore_tests(
         if _months(now) != _months(was):
             reason = f"restore test {test} {was.frequency} -> {now.frequency}"
             (weaker if _months(now) > _months(was) else stronger).append(reason)
-    if old.keys() & new.keys() and after.grace_period != before.grace_period:
+    if old and new and after.grace_period != before.grace_period:
         shown = f"{humanize(before.grace_period)} -> {humanize(after.grace_period)}"
         reason = f"restore test grace period {shown}"
         (weaker if after.grace_period > before.grace_period else stronger).append(reason)
@@ -87,16 +91,26 @@ def _unpaired(
     removed: list[T], added: list[T], replaces: Callable[[T, T], bool]
 ) -> tuple[list[T], list[T]]:
     """``removed`` and ``added`` less each removed one that an added one ``replaces`` (does
-    all it did, under another name: a tier or a test renamed), and that added one."""
-    left = list(added)
-    kept = []
-    for was in removed:
-        twin = next((now for now in left if replaces(was, now)), None)
-        if twin is None:
-            kept.append(was)
-        else:
-            left.remove(twin)
-    return kept, left
+    all it did, under another name: a tier or a test renamed), and that added one. The
+    same but for the name pair first, so that two renamed at once pair as they were."""
+    left_removed, left_added = list(removed), list(added)
+    for strict in (True, False):
+        unmatched = []
+        for was in left_removed:
+            twin = next(
+                (
+                    now
+                    for now in left_added
+                    if replaces(was, now) and (not strict or replaces(now, was))
+                ),
+                None,
+            )
+            if twin is None:
+                unmatched.append(was)
+            else:
+                left_added.remove(twin)
+        left_removed = unmatched
+    return left_removed, left_added
 
 
 def _severities(
@@ -131,26 +145,16 @@ def _retention(
     before: Protection, after: Protection, weaker: list[str], stronger: list[str]
 ) -> None:
     """A retention rule of a method (or a routine, as a Velero Schedule's ``ttl``) on both
-    sides that keeps fewer copies, or keeps them for less long (or no longer exists,
-    unless a rule of the same kind that keeps as much takes its place: a Longhorn tier
-    renamed), or more. A rule keeps a part of what the method's copies are, whatever the
-    others keep, so one rule's change orders the two sides; a changed schedule is the
-    RPO's to judge."""
+    sides that keeps fewer copies, or keeps them for less long (or no longer exists), or
+    more. A rule keeps a part of what the method's copies are, whatever the others keep,
+    so one rule's change orders the two sides; a changed schedule is the RPO's to judge.
+    A rule renamed (a Longhorn tier) is not paired with the old one: a rule does not say
+    how far apart the copies it counts are, so two tiers renamed with their schedules
+    swapped would look the same."""
     old, new = _rules(before), _rules(after)
     owners = {owner for owner, _ in old} & {owner for owner, _ in new}
     owners |= before.methods & after.methods  # a method whose only rule was dropped
-    removed, added = _unpaired(
-        sorted(k for k in old.keys() - new.keys() if k[0] in owners),
-        sorted(k for k in new.keys() - old.keys() if k[0] in owners),
-        lambda was, now: (
-            was[0] == now[0]
-            and _family(was[1]) == _family(now[1])
-            and new[now].amount >= old[was].amount
-        ),
-    )
-    for owner, rule in sorted(
-        {*removed, *added, *(k for k in old.keys() & new.keys() if k[0] in owners)}
-    ):
+    for owner, rule in sorted(k for k in old.keys() | new.keys() if k[0] in owners):
         was, now = old.get((owner, rule)), new.get((owner, rule))
         shown = f"{was.shown() if was else 'none'} -> {now.shown() if now else 'none'}"
         change = f"{owner} {rule} {shown}"

@@ -115,10 +115,10 @@ WEAKENED = Rule(
     " a Velero backup kept for less long or no longer offsite, an alert that pages less "
     "urgently (its severity label lowered, as when the service moves to a lower class), a "
     "method that keeps its copies for less long (a retention rule that keeps fewer copies "
-    "or a shorter window, or is dropped: a restore cannot go back as far). A tier, a "
-    "retention rule or a restore test renamed, the new one doing all the old did, is no "
-    "change. Acknowledge a deliberate change in the policy (acknowledge: [{id: BP500, item:"
-    " ..., reason: ...}]).",
+    "or a shorter window, or is dropped: a restore cannot go back as far), local snapshots "
+    "taken less often. A Velero tier or a restore test renamed, the new one doing all the "
+    "old did, is no change. Acknowledge a deliberate change in the policy (acknowledge: "
+    "[{id: BP500, item: ..., reason: ...}]).",
     passing="rpo: 24h -> rpo: 1h with an hourly backup",
     failing="methods: [longhorn, k8up] -> methods: [longhorn]",
     stage="diff",
