@@ -215,12 +215,14 @@ class Replicator:
             time.sleep(0.1)
 
     def stop(self, *, check: bool = True) -> int:
-        """SIGTERM once no replica write is under way (the log quiet a moment: a write logs
-        its start and its end within a fraction of a second, and the next regular sync is a
-        sync interval away), then the final sync; litestream 0.3.13 hung in its shutdown
-        when the signal landed mid-write (seen once per few full runs before this wait)."""
+        """SIGTERM once every replica is idle (the log quiet for longer than the 1s sync
+        interval: a sync with anything to write logs it, so nothing is pending), then the
+        final sync. litestream 0.3.13 hangs in its shutdown when the signal lands while a
+        replica writes: its final sync and the replica's own write race, and one is
+        canceled (``monitor error ... context canceled``). A quiet of 0.4s, which a sync
+        could follow, still let it happen on a slow machine (12 setup errors in one CI run)."""
         if check and self.process is not None:
-            self.settle(quiet=0.4, limit=5.0)
+            self.settle(quiet=1.2, limit=10.0)
         process, self.process = self.process, None
         if process is None:
             return 0
