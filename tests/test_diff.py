@@ -605,8 +605,13 @@ def test_each_routine_is_in_the_json_with_its_gap_and_what_it_keeps(
     item = _items(repo, run_cli)[("productivity/paperless", "pvc/paperless-data")]
     day = 86_400
     assert item["before"]["routines"] == {
-        "k8up check": {"gapSeconds": 7 * day, "offsite": False, "retention": {}},
-        "velero backup": {"gapSeconds": day, "offsite": False, "retention": {"ttl": 30 * day}},
+        "k8up check": {"gapSeconds": 7 * day, "offsite": False, "volumes": False, "retention": {}},
+        "velero backup": {
+            "gapSeconds": day,
+            "offsite": False,
+            "volumes": False,
+            "retention": {"ttl": 30 * day},
+        },
     }
     assert item["after"]["routines"]["velero backup"]["retention"] == {"ttl": 7 * day}
     assert item["weakened"] == ["velero backup ttl 30d -> 7d"]
@@ -786,3 +791,16 @@ def test_a_grace_period_change_counts_beside_a_renamed_test(repo: Path, run_cli:
         policy.write_text(policy.read_text().replace("BT-DR-01", "BT-DR-02"))
     item = _items(repo, run_cli)[("network/python-ipam", "sqlite:/data/ipam.db")]
     assert item["weakened"] == ["restore test grace period 14d -> 42d"]
+
+
+def test_a_velero_schedule_that_stops_snapshotting_volumes_is_weaker(
+    repo: Path, run_cli: RunCli
+) -> None:
+    """productivity's Schedule took volume snapshots and no longer does: the volumes' data
+    is left to the other methods."""
+    _cluster_edit(repo, "        ttl: 30d\n", "        ttl: 30d\n        snapshotVolumes: true\n")
+    subprocess.run([*GIT, "commit", "-qam", "snapshots"], cwd=repo, check=True)
+    _cluster_edit(repo, "        snapshotVolumes: true\n", "")
+    item = _items(repo, run_cli)[("productivity/paperless", "pvc/paperless-data")]
+    assert item["weakened"] == ["velero backup no longer snapshots volumes"]
+    assert item["before"]["routines"]["velero backup"]["volumes"] is True

@@ -76,6 +76,8 @@ class Routine(Struct, frozen=True):
     """What it keeps of what it makes (a Velero Schedule's ``ttl``); empty for a check."""
     offsite: bool = False
     """Its copies are on an offsite target (a Velero Schedule's storage location)."""
+    volumes: bool = False
+    """It also snapshots the volumes' data (a Velero Schedule's ``snapshotVolumes``)."""
     checks: str | None = None
     """The tool whose copies it checks (it goes with them: no reason of its own); None for a
     routine that copies something of its own."""

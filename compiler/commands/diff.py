@@ -129,6 +129,7 @@ def _protection(protection: Protection | None) -> dict[str, object] | None:
             routine.name: {
                 "gapSeconds": routine.gap,
                 "offsite": routine.offsite,
+                "volumes": routine.volumes,
                 "retention": {kept.rule: kept.amount for kept in routine.retention},
             }
             for routine in protection.routines

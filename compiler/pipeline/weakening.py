@@ -182,8 +182,9 @@ def _routines(
 ) -> None:
     """A routine (a check of the copies, a backup of the service's objects) that no longer
     runs (unless one of the same kind that does all it did takes its place: a Velero tier
-    renamed), whose runs can be further apart, or whose copies are no longer offsite: a
-    broken copy or a lost object goes unseen, or unsaved, for longer."""
+    renamed), whose runs can be further apart, whose copies are no longer offsite, or that
+    no longer snapshots the volumes: a broken copy or a lost object goes unseen, or
+    unsaved, for longer."""
     old = {routine.name: routine for routine in before.routines}
     new = {routine.name: routine for routine in after.routines}
     gone = before.methods - after.methods  # "method k8up removed" says "k8up check" went too
@@ -199,10 +200,12 @@ def _routines(
         if now.gap != was.gap:
             change = f"{name} every {humanize(was.gap)} -> {humanize(now.gap)}"
             (weaker if now.gap > was.gap else stronger).append(change)
-        if now.offsite != was.offsite:
-            (stronger if now.offsite else weaker).append(
-                f"{name} {'now' if now.offsite else 'no longer'} offsite"
-            )
+        for flag, what in (("offsite", "offsite"), ("volumes", "snapshots volumes")):
+            if getattr(now, flag) != getattr(was, flag):
+                now_on = bool(getattr(now, flag))
+                (stronger if now_on else weaker).append(
+                    f"{name} {'now' if now_on else 'no longer'} {what}"
+                )
 
 
 def _replaces(was: Routine, now: Routine) -> bool:
@@ -212,5 +215,6 @@ def _replaces(was: Routine, now: Routine) -> bool:
         _family(was.name) == _family(now.name)
         and now.gap <= was.gap
         and now.offsite >= was.offsite
+        and now.volumes >= was.volumes
         and all(kept.get(rule.rule, -1) >= rule.amount for rule in was.retention)
     )

@@ -112,13 +112,13 @@ WEAKENED = Rule(
     " covers it, a restore test that must pass less often or a longer grace period before a"
     " late one is overdue, a check of its copies (restic check, Litestream's verification "
     "and validation) or a Velero backup of its namespace that runs less often or no longer,"
-    " a Velero backup kept for less long or no longer offsite, an alert that pages less "
-    "urgently (its severity label lowered, as when the service moves to a lower class), a "
-    "method that keeps its copies for less long (a retention rule that keeps fewer copies "
-    "or a shorter window, or is dropped: a restore cannot go back as far), local snapshots "
-    "taken less often. A Velero tier or a restore test renamed, the new one doing all the "
-    "old did, is no change. Acknowledge a deliberate change in the policy (acknowledge: "
-    "[{id: BP500, item: ..., reason: ...}]).",
+    " a Velero backup kept for less long, no longer offsite or no longer snapshotting the "
+    "volumes, an alert that pages less urgently (its severity label lowered, as when the "
+    "service moves to a lower class), a method that keeps its copies for less long (a "
+    "retention rule that keeps fewer copies or a shorter window, or is dropped: a restore "
+    "cannot go back as far), local snapshots taken less often. A Velero tier or a restore "
+    "test renamed, the new one doing all the old did, is no change. Acknowledge a "
+    "deliberate change in the policy (acknowledge: [{id: BP500, item: ..., reason: ...}]).",
     passing="rpo: 24h -> rpo: 1h with an hourly backup",
     failing="methods: [longhorn, k8up] -> methods: [longhorn]",
     stage="diff",

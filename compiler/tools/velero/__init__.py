@@ -104,7 +104,8 @@ class Velero(ClassBlockTool):
                 gap = cron.max_gap_seconds(book.cron_for(planned.seed))
                 name = "velero backup" + (f" ({planned.tier})" if planned.tier else "")
                 kept = (Kept("ttl", planned.ttl, seconds=True),)
-                found.setdefault(namespace, []).append(Routine(name, gap, kept, offsite))
+                routine = Routine(name, gap, kept, offsite, volumes=settings.snapshot_volumes)
+                found.setdefault(namespace, []).append(routine)
         for service in scope.services:  # a Schedule backs up every object of its namespace
             yield from ((service.key, r) for r in found.get(service.namespace, ()))
 
