@@ -226,43 +226,50 @@ def test_stable_hash_does_not_depend_on_the_process() -> None:
     assert cron.stable_hash("k8up/apps/web/backup") == int.from_bytes(digest[:8], "big")
 
 
-# -- max_gap_seconds against croniter --------------------------------------------------------
+# -- max_gap_seconds and min_gap_seconds against croniter ------------------------------------
 
 START = dt.datetime(2027, 1, 1)
 END = dt.datetime(2029, 1, 1)  # two years: a common year and a leap year
 
 
-def croniter_max_gap(expression: str) -> int:
-    """The largest gap between consecutive firings whose earlier firing lies in [START, END)."""
+def croniter_gaps(expression: str) -> list[int]:
+    """The gaps between consecutive firings whose earlier firing lies in [START, END)."""
     iterator = croniter(expression, START - dt.timedelta(minutes=1))
     previous = iterator.get_next(dt.datetime)
-    largest = 0
+    gaps = []
     while previous < END:
         current = iterator.get_next(dt.datetime)
-        largest = max(largest, int((current - previous).total_seconds()))
+        gaps.append(int((current - previous).total_seconds()))
         previous = current
-    return largest
+    return gaps
 
 
-@pytest.mark.parametrize(
-    "expression",
-    [
-        "0 3 * * *",  # daily
-        "5 1-23/2 * * *",  # hour step range
-        "0 3 * * 1-5",  # weekdays only: the weekend gap
-        "30 2 * * 0",  # dow only
-        "0 0 1,15 * 1",  # dom + dow: OR semantics
-        "0 0 13 * 5",  # Friday or the 13th
-        "0 4 31 * *",  # only long months
-        "0 */6 * 1-3 *",  # month restriction: the gap from March to next January
-        "17 3 * jun-aug sat",  # names, summer Saturdays
-        "0 8-18/5 */10 * *",  # steps in hour and day of month
-        "0 0 */2 * 1",  # dom step + dow: OR
-        "@weekly",
-    ],
-)
+EXPRESSIONS = [
+    "0 3 * * *",  # daily
+    "5 1-23/2 * * *",  # hour step range
+    "0 3 * * 1-5",  # weekdays only: the weekend gap
+    "30 2 * * 0",  # dow only
+    "0 0 1,15 * 1",  # dom + dow: OR semantics
+    "0 0 13 * 5",  # Friday or the 13th
+    "0 4 31 * *",  # only long months
+    "0 */6 * 1-3 *",  # month restriction: the gap from March to next January
+    "17 3 * jun-aug sat",  # names, summer Saturdays
+    "0 8-18/5 */10 * *",  # steps in hour and day of month
+    "0 0 */2 * 1",  # dom step + dow: OR
+    "0 1,23 * * *",  # the shortest gap runs over midnight
+    "@weekly",
+]
+
+
+@pytest.mark.parametrize("expression", EXPRESSIONS)
 def test_max_gap_matches_croniter(expression: str) -> None:
-    assert cron.max_gap_seconds(expression) == croniter_max_gap(expression)
+    assert cron.max_gap_seconds(expression) == max(croniter_gaps(expression))
+
+
+@pytest.mark.parametrize("expression", EXPRESSIONS)
+def test_min_gap_matches_croniter(expression: str) -> None:
+    """The least spacing of a count of the newest copies (Kept.spacing)."""
+    assert cron.min_gap_seconds(expression) == min(croniter_gaps(expression))
 
 
 def test_max_gap_within_a_day() -> None:

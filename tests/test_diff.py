@@ -804,3 +804,33 @@ def test_a_velero_schedule_that_stops_snapshotting_volumes_is_weaker(
     item = _items(repo, run_cli)[("productivity/paperless", "pvc/paperless-data")]
     assert item["weakened"] == ["velero backup no longer snapshots volumes"]
     assert item["before"]["routines"]["velero backup"]["volumes"] is True
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason", "weaker"),
+    [
+        # the weekly tier made daily under the same retain: 8 weeks back become 8 days
+        (
+            '{tier: weekly, schedule: "H H(0-5) * * 0", retain: 8}',
+            '{tier: weekly, schedule: "H H(0-5) * * *", retain: 8}',
+            "longhorn-backup retain (weekly) reaches back 49d+ -> 8d at most",
+            True,
+        ),
+        # and back: stronger
+        (
+            '{schedule: "H * * * *", retain: 24}',
+            '{schedule: "H H * * *", retain: 24}',
+            "longhorn-backup retain reaches back 1d at most -> 23d+",
+            False,
+        ),
+    ],
+    ids=["weekly-to-daily", "hourly-to-daily"],
+)
+def test_a_count_of_the_newest_copies_on_another_schedule_is_judged_by_its_reach(
+    repo: Path, run_cli: RunCli, old: str, new: str, reason: str, weaker: bool
+) -> None:
+    """Longhorn's ``retain`` keeps the newest copies of its tier's schedule: the same count
+    on a denser schedule reaches less far back, whatever the RPO says."""
+    _cluster_edit(repo, old, new)
+    item = _items(repo, run_cli)[("productivity/paperless", "pvc/paperless-data")]
+    assert reason in (item["weakened"] if weaker else item["strengthened"])

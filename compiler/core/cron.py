@@ -267,6 +267,20 @@ def max_gap_seconds(expression: str) -> int:
     return max(within_day, between) * 60
 
 
+@lru_cache(maxsize=4096)
+def min_gap_seconds(expression: str) -> int:
+    """Smallest interval between consecutive firings of a concrete expression over the same
+    three years as :func:`max_gap_seconds`, computed per firing day as well."""
+    cron = parse(expression)
+    times = sorted(h * 60 + m for h in cron.hours for m in cron.minutes)
+    within_day = min((b - a for a, b in itertools.pairwise(times)), default=None)
+    day_numbers = _firing_days(cron)
+    if len(day_numbers) < 2:
+        raise CronError(f"{expression!r} fires less than once a year")
+    between = min((b - a) * 1440 + times[0] - times[-1] for a, b in itertools.pairwise(day_numbers))
+    return (between if within_day is None else min(within_day, between)) * 60
+
+
 @lru_cache(maxsize=1024)
 def max_gap_of_all(expressions: tuple[str, ...]) -> int:
     """Largest interval between consecutive firings of any of several concrete expressions

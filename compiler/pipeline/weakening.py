@@ -147,21 +147,40 @@ def _retention(
     """A retention rule of a method (or a routine, as a Velero Schedule's ``ttl``) on both
     sides that keeps fewer copies, or keeps them for less long (or no longer exists), or
     more. A rule keeps a part of what the method's copies are, whatever the others keep,
-    so one rule's change orders the two sides; a changed schedule is the RPO's to judge.
-    A rule renamed (a Longhorn tier) is not paired with the old one: a rule does not say
-    how far apart the copies it counts are, so two tiers renamed with their schedules
-    swapped would look the same."""
+    so one rule's change orders the two sides. A count of the newest copies whose schedule
+    changed is judged by how far back it reaches (:func:`_stretched`). A rule renamed (a
+    Longhorn tier) is not paired with the old one: two tiers renamed with their schedules
+    swapped would look the same by name and count."""
     old, new = _rules(before), _rules(after)
     owners = {owner for owner, _ in old} & {owner for owner, _ in new}
     owners |= before.methods & after.methods  # a method whose only rule was dropped
     for owner, rule in sorted(k for k in old.keys() | new.keys() if k[0] in owners):
         was, now = old.get((owner, rule)), new.get((owner, rule))
+        if was is not None and now is not None and was.spacing != now.spacing:
+            _stretched(f"{owner} {rule}", was, now, weaker, stronger)
+            continue
         shown = f"{was.shown() if was else 'none'} -> {now.shown() if now else 'none'}"
         change = f"{owner} {rule} {shown}"
         if now is None or (was is not None and now.amount < was.amount):
             weaker.append(change)
         elif was is None or now.amount > was.amount:
             stronger.append(change)
+
+
+def _stretched(name: str, was: Kept, now: Kept, weaker: list[str], stronger: list[str]) -> None:
+    """A count of the newest copies whose schedule changed: how far back they reach lies
+    between bounds (:meth:`Kept.reach`); only bounds that do not overlap order the two at
+    every moment (a weekly tier made daily under the same ``retain: 8``: at least 49 days
+    back before, at most 8 after). Overlapping ones are the RPO's to judge."""
+    before, after = was.reach(), now.reach()
+    if before is None or after is None:
+        return
+    if after[1] < before[0]:
+        weaker.append(f"{name} reaches back {humanize(before[0])}+ -> {humanize(after[1])} at most")
+    elif after[0] > before[1]:
+        stronger.append(
+            f"{name} reaches back {humanize(before[1])} at most -> {humanize(after[0])}+"
+        )
 
 
 def _family(name: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from compiler.config import RunConfig
-from compiler.core.retention import DAY, Kept
+from compiler.core.retention import DAY, HOUR, WEEK, Kept
 from compiler.pipeline.validate import validate
 from tests.support.files import REPO
 
@@ -31,7 +31,7 @@ def retention() -> dict[tuple[str, str], tuple[Kept, ...]]:
             "productivity/paperless",
             "k8up",
             (
-                Kept("keepLast", 5),
+                Kept("keepLast", 5, spacing=(DAY, DAY)),  # the newest 5 of daily backups
                 Kept("keepDaily", 14),
                 Kept("keepWeekly", 8),
                 Kept("keepMonthly", 12),
@@ -41,7 +41,7 @@ def retention() -> dict[tuple[str, str], tuple[Kept, ...]]:
             "media/audiobookshelf",
             "k8up",
             (
-                Kept("keepLast", 5),
+                Kept("keepLast", 5, spacing=(DAY, DAY)),
                 Kept("keepDaily", 14),
                 Kept("keepWeekly", 8),
                 Kept("keepMonthly", 6),
@@ -50,9 +50,16 @@ def retention() -> dict[tuple[str, str], tuple[Kept, ...]]:
         (
             "productivity/paperless",
             "longhorn-backup",
-            (Kept("retain", 24), Kept("retain (weekly)", 8)),
+            (  # each tier the newest of its own schedule: hourly, and weekly
+                Kept("retain", 24, spacing=(HOUR, HOUR)),
+                Kept("retain (weekly)", 8, spacing=(WEEK, WEEK)),
+            ),
         ),
-        ("productivity/paperless", "longhorn-snapshot", (Kept("retain", 48),)),
+        (
+            "productivity/paperless",
+            "longhorn-snapshot",
+            (Kept("retain", 48, spacing=(30 * 60, 30 * 60)),),  # H/30: every half hour
+        ),
         (
             "media/jellyfin",
             "volsync",

@@ -50,10 +50,15 @@ def _target(context: PlanContext, group: Group) -> S3Target:
     return group_target(group, context.analysis.policies.cluster.policy.spec)
 
 
-def _kept(settings: K8upSettings) -> tuple[Kept, ...]:
-    """The prune's retention (restic forget), rule by rule."""
+def _kept(settings: K8upSettings, backups: str) -> tuple[Kept, ...]:
+    """The prune's retention (restic forget), rule by rule; ``keepLast`` counts the newest
+    snapshots of the ``backups`` cron, so it has their spacing."""
     rules = settings.retention.model_dump(by_alias=True, exclude_none=True)
-    return tuple(Kept(rule, amount) for rule, amount in rules.items())
+    spacing = (cron.min_gap_seconds(backups), cron.max_gap_seconds(backups))
+    return tuple(
+        Kept(rule, amount, spacing=spacing if rule == "keepLast" else (0, 0))
+        for rule, amount in rules.items()
+    )
 
 
 class K8up(ClassBlockTool):
@@ -94,7 +99,7 @@ class K8up(ClassBlockTool):
         group = groups((service,))[0]
         note = f"namespace Schedule {group.subject}" if group.shared else ""
         gap = cron.max_gap_seconds(expr)
-        kept = _kept(settings)
+        kept = _kept(settings, expr)
         copy = Copy("k8up", settings.target, True, gap, expr, note=note, retention=kept)
         if dumped:
             assert sqlite is not None

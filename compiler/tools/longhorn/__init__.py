@@ -116,6 +116,13 @@ def _jobs(classification: str, settings: LonghornSettings) -> Iterator[ClassJob]
     yield from _maintaining(classification, settings)
 
 
+def _kept(job: ClassJob, expression: str) -> Kept:
+    """A tier's ``retain``: the newest copies of its own (resolved) schedule."""
+    rule = f"retain ({job.tier})" if job.tier else "retain"
+    spacing = (cron.min_gap_seconds(expression), cron.max_gap_seconds(expression))
+    return Kept(rule, job.retain, spacing=spacing)
+
+
 class Longhorn(ClassBlockTool):
     name = "longhorn"
     restore_test = DRILL_TEST_TYPE
@@ -154,10 +161,7 @@ class Longhorn(ClassBlockTool):
             crons = tuple(book.cron_for(job.seed) for job in jobs)
             if crons:
                 gap = cron.max_gap_of_all(crons)
-                kept = tuple(
-                    Kept(f"retain ({job.tier})" if job.tier else "retain", job.retain)
-                    for job in jobs
-                )
+                kept = tuple(_kept(job, c) for job, c in zip(jobs, crons, strict=True))
                 name, schedules = f"longhorn-{task}", " + ".join(crons)
                 copy = Copy(name, settings.target, task == "backup", gap, schedules, retention=kept)
                 found.append(file_level(copy, item))
