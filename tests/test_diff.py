@@ -34,16 +34,27 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _edit(repo: Path, old: str, new: str) -> None:
-    path = repo / PAPERLESS
+def _replace(path: Path, old: str, new: str) -> None:
+    """``old`` (which must be there) replaced by ``new``, its first occurrence."""
     text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+def _edit(repo: Path, old: str, new: str) -> None:
+    _replace(repo / PAPERLESS, old, new)
+
+
+def _unchanged(repo: Path, run_cli: RunCli) -> None:
+    """diff passes, saying nothing changed."""
+    result = run_cli("diff", "--base", "HEAD", cwd=repo)
+    assert result.exit_code == 0 and "no change to protection since HEAD" in result.output, (
+        result.output
+    )
 
 
 def test_no_change_is_clean(repo: Path, run_cli: RunCli) -> None:
-    result = run_cli("diff", "--base", "HEAD", cwd=repo)
-    assert result.exit_code == 0 and "no change to protection since HEAD" in result.output
+    _unchanged(repo, run_cli)
 
 
 def test_every_documented_field_on_every_outcome(
@@ -329,10 +340,7 @@ def test_alerts_that_page_less_urgently_are_a_weakened_protection(
 
 
 def _cluster_edit(repo: Path, old: str, new: str) -> None:
-    cluster = repo / "policies" / "cluster.yaml"
-    text = cluster.read_text()
-    assert old in text
-    cluster.write_text(text.replace(old, new, 1))
+    _replace(repo / "policies" / "cluster.yaml", old, new)
 
 
 def test_a_retention_rule_that_keeps_fewer_copies_is_a_weakened_protection(
@@ -433,9 +441,8 @@ def test_a_target_no_longer_offsite_is_a_weakened_protection(repo: Path, run_cli
 
 def _plan_edit(repo: Path, old: str, new: str) -> None:
     plan = repo / "policies" / "restore-tests.yaml"
-    text = plan.read_text()
-    assert text.count(old) == 1
-    plan.write_text(text.replace(old, new))
+    assert plan.read_text().count(old) == 1, old
+    _replace(plan, old, new)
 
 
 def _items(repo: Path, run_cli: RunCli) -> dict[tuple[str, str], dict[str, Any]]:
@@ -691,13 +698,9 @@ def test_a_rename_that_keeps_everything_is_no_change(
     """The old name is gone and a new one does all it did: neither "removed" (a BP500 to
     acknowledge for nothing) nor "added"."""
     _commit_a_velero_tier(repo)
-    file = repo / path
-    text = file.read_text()
-    assert text.count(old) == 1, old
-    file.write_text(text.replace(old, new))
-    result = run_cli("diff", "--base", "HEAD", cwd=repo)
-    assert result.exit_code == 0, result.output
-    assert "no change to protection since HEAD" in result.output
+    assert (repo / path).read_text().count(old) == 1, old
+    _replace(repo / path, old, new)
+    _unchanged(repo, run_cli)
 
 
 def test_a_velero_schedule_no_longer_offsite_and_both_reasons_shown(
@@ -748,8 +751,7 @@ def test_two_tiers_renamed_at_once_pair_as_they_were_renamed(repo: Path, run_cli
     subprocess.run([*GIT, "commit", "-qam", "two velero tiers"], cwd=repo, check=True)
     _cluster_edit(repo, "{tier: a,", "{tier: d,")
     _cluster_edit(repo, "{tier: b,", "{tier: c,")
-    result = run_cli("diff", "--base", "HEAD", cwd=repo)
-    assert result.exit_code == 0 and "no change to protection since HEAD" in result.output
+    _unchanged(repo, run_cli)
 
 
 def test_a_longhorn_tier_renamed_is_judged_rule_by_rule(repo: Path, run_cli: RunCli) -> None:
