@@ -188,13 +188,17 @@ def app_release(inventory: Inventory, app_dir: str, name: str) -> HelmRelease | 
         manifest = release.manifest
         if manifest.file.startswith(generated):
             continue
-        if manifest.name == name:
+        if manifest.name == name or _applied_as(inventory, manifest.file, manifest.name, name):
             return release
-        if "${" in manifest.name:
-            applied = as_applied(flux_index(inventory), manifest.file, manifest.name)
-            if any(known == name for _, known in applied):
-                return release
     return None
+
+
+def _applied_as(inventory: Inventory, file: str, written: str, name: str) -> bool:
+    """Whether ``written``, a name with a Flux variable in ``file``, is ``name`` once a
+    Kustomization applying the file substitutes it."""
+    if "${" not in written:
+        return False
+    return any(known == name for _, known in as_applied(flux_index(inventory), file, written))
 
 
 def written_name(inventory: Inventory, app_dir: str, kind: str, name: str) -> str:
@@ -209,9 +213,6 @@ def written_name(inventory: Inventory, app_dir: str, kind: str, name: str) -> st
         return name
     for file in files:
         for manifest in inventory.manifests_in(file):
-            if manifest.kind != kind or "${" not in manifest.name:
-                continue
-            applied = as_applied(flux_index(inventory), file, manifest.name)
-            if any(known == name for _, known in applied):
+            if manifest.kind == kind and _applied_as(inventory, file, manifest.name, name):
                 return manifest.name
     return name
