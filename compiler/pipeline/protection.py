@@ -54,6 +54,8 @@ class Protection(Struct, frozen=True):
     """The checks of the item's copies and the backups of its service's objects, by name."""
     local_rpo: int | None = None
     """The worst gap of its local copies (snapshots on the volume itself; None: none)."""
+    tools: frozenset[str] = frozenset()
+    """The tools that copy it (a routine that checks a tool's copies goes with them)."""
 
     @property
     def severity(self) -> dict[str, str]:
@@ -195,6 +197,7 @@ def _protection(
         _grace_period(analysis) if tests else 0,
         tuple(r for r in analysis.routines.get(service.key, ()) if r.checks in tools | {None}),
         coverage.local_rpo,
+        frozenset(tools),
     )
 
 

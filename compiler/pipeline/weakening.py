@@ -206,7 +206,7 @@ def _routines(
     unsaved, for longer."""
     old = {routine.name: routine for routine in before.routines}
     new = {routine.name: routine for routine in after.routines}
-    gone = before.methods - after.methods  # "method k8up removed" says "k8up check" went too
+    gone = before.tools - after.tools  # "method k8up removed" says "k8up check" went too
     removed, added = _unpaired(
         [old[n] for n in sorted(old.keys() - new.keys()) if old[n].checks not in gone],
         [new[n] for n in sorted(new.keys() - old.keys())],
