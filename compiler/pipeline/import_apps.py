@@ -11,6 +11,7 @@ from compiler.tree import FluxKustomization, HelmRelease, Inventory
 from compiler.tree.census import TreeItem, placed
 from compiler.tree.fluxapps import as_applied, flux_index
 from compiler.tree.fluxreach import reach
+from compiler.tree.fluxreleases import release_at
 
 
 def storage_kind(classes: Sequence[str], tools: set[str]) -> str:
@@ -47,7 +48,7 @@ def find_workload(
             return {"kind": kind, "name": workload.manifest.name}
     releases = list(_applied_releases(inventory))
     for release, flux, name in releases:
-        render = inventory.release_at(release.manifest)
+        render = release_at(inventory, release.manifest)
         chart_claims = set(render[1].claims.values()) if render and render[1] else set()
         manifest = release.manifest
         here = manifest.file.startswith(f"{app_dir}/")

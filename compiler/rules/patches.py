@@ -88,7 +88,9 @@ def patch_target_missing(context: TreeContext) -> Iterator[Diagnostic]:
     kustomize) the app is not judged. A name written with a Flux ``${VAR}`` is judged as
     written: Flux substitutes after kustomize builds, so the Component aims at
     ``${APP}-data`` when the app's Flux Kustomization makes it the policy's claim, and a
-    name whose variable the tree gives no value for matches no patch of the policy's.
+    name whose variable the tree gives no value for matches no patch of the policy's. A
+    release written ``name: ${APP}`` creates its PVCs under the name Flux installs it as
+    (``APP`` of the Kustomization applying it): ``jellyfin-config``.
     """
     for wiring in context.plan.wiring:
         if wiring.state in ("listed", "unlisted"):

@@ -20,6 +20,7 @@ from compiler.plan import ComponentPatch
 from compiler.rules import TreeContext
 from compiler.tree import Inventory
 from compiler.tree.claims import Claim, app_claims
+from compiler.tree.fluxreleases import release_at
 
 
 class LabelledPvc(Struct, frozen=True):
@@ -41,7 +42,7 @@ def _template_labels(inventory: Inventory, claim: Claim) -> dict[str, str]:
         templates = mapping_at(claim.owner.body, "spec").get("volumeClaimTemplates")
         item = templates[claim.index] if isinstance(templates, list) else {}
         return _strings(mapping_at(item, "metadata").get("labels"))
-    found = inventory.release_at(claim.owner)
+    found = release_at(inventory, claim.owner)
     values = (found[0].values if found is not None else None) or {}
     where = mapping_at(values, "controllers", claim.controller, "statefulset")
     templates = where.get("volumeClaimTemplates")
@@ -54,7 +55,7 @@ def tree_labels(inventory: Inventory, claim: Claim) -> dict[str, str]:
     if claim.source == "manifest":
         return _strings(mapping_at(claim.owner.body, "metadata").get("labels"))
     if claim.source == "chart":
-        found = inventory.release_at(claim.owner)
+        found = release_at(inventory, claim.owner)
         values = (found[0].values if found is not None else None) or {}
         return _strings(mapping_at(values, "persistence", claim.key).get("labels"))
     return _template_labels(inventory, claim)

@@ -23,6 +23,7 @@ from msgspec import Struct
 
 from compiler.core.data import mapping_at
 from compiler.tree.apptemplate import ChartRender
+from compiler.tree.fluxreleases import release_at
 from compiler.tree.inventory import Inventory, UnknownBuild
 from compiler.tree.records import HelmRelease, Manifest
 
@@ -108,7 +109,7 @@ def file_claims(inventory: Inventory, path: str) -> BuildClaims:
             claims.append(Claim(manifest.name, "manifest", manifest, str(storage or "")))
         elif manifest.kind == "StatefulSet":
             claims += _written_templates(manifest)
-        elif (found := inventory.release_at(manifest)) is not None:
+        elif (found := release_at(inventory, manifest)) is not None:
             release, render = found
             if render is None:
                 unknown.append(release)

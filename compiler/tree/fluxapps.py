@@ -20,7 +20,7 @@ from msgspec import Struct, field
 from compiler.core.data import mapping_at
 from compiler.tree.fluxreach import flux_build, normal
 from compiler.tree.inventory import Inventory, UnknownBuild
-from compiler.tree.records import FluxKustomization, HelmRelease
+from compiler.tree.records import FluxKustomization
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[=-])([^}]*))?\}")
 
@@ -179,21 +179,7 @@ def _by_built_folder(inventory: Inventory) -> dict[str, tuple[FluxKustomization,
     return {folder: tuple(fluxes) for folder, fluxes in found.items()}
 
 
-def app_release(inventory: Inventory, app_dir: str, name: str) -> HelmRelease | None:
-    """The hand-written HelmRelease under ``app_dir`` (not in its backup/) that the cluster
-    knows as ``name``: written so, or written ``${APP}`` and named so by the substitutions
-    of the Kustomization applying it (tyriis's worlds: one release file per app folder)."""
-    generated = f"{app_dir}/backup/"
-    for release in inventory.helm_releases_under(app_dir):
-        manifest = release.manifest
-        if manifest.file.startswith(generated):
-            continue
-        if manifest.name == name or _applied_as(inventory, manifest.file, manifest.name, name):
-            return release
-    return None
-
-
-def _applied_as(inventory: Inventory, file: str, written: str, name: str) -> bool:
+def applied_as(inventory: Inventory, file: str, written: str, name: str) -> bool:
     """Whether ``written``, a name with a Flux variable in ``file``, is ``name`` once a
     Kustomization applying the file substitutes it."""
     if "${" not in written:
@@ -213,6 +199,6 @@ def written_name(inventory: Inventory, app_dir: str, kind: str, name: str) -> st
         return name
     for file in files:
         for manifest in inventory.manifests_in(file):
-            if manifest.kind == kind and _applied_as(inventory, file, manifest.name, name):
+            if manifest.kind == kind and applied_as(inventory, file, manifest.name, name):
                 return manifest.name
     return name

@@ -263,7 +263,10 @@ class Inventory(Struct, frozen=True, dict=True):
             for r in self.helm_releases
         }
 
-    def release_at(self, manifest: Manifest) -> tuple[HelmRelease, ChartRender | None] | None:
+    def release_as_written(
+        self, manifest: Manifest
+    ) -> tuple[HelmRelease, ChartRender | None] | None:
         """The HelmRelease record of a manifest and what its chart renders (None: unknown),
-        or None when the manifest is no HelmRelease."""
+        or None when the manifest is no HelmRelease; its name and values as written, before
+        Flux substitutes them (:func:`compiler.tree.fluxreleases.release_at`)."""
         return self._renders.get((manifest.file, manifest.index))

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from compiler.tree.apptemplate import app_template_render
-from compiler.tree.fluxapps import app_release
+from compiler.tree.fluxreleases import app_release
 from compiler.tree.read import read_tree
 from tests.conftest import realworld_dir, require_tool
 from tests.litestream.example import compile_tree, copy_example, edit_yaml, errors

@@ -23,7 +23,7 @@ import yaml
 
 from compiler.config import RunConfig
 from compiler.pipeline.build import build
-from compiler.tree.fluxapps import app_release
+from compiler.tree.fluxreleases import app_release
 from compiler.tree.helm import merge
 from compiler.tree.read import read_tree
 from tests.conftest import REPO, realworld_dir, require_tool

@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from compiler.plan.assemble import _selector
-from compiler.tree.fluxapps import app_release, written_name
+from compiler.tree.fluxapps import written_name
+from compiler.tree.fluxreleases import app_release
 from compiler.tree.read import read_tree
 from tests.conftest import RunCli
 from tests.support.validation import kustomize_build
@@ -81,6 +82,34 @@ def test_the_sidecar_and_the_backup_labels_reach_objects_flux_names(
         labels = objects[("PersistentVolumeClaim", claim)]["metadata"]["labels"]
         assert labels[LONGHORN_SOURCE] == "enabled", claim
     assert run_cli("check", "-q", cwd=root).exit_code == 0
+
+
+CHART_APP = "out/kubernetes/apps/media/audiobookshelf"
+
+
+@pytest.mark.integration
+def test_labels_reach_the_pvcs_a_chart_makes_for_a_release_flux_names(
+    example: Path, run_cli: RunCli, kubectl: str
+) -> None:
+    """audiobookshelf's release written ``name: ${APP}``: app-template names its PVCs
+    after the release as Flux installs it (``audiobookshelf-config``), so the label patches
+    go into the values of the release as written. Read as written, its render was unknown
+    and compile stopped at BP405 for both PVCs."""
+    release = example / CHART_APP / "app/helmrelease.yaml"
+    text = release.read_text()
+    assert text.count("\n  name: audiobookshelf\n") == 1
+    release.write_text(text.replace("\n  name: audiobookshelf\n", "\n  name: ${APP}\n"))
+    flux = example / CHART_APP / "ks.yaml"
+    flux.write_text(flux.read_text() + "  postBuild:\n    substitute: {APP: audiobookshelf}\n")
+    assert run_cli("compile", "-q", cwd=example).exit_code == 0
+    built = yaml.safe_load_all(kustomize_build(example / CHART_APP / "app"))
+    (release_built,) = [d for d in built if d and d["kind"] == "HelmRelease"]
+    assert release_built["metadata"]["name"] == "${APP}"
+    persistence = release_built["spec"]["values"]["persistence"]
+    for key in ("config", "metadata"):
+        assert persistence[key]["labels"][LONGHORN_SOURCE] == "enabled", key
+    assert "labels" not in persistence["cache"]  # exempt
+    assert run_cli("check", "-q", cwd=example).exit_code == 0
 
 
 def test_a_name_whose_variable_has_no_value_here_fails_instead_of_skipping(

@@ -25,7 +25,7 @@ from compiler.tools.litestream.resolve import resolve
 from compiler.tools.litestream.settings import SERVICE
 from compiler.tree import HelmRelease, Inventory
 from compiler.tree.containers import app_containers, service_ports, values_files
-from compiler.tree.fluxapps import app_release
+from compiler.tree.fluxreleases import app_release
 
 TOOL = "litestream"
 

@@ -9,7 +9,7 @@ from compiler.analyse import EffectiveService
 from compiler.core.diagnostics import Diagnostic
 from compiler.rules import TreeContext, tree_rule
 from compiler.tools.litestream.chart import chart_problems
-from compiler.tree.fluxapps import app_release
+from compiler.tree.fluxreleases import app_release
 
 
 def _with_sqlite(context: TreeContext) -> Iterator[EffectiveService]:

@@ -34,6 +34,7 @@ from compiler.tools.importing import (
 )
 from compiler.tree import Inventory, Manifest
 from compiler.tree.census import TreeItem
+from compiler.tree.fluxreleases import release_at
 
 GROUP = "recurring-job-group.longhorn.io/"
 JOB = "recurring-job.longhorn.io/"
@@ -149,7 +150,7 @@ def _labels(inventory: Inventory) -> dict[str, dict[str, str]]:
     labels = {pvc.manifest.name: dict(pvc.labels) for pvc in inventory.pvcs}
     keys: dict[tuple[str, str], str] = {}
     for manifest in inventory.manifests:
-        found = inventory.release_at(manifest) if manifest.kind == "HelmRelease" else None
+        found = release_at(inventory, manifest) if manifest.kind == "HelmRelease" else None
         render = found[1] if found is not None else None
         for pvc in render.pvcs if render is not None else ():
             labels.setdefault(pvc.name, {}).update(_texts(pvc.labels))

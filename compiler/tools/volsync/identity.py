@@ -21,7 +21,7 @@ from compiler.analyse import EffectiveService
 from compiler.core.data import mapping_at
 from compiler.tools.volsync.settings import SERVICE
 from compiler.tree import Inventory
-from compiler.tree.fluxapps import app_release
+from compiler.tree.fluxreleases import app_release
 
 IDENTITY_KEYS = ("runAsUser", "runAsGroup", "fsGroup")
 CONTAINER_KEYS = ("runAsUser", "runAsGroup")
