@@ -18,7 +18,7 @@ from functools import cached_property
 from msgspec import Struct, field
 
 from compiler.core.data import mapping_at
-from compiler.tree.fluxreach import flux_build, normal
+from compiler.tree.fluxreach import flux_build, normal, own_kustomizations
 from compiler.tree.inventory import Inventory, UnknownBuild
 from compiler.tree.records import FluxKustomization
 
@@ -123,7 +123,7 @@ def _flux_index(inventory: Inventory) -> FluxIndex:
     built_by: dict[str, list[FluxKustomization]] = {}
     components: dict[str, list[FluxKustomization]] = {}
     by_folder: list[FluxKustomization] = []
-    for flux in inventory.flux_kustomizations:
+    for flux in own_kustomizations(inventory):
         folder = _folder(flux.path)
         files = _files(inventory, folder or ".")
         if files is None:
@@ -173,7 +173,7 @@ def _by_built_folder(inventory: Inventory) -> dict[str, tuple[FluxKustomization,
     """Each kustomization folder with the Flux Kustomizations that build it: every path
     built once per inventory, not once per app asking."""
     found: dict[str, list[FluxKustomization]] = {}
-    for flux in inventory.flux_kustomizations:
+    for flux in own_kustomizations(inventory):
         for folder in sorted(flux_build(inventory, normal(flux.path)).folders):
             found.setdefault(folder, []).append(flux)
     return {folder: tuple(fluxes) for folder, fluxes in found.items()}

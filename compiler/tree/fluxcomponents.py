@@ -17,6 +17,7 @@ from typing import Any
 
 from compiler.core.data import mapping_at
 from compiler.tree.fluxapps import substitute
+from compiler.tree.fluxreach import own_kustomizations
 from compiler.tree.inventory import Inventory, UnknownBuild
 from compiler.tree.records import FluxKustomization, Manifest, Pvc
 
@@ -86,7 +87,7 @@ def component_pvcs(inventory: Inventory, folder: str) -> Iterator[Pvc]:
     the name and with the fields their substitution gives (left out: a PVC with a variable
     that stays unknown)."""
     folder = posixpath.normpath(folder)
-    for flux in inventory.flux_kustomizations:
+    for flux in own_kustomizations(inventory):
         if flux_folder(flux.path) != folder or not flux.components:
             continue
         variables = variables_of(inventory, flux)

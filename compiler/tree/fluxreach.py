@@ -11,7 +11,7 @@ A path that cannot be followed (a Flux ``${VAR}``, a remote base) is kept as unk
 from __future__ import annotations
 
 import posixpath
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Mapping
 
 from msgspec import Struct, field
@@ -143,6 +143,23 @@ def _other_repository(found: FluxKustomization, own: set[tuple[str, str]]) -> bo
     return bool(own) and found.source != ("", "") and found.source not in own
 
 
+def own_kustomizations(inventory: Inventory) -> tuple[FluxKustomization, ...]:
+    """The Flux Kustomizations that build paths of this repository: those naming the source
+    most of them name, or none. One naming another source builds a path of another
+    repository (an upstream project's GitRepository, often with no ``spec.path``: that
+    repository's root, not this one's) and applies none of this tree's files."""
+    return inventory.derived(_own_kustomizations)
+
+
+def _own_kustomizations(inventory: Inventory) -> tuple[FluxKustomization, ...]:
+    every = inventory.flux_kustomizations
+    ranked = Counter(k.source for k in every if k.source != ("", "")).most_common(2)
+    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
+        return tuple(every)  # no source stands out as this repository's
+    own = ranked[0][0]
+    return tuple(k for k in every if k.source in (own, ("", "")))
+
+
 def reach(inventory: Inventory, entry: str) -> Reach:
     """Everything Flux applies from ``entry``, following every Flux Kustomization it meets.
     Linear in the tree: the Kustomizations are looked up by file, and each is taken once."""
@@ -177,7 +194,7 @@ def installer(inventory: Inventory, chart: str) -> FluxKustomization | None:
     """The Flux Kustomization that installs a HelmRelease of ``chart`` (else the one named
     like the chart), None when the tree has none."""
     ordered = sorted(
-        inventory.flux_kustomizations, key=lambda k: (k.manifest.file, k.manifest.name)
+        own_kustomizations(inventory), key=lambda k: (k.manifest.file, k.manifest.name)
     )
     release_files = {r.manifest.file for r in inventory.helm_releases if r.chart.chart == chart}
     for found in ordered if release_files else ():

@@ -74,6 +74,16 @@ def test_what_refuses_the_compile_is_exactly_what_the_tree_wires_by_hand(tyriis:
     assert f"compiled {COMPILED} services" in tyriis.output
 
 
+def test_the_compiled_tree_is_what_compile_writes_again(tyriis: Adopted) -> None:
+    """``check`` right after ``compile --fix`` finds nothing to write. The generated shared
+    folders are applied by flux-apps, which substitutes; two CRD Kustomizations of
+    upstream repositories (no ``spec.path``: their own repository's root) were once taken
+    to build this tree's root too, so the second compile unescaped the dashboard's
+    ``$${datasource}`` and ``check`` failed with BP400."""
+    code, output = _cli("check", "-q", cwd=tyriis.tree)
+    assert code == 0, output
+
+
 def test_the_import_loses_nothing_and_targets_the_main_cluster(tyriis: Adopted) -> None:
     assert [d.render() for d in tyriis.imported.diagnostics.items if d.level == "error"] == []
     assert [row for row in tyriis.imported.compared if row.lost] == []

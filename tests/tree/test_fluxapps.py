@@ -54,3 +54,22 @@ def test_an_apps_build_is_applied_by_the_kustomizations_that_build_it(tmp_path: 
         "cluster/net/ipam": [("all", True)],
         "nobody": [],
     }
+
+
+def test_a_kustomization_of_another_repository_applies_none_of_this_tree(
+    tmp_path: Path,
+) -> None:
+    """An upstream project's GitRepository, built from its root (no ``spec.path``), next to
+    the two Kustomizations of this repository: only this repository's apply its files."""
+    own = "  sourceRef: {kind: GitRepository, name: flux-system}\n"
+    upstream = "  sourceRef: {kind: GitRepository, name: crds-upstream}\n"
+    files = {
+        "flux/apps.yaml": FLUX % ("apps", "./apps", own + "  postBuild:\n    substitute: {A: b}\n"),
+        "flux/infra.yaml": FLUX % ("infra", "./infra", own),
+        "flux/crds.yaml": FLUX % ("crds", "''", upstream),
+        "apps/ns/web/kustomization.yaml": "resources: [d.yaml]\n",
+        "apps/ns/web/d.yaml": DEPLOY % "web",
+    }
+    inventory = tree_of(tmp_path, files)
+    applied = applying_folder(inventory, "apps/ns/web")
+    assert [(f.manifest.name, substitutes(f)) for f in applied] == [("apps", True)]
