@@ -23,9 +23,9 @@ from msgspec import Struct
 
 from compiler.core.data import mapping_at
 from compiler.tree.apptemplate import ChartRender
-from compiler.tree.fluxreleases import release_at
+from compiler.tree.fluxreleases import app_flux, release_at
 from compiler.tree.inventory import Inventory, UnknownBuild
-from compiler.tree.records import HelmRelease, Manifest
+from compiler.tree.records import FluxKustomization, HelmRelease, Manifest
 
 ClaimSource = Literal["manifest", "chart", "template"]
 
@@ -99,8 +99,11 @@ def _chart_claims(manifest: Manifest, render: ChartRender) -> Iterator[Claim]:
                 )
 
 
-def file_claims(inventory: Inventory, path: str) -> BuildClaims:
-    """The PVCs the objects written in ``path`` hold or make."""
+def file_claims(
+    inventory: Inventory, path: str, flux: FluxKustomization | None = None
+) -> BuildClaims:
+    """The PVCs the objects written in ``path`` hold or make (a release's names as ``flux``
+    substitutes them, by default the one Kustomization applying the file)."""
     claims: list[Claim] = []
     unknown: list[HelmRelease] = []
     for manifest in inventory.manifests_in(path):
@@ -109,7 +112,7 @@ def file_claims(inventory: Inventory, path: str) -> BuildClaims:
             claims.append(Claim(manifest.name, "manifest", manifest, str(storage or "")))
         elif manifest.kind == "StatefulSet":
             claims += _written_templates(manifest)
-        elif (found := release_at(inventory, manifest)) is not None:
+        elif (found := release_at(inventory, manifest, flux)) is not None:
             release, render = found
             if render is None:
                 unknown.append(release)
@@ -118,13 +121,15 @@ def file_claims(inventory: Inventory, path: str) -> BuildClaims:
     return BuildClaims(tuple(claims), tuple(unknown))
 
 
-def build_claims(inventory: Inventory, folder: str, skip: str = "") -> BuildClaims:
-    """The PVCs of ``kustomize build folder`` (leaving out ``skip``). Raises UnknownBuild
-    when the build cannot be known from the tree."""
+def build_claims(
+    inventory: Inventory, folder: str, skip: str = "", flux: FluxKustomization | None = None
+) -> BuildClaims:
+    """The PVCs of ``kustomize build folder`` (leaving out ``skip``), as ``flux`` applies
+    them. Raises UnknownBuild when the build cannot be known from the tree."""
     claims: list[Claim] = []
     unknown: list[HelmRelease] = []
     for path in inventory.build_files(folder, skip):
-        found = file_claims(inventory, path)
+        found = file_claims(inventory, path, flux)
         claims += found.claims
         unknown += found.unknown
     return BuildClaims(tuple(claims), tuple(unknown))
@@ -149,6 +154,7 @@ def _app_claims(inventory: Inventory, app_dir: str) -> BuildClaims | None:
     if found is None:
         return None
     try:
-        return build_claims(inventory, found[0].folder, skip=f"{app_dir}/backup")
+        flux = app_flux(inventory, app_dir)
+        return build_claims(inventory, found[0].folder, f"{app_dir}/backup", flux)
     except UnknownBuild:
         return None

@@ -9,14 +9,14 @@ was unknown and every PVC a policy named there was "not in the build" (BP405).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from msgspec import structs
 
 from compiler.tree.apptemplate import ChartRender, app_template_render
-from compiler.tree.fluxapps import applied_as, flux_index, substitute
-from compiler.tree.inventory import Inventory
+from compiler.tree.fluxapps import applied_as, applying_folder, flux_index, substitute
+from compiler.tree.inventory import Inventory, UnknownBuild
 from compiler.tree.records import FluxKustomization, HelmRelease, Manifest
 
 _Render = tuple[HelmRelease, ChartRender | None]
@@ -55,13 +55,23 @@ def _applying(inventory: Inventory, file: str) -> FluxKustomization | None:
     return index.applying(file)
 
 
-def applied_release(inventory: Inventory, release: HelmRelease) -> HelmRelease:
-    """``release`` as the one Kustomization applying its file substitutes it (as written
-    when it has no variable, or no single Kustomization decides them)."""
+def app_flux(inventory: Inventory, app_dir: str) -> FluxKustomization | None:
+    """The one Flux Kustomization that builds the app's kustomization (None: none known,
+    or several): it decides the names of a release shared by apps through a Component."""
+    found = inventory.app_kustomization(app_dir)
+    fluxes = applying_folder(inventory, found[0].folder) if found is not None else ()
+    return fluxes[0] if len(fluxes) == 1 else None
+
+
+def applied_release(
+    inventory: Inventory, release: HelmRelease, flux: FluxKustomization | None = None
+) -> HelmRelease:
+    """``release`` as ``flux`` (by default the one Kustomization applying its file)
+    substitutes it: as written when it has no variable, or nothing decides them."""
     name, values = release.release_name, release.values
     if "${" not in name and not _has_variable(values):
         return release
-    flux = _applying(inventory, release.manifest.file)
+    flux = flux if flux is not None else _applying(inventory, release.manifest.file)
     if flux is None or not flux.substitute:
         return release
     return structs.replace(
@@ -71,34 +81,77 @@ def applied_release(inventory: Inventory, release: HelmRelease) -> HelmRelease:
     )
 
 
+def _rendered(
+    inventory: Inventory, release: HelmRelease, flux: FluxKustomization | None
+) -> _Render:
+    applied = applied_release(inventory, release, flux)
+    if applied is release:
+        found = inventory.release_as_written(release.manifest)
+        return found if found is not None else (release, app_template_render(release))
+    return applied, app_template_render(applied)
+
+
 def _renders(inventory: Inventory) -> dict[tuple[str, int], _Render]:
-    found: dict[tuple[str, int], _Render] = {}
-    for release in inventory.helm_releases:
-        applied = applied_release(inventory, release)
-        if applied is release:
-            continue  # the inventory's own render stands
-        key = (release.manifest.file, release.manifest.index)
-        found[key] = (applied, app_template_render(applied))
-    return found
+    return {
+        (r.manifest.file, r.manifest.index): _rendered(inventory, r, None)
+        for r in inventory.helm_releases
+    }
 
 
-def release_at(inventory: Inventory, manifest: Manifest) -> _Render | None:
-    """The HelmRelease record of a manifest as Flux applies it, and what its chart renders
-    (None: unknown); None when the manifest is no HelmRelease."""
-    applied = inventory.derived(_renders).get((manifest.file, manifest.index))
-    return applied if applied is not None else inventory.release_as_written(manifest)
+def release_at(
+    inventory: Inventory, manifest: Manifest, flux: FluxKustomization | None = None
+) -> _Render | None:
+    """The HelmRelease record of a manifest as Flux applies it (``flux``: the app's
+    Kustomization, where a Component shared by apps holds the release), and what its chart
+    renders (None: unknown); None when the manifest is no HelmRelease."""
+    if flux is None:
+        return inventory.derived(_renders).get((manifest.file, manifest.index))
+    found = inventory.release_as_written(manifest)
+    return _rendered(inventory, found[0], flux) if found is not None else None
+
+
+def _app_releases(inventory: Inventory, app_dir: str) -> Iterator[HelmRelease]:
+    """The hand-written releases under ``app_dir`` (not in its backup/), then those its build
+    adds from elsewhere (a Component shared by apps)."""
+    generated = f"{app_dir}/backup/"
+    under = [
+        r
+        for r in inventory.helm_releases_under(app_dir)
+        if not r.manifest.file.startswith(generated)
+    ]
+    yield from under
+    found = inventory.app_kustomization(app_dir)
+    try:
+        files = inventory.build_files(found[0].folder, generated[:-1]) if found else ()
+    except UnknownBuild:
+        return
+    seen = {r.manifest.file for r in under}
+    for file in files:
+        if file in seen:
+            continue
+        for manifest in inventory.manifests_in(file):
+            written = inventory.release_as_written(manifest)
+            if written is not None:
+                yield written[0]
+
+
+def _known_as(
+    inventory: Inventory, manifest: Manifest, flux: FluxKustomization | None, name: str
+) -> bool:
+    if manifest.name == name:
+        return True
+    if flux is not None and "${" in manifest.name:
+        return substitute(manifest.name, flux.substitute) == name
+    return applied_as(inventory, manifest.file, manifest.name, name)
 
 
 def app_release(inventory: Inventory, app_dir: str, name: str) -> HelmRelease | None:
-    """The hand-written HelmRelease under ``app_dir`` (not in its backup/) that the cluster
-    knows as ``name``, as Flux applies it: written so, or written ``${APP}`` and named so by
-    the substitutions of the Kustomization applying it."""
-    generated = f"{app_dir}/backup/"
-    for release in inventory.helm_releases_under(app_dir):
-        manifest = release.manifest
-        if manifest.file.startswith(generated):
-            continue
-        if manifest.name == name or applied_as(inventory, manifest.file, manifest.name, name):
-            found = release_at(inventory, manifest)
+    """The hand-written HelmRelease of the app that the cluster knows as ``name``, as Flux
+    applies it: written so, or written ``${APP}`` (in the app's folder, or in a Component
+    its build adds) and named so by the substitutions of the app's Kustomization."""
+    flux = app_flux(inventory, app_dir)
+    for release in _app_releases(inventory, app_dir):
+        if _known_as(inventory, release.manifest, flux, name):
+            found = release_at(inventory, release.manifest, flux)
             return found[0] if found is not None else release
     return None

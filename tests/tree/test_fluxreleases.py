@@ -83,3 +83,28 @@ def test_a_release_without_variables_is_the_inventorys_own(tmp_path: Path) -> No
     inventory = tree_of(tmp_path, files)
     (written,) = inventory.helm_releases
     assert release_at(inventory, written.manifest) is inventory.release_as_written(written.manifest)
+
+
+COMPONENT = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [hr.yaml]\n"
+
+
+def test_a_release_in_a_component_shared_by_apps_is_each_apps_own(tmp_path: Path) -> None:
+    """tyriis's minecraft worlds: one ``${APP}`` release in a kustomize Component that
+    each world's kustomization adds, each world's Flux Kustomization giving APP its value."""
+    files = {
+        "components/app/kustomization.yaml": COMPONENT,
+        "components/app/hr.yaml": yaml.safe_dump(helm_release(VALUES, "4.1.1", name="${APP}")),
+    }
+    for world in ("lobby", "forge"):
+        files[f"flux/{world}.yaml"] = FLUX % (world, f"./apps/ns/{world}", SUBSTITUTE % world)
+        files[f"apps/ns/{world}/kustomization.yaml"] = "components: [../../../components/app]\n"
+    inventory = tree_of(tmp_path, files)
+    (written,) = inventory.helm_releases
+    assert release_at(inventory, written.manifest) == (written, None)  # whose name?
+    for world in ("lobby", "forge"):
+        release = app_release(inventory, f"apps/ns/{world}", world)
+        assert release is not None and release.release_name == world
+        claims = app_claims(inventory, f"apps/ns/{world}")
+        assert claims is not None and not claims.unknown
+        assert sorted(c.name for c in claims.claims) == [f"{world}-config", f"{world}-media"]
+    assert app_release(inventory, "apps/ns/lobby", "forge") is None
