@@ -111,24 +111,20 @@ def release_at(
 
 
 def _app_releases(inventory: Inventory, app_dir: str) -> Iterator[HelmRelease]:
-    """The hand-written releases under ``app_dir`` (not in its backup/), then those its build
-    adds from elsewhere (a Component shared by apps)."""
-    generated = f"{app_dir}/backup/"
-    under = [
-        r
-        for r in inventory.helm_releases_under(app_dir)
-        if not r.manifest.file.startswith(generated)
-    ]
-    yield from under
+    """The hand-written releases the app's build applies: from its folder, or from a
+    Component shared by apps (a patch's partial release is no resource of the build). All
+    under ``app_dir`` (not in its backup/) when the build is not known from the tree."""
+    generated = f"{app_dir}/backup"
     found = inventory.app_kustomization(app_dir)
     try:
-        files = inventory.build_files(found[0].folder, generated[:-1]) if found else ()
+        files = inventory.build_files(found[0].folder, generated) if found else None
     except UnknownBuild:
+        files = None
+    if files is None:
+        under = inventory.helm_releases_under(app_dir)
+        yield from (r for r in under if not r.manifest.file.startswith(f"{generated}/"))
         return
-    seen = {r.manifest.file for r in under}
     for file in files:
-        if file in seen:
-            continue
         for manifest in inventory.manifests_in(file):
             written = inventory.release_as_written(manifest)
             if written is not None:

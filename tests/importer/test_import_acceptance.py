@@ -22,8 +22,11 @@ import pytest
 from click.testing import CliRunner
 
 from compiler.cli.main import cli
+from compiler.core.data import mapping_at
 from compiler.core.yamlread import load_documents
 from compiler.pipeline.importer import ImportResult
+from compiler.tree.fluxreleases import app_release
+from compiler.tree.read import read_tree
 from tests.conftest import realworld_dir
 from tests.importer.helpers import realworld_copy, run_import
 from tests.support.validation import validate_stream
@@ -229,3 +232,22 @@ def test_releases_named_by_substitution_are_the_apps_workloads(tyriis: Adopted) 
         if "no workload of the app found" in d.message
     )
     assert unfound == ["cnpg-system/cnpg-cluster", "media/immich-database"]
+
+
+def test_the_compile_finds_each_worlds_release_with_its_pod_identity(tyriis: Adopted) -> None:
+    """The compile's lookup (VolSync's mover identity, the chart checks) finds the release
+    a world's build applies, where the import already did: the lobby world's comes from the
+    minecraft Component (its helm-release.patch.yaml is a patch, not the release), under the
+    name and with the pod identity its own Kustomization gives it."""
+    inventory = read_tree(tyriis.tree, ".")
+    worlds = "kubernetes/main/apps/gaming/minecraft-java"
+    for folder, name, file in (
+        ("private-lobby-world", "minecraft-lobby-world", "kubernetes/components/minecraft"),
+        ("public-forge-world", "minecraft-public-forge-world", f"{worlds}/public-forge-world"),
+    ):
+        release = app_release(inventory, f"{worlds}/{folder}", name)
+        assert release is not None, name
+        assert release.manifest.file == f"{file}/helm-release.yaml"
+        assert release.release_name == name
+        identity = mapping_at(release.values or {}, "defaultPodOptions", "securityContext")
+        assert (identity["runAsUser"], identity["fsGroup"]) == (1000, 1000)
