@@ -754,10 +754,12 @@ def test_two_tiers_renamed_at_once_pair_as_they_were_renamed(repo: Path, run_cli
     _unchanged(repo, run_cli)
 
 
-def test_a_longhorn_tier_renamed_is_judged_rule_by_rule(repo: Path, run_cli: RunCli) -> None:
-    """A retention rule does not say how far apart the copies it counts are: two Longhorn
-    tiers renamed with their schedules swapped (hourly copies kept 8 instead of 24) must
-    not pass as a rename, so a renamed tier is its old rule dropped and a new one added."""
+def test_longhorn_tiers_renamed_with_their_schedules_swapped_are_weaker(
+    repo: Path, run_cli: RunCli
+) -> None:
+    """Two Longhorn tiers renamed with their schedules swapped: the hourly copies are kept
+    8 instead of 24, which a pairing by name and count would pass as a rename. The weekly
+    tier's 8 copies live on in tier a (weekly, 24): that one is a rename."""
     _cluster_edit(
         repo,
         '          - {schedule: "H * * * *", retain: 24}\n'
@@ -766,10 +768,17 @@ def test_a_longhorn_tier_renamed_is_judged_rule_by_rule(repo: Path, run_cli: Run
         '          - {tier: b, schedule: "H * * * *", retain: 8}',
     )
     item = _items(repo, run_cli)[("productivity/paperless", "pvc/paperless-data")]
-    assert item["weakened"] == [
-        "longhorn-backup retain 24 -> none",
-        "longhorn-backup retain (weekly) 8 -> none",
-    ]
+    assert item["weakened"] == ["longhorn-backup retain 24 -> none"]
+    assert item["strengthened"] == ["longhorn-backup retain (b) none -> 8"]
+
+
+def test_a_longhorn_tier_renamed_on_the_same_schedule_is_no_change(
+    repo: Path, run_cli: RunCli
+) -> None:
+    """The weekly tier renamed ``sunday``, as many copies as far apart: nothing to
+    acknowledge (it once read as a tier dropped and one added)."""
+    _cluster_edit(repo, "{tier: weekly, schedule:", "{tier: sunday, schedule:")
+    _unchanged(repo, run_cli)
 
 
 def test_local_snapshots_taken_less_often_are_weaker(repo: Path, run_cli: RunCli) -> None:

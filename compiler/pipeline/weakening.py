@@ -149,12 +149,15 @@ def _retention(
     more. A rule keeps a part of what the method's copies are, whatever the others keep,
     so one rule's change orders the two sides. A count of the newest copies whose schedule
     changed is judged by how far back it reaches (:func:`_stretched`). A rule renamed (a
-    Longhorn tier) is not paired with the old one: two tiers renamed with their schedules
-    swapped would look the same by name and count."""
+    Longhorn tier) is the old one only when it counts as many copies of a schedule as far
+    apart (:func:`_renames`): two tiers renamed with their schedules swapped are not."""
     old, new = _rules(before), _rules(after)
     owners = {owner for owner, _ in old} & {owner for owner, _ in new}
     owners |= before.methods & after.methods  # a method whose only rule was dropped
+    renamed = _renamed(old, new)
     for owner, rule in sorted(k for k in old.keys() | new.keys() if k[0] in owners):
+        if (owner, rule) in renamed:
+            continue
         was, now = old.get((owner, rule)), new.get((owner, rule))
         if was is not None and now is not None and was.spacing != now.spacing:
             _stretched(f"{owner} {rule}", was, now, weaker, stronger)
@@ -165,6 +168,30 @@ def _retention(
             weaker.append(change)
         elif was is None or now.amount > was.amount:
             stronger.append(change)
+
+
+def _renamed(
+    old: dict[tuple[str, str], Kept], new: dict[tuple[str, str], Kept]
+) -> set[tuple[str, str]]:
+    """The rules on one side only that are one rule renamed (a Longhorn tier ``weekly`` made
+    ``sunday``): the new one keeps at least as many of the newest copies of a schedule whose
+    copies are as far apart as the old one's, for the same method."""
+    removed = [(key, old[key]) for key in sorted(old.keys() - new.keys())]
+    added = [(key, new[key]) for key in sorted(new.keys() - old.keys())]
+    left_removed, left_added = _unpaired(removed, added, _renames)
+    return {key for key, _ in removed + added} - {key for key, _ in left_removed + left_added}
+
+
+def _renames(was: tuple[tuple[str, str], Kept], now: tuple[tuple[str, str], Kept]) -> bool:
+    (owner, rule), kept = was
+    (new_owner, new_rule), new_kept = now
+    return (
+        owner == new_owner
+        and _family(rule) == _family(new_rule)
+        and kept.spacing[1] > 0
+        and new_kept.spacing == kept.spacing
+        and new_kept.amount >= kept.amount
+    )
 
 
 def _stretched(name: str, was: Kept, now: Kept, weaker: list[str], stronger: list[str]) -> None:

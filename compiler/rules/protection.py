@@ -118,8 +118,9 @@ WEAKENED = Rule(
     "retention rule that keeps fewer copies or a shorter window, or is dropped: a restore "
     "cannot go back as far; or a count of the newest copies, such as a Longhorn tier's "
     "retain, on a schedule so much denser that it surely reaches less far back), local "
-    "snapshots taken less often. A Velero tier or a restore test renamed, the new one doing"
-    " all the old did, is no change. Acknowledge a deliberate change in the policy "
+    "snapshots taken less often. A Velero tier, a Longhorn tier or a restore test renamed, "
+    "the new one doing all the old did (a tier's copies as many and as far apart), is no "
+    "change. Acknowledge a deliberate change in the policy "
     "(acknowledge: [{id: BP500, item: ..., reason: ...}]).",
     passing="rpo: 24h -> rpo: 1h with an hourly backup",
     failing="methods: [longhorn, k8up] -> methods: [longhorn]",
