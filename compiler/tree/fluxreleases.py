@@ -16,6 +16,7 @@ from msgspec import structs
 
 from compiler.tree.apptemplate import ChartRender, app_template_render
 from compiler.tree.fluxapps import applied_as, applying_folder, flux_index, substitute
+from compiler.tree.fluxcomponents import variables_of
 from compiler.tree.inventory import Inventory, UnknownBuild
 from compiler.tree.records import FluxKustomization, HelmRelease, Manifest
 
@@ -32,14 +33,25 @@ def _has_variable(value: Any) -> bool:
     return False
 
 
+def _variable_key(value: Any) -> bool:
+    """Whether a mapping key of ``value`` holds a variable (``persistence.${APP}``): the
+    patches must address it as written, and a render under the substituted key would
+    patch another one (two keys in the build, one after Flux substitutes)."""
+    if isinstance(value, Mapping):
+        return any("${" in str(k) or _variable_key(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_variable_key(v) for v in value)
+    return False
+
+
 def _substituted(value: Any, variables: Mapping[str, str]) -> Any:
-    """``value`` with every string substituted; a string with an unknown variable is kept
-    as written (what it becomes is not in the tree)."""
+    """``value`` with every string value substituted (keys are left as written); a
+    string with an unknown variable is kept as written (its value is not in the tree)."""
     if isinstance(value, str):
         found = substitute(value, variables) if "${" in value else None
         return found if found is not None else value
     if isinstance(value, Mapping):
-        return {_substituted(k, variables): _substituted(v, variables) for k, v in value.items()}
+        return {k: _substituted(v, variables) for k, v in value.items()}
     if isinstance(value, list):
         return [_substituted(v, variables) for v in value]
     return value
@@ -67,17 +79,20 @@ def applied_release(
     inventory: Inventory, release: HelmRelease, flux: FluxKustomization | None = None
 ) -> HelmRelease:
     """``release`` as ``flux`` (by default the one Kustomization applying its file)
-    substitutes it: as written when it has no variable, or nothing decides them."""
+    substitutes it, from ``postBuild.substitute`` and the tree's ConfigMaps of
+    ``substituteFrom``: as written when it has no variable, nothing decides them, or a
+    mapping key holds one."""
     name, values = release.release_name, release.values
-    if "${" not in name and not _has_variable(values):
+    if ("${" not in name and not _has_variable(values)) or _variable_key(values):
         return release
     flux = flux if flux is not None else _applying(inventory, release.manifest.file)
-    if flux is None or not flux.substitute:
+    variables = variables_of(inventory, flux) if flux is not None else {}
+    if not variables:
         return release
     return structs.replace(
         release,
-        release_name=_substituted(name, flux.substitute),
-        values=_substituted(values, flux.substitute) if values is not None else None,
+        release_name=_substituted(name, variables),
+        values=_substituted(values, variables) if values is not None else None,
     )
 
 

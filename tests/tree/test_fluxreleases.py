@@ -108,3 +108,35 @@ def test_a_release_in_a_component_shared_by_apps_is_each_apps_own(tmp_path: Path
         assert claims is not None and not claims.unknown
         assert sorted(c.name for c in claims.claims) == [f"{world}-config", f"{world}-media"]
     assert app_release(inventory, "apps/ns/lobby", "forge") is None
+
+
+def test_a_variable_in_a_key_leaves_the_release_as_written(tmp_path: Path) -> None:
+    """``persistence.${APP}``: kustomize's patches address the key as written, so a render
+    under the substituted key would aim the labels at a second key (both in the build, one
+    after Flux substitutes). The release is read as written: its name decides nothing."""
+    values = {"persistence": {"${APP}": {"accessMode": "ReadWriteOnce", "size": "1Gi"}}}
+    files = {
+        "flux/app.yaml": FLUX % ("app", "./apps/ns/app", SUBSTITUTE % "jellyfin"),
+        "apps/ns/app/kustomization.yaml": "resources: [hr.yaml]\n",
+        "apps/ns/app/hr.yaml": yaml.safe_dump(helm_release(values, "4.1.1", name="${APP}")),
+    }
+    inventory = tree_of(tmp_path, files)
+    (written,) = inventory.helm_releases
+    assert release_at(inventory, written.manifest) == (written, None)
+
+
+def test_a_value_from_a_configmap_of_the_tree_names_the_release(tmp_path: Path) -> None:
+    """APP from ``substituteFrom`` a ConfigMap the tree holds, as Flux reads it."""
+    config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars}\ndata: {APP: jellyfin}\n"
+    sources = "  postBuild:\n    substituteFrom: [{kind: ConfigMap, name: vars}]\n"
+    files = {
+        "flux/app.yaml": FLUX % ("app", "./apps/ns/app", sources),
+        "flux/vars.yaml": config,
+        "apps/ns/app/kustomization.yaml": "resources: [hr.yaml]\n",
+        "apps/ns/app/hr.yaml": yaml.safe_dump(helm_release(VALUES, "4.1.1", name="${APP}")),
+    }
+    inventory = tree_of(tmp_path, files)
+    (written,) = inventory.helm_releases
+    found = release_at(inventory, written.manifest)
+    assert found is not None and found[1] is not None
+    assert [p.name for p in found[1].pvcs] == ["jellyfin-config", "jellyfin-media"]
