@@ -17,7 +17,7 @@ from typing import Literal
 from msgspec import Struct
 
 from compiler.tree import chartnames
-from compiler.tree.claims import Claim, file_claims
+from compiler.tree.claims import Claim, chart_claims, file_claims
 from compiler.tree.fluxapps import (
     FluxIndex,
     as_applied,
@@ -25,6 +25,7 @@ from compiler.tree.fluxapps import (
     substitute,
     target_namespace,
 )
+from compiler.tree.fluxreleases import renders_of
 from compiler.tree.inventory import Inventory
 from compiler.tree.records import FluxKustomization, HelmRelease
 from compiler.tree.replicated import replicated_databases
@@ -91,6 +92,24 @@ def _claim_items(claim: Claim, index: FluxIndex) -> Iterator[TreeItem]:
         yield TreeItem("pvc", name, *where, storage, owner.file, owner.at, claim.described)
 
 
+def _release_items(
+    inventory: Inventory, index: FluxIndex, path: str, release: HelmRelease
+) -> Iterator[TreeItem]:
+    """The PVCs a release whose render is not known by itself creates: a release shared by
+    apps (a Component many add, each naming it ``${APP}``) once per app, as its
+    Kustomization names it; else, when it may create some, an item of its own."""
+    for flux, (applied, render) in renders_of(inventory, release.manifest):
+        where = placed(flux or index.applying(path), path, release.manifest.namespace)
+        if render is None:
+            if _may_claim(applied):
+                what = f"HelmRelease {release.manifest.name}"
+                yield TreeItem("release", what, *where, "", path, release.manifest.at, "")
+            continue
+        for claim in chart_claims(release.manifest, render):
+            storage, at = claim.storage_class, release.manifest.at
+            yield TreeItem("pvc", claim.name, *where, storage, path, at, claim.described)
+
+
 def tree_items(inventory: Inventory) -> Iterator[TreeItem]:
     """Every PVC, unknowable release and replicated database of the tree, in file order."""
     index = flux_index(inventory)
@@ -99,10 +118,7 @@ def tree_items(inventory: Inventory) -> Iterator[TreeItem]:
         for claim in found.claims:
             yield from _claim_items(claim, index)
         for release in found.unknown:
-            if _may_claim(release):
-                where = placed(index.applying(path), path, release.manifest.namespace)
-                what = f"HelmRelease {release.manifest.name}"
-                yield TreeItem("release", what, *where, "", path, release.manifest.at, "")
+            yield from _release_items(inventory, index, path, release)
     for db in replicated_databases(inventory):
         where = placed(index.applying(db.file), db.file, "")
         yield TreeItem("sqlite", db.path, *where, "", db.file, db.at)

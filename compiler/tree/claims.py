@@ -82,7 +82,7 @@ def _written_templates(manifest: Manifest) -> Iterator[Claim]:
             yield Claim(claim, "template", manifest, storage, name, index)
 
 
-def _chart_claims(manifest: Manifest, render: ChartRender) -> Iterator[Claim]:
+def chart_claims(manifest: Manifest, render: ChartRender) -> Iterator[Claim]:
     for pvc in render.pvcs:
         yield Claim(pvc.name, "chart", manifest, pvc.storage_class, pvc.key)
     for controller in render.controllers:
@@ -117,7 +117,7 @@ def file_claims(
             if render is None:
                 unknown.append(release)
             else:
-                claims += _chart_claims(manifest, render)
+                claims += chart_claims(manifest, render)
     return BuildClaims(tuple(claims), tuple(unknown))
 
 

@@ -125,6 +125,23 @@ def release_at(
     return _rendered(inventory, found[0], flux) if found is not None else None
 
 
+def renders_of(
+    inventory: Inventory, manifest: Manifest
+) -> tuple[tuple[FluxKustomization | None, _Render], ...]:
+    """The release of a manifest as each app applies it, with the Kustomization that names
+    it: once per Kustomization sharing its file when none decides it alone (a Component
+    many apps add, each naming it ``${APP}``), else once. Empty for no HelmRelease."""
+    found = release_at(inventory, manifest)
+    if found is None:
+        return ()
+    index = flux_index(inventory)
+    users = index.components.get(manifest.file) or index.shared.get(manifest.file) or ()
+    if found[1] is not None or len(users) < 2:
+        return ((None, found),)
+    each = ((flux, release_at(inventory, manifest, flux)) for flux in users)
+    return tuple((flux, render) for flux, render in each if render is not None)
+
+
 def _app_releases(inventory: Inventory, app_dir: str) -> Iterator[HelmRelease]:
     """The hand-written releases the app's build applies: from its folder, or from a
     Component shared by apps (a patch's partial release is no resource of the build). All

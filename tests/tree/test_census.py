@@ -141,3 +141,28 @@ def test_a_folder_several_kustomizations_build_gives_each_its_own_items(tmp_path
     }
     found = [(i.namespace, i.app, i.name) for i in tree_items(tree_of(tmp_path, files))]
     assert found == [("agents", "ana", "ana-cache"), ("agents", "bo", "bo-cache")]
+
+
+def test_a_release_shared_by_apps_creates_each_apps_pvcs(tmp_path: Path) -> None:
+    """One ``${APP}`` app-template release in a kustomize Component two worlds add, each
+    world's Flux Kustomization giving APP its value: each world's chart PVC is an item of
+    that world (once a single "unknown release" of the first world only)."""
+    component = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+    values = {"persistence": {"data": {"storageClass": "longhorn", "size": "1Gi"}}}
+    files = {
+        "components/world/kustomization.yaml": component + "resources: [hr.yaml]\n",
+        "components/world/hr.yaml": yaml.safe_dump(helm_release(values, name="${APP}")),
+    }
+    for world in ("lobby", "forge"):
+        flux = FLUX % (world, world, world)
+        files[f"apps/media/{world}/ks.yaml"] = flux.replace(
+            "  components: [../../../../components/volsync]\n", ""
+        )
+        files[f"apps/media/{world}/app/kustomization.yaml"] = (
+            "components: [../../../../components/world]\n"
+        )
+    items = [(i.kind, i.name, i.app, i.storage_class) for i in tree_items(tree_of(tmp_path, files))]
+    assert sorted(items) == [
+        ("pvc", "forge-data", "forge", "longhorn"),
+        ("pvc", "lobby-data", "lobby", "longhorn"),
+    ]

@@ -34,7 +34,7 @@ from compiler.tools.importing import (
 )
 from compiler.tree import Inventory, Manifest
 from compiler.tree.census import TreeItem
-from compiler.tree.fluxreleases import release_at
+from compiler.tree.fluxreleases import renders_of
 
 GROUP = "recurring-job-group.longhorn.io/"
 JOB = "recurring-job.longhorn.io/"
@@ -150,11 +150,12 @@ def _labels(inventory: Inventory) -> dict[str, dict[str, str]]:
     labels = {pvc.manifest.name: dict(pvc.labels) for pvc in inventory.pvcs}
     keys: dict[tuple[str, str], str] = {}
     for manifest in inventory.manifests:
-        found = release_at(inventory, manifest) if manifest.kind == "HelmRelease" else None
-        render = found[1] if found is not None else None
-        for pvc in render.pvcs if render is not None else ():
-            labels.setdefault(pvc.name, {}).update(_texts(pvc.labels))
-            keys[(manifest.name, pvc.key)] = pvc.name
+        applied = renders_of(inventory, manifest) if manifest.kind == "HelmRelease" else ()
+        for flux, (_, render) in applied:
+            for pvc in render.pvcs if render is not None else ():
+                labels.setdefault(pvc.name, {}).update(_texts(pvc.labels))
+                if flux is None:  # a shared release's patch names no app: not read back
+                    keys[(manifest.name, pvc.key)] = pvc.name
     for patch in generated_manifests(inventory):
         if patch.kind == "PersistentVolumeClaim":
             added = mapping_at(patch.body, "metadata", "labels")
