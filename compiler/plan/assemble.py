@@ -17,6 +17,7 @@ from msgspec.structs import replace
 from compiler.analyse import EffectiveService
 from compiler.plan.flux import unsubstituted
 from compiler.plan.labels import label_patch
+from compiler.plan.overlay import after_compile
 from compiler.plan.prometheusrule import app_rules
 from compiler.plan.shared import shared_folders
 from compiler.plan.types import (
@@ -143,11 +144,15 @@ def build_plan(context: PlanContext, tools: Sequence[ToolPlanning]) -> Plan:
     paths = [f.path for f in files]
     if len(paths) != len(set(paths)):
         raise RuntimeError("two planned files share a path")
-    return Plan(
+    plan = Plan(
         tuple(files),
         tuple(components),
         wiring(components, context.inventory),
         tuple(folders),
         unwiring(files, context.inventory),
-        unsubstituted(context.inventory, components, folders),
     )
+    # which Kustomizations apply a generated folder is a question about the tree this
+    # compile leaves: asked of the tree before it, a shared folder not yet written seemed
+    # applied by none, and the next compile escaped it otherwise (not a fixed point)
+    left = after_compile(context.inventory, plan)
+    return replace(plan, unsubstituted=unsubstituted(left, components, folders))

@@ -20,7 +20,7 @@ from compiler.analyse import Analysis, ToolAnalysis
 from compiler.core.diagnostics import Diagnostic, Level
 from compiler.core.rule import Rule, docstring_parts
 from compiler.plan import Plan
-from compiler.rules.overlay import after_compile
+from compiler.plan.overlay import after_compile
 from compiler.tree import Inventory
 from compiler.tree.census import TreeItem
 

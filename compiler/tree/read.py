@@ -217,7 +217,7 @@ def _pvc(manifest: Manifest) -> Pvc:
     return Pvc(manifest, str(storage or ""), {str(k): str(v) for k, v in labels.items()})
 
 
-def _flux_kustomization(manifest: Manifest) -> FluxKustomization:
+def flux_kustomization(manifest: Manifest) -> FluxKustomization:
     spec = mapping_at(manifest.body, "spec")
     depends = spec.get("dependsOn")
     post_build = mapping_at(spec, "postBuild")
@@ -307,7 +307,7 @@ def _inventory(
         tuple(helm.releases(manifests, kustomizations, parsed)),
         tuple(_pvc(m) for m in manifests if m.kind == "PersistentVolumeClaim"),
         tuple(
-            _flux_kustomization(m)
+            flux_kustomization(m)
             for m in manifests
             if m.kind == "Kustomization" and m.group == flux_group
         ),

@@ -1,8 +1,10 @@
 """The tree as this compile leaves it: the inventory with the planned files in place.
 
 Rules about folders ask it (does a ``components:`` entry exist after the compile? does Flux
-reach a generated folder?): planned kustomizations and Flux Kustomizations become records,
-generated files no policy produces any more are gone. Nothing is written.
+reach a generated folder?), and so does the plan's choice of the folders Flux applies
+without substitution (a shared folder may not be in the tree before the compile): planned
+kustomizations and Flux Kustomizations become records, generated files no policy produces
+any more are gone. Nothing is written.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from typing import Any
 from msgspec.structs import replace
 
 from compiler.core.data import mapping_at
-from compiler.plan import OutputFile, Plan
+from compiler.plan.types import OutputFile, Plan
 from compiler.tree import FluxKustomization, Inventory, Kustomization, Manifest, TreeFile
+from compiler.tree.read import flux_kustomization
 
 FLUX_GROUP = "kustomize.toolkit.fluxcd.io"
 
@@ -45,8 +48,7 @@ def _flux(file: OutputFile, index: int, document: Mapping[str, Any]) -> FluxKust
         str(metadata.get("namespace") or ""),
         body=document,
     )
-    spec = mapping_at(document, "spec")
-    return FluxKustomization(manifest, str(spec.get("path") or ""))
+    return flux_kustomization(manifest)
 
 
 def _is_flux(document: Mapping[str, Any]) -> bool:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from compiler.core.generated import header
 from compiler.plan import OutputFile, Plan
-from compiler.rules.overlay import after_compile
+from compiler.plan.overlay import after_compile
 from tests.tree.helpers import tree_of
 
 CONFIG_MAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
