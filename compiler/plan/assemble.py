@@ -155,4 +155,4 @@ def build_plan(context: PlanContext, tools: Sequence[ToolPlanning]) -> Plan:
     # compile leaves: asked of the tree before it, a shared folder not yet written seemed
     # applied by none, and the next compile escaped it otherwise (not a fixed point)
     left = after_compile(context.inventory, plan)
-    return replace(plan, unsubstituted=unsubstituted(left, components, folders))
+    return replace(plan, unsubstituted=unsubstituted(left, components, folders), tree_after=left)

@@ -146,6 +146,9 @@ class Plan(Struct, frozen=True):
     unsubstituted: tuple[str, ...] = ()
     """Folders whose objects Flux applies without post-build substitution: their runtime
     ``${VAR}`` are not escaped (:func:`compiler.plan.flux.unsubstituted`)."""
+    tree_after: Inventory | None = None
+    """The tree as this compile leaves it (:func:`compiler.plan.overlay.after_compile`), with
+    the indexes the plan built over it: the tree rules ask the same questions of it."""
 
 
 class PlanContext(Struct, frozen=True):

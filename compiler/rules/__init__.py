@@ -47,7 +47,10 @@ class TreeContext(Struct, frozen=True, dict=True):
     @cached_property
     def tree_after(self) -> Inventory:
         """The tree as this compile leaves it (:func:`after_compile`), made once for every
-        rule that asks (with its own indexes, built once too)."""
+        rule that asks (with its own indexes, built once too): the plan's own when it made
+        one."""
+        if self.plan.tree_after is not None:
+            return self.plan.tree_after
         return after_compile(self.inventory, self.plan)
 
 
