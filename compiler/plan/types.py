@@ -100,14 +100,16 @@ class SharedPlan(Struct, frozen=True):
 
 
 class Unwiring(Struct, frozen=True):
-    """A kustomization that lists the backup Component this compile removes: ``fixed`` is
-    its text without the entry (what ``compile --fix`` writes; '' when it cannot)."""
+    """A kustomization that lists what this compile removes (a backup Component under
+    ``components``, a generated file or folder under ``resources``): ``fixed`` is its text
+    without every such entry (what ``compile --fix`` writes; '' when it cannot)."""
 
     file: str
     entry: str
     component: str
     at: tuple[int, int] = (1, 1)
     fixed: str = ""
+    key: Literal["components", "resources"] = "components"
 
 
 class ComponentPlan(Struct, frozen=True):

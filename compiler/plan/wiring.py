@@ -144,9 +144,14 @@ def _carry(sequence: CommentedSeq, following: str) -> None:
 
 
 def without_components(text: str, entries: Sequence[str]) -> str | None:
-    """``text`` (a kustomization) without the ``components:`` items ``entries`` (the key
-    goes when it is left empty); comments, ``---`` and indentation kept. None when it is
-    not one YAML mapping with such items."""
+    """``text`` (a kustomization) without the ``components:`` items ``entries``."""
+    return without_entries(text, "components", entries)
+
+
+def without_entries(text: str, key: str, entries: Sequence[str]) -> str | None:
+    """``text`` (a kustomization) without the ``key`` items ``entries`` (the key goes when
+    it is left empty); comments, ``---`` and indentation kept. None when it is not one YAML
+    mapping with such items."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.error import YAMLError
 
@@ -155,21 +160,21 @@ def without_components(text: str, entries: Sequence[str]) -> str | None:
         yaml, data = _dumper(body)
     except YAMLError:
         return None
-    components = data.get("components") if isinstance(data, CommentedMap) else None
-    if not isinstance(components, CommentedSeq):
+    listed = data.get(key) if isinstance(data, CommentedMap) else None
+    if not isinstance(listed, CommentedSeq):
         return None
-    doomed = [i for i, item in enumerate(components) if _lists(entries, str(item))]
+    doomed = [i for i, item in enumerate(listed) if _lists(entries, str(item))]
     if not doomed:
         return None
-    following = _following(components)
+    following = _following(listed)
     for index in reversed(doomed):
-        del components[index]
-    if not components:
-        before = list(data).index("components") - 1
-        del data["components"]
-        components = data[list(data)[before]] if before >= 0 else None
-    if following and isinstance(components, CommentedSeq) and components:
-        _carry(components, following)
+        del listed[index]
+    if not listed:
+        before = list(data).index(key) - 1
+        del data[key]
+        listed = data[list(data)[before]] if before >= 0 else None
+    if following and isinstance(listed, CommentedSeq) and listed:
+        _carry(listed, following)
     buffer = io.StringIO()
     yaml.dump(data, buffer)
     return start + buffer.getvalue()

@@ -1,5 +1,6 @@
 """Removing a policy never breaks an app: every ``components:`` entry exists after the
-compile, and the protection a removed backup Component gave is reported item by item."""
+compile, no ``resources:`` entry names a generated file it removes, and the protection a
+removed backup Component gave is reported item by item."""
 
 from __future__ import annotations
 
@@ -110,6 +111,37 @@ def _items(inventory: Inventory, folder: str) -> list[str]:
 
 
 @tree_rule(
+    "BP413",
+    "resource-removed",
+    "error",
+    passing="resources: [./velero/schedules/ks.yaml]  # a service still backs up with Velero",
+    failing="resources: [./velero/schedules/ks.yaml]  # the last Velero service moved away",
+)
+def resource_removed(context: TreeContext) -> Iterator[Diagnostic]:
+    """No ``resources:`` entry names a generated file or folder this compile removes.
+
+    A shared folder goes when no service needs it any more (the last service leaves Velero:
+    ``velero/schedules/`` goes, its ``ks.yaml`` with it). A hand-written kustomization that
+    still lists it makes kustomize and Flux fail on that kustomization, and with it on every
+    app it builds (a whole namespace stops reconciling). ``compile --fix`` takes the entry
+    out (comments and layout kept); ``compile`` without ``--fix`` refuses.
+    """
+    inventory = context.inventory
+    for unwired in context.plan.unwiring:
+        if unwired.key != "resources" or (context.fix and unwired.fixed):
+            continue
+        line, col = unwired.at
+        yield resource_removed.diagnostic(
+            inventory.shown(unwired.file),
+            line,
+            col,
+            f"resources: {unwired.entry!r} is generated, and this compile removes it (no "
+            "policy needs it any more): kustomize and Flux would fail on this kustomization",
+            "run `backup-policy compile --fix` to take the entry out with it",
+        )
+
+
+@tree_rule(
     "BP410",
     "protection-removed",
     "warning",
@@ -141,4 +173,4 @@ def protection_removed(context: TreeContext) -> Iterator[Diagnostic]:
         )
 
 
-RULES = (component_missing, protection_removed)
+RULES = (component_missing, resource_removed, protection_removed)

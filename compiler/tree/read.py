@@ -166,6 +166,7 @@ def _kustomization(rel: str, read: Parsed) -> Kustomization:
         generators=_generators(data),
         opaque=tuple(key for key in _OPAQUE_KEYS if data.get(key)),
         components_at=document.keys.get(("components",)),
+        resources_at=document.keys.get(("resources",)),
     )
 
 

@@ -79,6 +79,7 @@ class Kustomization(Struct, frozen=True):
     opaque: tuple[str, ...] = ()
     """Keys whose output this reader cannot know (``helmCharts``, ``bases``, ...)."""
     components_at: Position | None = None
+    resources_at: Position | None = None
     error: str = ""
     error_at: Position = (1, 1)
 
