@@ -53,7 +53,8 @@ def _filled(value: Any, variables: Mapping[str, str]) -> Any:
     return value
 
 
-def _resolved(pvc: Pvc, variables: Mapping[str, str]) -> Pvc | None:
+def resolved_pvc(pvc: Pvc, variables: Mapping[str, str]) -> Pvc | None:
+    """``pvc`` as ``variables`` substitute it (None: a variable stays unknown)."""
     body = _filled(pvc.manifest.body, variables)
     if not isinstance(body, Mapping):
         return None
@@ -94,6 +95,6 @@ def component_pvcs(inventory: Inventory, folder: str) -> Iterator[Pvc]:
         for component in flux.components:
             files = set(_component_files(inventory, folder, component))
             for pvc in inventory.pvcs:
-                resolved = _resolved(pvc, variables) if pvc.manifest.file in files else None
+                resolved = resolved_pvc(pvc, variables) if pvc.manifest.file in files else None
                 if resolved is not None:
                     yield resolved

@@ -11,7 +11,8 @@ from compiler.core.rule import PathKey
 from compiler.model.cluster import ClusterSpec, S3Target
 from compiler.tools.volsync.settings import CLUSTER, SERVICE, SETTINGS, VolSyncSettings
 from compiler.tree import Inventory, Pvc
-from compiler.tree.fluxcomponents import component_pvcs
+from compiler.tree.fluxcomponents import component_pvcs, resolved_pvc, variables_of
+from compiler.tree.fluxreleases import app_flux
 
 
 def settings_of(service: EffectiveService) -> VolSyncSettings | None:
@@ -61,14 +62,21 @@ def existing(service: EffectiveService) -> bool:
 
 
 def pvc_record(inventory: Inventory, service: EffectiveService, claim: str) -> Pvc | None:
-    """The hand-written PersistentVolumeClaim ``claim`` in the app's folder, else the one a
-    Component of the app's Flux Kustomization adds, if any."""
+    """The hand-written PersistentVolumeClaim ``claim`` in the app's folder (written so, or
+    ``${APP}-data`` and named so by the app's Flux Kustomization), else the one a Component
+    of the app's Flux Kustomization adds, if any."""
     prefix, generated = f"{service.app_dir}/", f"{service.app_dir}/backup/"
+    flux = app_flux(inventory, service.app_dir)
+    variables = variables_of(inventory, flux) if flux is not None else {}
     for pvc in inventory.pvcs:
         path = pvc.manifest.file
-        mine = path.startswith(prefix) and not path.startswith(generated)
-        if mine and pvc.manifest.name == claim:
+        if not path.startswith(prefix) or path.startswith(generated):
+            continue
+        if pvc.manifest.name == claim:
             return pvc
+        applied = resolved_pvc(pvc, variables) if "${" in pvc.manifest.name else None
+        if applied is not None and applied.manifest.name == claim:
+            return applied
     return next((pvc for pvc in flux_added(inventory, service) if pvc.manifest.name == claim), None)
 
 
