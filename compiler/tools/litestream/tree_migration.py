@@ -184,14 +184,19 @@ def _moved_problem(
     own = service.source.policy.spec.sqlite[db.index].replica_path is not None
     field = "replicaPath" if own else "path"
     where = context.inventory.shown(old.file)
+    new = db.replicas[0]
+    if new.path == old.path:  # the same path in another bucket
+        moved = f"from bucket {old.bucket!r} to {new.bucket!r} (path {new.path!r}, {where})"
+        keep = f"keep the bucket: give its target bucket {old.bucket!r}"
+    else:
+        moved = f"from {old.path!r} ({where}) to {new.path!r}"
+        keep = f"keep it: set sqlite[{db.index}].replicaPath: {old.path}"
     return replica_moved.at(
         service.source.doc,
         ("spec", "sqlite", db.index, field),
-        f"the replica of {db.path} moves from {old.path!r} ({where}) to "
-        f"{db.replicas[0].path!r}: the restore looks in the new place, finds nothing and the "
-        "app starts on an empty database",
-        f"keep it: set sqlite[{db.index}].replicaPath: {old.path}; or acknowledge BP373 for "
-        f"{db.path} to start a new replica",
+        f"the replica of {db.path} moves {moved}: the restore looks in the new place, finds "
+        "nothing and the app starts on an empty database",
+        f"{keep}; or acknowledge BP373 for {db.path} to start a new replica",
         subjects=(db.path,),
     )
 
