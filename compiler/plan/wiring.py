@@ -81,6 +81,14 @@ def _dumper(body: str) -> tuple[YAML, Any]:
     return yaml, data
 
 
+def _line_ends(original: str, edited: str) -> str:
+    """``edited`` with the line ends of ``original``: ruamel writes ``\n``, and a
+    kustomization written with ``\r\n`` (on Windows) keeps them."""
+    if "\r\n" not in original:
+        return edited
+    return edited.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
 def _append(sequence: CommentedSeq, item: str) -> None:
     """Append ``item``. ruamel keeps the lines after the last item (blank lines, comments
     about the next key) in that item's comment: they move below the new one, and only its
@@ -118,7 +126,7 @@ def with_component(text: str, component: str) -> str | None:
     _append(components, component)
     buffer = io.StringIO()
     yaml.dump(data, buffer)
-    return start + buffer.getvalue()
+    return _line_ends(text, start + buffer.getvalue())
 
 
 def _following(sequence: CommentedSeq) -> str:
@@ -177,7 +185,7 @@ def without_entries(text: str, key: str, entries: Sequence[str]) -> str | None:
         _carry(listed, following)
     buffer = io.StringIO()
     yaml.dump(data, buffer)
-    return start + buffer.getvalue()
+    return _line_ends(text, start + buffer.getvalue())
 
 
 def _state(component: ComponentPlan, inventory: Inventory) -> Wiring:

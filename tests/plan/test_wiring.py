@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.plan.wiring import with_component
+from compiler.plan.wiring import with_component, without_entries
 
 STYLES = [
     "resources:\n  - a.yaml\n",  # sequences indented under their key
@@ -29,3 +29,12 @@ def test_a_document_marker_and_comments_are_kept() -> None:
 def test_what_is_not_a_mapping_is_not_edited() -> None:
     assert with_component("- a\n", "./backup") is None
     assert with_component("a: [\n", "./backup") is None
+
+
+def test_windows_line_ends_are_kept_both_ways() -> None:
+    """A kustomization written with ``\\r\\n``: ruamel writes ``\\n``, and the whole file
+    once came back rewritten with them."""
+    text = "---\r\n# app\r\nresources:\r\n  - a.yaml  # the app\r\n"
+    fixed = with_component(text, "../backup")
+    assert fixed == text + "components:\r\n  - ../backup\r\n"
+    assert without_entries(fixed, "components", ["../backup"]) == text
