@@ -18,7 +18,7 @@ from msgspec.structs import replace
 from compiler.core.data import mapping_at
 from compiler.plan.types import OutputFile, Plan
 from compiler.tree import FluxKustomization, Inventory, Kustomization, Manifest, TreeFile
-from compiler.tree.read import flux_kustomization
+from compiler.tree.records import flux_kustomization
 
 FLUX_GROUP = "kustomize.toolkit.fluxcd.io"
 

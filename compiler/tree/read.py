@@ -36,13 +36,13 @@ from compiler.tree.nodes import Parse, Parsed, ParseError, YamlDocument, read_do
 from compiler.tree.records import (
     ConfigMapGenerator,
     Container,
-    FluxKustomization,
     Kustomization,
     Manifest,
     PodVolume,
     Pvc,
     TreeFile,
     Workload,
+    flux_kustomization,
     manifest_of,
 )
 
@@ -216,36 +216,6 @@ def _pvc(manifest: Manifest) -> Pvc:
     labels = mapping_at(manifest.body, "metadata", "labels")
     storage = mapping_at(manifest.body, "spec").get("storageClassName")
     return Pvc(manifest, str(storage or ""), {str(k): str(v) for k, v in labels.items()})
-
-
-def flux_kustomization(manifest: Manifest) -> FluxKustomization:
-    spec = mapping_at(manifest.body, "spec")
-    depends = spec.get("dependsOn")
-    post_build = mapping_at(spec, "postBuild")
-    substitute = mapping_at(post_build, "substitute")
-    sources = post_build.get("substituteFrom")
-    return FluxKustomization(
-        manifest,
-        str(spec.get("path") or ""),
-        tuple(
-            str(d.get("name"))
-            for d in (depends if isinstance(depends, list) else [])
-            if isinstance(d, Mapping) and d.get("name")
-        ),
-        {str(k): str(v) for k, v in substitute.items()},
-        tuple(
-            (str(s.get("kind") or ""), str(s.get("name") or ""))
-            for s in (sources if isinstance(sources, list) else [])
-            if isinstance(s, Mapping)
-        ),
-        _strings(spec.get("components")),
-        _source(spec),
-    )
-
-
-def _source(spec: Mapping[str, Any]) -> tuple[str, str]:
-    ref = mapping_at(spec, "sourceRef")
-    return str(ref.get("kind") or ""), str(ref.get("name") or "")
 
 
 def read_tree(

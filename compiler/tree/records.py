@@ -144,3 +144,31 @@ class FluxKustomization(Struct, frozen=True):
     """``spec.components``: Kustomize Components added to the build, relative to ``path``."""
     source: tuple[str, str] = ("", "")
     """``spec.sourceRef`` (kind, name): the repository whose files ``path`` names."""
+
+
+def flux_kustomization(manifest: Manifest) -> FluxKustomization:
+    """The record of a Flux ``Kustomization`` manifest (read from the tree, or planned)."""
+    spec = mapping_at(manifest.body, "spec")
+    depends = spec.get("dependsOn")
+    post_build = mapping_at(spec, "postBuild")
+    substitute = mapping_at(post_build, "substitute")
+    sources = post_build.get("substituteFrom")
+    components = spec.get("components")
+    ref = mapping_at(spec, "sourceRef")
+    return FluxKustomization(
+        manifest,
+        str(spec.get("path") or ""),
+        tuple(
+            str(d.get("name"))
+            for d in (depends if isinstance(depends, list) else [])
+            if isinstance(d, Mapping) and d.get("name")
+        ),
+        {str(k): str(v) for k, v in substitute.items()},
+        tuple(
+            (str(s.get("kind") or ""), str(s.get("name") or ""))
+            for s in (sources if isinstance(sources, list) else [])
+            if isinstance(s, Mapping)
+        ),
+        tuple(str(c) for c in components) if isinstance(components, list) else (),
+        (str(ref.get("kind") or ""), str(ref.get("name") or "")),
+    )
