@@ -83,7 +83,10 @@ def patch_target_missing(context: TreeContext) -> Iterator[Diagnostic]:
     files and folders, other ``components``). A PVC the app's bjw-s app-template
     HelmRelease creates (``persistence.<key>``, 3.x to 5.x) or a StatefulSet's
     ``volumeClaimTemplates`` make is judged like one written in the tree: its labels are
-    patched onto the release's values or the template, which are in the build. When the
+    patched onto the release's values or the template, which are in the build. The release
+    is read as the build's own kustomize patches leave it (``patches``,
+    ``patchesStrategicMerge``, ``patchesJson6902``): a patch that gives ``persistence.config``
+    an ``existingClaim`` means the chart creates no ``<release>-config``. When the
     build cannot be known from the tree (a remote base, a Helm chart inflated by
     kustomize) the app is not judged. A name written with a Flux ``${VAR}`` is judged as
     written: Flux substitutes after kustomize builds, so the Component aims at

@@ -23,9 +23,9 @@ from msgspec import Struct
 
 from compiler.core.data import mapping_at
 from compiler.tree.apptemplate import ChartRender
-from compiler.tree.fluxreleases import app_flux, release_at
+from compiler.tree.fluxreleases import app_flux, app_patches, release_at
 from compiler.tree.inventory import Inventory, UnknownBuild
-from compiler.tree.records import FluxKustomization, HelmRelease, Manifest
+from compiler.tree.records import FluxKustomization, HelmRelease, KustomizePatch, Manifest
 
 ClaimSource = Literal["manifest", "chart", "template"]
 
@@ -100,7 +100,10 @@ def chart_claims(manifest: Manifest, render: ChartRender) -> Iterator[Claim]:
 
 
 def file_claims(
-    inventory: Inventory, path: str, flux: FluxKustomization | None = None
+    inventory: Inventory,
+    path: str,
+    flux: FluxKustomization | None = None,
+    patches: tuple[KustomizePatch, ...] = (),
 ) -> BuildClaims:
     """The PVCs the objects written in ``path`` hold or make (a release's names as ``flux``
     substitutes them, by default the one Kustomization applying the file)."""
@@ -112,7 +115,7 @@ def file_claims(
             claims.append(Claim(manifest.name, "manifest", manifest, str(storage or "")))
         elif manifest.kind == "StatefulSet":
             claims += _written_templates(manifest)
-        elif (found := release_at(inventory, manifest, flux)) is not None:
+        elif (found := release_at(inventory, manifest, flux, patches)) is not None:
             release, render = found
             if render is None:
                 unknown.append(release)
@@ -122,14 +125,18 @@ def file_claims(
 
 
 def build_claims(
-    inventory: Inventory, folder: str, skip: str = "", flux: FluxKustomization | None = None
+    inventory: Inventory,
+    folder: str,
+    skip: str = "",
+    flux: FluxKustomization | None = None,
+    patches: tuple[KustomizePatch, ...] = (),
 ) -> BuildClaims:
     """The PVCs of ``kustomize build folder`` (leaving out ``skip``), as ``flux`` applies
     them. Raises UnknownBuild when the build cannot be known from the tree."""
     claims: list[Claim] = []
     unknown: list[HelmRelease] = []
     for path in inventory.build_files(folder, skip):
-        found = file_claims(inventory, path, flux)
+        found = file_claims(inventory, path, flux, patches)
         claims += found.claims
         unknown += found.unknown
     return BuildClaims(tuple(claims), tuple(unknown))
@@ -154,7 +161,7 @@ def _app_claims(inventory: Inventory, app_dir: str) -> BuildClaims | None:
     if found is None:
         return None
     try:
-        flux = app_flux(inventory, app_dir)
-        return build_claims(inventory, found[0].folder, f"{app_dir}/backup", flux)
+        flux, patches = app_flux(inventory, app_dir), app_patches(inventory, app_dir)
+        return build_claims(inventory, found[0].folder, f"{app_dir}/backup", flux, patches)
     except UnknownBuild:
         return None

@@ -18,7 +18,8 @@ from compiler.tree.apptemplate import ChartRender, app_template_render
 from compiler.tree.fluxapps import applied_as, applying_folder, flux_index, substitute
 from compiler.tree.fluxcomponents import variables_of
 from compiler.tree.inventory import Inventory, UnknownBuild
-from compiler.tree.records import FluxKustomization, HelmRelease, Manifest
+from compiler.tree.kpatches import patched_values
+from compiler.tree.records import FluxKustomization, HelmRelease, KustomizePatch, Manifest
 
 _Render = tuple[HelmRelease, ChartRender | None]
 
@@ -97,9 +98,16 @@ def applied_release(
 
 
 def _rendered(
-    inventory: Inventory, release: HelmRelease, flux: FluxKustomization | None
+    inventory: Inventory,
+    release: HelmRelease,
+    flux: FluxKustomization | None,
+    patches: tuple[KustomizePatch, ...] = (),
 ) -> _Render:
-    applied = applied_release(inventory, release, flux)
+    """The release as its app's build patches it (kustomize, first), then as Flux
+    substitutes it, and what its chart renders."""
+    touched, values = patched_values(inventory, release, patches) if patches else (False, None)
+    patched = structs.replace(release, values=values) if touched else release
+    applied = applied_release(inventory, patched, flux)
     if applied is release:
         found = inventory.release_as_written(release.manifest)
         return found if found is not None else (release, app_template_render(release))
@@ -114,15 +122,30 @@ def _renders(inventory: Inventory) -> dict[tuple[str, int], _Render]:
 
 
 def release_at(
-    inventory: Inventory, manifest: Manifest, flux: FluxKustomization | None = None
+    inventory: Inventory,
+    manifest: Manifest,
+    flux: FluxKustomization | None = None,
+    patches: tuple[KustomizePatch, ...] = (),
 ) -> _Render | None:
     """The HelmRelease record of a manifest as Flux applies it (``flux``: the app's
-    Kustomization, where a Component shared by apps holds the release), and what its chart
-    renders (None: unknown); None when the manifest is no HelmRelease."""
-    if flux is None:
+    Kustomization, where a Component shared by apps holds the release; ``patches``: those of
+    the app's build), and what its chart renders (None: unknown); None when the manifest is
+    no HelmRelease."""
+    if flux is None and not patches:
         return inventory.derived(_renders).get((manifest.file, manifest.index))
     found = inventory.release_as_written(manifest)
-    return _rendered(inventory, found[0], flux) if found is not None else None
+    return _rendered(inventory, found[0], flux, patches) if found is not None else None
+
+
+def app_patches(inventory: Inventory, app_dir: str) -> tuple[KustomizePatch, ...]:
+    """The patches of every kustomization of the app's build (its backup Component left
+    out), the deepest first, as kustomize applies them."""
+    found = inventory.app_kustomization(app_dir)
+    try:
+        read = inventory.build_kustomizations(found[0].folder, f"{app_dir}/backup") if found else ()
+    except UnknownBuild:
+        return ()
+    return tuple(patch for kustomization in reversed(read) for patch in kustomization.patches)
 
 
 def renders_of(
@@ -180,6 +203,7 @@ def app_release(inventory: Inventory, app_dir: str, name: str) -> HelmRelease | 
     flux = app_flux(inventory, app_dir)
     for release in _app_releases(inventory, app_dir):
         if _known_as(inventory, release.manifest, flux, name):
-            found = release_at(inventory, release.manifest, flux)
+            patches = app_patches(inventory, app_dir)
+            found = release_at(inventory, release.manifest, flux, patches)
             return found[0] if found is not None else release
     return None

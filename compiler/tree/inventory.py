@@ -225,12 +225,23 @@ class Inventory(Struct, frozen=True, dict=True):
         Raises UnknownBuild when that cannot be known from the tree."""
         return tuple(dict.fromkeys(self._build(posixpath.normpath(folder), skip, 0)))
 
-    def _build(self, folder: str, skip: str, depth: int) -> list[str]:
+    def build_kustomizations(self, folder: str, skip: str = "") -> tuple[Kustomization, ...]:
+        """The kustomizations ``kustomize build folder`` reads (its own, nested ones and
+        Components), leaving out ``skip``. Raises UnknownBuild like :meth:`build_files`."""
+        found: list[Kustomization] = []
+        self._build(posixpath.normpath(folder), skip, 0, found)
+        return tuple(found)
+
+    def _build(
+        self, folder: str, skip: str, depth: int, read: list[Kustomization] | None = None
+    ) -> list[str]:
         kustomization = self.kustomization_in(folder)
         if kustomization is None or kustomization.error or kustomization.opaque:
             raise UnknownBuild(folder)
         if depth > MAX_BUILD_DEPTH:
             raise UnknownBuild(folder)
+        if read is not None:
+            read.append(kustomization)
         files: list[str] = []
         for entry in (*kustomization.resources, *kustomization.components):
             target = _join(folder, entry)
@@ -239,7 +250,7 @@ class Inventory(Struct, frozen=True, dict=True):
             if target == skip:
                 continue
             if target in self.kustomizations:
-                files += self._build(target, skip, depth + 1)
+                files += self._build(target, skip, depth + 1, read)
             elif target in self.files and self.files[target].text is not None:
                 files.append(target)
             else:

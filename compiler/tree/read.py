@@ -32,6 +32,7 @@ from compiler.core.treefiles import (
 )
 from compiler.tree import helm
 from compiler.tree.inventory import Inventory
+from compiler.tree.kpatches import patches_of
 from compiler.tree.nodes import Parse, Parsed, ParseError, YamlDocument, read_documents
 from compiler.tree.records import (
     ConfigMapGenerator,
@@ -165,6 +166,7 @@ def _kustomization(rel: str, read: Parsed) -> Kustomization:
         components=_strings(data.get("components")),
         generators=_generators(data),
         opaque=tuple(key for key in _OPAQUE_KEYS if data.get(key)),
+        patches=patches_of(folder, data),
         components_at=document.keys.get(("components",)),
         resources_at=document.keys.get(("resources",)),
     )

@@ -67,6 +67,19 @@ class ConfigMapGenerator(Struct, frozen=True):
     files: tuple[tuple[str, str], ...] = ()
 
 
+class KustomizePatch(Struct, frozen=True):
+    """One entry of a kustomization's ``patches`` (or the older ``patchesStrategicMerge``,
+    ``patchesJson6902``): its file (joined to the kustomization's folder) or inline text,
+    and its target's kind and name ('' when the patch names its object itself)."""
+
+    path: str = ""
+    text: str = ""
+    kind: str = ""
+    name: str = ""
+    selector: bool = False
+    """The target also selects by labels or annotations (which this reader does not judge)."""
+
+
 class Kustomization(Struct, frozen=True):
     """A folder's kustomization.yaml (a Kustomization or a Component)."""
 
@@ -78,6 +91,7 @@ class Kustomization(Struct, frozen=True):
     generators: tuple[ConfigMapGenerator, ...] = ()
     opaque: tuple[str, ...] = ()
     """Keys whose output this reader cannot know (``helmCharts``, ``bases``, ...)."""
+    patches: tuple[KustomizePatch, ...] = ()
     components_at: Position | None = None
     resources_at: Position | None = None
     error: str = ""

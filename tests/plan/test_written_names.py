@@ -18,6 +18,7 @@ from compiler.tree.fluxapps import written_name
 from compiler.tree.fluxreleases import app_release
 from compiler.tree.read import read_tree
 from tests.conftest import RunCli
+from tests.support.files import replace_once, substitute_in
 from tests.support.validation import kustomize_build
 
 APP = "out/kubernetes/apps/productivity/paperless"
@@ -96,11 +97,8 @@ def test_labels_reach_the_pvcs_a_chart_makes_for_a_release_flux_names(
     go into the values of the release as written. Read as written, its render was unknown
     and compile stopped at BP405 for both PVCs."""
     release = example / CHART_APP / "app/helmrelease.yaml"
-    text = release.read_text()
-    assert text.count("\n  name: audiobookshelf\n") == 1
-    release.write_text(text.replace("\n  name: audiobookshelf\n", "\n  name: ${APP}\n"))
-    flux = example / CHART_APP / "ks.yaml"
-    flux.write_text(flux.read_text() + "  postBuild:\n    substitute: {APP: audiobookshelf}\n")
+    replace_once(release, "\n  name: audiobookshelf\n", "\n  name: ${APP}\n")
+    substitute_in(example / CHART_APP, "APP", "audiobookshelf")
     assert run_cli("compile", "-q", cwd=example).exit_code == 0
     built = yaml.safe_load_all(kustomize_build(example / CHART_APP / "app"))
     (release_built,) = [d for d in built if d and d["kind"] == "HelmRelease"]

@@ -30,3 +30,19 @@ def is_generated(path: Path) -> bool:
         return is_generated_text(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         return False
+
+
+def replace_once(path: Path, old: str, new: str) -> None:
+    """``path`` with its one ``old`` made ``new`` (fails when ``old`` is not there once)."""
+    text = path.read_text()
+    assert text.count(old) == 1, (path, old)
+    path.write_text(text.replace(old, new))
+
+
+def substitute_in(app: Path, variable: str, value: str) -> None:
+    """The example app's Flux Kustomization (``app/ks.yaml``, no postBuild yet) given
+    ``postBuild.substitute: {variable: value}``."""
+    flux = app / "ks.yaml"
+    text = flux.read_text()
+    assert "postBuild" not in text, flux
+    flux.write_text(text + f"  postBuild:\n    substitute: {{{variable}: {value}}}\n")

@@ -10,6 +10,14 @@ import yaml
 from compiler.tree import HelmRelease, Inventory
 from compiler.tree.read import read_tree
 
+FLUX = """apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: %s, namespace: flux-system}
+spec:
+  path: %s
+%s"""
+"""A Flux Kustomization: ``FLUX % (name, path, more spec lines)``."""
+
 
 def write_files(root: Path, files: dict[str, str]) -> None:
     """Write ``files`` (relative path -> text) under ``root``."""

@@ -5,14 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from compiler.tree.fluxapps import applying_folder, substitutes
-from tests.tree.helpers import tree_of
+from tests.tree.helpers import FLUX, tree_of
 
-FLUX = """apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: %s, namespace: flux-system}
-spec:
-  path: %s
-%s"""
 DEPLOY = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: %s}\n"
 
 

@@ -10,14 +10,8 @@ import yaml
 from compiler.tree import Inventory
 from compiler.tree.claims import app_claims
 from compiler.tree.fluxreleases import app_release, release_at
-from tests.tree.helpers import helm_release, tree_of
+from tests.tree.helpers import FLUX, helm_release, tree_of
 
-FLUX = """apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: %s, namespace: flux-system}
-spec:
-  path: %s
-%s"""
 SUBSTITUTE = "  postBuild:\n    substitute: {APP: %s}\n"
 VALUES: dict[str, Any] = {
     "controllers": {"main": {"containers": {"app": {"image": {"repository": "r"}}}}},

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from tests.conftest import RunCli
+from tests.support.files import replace_once, substitute_in
 from tests.support.validation import kustomize_build
 
 JELLYFIN = "out/kubernetes/apps/media/jellyfin"
@@ -21,11 +22,8 @@ def test_a_pvc_flux_names_is_the_services_claim(
     claim ``jellyfin-config`` is that PVC (BP381 once said it was not under the app), and
     the restore's ``dataSourceRef`` reaches it in the app's build."""
     pvc = example / JELLYFIN / "app/pvc.yaml"
-    text = pvc.read_text()
-    assert text.count("  name: jellyfin-config\n") == 1
-    pvc.write_text(text.replace("  name: jellyfin-config\n", "  name: ${APP}-config\n"))
-    flux = example / JELLYFIN / "ks.yaml"
-    flux.write_text(flux.read_text() + "  postBuild:\n    substitute: {APP: jellyfin}\n")
+    replace_once(pvc, "  name: jellyfin-config\n", "  name: ${APP}-config\n")
+    substitute_in(example / JELLYFIN, "APP", "jellyfin")
     result = run_cli("compile", "-q", cwd=example)
     assert result.exit_code == 0, result.output
     built = yaml.safe_load_all(kustomize_build(example / JELLYFIN / "app", kubectl=kubectl))
