@@ -24,8 +24,8 @@ from msgspec import Struct
 from compiler.core.data import mapping_at
 from compiler.tree.apptemplate import ChartRender
 from compiler.tree.fluxreleases import app_flux, app_patches, release_at
-from compiler.tree.inventory import Inventory, UnknownBuild
-from compiler.tree.records import FluxKustomization, HelmRelease, KustomizePatch, Manifest
+from compiler.tree.inventory import Inventory, ScopedPatch, UnknownBuild
+from compiler.tree.records import FluxKustomization, HelmRelease, Manifest
 
 ClaimSource = Literal["manifest", "chart", "template"]
 
@@ -103,7 +103,7 @@ def file_claims(
     inventory: Inventory,
     path: str,
     flux: FluxKustomization | None = None,
-    patches: tuple[KustomizePatch, ...] = (),
+    patches: tuple[ScopedPatch, ...] = (),
 ) -> BuildClaims:
     """The PVCs the objects written in ``path`` hold or make (a release's names as ``flux``
     substitutes them, by default the one Kustomization applying the file)."""
@@ -129,7 +129,7 @@ def build_claims(
     folder: str,
     skip: str = "",
     flux: FluxKustomization | None = None,
-    patches: tuple[KustomizePatch, ...] = (),
+    patches: tuple[ScopedPatch, ...] = (),
 ) -> BuildClaims:
     """The PVCs of ``kustomize build folder`` (leaving out ``skip``), as ``flux`` applies
     them. Raises UnknownBuild when the build cannot be known from the tree."""

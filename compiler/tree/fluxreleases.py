@@ -17,9 +17,9 @@ from msgspec import structs
 from compiler.tree.apptemplate import ChartRender, app_template_render
 from compiler.tree.fluxapps import applied_as, applying_folder, flux_index, substitute
 from compiler.tree.fluxcomponents import variables_of
-from compiler.tree.inventory import Inventory, UnknownBuild
+from compiler.tree.inventory import Inventory, ScopedPatch, UnknownBuild
 from compiler.tree.kpatches import patched_values
-from compiler.tree.records import FluxKustomization, HelmRelease, KustomizePatch, Manifest
+from compiler.tree.records import FluxKustomization, HelmRelease, Manifest
 
 _Render = tuple[HelmRelease, ChartRender | None]
 
@@ -101,7 +101,7 @@ def _rendered(
     inventory: Inventory,
     release: HelmRelease,
     flux: FluxKustomization | None,
-    patches: tuple[KustomizePatch, ...] = (),
+    patches: tuple[ScopedPatch, ...] = (),
 ) -> _Render:
     """The release as its app's build patches it (kustomize, first), then as Flux
     substitutes it, and what its chart renders."""
@@ -125,7 +125,7 @@ def release_at(
     inventory: Inventory,
     manifest: Manifest,
     flux: FluxKustomization | None = None,
-    patches: tuple[KustomizePatch, ...] = (),
+    patches: tuple[ScopedPatch, ...] = (),
 ) -> _Render | None:
     """The HelmRelease record of a manifest as Flux applies it (``flux``: the app's
     Kustomization, where a Component shared by apps holds the release; ``patches``: those of
@@ -137,15 +137,14 @@ def release_at(
     return _rendered(inventory, found[0], flux, patches) if found is not None else None
 
 
-def app_patches(inventory: Inventory, app_dir: str) -> tuple[KustomizePatch, ...]:
-    """The patches of every kustomization of the app's build (its backup Component left
-    out), the deepest first, as kustomize applies them."""
+def app_patches(inventory: Inventory, app_dir: str) -> tuple[ScopedPatch, ...]:
+    """The patches of the app's build (its backup Component left out), in kustomize's
+    order, each with the files it reaches."""
     found = inventory.app_kustomization(app_dir)
     try:
-        read = inventory.build_kustomizations(found[0].folder, f"{app_dir}/backup") if found else ()
+        return inventory.build_patches(found[0].folder, f"{app_dir}/backup") if found else ()
     except UnknownBuild:
         return ()
-    return tuple(patch for kustomization in reversed(read) for patch in kustomization.patches)
 
 
 def renders_of(

@@ -21,6 +21,7 @@ from compiler.tree.records import (
     FluxKustomization,
     HelmRelease,
     Kustomization,
+    KustomizePatch,
     Manifest,
     Pvc,
     TreeFile,
@@ -29,6 +30,8 @@ from compiler.tree.records import (
 
 MAX_BUILD_DEPTH = 20
 ObjectKey = tuple[str, str]
+ScopedPatch = tuple[KustomizePatch, frozenset[str]]
+"""A kustomize patch and the files whose objects it reaches."""
 _Record = TypeVar("_Record", Workload, HelmRelease)
 _Derived = TypeVar("_Derived")
 
@@ -225,36 +228,50 @@ class Inventory(Struct, frozen=True, dict=True):
         Raises UnknownBuild when that cannot be known from the tree."""
         return tuple(dict.fromkeys(self._build(posixpath.normpath(folder), skip, 0)))
 
-    def build_kustomizations(self, folder: str, skip: str = "") -> tuple[Kustomization, ...]:
-        """The kustomizations ``kustomize build folder`` reads (its own, nested ones and
-        Components), leaving out ``skip``. Raises UnknownBuild like :meth:`build_files`."""
-        found: list[Kustomization] = []
-        self._build(posixpath.normpath(folder), skip, 0, found)
-        return tuple(found)
+    def build_patches(self, folder: str, skip: str = "") -> tuple[ScopedPatch, ...]:
+        """Every kustomize patch of ``kustomize build folder`` (leaving out ``skip``) in the
+        order kustomize applies them, each with the files whose objects it reaches: a
+        kustomization's own patches reach all it gathered (resources, nested builds,
+        Components) and come after its Components', which reach what it gathered before
+        them. Raises UnknownBuild like :meth:`build_files`."""
+        patches: list[ScopedPatch] = []
+        self._build(posixpath.normpath(folder), skip, 0, None, patches)
+        return tuple(patches)
 
     def _build(
-        self, folder: str, skip: str, depth: int, read: list[Kustomization] | None = None
+        self,
+        folder: str,
+        skip: str,
+        depth: int,
+        into: list[str] | None = None,
+        patches: list[ScopedPatch] | None = None,
     ) -> list[str]:
+        """The files a kustomization gathers. ``into``: for a Component, what the
+        kustomization adding it gathered so far (its files go there, its patches reach them
+        all); ``patches`` receives the patches with their reach."""
         kustomization = self.kustomization_in(folder)
         if kustomization is None or kustomization.error or kustomization.opaque:
             raise UnknownBuild(folder)
         if depth > MAX_BUILD_DEPTH:
             raise UnknownBuild(folder)
-        if read is not None:
-            read.append(kustomization)
-        files: list[str] = []
-        for entry in (*kustomization.resources, *kustomization.components):
+        files = into if into is not None else []
+        entries = [(e, False) for e in kustomization.resources]
+        for entry, component in entries + [(e, True) for e in kustomization.components]:
             target = _join(folder, entry)
             if target is None:
                 raise UnknownBuild(entry)
             if target == skip:
                 continue
             if target in self.kustomizations:
-                files += self._build(target, skip, depth + 1, read)
+                inner = files if component else None
+                found = self._build(target, skip, depth + 1, inner, patches)
+                files += [] if component else found
             elif target in self.files and self.files[target].text is not None:
                 files.append(target)
             else:
                 raise UnknownBuild(target)  # kustomize fails loudly on a missing entry
+        if patches is not None:
+            patches += [(patch, frozenset(files)) for patch in kustomization.patches]
         return files
 
     def _objects_in_file(self, path: str, written: bool) -> set[ObjectKey]:

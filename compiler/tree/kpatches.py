@@ -1,29 +1,28 @@
 """A kustomization's patches of HelmReleases, and a release's values as they leave them.
 
 kustomize applies ``patches`` (and the older ``patchesStrategicMerge``/``patchesJson6902``)
-to what its build gathers, Components included, before Flux sees the release. A patch in
-an app's folder that sets ``persistence.config.existingClaim`` means app-template creates
-no ``<release>-config``: read without it, the compiler labelled a PVC that never exists.
-A HelmRelease is a custom resource, so a strategic-merge patch merges its maps and replaces
-its lists (RFC 7386). A patch that changes what names the release or where its values come
-from (``releaseName``, the chart, ``valuesFrom``, the name itself) leaves them unknown.
+to what its build gathers, before Flux sees the release. A patch in an app's folder that
+sets ``persistence.config.existingClaim`` means app-template creates no
+``<release>-config``: read without it, the compiler labelled a PVC that never exists.
+A kustomization's own patches reach what it gathered (its resources, nested builds and
+Components) after its Components' patches, which reach what it gathered before them
+(:meth:`Inventory.build_patches`). How one patch changes the values:
+:mod:`compiler.tree.kpatch_apply`.
 """
 
 from __future__ import annotations
 
-import copy
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from compiler.core.data import mapping_at
-from compiler.tree.inventory import Inventory
+from compiler.tree.inventory import Inventory, ScopedPatch
+from compiler.tree.kpatch_apply import UNKNOWN, json6902, strategic
 from compiler.tree.records import HelmRelease, KustomizePatch
 
-_NAMING_SPEC = ("releaseName", "targetNamespace", "chart", "chartRef", "valuesFrom")
 _KIND = "HelmRelease"
-_UNKNOWN = object()
 
 
 def patches_of(folder: str, data: Mapping[str, Any]) -> tuple[KustomizePatch, ...]:
@@ -37,7 +36,8 @@ def patches_of(folder: str, data: Mapping[str, Any]) -> tuple[KustomizePatch, ..
     merges = data.get("patchesStrategicMerge")
     for entry in merges if isinstance(merges, list) else []:
         text = str(entry)
-        found.append(KustomizePatch(text=text) if "\n" in text else _file(folder, text))
+        inline = "\n" in text or text.lstrip().startswith("{")  # else a file kustomize reads
+        found.append(KustomizePatch(text=text) if inline else _file(folder, text))
     return tuple(found)
 
 
@@ -61,113 +61,61 @@ def _with_target(patch: KustomizePatch, kind: str, name: str, selector: bool) ->
 
 
 def _named(pattern: str, name: str) -> bool:
-    """kustomize matches a target's name as an anchored regular expression."""
+    """kustomize matches a target's kind and name as anchored regular expressions."""
     try:
         return re.fullmatch(pattern, name) is not None
     except re.error:
         return pattern == name
 
 
-def _aims_at(patch: KustomizePatch, document: Any, release: HelmRelease) -> bool:
+Aim = Literal["no", "yes", "maybe"]
+
+
+def _aims_at(patch: KustomizePatch, document: Any, release: HelmRelease) -> Aim:
+    """Whether the patch reaches the release (``maybe``: its target also selects by labels
+    or annotations, which this reader does not judge)."""
     written = release.manifest.name
-    if patch.kind or patch.name:
-        kind_ok = not patch.kind or patch.kind == _KIND
-        return kind_ok and (not patch.name or _named(patch.name, written))
+    if patch.kind or patch.name or patch.selector:
+        if patch.kind and not _named(patch.kind, _KIND):
+            return "no"
+        if patch.name and not _named(patch.name, written):
+            return "no"
+        return "maybe" if patch.selector else "yes"
     if not isinstance(document, Mapping):
-        return False
+        return "no"
     name = mapping_at(document, "metadata").get("name")
-    return document.get("kind") == _KIND and name == written
-
-
-def _merged(base: Any, patch: Any) -> Any:
-    """RFC 7386: maps merge, ``null`` removes a key, anything else replaces."""
-    if not isinstance(patch, Mapping):
-        return patch
-    merged = dict(base) if isinstance(base, Mapping) else {}
-    for key, value in patch.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = _merged(merged.get(key), value)
-    return merged
-
-
-def _strategic(values: Any, document: Mapping[str, Any]) -> Any:
-    spec = mapping_at(document, "spec")
-    if any(key in spec for key in _NAMING_SPEC):
-        return _UNKNOWN
-    return _merged(values, spec["values"]) if "values" in spec else values
-
-
-def _json6902(values: Any, operations: list[Any]) -> Any:
-    """Operations under ``/spec/values`` on a copy (add, replace, remove); others that could
-    rename the release or move its values make them unknown, the rest change nothing here."""
-    for operation in operations:
-        path = operation.get("path") if isinstance(operation, Mapping) else None
-        if not isinstance(path, str):
-            return _UNKNOWN
-        tokens = [t.replace("~1", "/").replace("~0", "~") for t in path.split("/")[1:]]
-        if tokens[:2] == ["spec", "values"]:
-            values = _operated(values, tokens[2:], operation)
-        elif _renames(tokens):
-            return _UNKNOWN
-        if values is _UNKNOWN:
-            return _UNKNOWN
-    return values
-
-
-def _renames(tokens: list[str]) -> bool:
-    """Whether an operation at ``tokens`` may rename the release or move its values."""
-    if tokens[:1] == ["metadata"]:
-        return tokens[1:2] in (["name"], ["namespace"], [])
-    return tokens[:1] == ["spec"] and (len(tokens) == 1 or tokens[1] in _NAMING_SPEC)
-
-
-def _operated(values: Any, tokens: list[str], operation: Mapping[str, Any]) -> Any:
-    op = operation.get("op")
-    if op not in ("add", "replace", "remove") or not tokens:
-        return _UNKNOWN
-    copied = copy.deepcopy(dict(values)) if isinstance(values, Mapping) else values
-    parent = copied
-    for token in tokens[:-1]:
-        parent = parent.get(token) if isinstance(parent, dict) else None
-        if not isinstance(parent, dict):
-            return _UNKNOWN  # a list index, or a path that is not there: kustomize fails
-    if not isinstance(parent, dict):
-        return _UNKNOWN
-    if op == "remove":
-        parent.pop(tokens[-1], None)
-    else:
-        parent[tokens[-1]] = operation.get("value")
-    return copied
+    return "yes" if document.get("kind") == _KIND and name == written else "no"
 
 
 def _documents(inventory: Inventory, patch: KustomizePatch) -> list[Any]:
-    """The patch's documents (one ``_UNKNOWN`` when it cannot be read: kustomize fails)."""
+    """The patch's documents (one ``UNKNOWN`` when it cannot be read: kustomize fails)."""
+    if not patch.text and patch.path not in inventory.files:
+        return [UNKNOWN]
     parsed = inventory.parse(patch.text) if patch.text else inventory.documents(patch.path)
-    return [d.data for d in parsed] if isinstance(parsed, list) else [_UNKNOWN]
+    return [d.data for d in parsed] if isinstance(parsed, list) else [UNKNOWN]
 
 
 def patched_values(
-    inventory: Inventory, release: HelmRelease, patches: Iterable[KustomizePatch]
+    inventory: Inventory, release: HelmRelease, patches: Iterable[ScopedPatch]
 ) -> tuple[bool, Mapping[str, Any] | None]:
-    """Whether a patch aims at ``release``, and its values once every such patch applied
+    """Whether a patch reaches ``release``, and its values once every such patch applied
     in turn (None: unknown)."""
     values: Any = release.values
     touched = False
-    for patch in patches:
+    for patch, scope in patches:
+        if release.manifest.file not in scope:
+            continue
         for document in _documents(inventory, patch):
-            if document is _UNKNOWN:
-                return True, None
-            if not _aims_at(patch, document, release):
+            aim = "maybe" if document is UNKNOWN else _aims_at(patch, document, release)
+            if aim == "no":
                 continue
             touched = True
-            if values is None or patch.selector:
-                return True, None  # which objects a selector picks is not judged here
+            if aim == "maybe" or values is None:
+                return True, None
             if isinstance(document, list):
-                values = _json6902(values, document)
+                values = json6902(values, document)
             elif isinstance(document, Mapping):
-                values = _strategic(values, document)
-            if values is _UNKNOWN:
+                values = strategic(values, document)
+            if values is UNKNOWN:
                 return True, None
     return touched, values
