@@ -7,8 +7,11 @@ from collections.abc import Iterator
 from compiler.core.diagnostics import Diagnostic
 from compiler.plan import Wiring
 from compiler.rules import TreeContext, tree_rule
-from compiler.tree import UnknownBuild
-from compiler.tree.claims import app_claims
+from compiler.tree import Inventory, UnknownBuild
+from compiler.tree.claims import Claim, app_claims
+from compiler.tree.kpatch_apply import strips_labels
+from compiler.tree.kpatches import aims_at, patch_documents
+from compiler.tree.records import KustomizePatch
 
 
 def _problems(context: TreeContext, wiring: Wiring) -> Iterator[Diagnostic]:
@@ -100,4 +103,59 @@ def patch_target_missing(context: TreeContext) -> Iterator[Diagnostic]:
             yield from _problems(context, wiring)
 
 
-RULES = (patch_target_missing,)
+@tree_rule(
+    "BP414",
+    "labels-overridden",
+    "error",
+    passing="patches: [{path: size.yaml}]  # spec.values.persistence.config.size: 5Gi",
+    failing="patches: [{path: p.yaml}]  # JSON6902 replace /spec/values/persistence/config",
+)
+def labels_overridden(context: TreeContext) -> Iterator[Diagnostic]:
+    """No patch of the app's own kustomization replaces the labels of a PVC its chart makes.
+
+    The backup labels of a PVC that app-template creates go into the release's values
+    (``persistence.<key>.labels``) through the backup Component. kustomize applies a
+    kustomization's own patches after its Components: one that replaces the item or its
+    labels (JSON6902 ``replace``/``remove``/``add`` of ``persistence.<key>``, or a
+    strategic merge setting it or a label to ``null``) takes the backup labels away, and
+    the PVC is created without them while every tool reports success.
+    """
+    inventory = context.inventory
+    for service in context.analysis.services:
+        located = inventory.app_kustomization(service.app_dir)
+        claims = app_claims(inventory, service.app_dir)
+        if located is None or claims is None:
+            continue
+        for index, volume in enumerate(service.source.policy.spec.volumes):
+            claim = claims.named(volume.claim) if volume.claim else None
+            if claim is None or claim.source != "chart":
+                continue
+            found = _stripping(inventory, located[0].patches, claim)
+            if not found:
+                continue
+            yield labels_overridden.at(
+                service.source.doc,
+                ("spec", "volumes", index, "claim"),
+                f"{service.key}: PVC {claim.name!r} gets its backup labels in "
+                f"persistence.{claim.key}.labels of HelmRelease {claim.owner.name}, and "
+                f"{found} replaces them after the backup Component: the PVC would be created "
+                "without them",
+                "change only the fields you need (a strategic-merge patch without labels), "
+                "or write the change into the release itself",
+            )
+
+
+def _stripping(inventory: Inventory, patches: tuple[KustomizePatch, ...], claim: Claim) -> str:
+    """The patch (as messages show it) that strips the claim's labels ('' when none)."""
+    written = inventory.release_as_written(claim.owner)
+    if written is None:
+        return ""
+    for patch in patches:
+        for document in patch_documents(inventory, patch):
+            aimed = aims_at(patch, document, written[0]) != "no"
+            if aimed and strips_labels(document, claim.key):
+                return f"the patch {inventory.shown(patch.path) if patch.path else '(inline)'}"
+    return ""
+
+
+RULES = (patch_target_missing, labels_overridden)

@@ -116,3 +116,35 @@ def _operated(values: Any, tokens: list[str], operation: Mapping[str, Any]) -> A
     else:
         return UNKNOWN  # a path that is not there: kustomize fails the build
     return copied
+
+
+def strips_labels(document: Any, key: str) -> bool:
+    """Whether a patch of the release removes or replaces what ``persistence.<key>.labels``
+    held before it: an item, its labels or a label replaced or removed (JSON6902, ``add``
+    included: it replaces what is there), or set to ``null`` (strategic merge)."""
+    item = ["spec", "values", "persistence", key]
+    if isinstance(document, list):
+        return any(_strips(operation, item) for operation in document)
+    if not isinstance(document, Mapping) or _directive(document):
+        return isinstance(document, Mapping)
+    node: Any = document
+    for token in item:
+        if not isinstance(node, Mapping) or token not in node:
+            return False
+        node = node[token]
+        if node is None:
+            return True
+    labels = node.get("labels", {}) if isinstance(node, Mapping) else {}
+    return labels is None or (isinstance(labels, Mapping) and None in labels.values())
+
+
+def _strips(operation: Any, item: list[str]) -> bool:
+    path = operation.get("path") if isinstance(operation, Mapping) else None
+    if not isinstance(path, str) or operation.get("op") == "test":
+        return False
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in path.split("/")[1:]]
+    if tokens == item[: len(tokens)]:
+        return True  # the item, or what holds it
+    if tokens[: len(item) + 1] != [*item, "labels"]:
+        return False
+    return len(tokens) == len(item) + 1 or operation.get("op") != "add"  # a label added: kept

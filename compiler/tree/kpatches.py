@@ -71,7 +71,7 @@ def _named(pattern: str, name: str) -> bool:
 Aim = Literal["no", "yes", "maybe"]
 
 
-def _aims_at(patch: KustomizePatch, document: Any, release: HelmRelease) -> Aim:
+def aims_at(patch: KustomizePatch, document: Any, release: HelmRelease) -> Aim:
     """Whether the patch reaches the release (``maybe``: its target also selects by labels
     or annotations, which this reader does not judge)."""
     written = release.manifest.name
@@ -87,7 +87,7 @@ def _aims_at(patch: KustomizePatch, document: Any, release: HelmRelease) -> Aim:
     return "yes" if document.get("kind") == _KIND and name == written else "no"
 
 
-def _documents(inventory: Inventory, patch: KustomizePatch) -> list[Any]:
+def patch_documents(inventory: Inventory, patch: KustomizePatch) -> list[Any]:
     """The patch's documents (one ``UNKNOWN`` when it cannot be read: kustomize fails)."""
     if not patch.text and patch.path not in inventory.files:
         return [UNKNOWN]
@@ -105,8 +105,8 @@ def patched_values(
     for patch, scope in patches:
         if release.manifest.file not in scope:
             continue
-        for document in _documents(inventory, patch):
-            aim = "maybe" if document is UNKNOWN else _aims_at(patch, document, release)
+        for document in patch_documents(inventory, patch):
+            aim = "maybe" if document is UNKNOWN else aims_at(patch, document, release)
             if aim == "no":
                 continue
             touched = True
