@@ -31,6 +31,7 @@ from compiler.core.treefiles import (
     read_whole,
 )
 from compiler.tree import helm
+from compiler.tree.fluxpatches import with_parent_patches
 from compiler.tree.inventory import Inventory
 from compiler.tree.kpatches import patches_of
 from compiler.tree.nodes import Parse, Parsed, ParseError, YamlDocument, read_documents
@@ -258,9 +259,10 @@ def read_tree(
         found_objects = (manifest_of(rel, i, d.data, (d.line, d.col)) for i, d in enumerate(read))
         manifests += filter(None, found_objects)
     inventory = _inventory(shown, files, kustomizations, manifests, parsed)
-    return replace(
+    inventory = replace(
         inventory, folders=frozenset(folders), links=frozenset(links), parsed=parsed, parse=parse
     )
+    return with_parent_patches(inventory)
 
 
 def _inventory(
