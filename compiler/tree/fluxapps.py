@@ -69,6 +69,11 @@ class FluxIndex(Struct, frozen=True, dict=True):
     """Files more than one Kustomization builds (several apps from one folder, each with
     its own substitutions): all of them, where ``builds`` keeps the first."""
 
+    def sharing(self, file: str) -> tuple[FluxKustomization, ...]:
+        """The Kustomizations that each apply ``file`` with their own substitutions (a
+        Component they add, a folder they build): empty when none shares it."""
+        return self.components.get(file) or self.shared.get(file) or ()
+
     def applying(self, file: str) -> FluxKustomization | None:
         """The Kustomization that applies ``file``."""
         found = self.builds.get(file) or self.folders.get(posixpath.dirname(file))
@@ -149,7 +154,7 @@ def as_applied(
     applies it: a Component's once per Kustomization that adds it (a folder's, once per
     Kustomization that builds it), ``${VAR}`` substituted (kept as written where a
     variable is unknown)."""
-    users = (index.components.get(file) or index.shared.get(file)) if "${" in text else None
+    users = index.sharing(file) if "${" in text else None
     for flux in users or (index.applying(file),):
         variables = flux.substitute if flux is not None else {}
         yield flux, substitute(text, variables) or text

@@ -11,7 +11,6 @@ read here as the parents' strategic-merge patches leave their ``postBuild``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -20,18 +19,10 @@ from msgspec.structs import replace
 from compiler.core.data import mapping_at
 from compiler.tree.fluxreach import flux_build, normal, own_kustomizations
 from compiler.tree.inventory import Inventory
-from compiler.tree.records import FluxKustomization
+from compiler.tree.kpatches import target_matches
+from compiler.tree.records import FluxKustomization, substitute_sources
 
 _GROUP = "kustomize.toolkit.fluxcd.io"
-
-
-def _matches(pattern: object, value: str) -> bool:
-    if not pattern:
-        return True
-    try:
-        return re.fullmatch(str(pattern), value) is not None
-    except re.error:
-        return str(pattern) == value
 
 
 def _selected(selector: object, labels: Mapping[str, Any]) -> bool:
@@ -66,8 +57,8 @@ def _applies(target: Mapping[str, Any], child: FluxKustomization) -> bool:
     labels = mapping_at(manifest.body, "metadata", "labels")
     return (
         manifest.group == _GROUP
-        and _matches(target.get("name"), manifest.name)
-        and _matches(target.get("namespace"), manifest.namespace)
+        and target_matches(target.get("name"), manifest.name)
+        and target_matches(target.get("namespace"), manifest.namespace)
         and _selected(target.get("labelSelector"), labels)
     )
 
@@ -78,13 +69,8 @@ def _patched(child: FluxKustomization, post_build: Mapping[str, Any]) -> FluxKus
     substitute = {**child.substitute}
     substitute.update({str(k): str(v) for k, v in mapping_at(post_build, "substitute").items()})
     sources = post_build.get("substituteFrom")
-    substitute_from = child.substitute_from
-    if isinstance(sources, list):
-        substitute_from = tuple(
-            (str(s.get("kind") or ""), str(s.get("name") or ""))
-            for s in sources
-            if isinstance(s, Mapping)
-        )
+    replaced = isinstance(sources, list)  # a list of a custom resource: replaced whole
+    substitute_from = substitute_sources(sources) if replaced else child.substitute_from
     return replace(child, substitute=substitute, substitute_from=substitute_from)
 
 

@@ -62,7 +62,7 @@ def _applying(inventory: Inventory, file: str) -> FluxKustomization | None:
     """The one Kustomization that applies ``file`` (None: none known, or several: a
     Component or folder shared by apps, each substituting its own names)."""
     index = flux_index(inventory)
-    several = index.components.get(file) or index.shared.get(file)
+    several = index.sharing(file)
     if several:
         return several[0] if len(several) == 1 else None
     return index.applying(file)
@@ -157,7 +157,7 @@ def renders_of(
     if found is None:
         return ()
     index = flux_index(inventory)
-    users = index.components.get(manifest.file) or index.shared.get(manifest.file) or ()
+    users = index.sharing(manifest.file)
     if found[1] is not None or len(users) < 2:
         return ((None, found),)
     each = ((flux, release_at(inventory, manifest, flux)) for flux in users)

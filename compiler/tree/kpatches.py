@@ -60,12 +60,15 @@ def _with_target(patch: KustomizePatch, kind: str, name: str, selector: bool) ->
     return KustomizePatch(patch.path, patch.text, kind, name, selector)
 
 
-def _named(pattern: str, name: str) -> bool:
-    """kustomize matches a target's kind and name as anchored regular expressions."""
+def target_matches(pattern: object, value: str) -> bool:
+    """kustomize (and Flux) match a patch target's kind, name and namespace as anchored
+    regular expressions; an empty one matches everything."""
+    if not pattern:
+        return True
     try:
-        return re.fullmatch(pattern, name) is not None
+        return re.fullmatch(str(pattern), value) is not None
     except re.error:
-        return pattern == name
+        return str(pattern) == value
 
 
 Aim = Literal["no", "yes", "maybe"]
@@ -76,9 +79,9 @@ def aims_at(patch: KustomizePatch, document: Any, release: HelmRelease) -> Aim:
     or annotations, which this reader does not judge)."""
     written = release.manifest.name
     if patch.kind or patch.name or patch.selector:
-        if patch.kind and not _named(patch.kind, _KIND):
+        if patch.kind and not target_matches(patch.kind, _KIND):
             return "no"
-        if patch.name and not _named(patch.name, written):
+        if patch.name and not target_matches(patch.name, written):
             return "no"
         return "maybe" if patch.selector else "yes"
     if not isinstance(document, Mapping):

@@ -166,7 +166,6 @@ def flux_kustomization(manifest: Manifest) -> FluxKustomization:
     depends = spec.get("dependsOn")
     post_build = mapping_at(spec, "postBuild")
     substitute = mapping_at(post_build, "substitute")
-    sources = post_build.get("substituteFrom")
     components = spec.get("components")
     ref = mapping_at(spec, "sourceRef")
     return FluxKustomization(
@@ -178,11 +177,16 @@ def flux_kustomization(manifest: Manifest) -> FluxKustomization:
             if isinstance(d, Mapping) and d.get("name")
         ),
         {str(k): str(v) for k, v in substitute.items()},
-        tuple(
-            (str(s.get("kind") or ""), str(s.get("name") or ""))
-            for s in (sources if isinstance(sources, list) else [])
-            if isinstance(s, Mapping)
-        ),
+        substitute_sources(post_build.get("substituteFrom")),
         tuple(str(c) for c in components) if isinstance(components, list) else (),
         (str(ref.get("kind") or ""), str(ref.get("name") or "")),
+    )
+
+
+def substitute_sources(listed: object) -> tuple[tuple[str, str], ...]:
+    """(kind, name) of each ``postBuild.substituteFrom`` entry."""
+    return tuple(
+        (str(s.get("kind") or ""), str(s.get("name") or ""))
+        for s in (listed if isinstance(listed, list) else [])
+        if isinstance(s, Mapping)
     )
